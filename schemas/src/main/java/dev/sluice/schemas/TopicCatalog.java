@@ -1,0 +1,156 @@
+package dev.sluice.schemas;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+
+import dev.sluice.schema.AdmittedRequest;
+import dev.sluice.schema.CostEvent;
+import dev.sluice.schema.EnrichedRequest;
+import dev.sluice.schema.GenerationResult;
+import dev.sluice.schema.LlmRequest;
+import dev.sluice.schema.RejectedRequest;
+import dev.sluice.schema.UserPolicy;
+import dev.sluice.schemas.registry.SchemaRegistryClient;
+import dev.sluice.schemas.serde.AvroSerde;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * Every Sluice topic in one place: name (with an optional prefix), serdes, partitions and configs.
+ * Keys are plain UTF-8 userIds, so any producer's default partitioner co-partitions a user's requests
+ * and costs. Values are Avro in the Confluent wire format, except {@code llm.dlq}, whose records are the
+ * original bytes of whatever failed.
+ */
+public final class TopicCatalog {
+    /** Default partitions of every topic; requests and costs must match (co-partitioning). */
+    public static final int DEFAULT_PARTITIONS = 6;
+    /** Default retention of event topics: 7 days, in milliseconds. */
+    public static final long DEFAULT_RETENTION_MS = 7L * 24 * 3600 * 1000;
+    /** Retention of the dead-letter topic: 30 days, in milliseconds, so there is time to fix and replay. */
+    public static final long DLQ_RETENTION_MS = 30L * 24 * 3600 * 1000;
+
+    private final String prefix;
+    private final Topic<String, LlmRequest> requests;
+    private final Topic<String, AdmittedRequest> admitted;
+    private final Topic<String, RejectedRequest> rejected;
+    private final Topic<String, EnrichedRequest> enriched;
+    private final Topic<String, GenerationResult> results;
+    private final Topic<String, CostEvent> costs;
+    private final Topic<byte[], byte[]> dlq;
+    private final Topic<String, UserPolicy> userPolicies;
+
+    public TopicCatalog(String prefix, int partitions, SchemaRegistryClient registry) {
+        this.prefix = Objects.requireNonNull(prefix, "prefix");
+        Objects.requireNonNull(registry, "registry");
+        Map<String, String> events = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                TopicConfig.RETENTION_MS_CONFIG, Long.toString(DEFAULT_RETENTION_MS));
+        this.requests = avro(TopicNames.REQUESTS, LlmRequest.class, partitions, events, registry);
+        this.admitted = avro(TopicNames.ADMITTED, AdmittedRequest.class, partitions, events, registry);
+        this.rejected = avro(TopicNames.REJECTED, RejectedRequest.class, partitions, events, registry);
+        this.enriched = avro(TopicNames.ENRICHED, EnrichedRequest.class, partitions, events, registry);
+        this.results = avro(TopicNames.RESULTS, GenerationResult.class, partitions, events, registry);
+        this.costs = avro(TopicNames.COSTS, CostEvent.class, partitions, events, registry);
+        this.dlq = new Topic<>(prefix + TopicNames.DLQ, Serdes.ByteArray(), Serdes.ByteArray(), partitions,
+                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                        TopicConfig.RETENTION_MS_CONFIG, Long.toString(DLQ_RETENTION_MS)));
+        this.userPolicies = avro(TopicNames.USER_POLICIES, UserPolicy.class, partitions,
+                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT), registry);
+    }
+
+    private <V extends SpecificRecord> Topic<String, V> avro(String name, Class<V> type, int partitions,
+                                                             Map<String, String> configs, SchemaRegistryClient registry) {
+        Serde<V> serde = AvroSerde.forValue(registry, type);
+        return new Topic<>(prefix + name, Serdes.String(), serde, partitions, configs);
+    }
+
+    public String prefix() { return prefix; }
+    public Topic<String, LlmRequest> requests() { return requests; }
+    public Topic<String, AdmittedRequest> admitted() { return admitted; }
+    public Topic<String, RejectedRequest> rejected() { return rejected; }
+    public Topic<String, EnrichedRequest> enriched() { return enriched; }
+    public Topic<String, GenerationResult> results() { return results; }
+    public Topic<String, CostEvent> costs() { return costs; }
+    public Topic<byte[], byte[]> dlq() { return dlq; }
+    public Topic<String, UserPolicy> userPolicies() { return userPolicies; }
+
+    /** Every topic, in pipeline order. */
+    public List<Topic<?, ?>> all() {
+        return List.of(requests, admitted, rejected, enriched, results, costs, dlq, userPolicies);
+    }
+
+    /**
+     * Creates every missing topic and leaves existing ones alone (idempotent). Returns the names it created.
+     * Fails if an existing topic that must be co-partitioned with {@code llm.requests} has a different
+     * partition count, since per-user state would then be split across tasks.
+     */
+    public List<String> createAll(Admin admin, short replicationFactor) {
+        List<String> created = new ArrayList<>();
+        try {
+            for (Topic<?, ?> topic : all()) {
+                try {
+                    admin.createTopics(Set.of(new NewTopic(topic.name(), topic.partitions(), replicationFactor)
+                            .configs(topic.configs()))).all().get();
+                    created.add(topic.name());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("could not create topic " + topic.name() + ": " + e.getCause().getMessage(), e.getCause());
+                    }
+                }
+            }
+            requireCoPartitioned(admin);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted creating topics", e);
+        }
+        return created;
+    }
+
+    /** Fails with a message naming both topics if {@code llm.costs} is not partitioned like {@code llm.requests}. */
+    public void requireCoPartitioned(Admin admin) throws InterruptedException {
+        try {
+            Map<String, TopicDescription> described = admin.describeTopics(List.of(requests.name(), costs.name()))
+                    .allTopicNames().get();
+            int requestPartitions = described.get(requests.name()).partitions().size();
+            int costPartitions = described.get(costs.name()).partitions().size();
+            if (requestPartitions != costPartitions) {
+                throw new IllegalStateException(costs.name() + " has " + costPartitions + " partitions but " + requests.name()
+                        + " has " + requestPartitions + "; they must be equal so a user's costs reach the task holding its budget");
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("could not describe " + requests.name() + " and " + costs.name() + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /**
+     * Registers every value schema under its {@code <topic>-value} subject so producers in other services
+     * can fetch it. Returns subject → schema id.
+     */
+    public Map<String, Integer> registerSchemas(SchemaRegistryClient registry) {
+        Map<String, Integer> ids = new java.util.LinkedHashMap<>();
+        register(registry, requests, LlmRequest.class, ids);
+        register(registry, admitted, AdmittedRequest.class, ids);
+        register(registry, rejected, RejectedRequest.class, ids);
+        register(registry, enriched, EnrichedRequest.class, ids);
+        register(registry, results, GenerationResult.class, ids);
+        register(registry, costs, CostEvent.class, ids);
+        register(registry, userPolicies, UserPolicy.class, ids);
+        return ids;
+    }
+
+    private static void register(SchemaRegistryClient registry, Topic<?, ?> topic, Class<? extends SpecificRecord> type,
+                                 Map<String, Integer> ids) {
+        ids.put(topic.valueSubject(), registry.register(topic.valueSubject(), SpecificData.get().getSchema(type)));
+    }
+}

@@ -1,0 +1,26 @@
+package dev.sluice.schemas;
+
+/**
+ * The stable names of Sluice's topics, before any configured prefix. Code refers to topics through
+ * {@link TopicCatalog}; these constants exist for documentation, tools and tests.
+ */
+public final class TopicNames {
+    /** Generation requests from other services, keyed by userId. */
+    public static final String REQUESTS = "llm.requests";
+    /** Requests admission let through, keyed by userId. */
+    public static final String ADMITTED = "llm.requests.admitted";
+    /** Requests admission refused, with a reason, keyed by userId. */
+    public static final String REJECTED = "llm.requests.rejected";
+    /** Admitted requests with embeddings attached, keyed by userId. */
+    public static final String ENRICHED = "llm.requests.enriched";
+    /** Completions, keyed by userId. */
+    public static final String RESULTS = "llm.results";
+    /** Money spent or saved per request, keyed by userId, co-partitioned with {@link #REQUESTS}. */
+    public static final String COSTS = "llm.costs";
+    /** Dead letters of every stage: original bytes plus failure headers. */
+    public static final String DLQ = "llm.dlq";
+    /** Compacted tiers and per-user overrides, keyed by userId. */
+    public static final String USER_POLICIES = "llm.user-policies";
+
+    private TopicNames() {}
+}

@@ -1,0 +1,103 @@
+package dev.sluice.testkit;
+
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+
+/**
+ * A real single-node KRaft Kafka broker (combined broker + controller) running in this JVM.
+ * Started once per test JVM by {@link SluiceInfra}; tests isolate themselves with unique topic names.
+ */
+public final class KafkaBroker implements AutoCloseable {
+    private final KafkaClusterTestKit cluster;
+    private final long startupMillis;
+
+    private KafkaBroker(KafkaClusterTestKit cluster, long startupMillis) {
+        this.cluster = cluster;
+        this.startupMillis = startupMillis;
+    }
+
+    /** Formats and starts a fresh broker with replication factors of 1 and no initial rebalance delay. */
+    public static KafkaBroker start() {
+        long t0 = System.nanoTime();
+        try {
+            KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                    .setCombined(true)
+                    .setNumBrokerNodes(1)
+                    .setNumControllerNodes(1)
+                    .build())
+                    .setConfigProp("offsets.topic.replication.factor", "1")
+                    .setConfigProp("offsets.topic.num.partitions", "4")
+                    .setConfigProp("transaction.state.log.replication.factor", "1")
+                    .setConfigProp("transaction.state.log.min.isr", "1")
+                    .setConfigProp("transaction.state.log.num.partitions", "4")
+                    .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
+                    .setConfigProp("share.coordinator.state.topic.min.isr", "1")
+                    .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                    .setConfigProp("auto.create.topics.enable", "false")
+                    .build();
+            cluster.format();
+            cluster.startup();
+            cluster.waitForReadyBrokers();
+            return new KafkaBroker(cluster, (System.nanoTime() - t0) / 1_000_000);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the in-process Kafka broker", e);
+        }
+    }
+
+    public String bootstrapServers() {
+        return cluster.bootstrapServers();
+    }
+
+    /** How long {@link #start()} took, for the fixture start-up report. */
+    public long startupMillis() {
+        return startupMillis;
+    }
+
+    /** Admin client settings pointing at this broker. */
+    public Properties clientProperties() {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        return props;
+    }
+
+    public Admin admin() {
+        return Admin.create(clientProperties());
+    }
+
+    /** Creates topics (idempotently) with the given partition count. */
+    public void createTopics(int partitions, String... names) {
+        try (Admin admin = admin()) {
+            for (String name : names) {
+                try {
+                    admin.createTopics(Set.of(new NewTopic(name, partitions, (short) 1)
+                            .configs(Map.of()))).all().get();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("could not create topic " + name, e.getCause());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            cluster.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not stop the Kafka broker", e);
+        }
+    }
+}
