@@ -1,0 +1,17 @@
+package dev.sluice.common;
+
+import dev.sluice.schemas.TopicCatalog;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * How the launcher finds stages without compiling against them: each stage module registers one provider in
+ * {@code META-INF/services/dev.sluice.common.StageProvider}, and {@code sluice run <name>} picks it by name
+ * through {@link java.util.ServiceLoader}.
+ */
+public interface StageProvider {
+    /** The name used on the command line: ingest, enrichment, generation, analytics. */
+    String name();
+
+    /** Builds (wires, does not start) the stage. */
+    Stage create(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters);
+}
