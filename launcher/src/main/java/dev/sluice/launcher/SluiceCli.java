@@ -1,0 +1,67 @@
+package dev.sluice.launcher;
+
+import java.io.PrintWriter;
+import java.util.Map;
+
+import dev.sluice.common.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code sluice} command: {@code demo} (the embedded default), {@code run <stage>} (one stage per
+ * process against an existing cluster), {@code topics create} and {@code load}. Expected failures
+ * (configuration, unreachable dependencies) print one actionable message and no stack trace.
+ */
+@Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
+        description = "Kafka-native traffic controller for LLM work.",
+        subcommands = {DemoCommand.class, RunCommand.class, TopicsCommand.class, LoadCommand.class,
+                CommandLine.HelpCommand.class})
+public final class SluiceCli implements Runnable {
+    /** Exit code of invalid configuration (the message names the key). */
+    public static final int EXIT_CONFIG = 2;
+
+    private final Map<String, String> env;
+
+    public SluiceCli(Map<String, String> env) {
+        this.env = Map.copyOf(env);
+    }
+
+    /** The environment configuration is read from (the process environment outside tests). */
+    public Map<String, String> env() {
+        return env;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required: demo, run, topics, load");
+    }
+
+    /** A configured command line, with the error handling every subcommand shares. */
+    public static CommandLine commandLine(Map<String, String> env) {
+        CommandLine cli = new CommandLine(new SluiceCli(env));
+        cli.setExecutionExceptionHandler(SluiceCli::handle);
+        return cli;
+    }
+
+    private static int handle(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+        PrintWriter err = cli.getErr();
+        if (e instanceof ConfigException) {
+            err.println("sluice: " + e.getMessage());
+            err.flush();
+            return EXIT_CONFIG;
+        }
+        if (e instanceof LauncherException le) {
+            err.println("sluice: " + le.getMessage());
+            err.flush();
+            return le.exitCode();
+        }
+        err.println("sluice: unexpected failure: " + e);
+        e.printStackTrace(err);
+        err.flush();
+        return LauncherException.EXIT_FAILURE;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine(System.getenv()).execute(args));
+    }
+}
