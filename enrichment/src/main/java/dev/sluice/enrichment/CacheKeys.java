@@ -1,0 +1,36 @@
+package dev.sluice.enrichment;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Redis keys of cached embeddings: {@code "emb:" + hex(SHA-256(modelId + '\0' + normalisedText))}. The model id is
+ * part of the hash because vectors of different models (even the quantized and full variants of one model) are not
+ * interchangeable; the NUL separator keeps ("ab", "c") and ("a", "bc") apart. Hashing keeps keys short and prompt
+ * text out of Redis key space (keys show up in SCAN, MONITOR and slow logs).
+ */
+public final class CacheKeys {
+    /** Prefix of every embedding key. */
+    public static final String PREFIX = "emb:";
+    private static final HexFormat HEX = HexFormat.of();
+
+    private CacheKeys() {}
+
+    public static String of(String modelId, String normalisedText) {
+        MessageDigest sha = sha256();
+        sha.update(modelId.getBytes(StandardCharsets.UTF_8));
+        sha.update((byte) 0);
+        sha.update(normalisedText.getBytes(StandardCharsets.UTF_8));
+        return PREFIX + HEX.formatHex(sha.digest());
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JRE has SHA-256", e);
+        }
+    }
+}

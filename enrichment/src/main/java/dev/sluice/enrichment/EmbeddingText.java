@@ -1,0 +1,99 @@
+package dev.sluice.enrichment;
+
+import java.text.Normalizer;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+import dev.sluice.schema.ChatMessage;
+import dev.sluice.schema.LlmRequest;
+import dev.sluice.schema.Role;
+
+/**
+ * What enrichment embeds, and how it is normalised before it is hashed into a cache key and given to the model.
+ *
+ * <p><b>What</b>: the contents of the request's USER messages, oldest first, joined by a newline. System prompts are
+ * left out because they are usually shared boilerplate (the same few per application) that would pull every
+ * vector towards the same point and say nothing about what this user asked; ASSISTANT turns are earlier model output.
+ *
+ * <p><b>Normalised</b> means, in order: lone UTF-16 surrogates replaced by U+FFFD (they cannot be encoded and would
+ * make hashing depend on the encoder); Unicode NFC (so "é" typed either way is one key); every run of whitespace
+ * (including newlines) collapsed to one space; leading and trailing whitespace trimmed; lowercased ({@link Locale#ROOT})
+ * only when the embedder is case-insensitive (all-MiniLM-L6-v2's tokenizer lowercases anyway, so this raises the hit
+ * rate at no cost; a cased remote model keeps case); finally cut to {@code maxChars}.
+ */
+public final class EmbeddingText {
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+", Pattern.UNICODE_CHARACTER_CLASS);
+
+    private EmbeddingText() {}
+
+    /** The raw text to embed: USER message contents joined by '\n' (empty if there are none). */
+    public static String userText(LlmRequest request) {
+        StringBuilder out = new StringBuilder();
+        for (ChatMessage message : request.getMessages()) {
+            if (message.getRole() == Role.USER) {
+                if (out.length() > 0) {
+                    out.append('\n');
+                }
+                out.append(message.getContent());
+            }
+        }
+        return out.toString();
+    }
+
+    /** The normalised form of {@code raw} (see the class comment); empty means nothing to embed. */
+    public static Normalised normalise(String raw, boolean lowercase, int maxChars) {
+        String text = replaceLoneSurrogates(raw);
+        boolean hadLoneSurrogates = !text.equals(raw);
+        text = Normalizer.normalize(text, Normalizer.Form.NFC);
+        text = WHITESPACE.matcher(text).replaceAll(" ").strip();
+        if (lowercase) {
+            text = text.toLowerCase(Locale.ROOT);
+        }
+        boolean truncated = text.length() > maxChars;
+        if (truncated) {
+            int end = maxChars;
+            if (Character.isHighSurrogate(text.charAt(end - 1))) {
+                end--; // never split a surrogate pair
+            }
+            text = text.substring(0, end).strip();
+        }
+        return new Normalised(text, truncated, hadLoneSurrogates);
+    }
+
+    static String replaceLoneSurrogates(String s) {
+        StringBuilder out = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+            if (paired) {
+                if (out != null) {
+                    out.append(c).append(s.charAt(i + 1));
+                }
+                i++;
+                continue;
+            }
+            if (Character.isSurrogate(c)) {
+                if (out == null) {
+                    out = new StringBuilder(s.length()).append(s, 0, i);
+                }
+                out.append('\uFFFD');
+            } else if (out != null) {
+                out.append(c);
+            }
+        }
+        return out == null ? s : out.toString();
+    }
+
+    /**
+     * A normalised text and what the rules changed.
+     *
+     * @param text              what is hashed and embedded; empty means the record is SKIPPED
+     * @param truncated         the text was longer than the configured maximum and was cut
+     * @param replacedSurrogates lone surrogates were replaced by U+FFFD
+     */
+    public record Normalised(String text, boolean truncated, boolean replacedSurrogates) {
+        public boolean isEmpty() {
+            return text.isEmpty();
+        }
+    }
+}

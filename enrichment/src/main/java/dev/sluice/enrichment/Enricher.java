@@ -1,0 +1,119 @@
+package dev.sluice.enrichment;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.sluice.enrichment.cache.VectorCodec;
+import dev.sluice.enrichment.embed.Embedder;
+import dev.sluice.schema.AdmittedRequest;
+import dev.sluice.schema.EmbeddingSource;
+import dev.sluice.schema.EnrichedRequest;
+
+/**
+ * The stage's transformation, free of Kafka: a poll's worth of admitted requests in, the same number of enriched
+ * requests out, in order. Per batch: one Redis lookup for all distinct keys, one model call for all distinct misses
+ * (identical texts are computed once), one pipelined write-back. Texts are chosen and normalised by
+ * {@link EmbeddingText}; an empty text is SKIPPED (empty vector, no lookup, no model call).
+ *
+ * @throws dev.sluice.enrichment.embed.EmbeddingException from {@link #enrich} when the model fails: the caller
+ *         retries the whole batch (nothing has been produced yet)
+ */
+public final class Enricher {
+    private final Embedder embedder;
+    private final ResilientCache cache;
+    private final EnrichmentMetrics metrics;
+    private final int maxTextChars;
+    private final Clock clock;
+
+    public Enricher(Embedder embedder, ResilientCache cache, EnrichmentMetrics metrics, int maxTextChars, Clock clock) {
+        this.embedder = embedder;
+        this.cache = cache;
+        this.metrics = metrics;
+        this.maxTextChars = maxTextChars;
+        this.clock = clock;
+    }
+
+    private record Vector(float[] values, EmbeddingSource source) {}
+
+    public List<EnrichedRequest> enrich(List<AdmittedRequest> batch) {
+        metrics.batch(batch.size());
+        List<String> keyOfRecord = new ArrayList<>(batch.size());
+        Map<String, String> textOfKey = new LinkedHashMap<>();
+        for (AdmittedRequest admitted : batch) {
+            EmbeddingText.Normalised text = EmbeddingText.normalise(EmbeddingText.userText(admitted.getRequest()),
+                    embedder.caseInsensitive(), maxTextChars);
+            String key = text.isEmpty() ? null : CacheKeys.of(embedder.modelId(), text.text());
+            keyOfRecord.add(key);
+            if (key != null) {
+                textOfKey.putIfAbsent(key, text.text());
+            }
+        }
+        Map<String, Vector> vectors = resolve(textOfKey);
+        long now = clock.millis();
+        List<EnrichedRequest> out = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            String key = keyOfRecord.get(i);
+            Vector v = key == null ? new Vector(new float[0], EmbeddingSource.SKIPPED) : vectors.get(key);
+            metrics.record(v.source());
+            out.add(EnrichedRequest.newBuilder()
+                    .setAdmitted(batch.get(i))
+                    .setEmbeddingModel(embedder.modelId())
+                    .setEmbedding(new FloatList(v.values()))
+                    .setEmbeddingSource(v.source())
+                    .setEnrichedAt(java.time.Instant.ofEpochMilli(now))
+                    .build());
+        }
+        return out;
+    }
+
+    private Map<String, Vector> resolve(Map<String, String> textOfKey) {
+        Map<String, Vector> found = new HashMap<>();
+        if (textOfKey.isEmpty()) {
+            return found;
+        }
+        List<String> keys = new ArrayList<>(textOfKey.keySet());
+        Optional<List<byte[]>> shared = cache.lookup(keys);
+        Map<String, byte[]> writeBack = new LinkedHashMap<>();
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            String key = keys.get(i);
+            float[] fromRedis = shared.isPresent() ? VectorCodec.decode(shared.get().get(i), embedder.dimensions()) : null;
+            float[] fromLocal = fromRedis == null ? cache.localGet(key) : null;
+            if (fromRedis != null) {
+                cache.localPut(key, fromRedis); // keeps the local tier warm for the next outage
+                found.put(key, new Vector(fromRedis, EmbeddingSource.CACHE_HIT));
+            } else if (fromLocal != null) {
+                // Two tiers: a Redis miss the local tier can answer (e.g. Redis restarted empty) refills Redis.
+                found.put(key, new Vector(fromLocal, shared.isPresent() ? EmbeddingSource.CACHE_HIT : EmbeddingSource.DEGRADED_LOCAL_CACHE));
+                if (shared.isPresent()) {
+                    writeBack.put(key, VectorCodec.encode(fromLocal));
+                }
+            } else {
+                missing.add(key);
+            }
+        }
+        List<float[]> computed = List.of();
+        if (!missing.isEmpty()) {
+            List<String> texts = missing.stream().map(textOfKey::get).toList();
+            long t0 = System.nanoTime();
+            computed = embedder.embedAll(texts);
+            metrics.modelCall(texts.size(), System.nanoTime() - t0);
+            for (int i = 0; i < missing.size(); i++) {
+                cache.localPut(missing.get(i), computed.get(i));
+                writeBack.put(missing.get(i), VectorCodec.encode(computed.get(i)));
+            }
+        }
+        // No write-back while Redis is unavailable: the breaker already said so, and the vectors are in the local tier.
+        boolean stored = shared.isPresent() && cache.store(writeBack);
+        EmbeddingSource source = stored ? EmbeddingSource.COMPUTED : EmbeddingSource.DEGRADED_COMPUTED;
+        for (int i = 0; i < missing.size(); i++) {
+            found.put(missing.get(i), new Vector(computed.get(i), source));
+        }
+        return found;
+    }
+}

@@ -1,0 +1,20 @@
+package dev.sluice.enrichment;
+
+import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.Stage;
+import dev.sluice.common.StageProvider;
+import dev.sluice.schemas.TopicCatalog;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/** Registers the enrichment stage with the launcher ({@code sluice run enrichment}). */
+public final class EnrichmentStageProvider implements StageProvider {
+    @Override
+    public String name() {
+        return "enrichment";
+    }
+
+    @Override
+    public Stage create(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters) {
+        return new EnrichmentStage(config, catalog, meters);
+    }
+}

@@ -1,0 +1,129 @@
+package dev.sluice.enrichment;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.sluice.enrichment.cache.CacheUnavailableException;
+import dev.sluice.enrichment.cache.EmbeddingCache;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+
+/**
+ * The shared cache (Redis) behind a circuit breaker, plus a bounded in-process cache (Caffeine) that always holds
+ * recently seen vectors and is the only cache while Redis is unavailable. The stage is <em>degraded</em> while the
+ * breaker is not closed or the last Redis call failed. Recovery needs no restart: once the breaker's open period is
+ * over, the next lookup is let through as a trial (half-open); if Redis answers, the breaker closes.
+ */
+public final class ResilientCache implements AutoCloseable {
+    private final EmbeddingCache shared;
+    private final CircuitBreaker breaker;
+    private final Cache<String, float[]> local;
+    private final Duration ttl;
+    private final Clock clock;
+    private volatile boolean lastCallFailed;
+    private long degradedSinceMillis = -1;
+    private long degradedMillisTotal;
+
+    public ResilientCache(EmbeddingCache shared, Duration ttl, Duration breakerOpen, int localEntries, Clock clock) {
+        this.shared = shared;
+        this.ttl = ttl;
+        this.clock = clock;
+        this.breaker = CircuitBreaker.of("redis", CircuitBreakerConfig.custom()
+                // Small count window: a dead Redis opens the breaker within a few polls, a single blip does not.
+                .slidingWindow(10, 3, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .failureRateThreshold(50)
+                .waitDurationInOpenState(breakerOpen)
+                .permittedNumberOfCallsInHalfOpenState(1)
+                .recordExceptions(CacheUnavailableException.class)
+                .clock(clock)
+                .build());
+        this.local = Caffeine.newBuilder().maximumSize(localEntries).build();
+    }
+
+    /** Values of {@code keys} from Redis (null where absent), or empty when Redis is unavailable or the breaker is open. */
+    public Optional<List<byte[]>> lookup(List<String> keys) {
+        return call(() -> shared.getAll(keys));
+    }
+
+    /** Writes entries back to Redis; false when that failed (the vectors then live only in the local cache). */
+    public boolean store(Map<String, byte[]> entries) {
+        if (entries.isEmpty()) {
+            return true;
+        }
+        return call(() -> {
+            shared.putAll(entries, ttl);
+            return Boolean.TRUE;
+        }).isPresent();
+    }
+
+    private <T> Optional<T> call(java.util.function.Supplier<T> operation) {
+        try {
+            T result = breaker.executeSupplier(operation);
+            markFailed(false);
+            return Optional.of(result);
+        } catch (CacheUnavailableException | CallNotPermittedException e) {
+            markFailed(true);
+            return Optional.empty();
+        }
+    }
+
+    private synchronized void markFailed(boolean failed) {
+        lastCallFailed = failed;
+        boolean degraded = degraded();
+        long now = clock.millis();
+        if (degraded && degradedSinceMillis < 0) {
+            degradedSinceMillis = now;
+        } else if (!degraded && degradedSinceMillis >= 0) {
+            degradedMillisTotal += now - degradedSinceMillis;
+            degradedSinceMillis = -1;
+        }
+    }
+
+    public float[] localGet(String key) {
+        return local.getIfPresent(key);
+    }
+
+    public void localPut(String key, float[] vector) {
+        local.put(key, vector);
+    }
+
+    /** True while records are being enriched without Redis. */
+    public boolean degraded() {
+        return lastCallFailed || breaker.getState() != CircuitBreaker.State.CLOSED;
+    }
+
+    /** Total time spent degraded, including the current spell. */
+    public synchronized double degradedSeconds() {
+        long current = degradedSinceMillis < 0 ? 0 : clock.millis() - degradedSinceMillis;
+        return (degradedMillisTotal + current) / 1000.0;
+    }
+
+    public CircuitBreaker.State breakerState() {
+        return breaker.getState();
+    }
+
+    /** Breaker state as a gauge value: 0 closed, 1 open (or forced open), 2 half-open, 3 other. */
+    public double breakerStateCode() {
+        return switch (breaker.getState()) {
+            case CLOSED -> 0;
+            case OPEN, FORCED_OPEN -> 1;
+            case HALF_OPEN -> 2;
+            default -> 3;
+        };
+    }
+
+    public EmbeddingCache shared() {
+        return shared;
+    }
+
+    @Override
+    public void close() {
+        shared.close();
+    }
+}

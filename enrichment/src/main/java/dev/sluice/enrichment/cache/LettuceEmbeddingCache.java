@@ -1,0 +1,142 @@
+package dev.sluice.enrichment.cache;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.LettuceFutures;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+
+/**
+ * {@link EmbeddingCache} on Redis through lettuce. One connection, commands flushed explicitly so a lookup is one
+ * MGET and a write-back is one pipelined burst of {@code SET key value PX ttl}. Every call waits at most
+ * {@code timeout}. Auto-reconnect is off on purpose: a broken connection is dropped and the next call (which the
+ * circuit breaker lets through only when half-open) reconnects, so recovery follows the breaker, not lettuce's own
+ * backoff, and nothing is queued while Redis is away. Calls are serialised (one stage thread uses it).
+ */
+public final class LettuceEmbeddingCache implements EmbeddingCache {
+    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+
+    private final RedisClient client;
+    private final RedisURI uri;
+    private final Duration timeout;
+    private final String endpoint;
+    private StatefulRedisConnection<String, byte[]> connection;
+
+    public LettuceEmbeddingCache(String redisUrl, Duration timeout) {
+        this.uri = RedisURI.create(redisUrl);
+        this.uri.setTimeout(timeout);
+        this.timeout = timeout;
+        this.endpoint = uri.getHost() + ":" + uri.getPort(); // never the password
+        this.client = RedisClient.create();
+        this.client.setOptions(ClientOptions.builder()
+                .autoReconnect(false)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
+                .timeoutOptions(TimeoutOptions.enabled(timeout))
+                .build());
+    }
+
+    @Override
+    public synchronized List<byte[]> getAll(List<String> keys) {
+        if (keys.isEmpty()) {
+            return List.of();
+        }
+        RedisAsyncCommands<String, byte[]> redis = commands("MGET");
+        RedisFuture<List<KeyValue<String, byte[]>>> future = redis.mget(keys.toArray(String[]::new));
+        connection.flushCommands();
+        List<KeyValue<String, byte[]>> values = await("MGET", future);
+        List<byte[]> out = new ArrayList<>(values.size());
+        for (KeyValue<String, byte[]> kv : values) {
+            out.add(kv.hasValue() ? kv.getValue() : null);
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void putAll(Map<String, byte[]> entries, Duration ttl) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        RedisAsyncCommands<String, byte[]> redis = commands("SET");
+        List<RedisFuture<String>> futures = new ArrayList<>(entries.size());
+        entries.forEach((k, v) -> futures.add(redis.psetex(k, ttl.toMillis(), v)));
+        connection.flushCommands();
+        try {
+            if (!LettuceFutures.awaitAll(timeout.toNanos(), TimeUnit.NANOSECONDS, futures.toArray(RedisFuture[]::new))) {
+                throw unavailable("SET", new TimeoutException());
+            }
+        } catch (RuntimeException e) {
+            if (e instanceof CacheUnavailableException c) {
+                throw c;
+            }
+            throw unavailable("SET", e);
+        }
+    }
+
+    @Override
+    public synchronized long ttlMillis(String key) {
+        RedisAsyncCommands<String, byte[]> redis = commands("PTTL");
+        RedisFuture<Long> future = redis.pttl(key);
+        connection.flushCommands();
+        return await("PTTL", future);
+    }
+
+    private RedisAsyncCommands<String, byte[]> commands(String operation) {
+        if (connection != null && !connection.isOpen()) {
+            connection.closeAsync();
+            connection = null;
+        }
+        if (connection == null) {
+            try {
+                connection = client.connect(CODEC, uri);
+            } catch (RuntimeException e) {
+                throw unavailable(operation, e);
+            }
+            connection.setAutoFlushCommands(false);
+        }
+        return connection.async();
+    }
+
+    private <T> T await(String operation, RedisFuture<T> future) {
+        try {
+            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable(operation, e);
+        } catch (ExecutionException e) {
+            throw unavailable(operation, e.getCause());
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw unavailable(operation, e);
+        }
+    }
+
+    private CacheUnavailableException unavailable(String operation, Throwable cause) {
+        return CacheUnavailableException.of(operation, endpoint, cause);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (connection != null) {
+            connection.close();
+            connection = null;
+        }
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+}
