@@ -1,0 +1,149 @@
+package dev.sluice.ingest;
+
+import java.time.Instant;
+import java.util.Optional;
+
+import dev.sluice.common.ModelPrice;
+import dev.sluice.schema.AdmittedRequest;
+import dev.sluice.schema.LlmRequest;
+import dev.sluice.schema.RejectReason;
+import dev.sluice.schema.RejectedRequest;
+import dev.sluice.schema.UserPolicy;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+
+/**
+ * The admission decision for one request, in order, first failure decides: INVALID, DUPLICATE,
+ * RATE_LIMITED, QUOTA_EXCEEDED, REQUEST_TOO_EXPENSIVE, BUDGET_EXCEEDED; else admit and reserve the worst
+ * case. Runs in the task owning the user's partition, the single writer of the user's state. Time is the
+ * record time, made monotonic per user (a record older than the user's newest admission is judged at that
+ * newest time, so the window never runs backwards).
+ */
+final class AdmissionProcessor implements Processor<String, LlmRequest, String, SpecificRecord> {
+    private static final byte[] SEEN = {1};
+
+    private final IngestConfig config;
+    private final AdmissionMetrics metrics;
+    private final RequestValidator validator;
+    private final Policies policies;
+    private final long horizonMs;
+    private ProcessorContext<String, SpecificRecord> context;
+    private KeyValueStore<String, byte[]> users;
+    private WindowStore<String, byte[]> dedupe;
+    private KeyValueStore<String, UserPolicy> policyStore;
+    private ReservationLedger ledger;
+
+    AdmissionProcessor(IngestConfig config, AdmissionMetrics metrics) {
+        this.config = config;
+        this.metrics = metrics;
+        this.validator = new RequestValidator(config);
+        this.policies = new Policies(config);
+        this.horizonMs = config.dedupeHorizon().toMillis();
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        users = context.getStateStore(AdmissionTopology.USER_STATE_STORE);
+        dedupe = context.getStateStore(AdmissionTopology.DEDUPE_STORE);
+        policyStore = context.getStateStore(AdmissionTopology.POLICIES_STORE);
+        ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.RESERVATIONS_STORE), users, config, metrics);
+        context.schedule(config.sweepInterval(), PunctuationType.STREAM_TIME, ledger::sweep);
+    }
+
+    @Override
+    public void process(Record<String, LlmRequest> record) {
+        LlmRequest request = record.value();
+        long at = record.timestamp();
+        if (request == null) {
+            reject(record.key(), at, Rejections.nullValue(record.key(), at));
+            return;
+        }
+        Optional<Violation> violation = validator.check(record.key(), request);
+        if (violation.isPresent()) {
+            Violation v = violation.get();
+            reject(request, at, RejectReason.INVALID, v.field(), v.rule(), v.field() + ": " + v.rule(), null);
+            return;
+        }
+        if (seen(request.getRequestId(), at)) {
+            reject(request, at, RejectReason.DUPLICATE, "requestId", "unique within " + horizonMs + " ms",
+                    "this requestId was already admitted; its result will follow", null);
+            return;
+        }
+        decide(request, at);
+    }
+
+    private void decide(LlmRequest request, long at) {
+        String userId = request.getUserId();
+        UserState state = UserState.decode(users.get(userId));
+        long now = Math.max(at, state.newestAt());
+        state.rollTo(UserState.dayOf(now));
+        state.prune(now);
+        boolean dirty = ledger.expireDue(userId, state, now);
+        Policies.Resolved policy = policies.resolve(policyStore.get(userId));
+        TierLimits limits = policy.limits();
+        long inputTokens = TokenBound.inputTokens(request.getMessages());
+        long estimatedTokens = inputTokens + request.getMaxOutputTokens();
+
+        RejectedRequest rejection = null;
+        RateLimit.Limited limited = RateLimit.check(state, now, limits, estimatedTokens);
+        ModelPrice price = config.models().price(request.getModel()).orElseThrow();
+        long worstCase = price.costMicros(inputTokens, request.getMaxOutputTokens());
+        if (limited != null) {
+            Long retry = limited.retryAfterMs() == null ? null : limited.retryAfterMs() + (now - at);
+            rejection = Rejections.of(request, at, RejectReason.RATE_LIMITED, null, limited.rule(),
+                    "over " + limited.rule() + " for tier " + policy.tier(), retry);
+        } else if (state.requestsToday >= limits.requestsPerDay()) {
+            long nextMidnight = (state.day + 1) * UserState.DAY_MS;
+            rejection = Rejections.of(request, at, RejectReason.QUOTA_EXCEEDED, null,
+                    "requests per UTC day " + limits.requestsPerDay(),
+                    "daily quota of tier " + policy.tier() + " used up; it resets at " + Instant.ofEpochMilli(nextMidnight),
+                    nextMidnight - at);
+        } else if (worstCase > config.maxRequestCostMicros()) {
+            rejection = Rejections.of(request, at, RejectReason.REQUEST_TOO_EXPENSIVE, null,
+                    "worst-case cost at most " + config.maxRequestCostMicros() + " micro-USD per request",
+                    "worst-case cost " + worstCase + " micro-USD; lower maxOutputTokens or shorten the prompt", null);
+        } else if (state.spentMicros + state.reservedMicros + worstCase > limits.dailyBudgetMicros()) {
+            rejection = Rejections.of(request, at, RejectReason.BUDGET_EXCEEDED, null,
+                    "spent + reserved + worst case at most the daily budget " + limits.dailyBudgetMicros() + " micro-USD",
+                    "spent " + state.spentMicros + ", reserved " + state.reservedMicros + ", this request up to "
+                            + worstCase + " micro-USD", null);
+        }
+        if (rejection != null) {
+            if (dirty) {
+                users.put(userId, state.encode());
+            }
+            reject(userId, at, rejection);
+            return;
+        }
+        state.admit(now, estimatedTokens);
+        ledger.reserve(userId, request.getRequestId(), worstCase, now, state);
+        dedupe.put(request.getRequestId(), SEEN, at);
+        users.put(userId, state.encode());
+        metrics.admitted();
+        context.forward(new Record<String, SpecificRecord>(userId,
+                new AdmittedRequest(request, policy.tier(), inputTokens, worstCase, Instant.ofEpochMilli(at)), at),
+                AdmissionTopology.ADMITTED_SINK);
+    }
+
+    private boolean seen(String requestId, long at) {
+        try (WindowStoreIterator<byte[]> it = dedupe.fetch(requestId, at - horizonMs + 1, at + horizonMs - 1)) {
+            return it.hasNext();
+        }
+    }
+
+    private void reject(LlmRequest request, long at, RejectReason reason, String field, String rule, String detail, Long retry) {
+        reject(Rejections.echo(request.getUserId()), at, Rejections.of(request, at, reason, field, rule, detail, retry));
+    }
+
+    private void reject(String key, long at, RejectedRequest rejection) {
+        metrics.rejected(rejection.getReason());
+        context.forward(new Record<String, SpecificRecord>(key, rejection, at), AdmissionTopology.REJECTED_SINK);
+    }
+}

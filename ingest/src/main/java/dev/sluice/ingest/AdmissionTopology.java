@@ -1,0 +1,99 @@
+package dev.sluice.ingest;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+
+import dev.sluice.schema.UserPolicy;
+import dev.sluice.schemas.Topic;
+import dev.sluice.schemas.TopicCatalog;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The admission topology, a pure function of its configuration:
+ * <pre>
+ *   llm.requests ──► admission-processor ──► llm.requests.admitted
+ *                       │        ▲      └──► llm.requests.rejected
+ *   llm.costs ──► reconcile-processor       (stores: admission-user-state, admission-reservations,
+ *                                             admission-dedupe; global: admission-user-policies)
+ *   llm.user-policies ──► admission-user-policies (global store)
+ * </pre>
+ * Both processors share the per-user stores, so llm.requests and llm.costs must be co-partitioned.
+ */
+public final class AdmissionTopology {
+    /** Per-user compact state: sliding-window log, today's count and spend, reserved money. */
+    public static final String USER_STATE_STORE = "admission-user-state";
+    /** Outstanding (and recently expired) reservations, keyed {@code userId|requestId}. */
+    public static final String RESERVATIONS_STORE = "admission-reservations";
+    /** Admitted requestIds within the dedupe horizon (a window store; old segments drop by themselves). */
+    public static final String DEDUPE_STORE = "admission-dedupe";
+    /** Global copy of llm.user-policies. */
+    public static final String POLICIES_STORE = "admission-user-policies";
+
+    static final String REQUESTS_SOURCE = "requests-source";
+    static final String COSTS_SOURCE = "costs-source";
+    static final String POLICIES_SOURCE = "user-policies-source";
+    static final String ADMISSION_PROCESSOR = "admission-processor";
+    static final String RECONCILE_PROCESSOR = "reconcile-processor";
+    static final String POLICIES_PROCESSOR = "user-policies-processor";
+    static final String ADMITTED_SINK = "admitted-sink";
+    static final String REJECTED_SINK = "rejected-sink";
+
+    private AdmissionTopology() {}
+
+    public static Topology build(IngestConfig config, TopicCatalog topics, AdmissionMetrics metrics) {
+        Topology topology = new Topology();
+        Topic<String, UserPolicy> policies = topics.userPolicies();
+        StoreBuilder<KeyValueStore<String, UserPolicy>> policyStore = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(POLICIES_STORE), Serdes.String(), policies.valueSerde()).withLoggingDisabled();
+        topology.addGlobalStore(policyStore, POLICIES_SOURCE, policies.keySerde().deserializer(),
+                policies.valueSerde().deserializer(), policies.name(), POLICIES_PROCESSOR, PolicyStoreUpdater::new);
+
+        topology.addSource(REQUESTS_SOURCE, topics.requests().keySerde().deserializer(),
+                topics.requests().valueSerde().deserializer(), topics.requests().name());
+        topology.addSource(COSTS_SOURCE, topics.costs().keySerde().deserializer(),
+                topics.costs().valueSerde().deserializer(), topics.costs().name());
+        topology.addProcessor(ADMISSION_PROCESSOR, () -> new AdmissionProcessor(config, metrics), REQUESTS_SOURCE);
+        topology.addProcessor(RECONCILE_PROCESSOR, () -> new ReconcileProcessor(config, metrics), COSTS_SOURCE);
+        topology.addSink(ADMITTED_SINK, topics.admitted().name(), topics.admitted().keySerde().serializer(),
+                topics.admitted().valueSerde().serializer(), ADMISSION_PROCESSOR);
+        topology.addSink(REJECTED_SINK, topics.rejected().name(), topics.rejected().keySerde().serializer(),
+                topics.rejected().valueSerde().serializer(), ADMISSION_PROCESSOR);
+
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USER_STATE_STORE),
+                Serdes.String(), Serdes.ByteArray()), ADMISSION_PROCESSOR, RECONCILE_PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RESERVATIONS_STORE),
+                Serdes.String(), Serdes.ByteArray()), ADMISSION_PROCESSOR, RECONCILE_PROCESSOR);
+        Duration horizon = config.dedupeHorizon();
+        topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(DEDUPE_STORE, horizon,
+                Duration.ofMillis(1), false), Serdes.String(), Serdes.ByteArray()), ADMISSION_PROCESSOR);
+        return topology;
+    }
+
+    /**
+     * The Streams settings admission needs: exactly_once_v2, explicit naming of internal resources, dead
+     * letters to llm.dlq through {@link DeadLetterHandler}. {@code kafkaClient} (bootstrap servers, security)
+     * goes in first, so these cannot be overridden by accident.
+     */
+    public static Properties streamsProperties(IngestConfig config, TopicCatalog topics, Map<String, Object> kafkaClient) {
+        Map<String, Object> p = new HashMap<>(kafkaClient);
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.dlq().name());
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
+        p.put(DeadLetterHandler.GLOBAL_TOPICS_CONFIG, topics.userPolicies().name());
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
+        Properties props = new Properties();
+        props.putAll(p);
+        return props;
+    }
+}

@@ -1,0 +1,121 @@
+package dev.sluice.ingest;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.sluice.common.CommonKeys;
+import dev.sluice.common.ConfigException;
+import dev.sluice.common.ModelCatalog;
+import dev.sluice.common.SluiceConfig;
+
+/**
+ * Configuration of the admission stage: every key (environment variable {@code SLUICE_} + key in upper snake
+ * case), its unit and default. Built and validated once by {@link #from(SluiceConfig)}; immutable after.
+ */
+public record IngestConfig(String applicationId, int streamThreads, Duration commitInterval, String stateDir,
+                           String defaultTier, Map<String, TierLimits> tiers, long maxRequestCostMicros,
+                           Duration dedupeHorizon, Duration reservationTtl, Duration lateCostGrace,
+                           Duration sweepInterval, int maxMessages, int maxMessageChars, int maxTotalChars,
+                           int maxOutputTokens, ModelCatalog models) {
+
+    /** Kafka Streams application id (consumer group, prefix of changelog topics); default {@code sluice-ingest}. */
+    public static final String APPLICATION_ID = "ingest.application.id";
+    /** Stream threads per instance; default 1. */
+    public static final String STREAM_THREADS = "ingest.stream.threads";
+    /** Transaction commit interval, milliseconds; default 100 (latency of admitted/rejected outputs). */
+    public static final String COMMIT_INTERVAL_MS = "ingest.commit.interval.ms";
+    /** Comma-separated tier names; default {@code FREE,STARTER,PRO}. Each has the four keys below. */
+    public static final String TIERS = "ingest.tiers";
+    /** Per-tier key suffix: requests per sliding minute ({@code ingest.tier.free.requests.per.minute}); default 10. */
+    public static final String TIER_REQUESTS_PER_MINUTE = "requests.per.minute";
+    /** Per-tier key suffix: requests per UTC day; defaults FREE 10, STARTER 50, PRO 999, other tiers 10. */
+    public static final String TIER_REQUESTS_PER_DAY = "requests.per.day";
+    /** Per-tier key suffix: estimated tokens per sliding minute; defaults FREE 200000, STARTER 400000, PRO 2000000. */
+    public static final String TIER_TOKENS_PER_MINUTE = "tokens.per.minute";
+    /** Per-tier key suffix: budget per UTC day, micro-dollars; defaults FREE $1, STARTER $10, PRO $100. */
+    public static final String TIER_DAILY_BUDGET_MICROS = "daily.budget.micros";
+    /** Largest worst-case cost of one request, micro-dollars; default 5000000 ($5). */
+    public static final String MAX_REQUEST_COST_MICROS = "ingest.max.request.cost.micros";
+    /** How long an admitted requestId is remembered to reject duplicates, milliseconds; default 86400000 (24 h). */
+    public static final String DEDUPE_HORIZON_MS = "ingest.dedupe.horizon.ms";
+    /** How long a reservation waits for its cost event before it is released, milliseconds (record time); default 3600000 (1 h). */
+    public static final String RESERVATION_TTL_MS = "ingest.reservation.ttl.ms";
+    /** How long after expiry a late cost event is still charged (once), milliseconds; default 86400000 (24 h). */
+    public static final String LATE_COST_GRACE_MS = "ingest.late.cost.grace.ms";
+    /** Stream-time interval of the reservation sweep, milliseconds; default 60000. */
+    public static final String SWEEP_INTERVAL_MS = "ingest.reservation.sweep.interval.ms";
+    /** Most messages in one request; default 64. */
+    public static final String MAX_MESSAGES = "ingest.max.messages";
+    /** Most characters (UTF-16 units) in one message's content; default 10000. */
+    public static final String MAX_MESSAGE_CHARS = "ingest.max.message.chars";
+    /** Most characters over all messages of a request; default 50000. */
+    public static final String MAX_TOTAL_CHARS = "ingest.max.total.chars";
+    /** Largest allowed {@code maxOutputTokens} (the smallest is 1); default 16384. */
+    public static final String MAX_OUTPUT_TOKENS = "ingest.max.output.tokens";
+
+    public static final String DEFAULT_APPLICATION_ID = "sluice-ingest";
+    public static final long DEFAULT_MAX_REQUEST_COST_MICROS = 5_000_000L;
+    private static final Map<String, TierLimits> DEFAULT_TIERS = Map.of(
+            "FREE", new TierLimits(10, 10, 200_000, 1_000_000L),
+            "STARTER", new TierLimits(10, 50, 400_000, 10_000_000L),
+            "PRO", new TierLimits(10, 999, 2_000_000, 100_000_000L));
+    private static final TierLimits OTHER_TIER = DEFAULT_TIERS.get("FREE");
+
+    public IngestConfig {
+        tiers = Map.copyOf(tiers);
+        if (!tiers.containsKey(defaultTier)) {
+            throw ConfigException.invalid(CommonKeys.DEFAULT_TIER, "validation", defaultTier, "one of " + tiers.keySet());
+        }
+    }
+
+    /** Reads and validates every key; the error names the key, its source and the bad value. */
+    public static IngestConfig from(SluiceConfig c) {
+        Map<String, TierLimits> tiers = new LinkedHashMap<>();
+        for (String raw : c.string(TIERS, "FREE,STARTER,PRO").split(",")) {
+            String tier = raw.trim().toUpperCase(Locale.ROOT);
+            if (tier.isEmpty()) {
+                continue;
+            }
+            TierLimits d = DEFAULT_TIERS.getOrDefault(tier, OTHER_TIER);
+            String p = tierKey(tier, "");
+            tiers.put(tier, new TierLimits(
+                    c.intValue(p + TIER_REQUESTS_PER_MINUTE, d.requestsPerMinute(), 0, 1_000_000),
+                    c.intValue(p + TIER_REQUESTS_PER_DAY, d.requestsPerDay(), 0, Integer.MAX_VALUE),
+                    c.longValue(p + TIER_TOKENS_PER_MINUTE, d.tokensPerMinute(), 0, Long.MAX_VALUE / 4),
+                    c.longValue(p + TIER_DAILY_BUDGET_MICROS, d.dailyBudgetMicros(), 0, Long.MAX_VALUE / 4)));
+        }
+        if (tiers.isEmpty()) {
+            throw ConfigException.invalid(TIERS, c.source(TIERS), c.string(TIERS, ""), "at least one tier name");
+        }
+        return new IngestConfig(
+                c.string(APPLICATION_ID, DEFAULT_APPLICATION_ID),
+                c.intValue(STREAM_THREADS, 1, 1, 64),
+                Duration.ofMillis(c.longValue(COMMIT_INTERVAL_MS, 100, 1, 600_000)),
+                c.string(CommonKeys.STATE_DIR, "./.sluice/state"),
+                c.string(CommonKeys.DEFAULT_TIER, "FREE").toUpperCase(Locale.ROOT),
+                tiers,
+                c.longValue(MAX_REQUEST_COST_MICROS, DEFAULT_MAX_REQUEST_COST_MICROS, 0, Long.MAX_VALUE / 4),
+                Duration.ofMillis(c.longValue(DEDUPE_HORIZON_MS, 86_400_000L, 60_000, 30L * 86_400_000)),
+                Duration.ofMillis(c.longValue(RESERVATION_TTL_MS, 3_600_000L, 1_000, 7L * 86_400_000)),
+                Duration.ofMillis(c.longValue(LATE_COST_GRACE_MS, 86_400_000L, 0, 30L * 86_400_000)),
+                Duration.ofMillis(c.longValue(SWEEP_INTERVAL_MS, 60_000L, 1_000, 86_400_000)),
+                c.intValue(MAX_MESSAGES, 64, 1, 10_000),
+                c.intValue(MAX_MESSAGE_CHARS, 10_000, 1, 10_000_000),
+                c.intValue(MAX_TOTAL_CHARS, 50_000, 1, 100_000_000),
+                c.intValue(MAX_OUTPUT_TOKENS, 16_384, 1, 10_000_000),
+                ModelCatalog.from(c));
+    }
+
+    /** The full key of a per-tier setting, e.g. {@code tierKey("PRO", "requests.per.day")}. */
+    public static String tierKey(String tier, String suffix) {
+        return "ingest.tier." + tier.toLowerCase(Locale.ROOT) + "." + suffix;
+    }
+
+    /** The limits of {@code tier}, if it is configured. */
+    public Optional<TierLimits> tier(String tier) {
+        return Optional.ofNullable(tiers.get(tier));
+    }
+}

@@ -1,0 +1,138 @@
+package dev.sluice.ingest;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.sluice.common.CommonKeys;
+import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.Stage;
+import dev.sluice.common.StageHealth;
+import dev.sluice.schema.UserPolicy;
+import dev.sluice.schemas.TopicCatalog;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admission stage: wires {@link AdmissionTopology} into a {@link KafkaStreams} instance, checks
+ * co-partitioning before it starts, and answers {@link #usage(String)} from local state. A stream thread that
+ * dies of a schema registry outage is replaced (its uncommitted work is retried); any other fatal error
+ * shuts the client down and {@link #health()} says so.
+ */
+public final class IngestStage implements Stage {
+    private static final Logger log = LoggerFactory.getLogger(IngestStage.class);
+
+    private final IngestConfig config;
+    private final TopicCatalog topics;
+    private final Map<String, Object> kafkaClient;
+    private final AdmissionMetrics metrics;
+    private final Policies policies;
+    private final Clock clock;
+    private KafkaStreams streams;
+
+    /** The launcher's constructor. */
+    public IngestStage(SluiceConfig config, TopicCatalog topics, MeterRegistry meters) {
+        this(IngestConfig.from(config), topics, meters, kafkaClient(config), Clock.systemUTC());
+    }
+
+    /** With injected collaborators, for tests. */
+    public IngestStage(IngestConfig config, TopicCatalog topics, MeterRegistry meters, Map<String, Object> kafkaClient, Clock clock) {
+        this.config = config;
+        this.topics = topics;
+        this.kafkaClient = Map.copyOf(kafkaClient);
+        this.metrics = new AdmissionMetrics(meters);
+        this.policies = new Policies(config);
+        this.clock = clock;
+    }
+
+    private static Map<String, Object> kafkaClient(SluiceConfig config) {
+        Map<String, Object> props = new HashMap<>(CommonKeys.kafkaClientProperties(config));
+        config.find(CommonKeys.TOPIC_REPLICATION_FACTOR).ifPresent(rf -> props.put("replication.factor", rf));
+        return props;
+    }
+
+    @Override
+    public String name() {
+        return "ingest";
+    }
+
+    /** Fails fast (IllegalStateException naming both topics) if llm.costs and llm.requests differ in partitions. */
+    @Override
+    public synchronized void start() {
+        if (streams != null) {
+            throw new IllegalStateException("ingest stage already started");
+        }
+        try (Admin admin = Admin.create(kafkaClient)) {
+            topics.requireCoPartitioned(admin);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while checking co-partitioning", e);
+        }
+        streams = new KafkaStreams(AdmissionTopology.build(config, topics, metrics),
+                AdmissionTopology.streamsProperties(config, topics, kafkaClient));
+        streams.setUncaughtExceptionHandler(e -> {
+            if (DeadLetterHandler.isRegistryOutage(e)) {
+                log.warn("stream thread stopped by a schema registry outage; replacing it to retry: {}", e.getMessage());
+                return StreamThreadExceptionResponse.REPLACE_THREAD;
+            }
+            log.error("admission stream thread failed; shutting the ingest stage down", e);
+            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.start();
+    }
+
+    @Override
+    public StageHealth health() {
+        KafkaStreams s = streams;
+        String state = s == null ? "NOT_STARTED" : s.state().name();
+        boolean live = s != null && s.state() != KafkaStreams.State.ERROR && s.state() != KafkaStreams.State.NOT_RUNNING
+                && s.state() != KafkaStreams.State.PENDING_ERROR;
+        boolean ready = s != null && s.state() == KafkaStreams.State.RUNNING;
+        return new StageHealth(live, ready, false, Map.of("kafka.streams", state));
+    }
+
+    /**
+     * The user's usage now, if this instance hosts the user's partition (else empty: ask the instance that
+     * does; with several instances, set {@code kafka.application.server} and use the Streams metadata).
+     */
+    public Optional<Usage> usage(String userId) {
+        KafkaStreams s = streams;
+        if (s == null || s.state() != KafkaStreams.State.RUNNING) {
+            return Optional.empty();
+        }
+        int partition = Utils.toPositive(Utils.murmur2(userId.getBytes(StandardCharsets.UTF_8))) % topics.requests().partitions();
+        try {
+            ReadOnlyKeyValueStore<String, byte[]> users = s.store(StoreQueryParameters.fromNameAndType(
+                    AdmissionTopology.USER_STATE_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()).withPartition(partition));
+            ReadOnlyKeyValueStore<String, UserPolicy> policyStore = s.store(StoreQueryParameters.fromNameAndType(
+                    AdmissionTopology.POLICIES_STORE, QueryableStoreTypes.<String, UserPolicy>keyValueStore()));
+            return Optional.of(Usage.of(userId, users.get(userId), policies.resolve(policyStore.get(userId)), clock.millis()));
+        } catch (InvalidStateStoreException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The running Streams client (null before start), for tests and the benchmark. */
+    KafkaStreams streams() {
+        return streams;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (streams != null) {
+            streams.close(Duration.ofSeconds(30));
+        }
+    }
+}

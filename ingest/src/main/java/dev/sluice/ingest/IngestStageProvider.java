@@ -1,0 +1,20 @@
+package dev.sluice.ingest;
+
+import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.Stage;
+import dev.sluice.common.StageProvider;
+import dev.sluice.schemas.TopicCatalog;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/** Registers the admission stage under the name {@code ingest} for {@code sluice run ingest}. */
+public final class IngestStageProvider implements StageProvider {
+    @Override
+    public String name() {
+        return "ingest";
+    }
+
+    @Override
+    public Stage create(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters) {
+        return new IngestStage(config, catalog, meters);
+    }
+}

@@ -1,0 +1,78 @@
+package dev.sluice.ingest;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import dev.sluice.common.ModelCatalog;
+import dev.sluice.schema.ChatMessage;
+import dev.sluice.schema.LlmRequest;
+
+/**
+ * The INVALID check: rules a schema-valid request can still break. The first broken rule is reported with
+ * its field; no rule message ever quotes the request's content.
+ */
+public final class RequestValidator {
+    /** Canonical textual UUID (any version), lower or upper case hex. */
+    static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    /** A userId safe to use as a key, a metric tag and a log field (the contract's pattern). */
+    static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9._:@-]{1,128}");
+    private static final double MAX_TEMPERATURE = 2.0;
+
+    private final ModelCatalog models;
+    private final int maxMessages;
+    private final int maxMessageChars;
+    private final int maxTotalChars;
+    private final int maxOutputTokens;
+
+    public RequestValidator(IngestConfig config) {
+        this.models = config.models();
+        this.maxMessages = config.maxMessages();
+        this.maxMessageChars = config.maxMessageChars();
+        this.maxTotalChars = config.maxTotalChars();
+        this.maxOutputTokens = config.maxOutputTokens();
+    }
+
+    /** The first rule {@code request} (received under record key {@code key}) breaks, if any. */
+    public Optional<Violation> check(String key, LlmRequest request) {
+        if (!UUID.matcher(request.getRequestId()).matches()) {
+            return fail("requestId", "must be a UUID");
+        }
+        if (!USER_ID.matcher(request.getUserId()).matches()) {
+            return fail("userId", "must match " + USER_ID.pattern());
+        }
+        if (!request.getUserId().equals(key)) {
+            return fail("key", "record key must equal userId");
+        }
+        if (!models.allows(request.getModel())) {
+            return fail("model", "must be one of the configured models " + models.models());
+        }
+        List<ChatMessage> messages = request.getMessages();
+        if (messages.isEmpty() || messages.size() > maxMessages) {
+            return fail("messages", "between 1 and " + maxMessages + " messages");
+        }
+        long total = 0;
+        for (int i = 0; i < messages.size(); i++) {
+            int chars = messages.get(i).getContent().length();
+            if (chars > maxMessageChars) {
+                return fail("messages[" + i + "].content", "at most " + maxMessageChars + " characters per message");
+            }
+            total += chars;
+        }
+        if (total > maxTotalChars) {
+            return fail("messages", "at most " + maxTotalChars + " characters over all messages");
+        }
+        if (request.getMaxOutputTokens() < 1 || request.getMaxOutputTokens() > maxOutputTokens) {
+            return fail("maxOutputTokens", "between 1 and " + maxOutputTokens);
+        }
+        Double t = request.getTemperature();
+        if (t != null && !(t >= 0 && t <= MAX_TEMPERATURE)) {
+            return fail("temperature", "between 0 and " + MAX_TEMPERATURE);
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Violation> fail(String field, String rule) {
+        return Optional.of(new Violation(field, rule));
+    }
+}
