@@ -1,0 +1,147 @@
+package dev.sluice.generation;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Locale;
+
+import dev.sluice.common.CommonKeys;
+import dev.sluice.common.ConfigException;
+import dev.sluice.common.SluiceConfig;
+import dev.sluice.generation.engine.LoopSettings;
+import dev.sluice.generation.engine.ProcessorSettings;
+import dev.sluice.generation.provider.ErrorClass;
+import dev.sluice.generation.provider.SimulatedSettings;
+import dev.sluice.generation.resilience.ResilienceSettings;
+
+/**
+ * The generation stage's configuration keys (environment variable = {@code SLUICE_} + key in upper snake case)
+ * and their validated values. Shared keys ({@code provider}, {@code provider.base.url}, {@code redis.url},
+ * {@code kafka.*}) are in {@link CommonKeys}; API keys come from {@code ANTHROPIC_API_KEY} /
+ * {@code OPENAI_API_KEY} or the file named by {@code provider.api.key.file}, never from a printed config.
+ */
+public record GenerationConfig(String provider, String baseUrl, String instanceId, String groupId,
+                               LoopSettings loop, ProcessorSettings processor, ResilienceSettings resilience,
+                               SimulatedSettings simulated, Duration redisTimeout, int workerThreads) {
+
+    /** Calls (and breaker waits) in flight per instance. Default 256. */
+    public static final String MAX_IN_FLIGHT = "generation.max.in.flight";
+    /** Records polled but not yet committed per partition before that partition is paused. Default 2048. */
+    public static final String MAX_PENDING_PER_PARTITION = "generation.max.pending.per.partition";
+    /** Milliseconds between transactions (each commits every completed prefix). Default 100. */
+    public static final String COMMIT_INTERVAL_MS = "generation.commit.interval.ms";
+    /** Consumer group of the stage. Default {@code sluice-generation}. */
+    public static final String GROUP_ID = "generation.group.id";
+    /**
+     * This instance's stable id: the consumer's {@code group.instance.id} and the suffix of the
+     * {@code transactional.id}, so a restarted instance fences and aborts its predecessor's open transaction at
+     * once. Must differ between instances. Default: the host name.
+     */
+    public static final String INSTANCE_ID = "generation.instance.id";
+    /** Provider attempts per request (1 = no retry). Default 4. */
+    public static final String RETRY_MAX_ATTEMPTS = "generation.retry.max.attempts";
+    /** First retry backoff, ms; doubles per retry. Default 500. */
+    public static final String RETRY_INITIAL_BACKOFF_MS = "generation.retry.initial.backoff.ms";
+    /** Backoff cap, ms. Default 20000. */
+    public static final String RETRY_MAX_BACKOFF_MS = "generation.retry.max.backoff.ms";
+    /** Backoff jitter factor in [0, 1): wait × random[1-j, 1+j]. Default 0.5. */
+    public static final String RETRY_JITTER = "generation.retry.jitter";
+    /** Longest Retry-After honoured, ms (longer values are capped). Default 60000. */
+    public static final String RETRY_MAX_RETRY_AFTER_MS = "generation.retry.max.retry.after.ms";
+    /** Breaker window: it judges the last N calls and needs N before opening. Default 5. */
+    public static final String BREAKER_FAILURES = "generation.breaker.failures";
+    /** Failure percentage of that window that opens the breaker. Default 100 (N failures in a row). */
+    public static final String BREAKER_FAILURE_RATE_PERCENT = "generation.breaker.failure.rate.percent";
+    /** How long the breaker stays open before half-open probes, ms. Default 30000. */
+    public static final String BREAKER_OPEN_MS = "generation.breaker.open.ms";
+    /** Probe calls while half-open. Default 3. */
+    public static final String BREAKER_HALF_OPEN_CALLS = "generation.breaker.half.open.calls";
+    /** How long a request waits for an open breaker before it is dead-lettered, ms. Default 300000. */
+    public static final String BREAKER_WAIT_DEADLINE_MS = "generation.breaker.wait.deadline.ms";
+    /** Time limit of one provider attempt, ms. Default 120000. */
+    public static final String TIMEOUT_MS = "generation.timeout.ms";
+    /** Concurrent calls per provider+model. Default: the in-flight limit. */
+    public static final String BULKHEAD_MAX_CALLS = "generation.bulkhead.max.calls";
+    /** Provider-wide calls per second. Default 1000. */
+    public static final String RATE_LIMIT_PER_SECOND = "generation.rate.limit.per.second";
+    /** Response cache on or off. Default true. */
+    public static final String CACHE_ENABLED = "generation.cache.enabled";
+    /** Response cache TTL, ms. Default 3600000 (1 h). */
+    public static final String CACHE_TTL_MS = "generation.cache.ttl.ms";
+    /** TTL of a completed-but-uncommitted result in Redis, ms. Default 86400000 (24 h). */
+    public static final String DONE_TTL_MS = "generation.done.ttl.ms";
+    /** TTL of the committed marker that stops a second result for a requestId, ms. Default 86400000 (24 h). */
+    public static final String COMMITTED_TTL_MS = "generation.committed.ttl.ms";
+    /** Redis command timeout, ms. Default 500. */
+    public static final String REDIS_TIMEOUT_MS = "generation.redis.timeout.ms";
+    /** Threads running completion callbacks (lookups, cost, outcomes). Default 2. */
+    public static final String WORKER_THREADS = "generation.worker.threads";
+    /** Simulated provider: median latency, ms. Default 200. */
+    public static final String SIMULATED_LATENCY_MS = "simulated.latency.ms";
+    /** Simulated provider: latency uniform in median ± spread, ms. Default 0. */
+    public static final String SIMULATED_LATENCY_SPREAD_MS = "simulated.latency.spread.ms";
+    /** Simulated provider: output tokens per answer. Default 64. */
+    public static final String SIMULATED_OUTPUT_TOKENS = "simulated.output.tokens";
+    /** Simulated provider: probability of a failure, [0, 1]. Default 0. */
+    public static final String SIMULATED_FAILURE_RATE = "simulated.failure.rate";
+    /** Simulated provider: class of the failures (an error class name, e.g. OVERLOADED). Default OVERLOADED. */
+    public static final String SIMULATED_FAILURE_CLASS = "simulated.failure.class";
+
+    /** Reads and validates every key; errors name the key and the bad value. */
+    public static GenerationConfig from(SluiceConfig c) {
+        String provider = c.string(CommonKeys.PROVIDER, "simulated").toLowerCase(Locale.ROOT);
+        if (!provider.equals("simulated") && !provider.equals("openai") && !provider.equals("anthropic")) {
+            throw ConfigException.invalid(CommonKeys.PROVIDER, c.source(CommonKeys.PROVIDER), provider, "anthropic, openai or simulated");
+        }
+        int maxInFlight = c.intValue(MAX_IN_FLIGHT, 256, 1, 100_000);
+        LoopSettings loop = new LoopSettings(maxInFlight, c.intValue(MAX_PENDING_PER_PARTITION, 2048, 1, 1_000_000),
+                c.millis(COMMIT_INTERVAL_MS, Duration.ofMillis(100)));
+        ProcessorSettings processor = new ProcessorSettings(c.bool(CACHE_ENABLED, true),
+                c.millis(CACHE_TTL_MS, Duration.ofHours(1)), c.millis(DONE_TTL_MS, Duration.ofHours(24)),
+                c.millis(COMMITTED_TTL_MS, Duration.ofHours(24)));
+        ResilienceSettings resilience = new ResilienceSettings(
+                c.intValue(RETRY_MAX_ATTEMPTS, 4, 1, 20),
+                c.millis(RETRY_INITIAL_BACKOFF_MS, Duration.ofMillis(500)),
+                c.millis(RETRY_MAX_BACKOFF_MS, Duration.ofSeconds(20)),
+                c.doubleValue(RETRY_JITTER, 0.5, 0, 0.99),
+                c.millis(RETRY_MAX_RETRY_AFTER_MS, Duration.ofSeconds(60)),
+                c.intValue(BREAKER_FAILURES, 5, 1, 10_000),
+                (float) c.doubleValue(BREAKER_FAILURE_RATE_PERCENT, 100, 1, 100),
+                c.millis(BREAKER_OPEN_MS, Duration.ofSeconds(30)),
+                c.intValue(BREAKER_HALF_OPEN_CALLS, 3, 1, 1000),
+                c.millis(BREAKER_WAIT_DEADLINE_MS, Duration.ofMinutes(5)),
+                Duration.ofMillis(Math.max(50, Math.min(1000, c.millis(BREAKER_OPEN_MS, Duration.ofSeconds(30)).toMillis() / 10))),
+                c.millis(TIMEOUT_MS, Duration.ofSeconds(120)),
+                c.intValue(BULKHEAD_MAX_CALLS, maxInFlight, 1, 100_000),
+                c.intValue(RATE_LIMIT_PER_SECOND, 1000, 1, 1_000_000));
+        String failureClass = c.string(SIMULATED_FAILURE_CLASS, "OVERLOADED").toUpperCase(Locale.ROOT);
+        ErrorClass failure;
+        try {
+            failure = ErrorClass.valueOf(failureClass);
+        } catch (IllegalArgumentException e) {
+            throw ConfigException.invalid(SIMULATED_FAILURE_CLASS, c.source(SIMULATED_FAILURE_CLASS), failureClass,
+                    "one of " + java.util.Arrays.toString(ErrorClass.values()));
+        }
+        long latency = c.longValue(SIMULATED_LATENCY_MS, 200, 0, 600_000);
+        SimulatedSettings simulated = new SimulatedSettings(latency,
+                c.longValue(SIMULATED_LATENCY_SPREAD_MS, 0, 0, latency),
+                c.longValue(SIMULATED_OUTPUT_TOKENS, 64, 1, 1_000_000),
+                c.doubleValue(SIMULATED_FAILURE_RATE, 0, 0, 1), failure, 42);
+        String baseUrl = c.find(CommonKeys.PROVIDER_BASE_URL).orElse(null);
+        return new GenerationConfig(provider, baseUrl, c.string(INSTANCE_ID, hostName()),
+                c.string(GROUP_ID, "sluice-generation"), loop, processor, resilience, simulated,
+                c.millis(REDIS_TIMEOUT_MS, Duration.ofMillis(500)), c.intValue(WORKER_THREADS, 2, 1, 256));
+    }
+
+    /** The producer's transactional.id. */
+    public String transactionalId() {
+        return groupId + "-" + instanceId;
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.sluice.generation;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+/**
+ * The generation stage's meters: {@code sluice.generation.in.flight} (gauge), {@code sluice.generation.outcomes}
+ * by outcome, {@code sluice.generation.breaker.state} per provider+model (0 closed, 1 open, 2 half-open,
+ * 3 other), {@code sluice.generation.retries}, {@code sluice.generation.cost.micros},
+ * {@code sluice.generation.saved.micros}, {@code sluice.generation.cache.hits} and
+ * {@code sluice.generation.overhead} (time added on top of provider latency, p50/p99 published).
+ */
+public final class GenerationMetrics {
+    /** Outcome tag values. */
+    public static final String SUCCESS = "success", CACHE_HIT = "cache_hit", RECOVERED = "recovered",
+            SKIPPED = "skipped", DEAD_LETTER = "dead_letter";
+
+    private final MeterRegistry registry;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Counter cost;
+    private final Counter saved;
+    private final Counter cacheHits;
+    private final Timer overhead;
+
+    public GenerationMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        Gauge.builder("sluice.generation.in.flight", inFlight, AtomicInteger::get)
+                .description("requests being processed (calls, waits for the breaker, cache lookups)").register(registry);
+        this.cost = Counter.builder("sluice.generation.cost.micros").description("provider cost, micro-dollars").register(registry);
+        this.saved = Counter.builder("sluice.generation.saved.micros").description("cost avoided by the response cache, micro-dollars").register(registry);
+        this.cacheHits = Counter.builder("sluice.generation.cache.hits").register(registry);
+        this.overhead = Timer.builder("sluice.generation.overhead")
+                .description("processing time minus time inside provider attempts")
+                .publishPercentiles(0.5, 0.99).register(registry);
+    }
+
+    /** Meters on a private registry (tests). */
+    public static GenerationMetrics standalone() {
+        return new GenerationMetrics(new SimpleMeterRegistry());
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    public AtomicInteger inFlight() {
+        return inFlight;
+    }
+
+    public void outcome(String outcome) {
+        registry.counter("sluice.generation.outcomes", "outcome", outcome).increment();
+    }
+
+    public void deadLetter(String errorClass) {
+        registry.counter("sluice.generation.outcomes", "outcome", DEAD_LETTER, "error.class", errorClass).increment();
+    }
+
+    public void retry(String provider, String model) {
+        registry.counter("sluice.generation.retries", "provider", provider, "model", model).increment();
+    }
+
+    public void cost(long micros) {
+        cost.increment(micros);
+    }
+
+    public void cacheHit(long savedMicros) {
+        cacheHits.increment();
+        saved.increment(savedMicros);
+    }
+
+    public void overhead(long nanos) {
+        overhead.record(Duration.ofNanos(Math.max(0, nanos)));
+    }
+
+    public Timer overheadTimer() {
+        return overhead;
+    }
+
+    public void breaker(String provider, String model, CircuitBreaker breaker) {
+        Gauge.builder("sluice.generation.breaker.state", breaker, b -> switch (b.getState()) {
+            case CLOSED -> 0;
+            case OPEN -> 1;
+            case HALF_OPEN -> 2;
+            default -> 3;
+        }).tags("provider", provider, "model", model).register(registry);
+    }
+}

@@ -1,0 +1,192 @@
+package dev.sluice.generation;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import dev.sluice.common.CommonKeys;
+import dev.sluice.common.ModelCatalog;
+import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.Stage;
+import dev.sluice.common.StageHealth;
+import dev.sluice.generation.engine.GenerationLoop;
+import dev.sluice.generation.engine.RequestProcessor;
+import dev.sluice.generation.provider.LlmProvider;
+import dev.sluice.generation.provider.Providers;
+import dev.sluice.generation.resilience.ResilientCaller;
+import dev.sluice.generation.store.GenerationStore;
+import dev.sluice.generation.store.InMemoryGenerationStore;
+import dev.sluice.generation.store.RedisGenerationStore;
+import dev.sluice.schemas.TopicCatalog;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The generation stage: wiring only. A {@link GenerationLoop} on its own thread consumes
+ * {@code llm.requests.enriched}, a {@link RequestProcessor} decides each record through a
+ * {@link ResilientCaller} and a {@link GenerationStore} (Redis when {@code redis.url} is set), and results,
+ * cost events, dead letters and offsets are committed in Kafka transactions.
+ */
+public final class GenerationStage implements Stage {
+    private static final Logger log = LoggerFactory.getLogger(GenerationStage.class);
+
+    private final SluiceConfig config;
+    private final GenerationConfig settings;
+    private final TopicCatalog catalog;
+    private final GenerationMetrics metrics;
+    private final Clock clock;
+    private final ScheduledExecutorService waits = daemonScheduler("sluice-gen-waits", 1);
+    private final ScheduledExecutorService timeouts = daemonScheduler("sluice-gen-timeouts", 1);
+    private final ScheduledExecutorService simulated = daemonScheduler("sluice-gen-simulated", 2);
+    private final ExecutorService http = Executors.newFixedThreadPool(4, daemon("sluice-gen-http"));
+    private final ExecutorService worker;
+    private final LlmProvider provider;
+    private final GenerationStore store;
+    private final ResilientCaller caller;
+    private GenerationLoop loop;
+    private Thread thread;
+
+    /** The launcher's constructor. */
+    public GenerationStage(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters) {
+        this(config, catalog, meters, Clock.systemUTC(), null, null);
+    }
+
+    /** With injected collaborators (tests): a null provider or store means the configured one. */
+    public GenerationStage(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters, Clock clock,
+                           LlmProvider provider, GenerationStore store) {
+        this.config = config;
+        this.settings = GenerationConfig.from(config);
+        this.catalog = catalog;
+        this.metrics = new GenerationMetrics(meters);
+        this.clock = clock;
+        this.worker = Executors.newFixedThreadPool(settings.workerThreads(), daemon("sluice-gen-worker"));
+        this.provider = provider != null ? provider : Providers.create(config, settings, http, simulated, clock);
+        this.store = store != null ? store : storeFor(config, settings);
+        this.caller = new ResilientCaller(this.provider, settings.resilience(), waits, timeouts, clock, metrics);
+    }
+
+    private static GenerationStore storeFor(SluiceConfig config, GenerationConfig settings) {
+        return config.find(CommonKeys.REDIS_URL)
+                .<GenerationStore>map(url -> new RedisGenerationStore(url, settings.redisTimeout()))
+                .orElseGet(() -> {
+                    log.warn("NO REDIS CONFIGURED ({}): generation keeps completed calls in memory only; after a crash "
+                            + "they are paid again, and the response cache is per process", CommonKeys.REDIS_URL);
+                    return new InMemoryGenerationStore();
+                });
+    }
+
+    @Override
+    public String name() {
+        return "generation";
+    }
+
+    @Override
+    public synchronized void start() {
+        if (thread != null) {
+            return;
+        }
+        Map<String, Object> kafka = CommonKeys.kafkaClientProperties(config);
+        Map<String, Object> consumerProps = new HashMap<>(kafka);
+        consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
+        consumerProps.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.instanceId());
+        consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumerProps.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        consumerProps.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
+        Map<String, Object> producerProps = new HashMap<>(kafka);
+        producerProps.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId());
+        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerProps.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        stripForeign(consumerProps, ConsumerConfig.configNames());
+        stripForeign(producerProps, ProducerConfig.configNames());
+        RequestProcessor processor = new RequestProcessor(caller, store, ModelCatalog.from(config), settings.processor(),
+                clock, metrics, worker);
+        loop = new GenerationLoop(
+                new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+                new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer()),
+                catalog, processor, settings.loop(), settings.processor(), store, metrics, clock);
+        thread = new Thread(loop, "sluice-generation-loop");
+        thread.start();
+        log.info("generation started: provider {}, max in flight {}, commit every {} ms, transactional.id {}",
+                provider.name(), settings.loop().maxInFlight(), settings.loop().commitInterval().toMillis(),
+                settings.transactionalId());
+    }
+
+    /** The resolved settings. */
+    public GenerationConfig settings() {
+        return settings;
+    }
+
+    public GenerationMetrics metrics() {
+        return metrics;
+    }
+
+    public ResilientCaller caller() {
+        return caller;
+    }
+
+    @Override
+    public StageHealth health() {
+        Map<String, String> details = new HashMap<>();
+        caller.breakers().forEach((model, b) -> details.put("breaker." + provider.name() + "." + model, b.getState().name()));
+        details.put("redis", store.healthy() ? "UP" : "DOWN");
+        details.put("in.flight", Integer.toString(metrics.inFlight().get()));
+        boolean live = loop != null && loop.fatal() == null && thread.isAlive();
+        if (loop != null && loop.fatal() != null) {
+            details.put("error", loop.fatal().getClass().getSimpleName());
+        }
+        boolean degraded = !store.healthy() || details.values().stream().anyMatch(v -> v.equals("OPEN"));
+        return new StageHealth(live, live && loop.assigned(), degraded, details);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (loop != null) {
+            loop.stop();
+            try {
+                thread.join(Duration.ofSeconds(30).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (ExecutorService e : new ExecutorService[] {worker, waits, timeouts, simulated, http}) {
+            e.shutdownNow();
+        }
+        provider.close();
+        store.close();
+    }
+
+    private static void stripForeign(Map<String, Object> props, java.util.Set<String> known) {
+        props.keySet().removeIf(k -> !known.contains(k));
+    }
+
+    private static ScheduledExecutorService daemonScheduler(String name, int threads) {
+        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(threads, daemon(name));
+        s.setRemoveOnCancelPolicy(true);
+        s.setKeepAliveTime(30, TimeUnit.SECONDS);
+        return s;
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,20 @@
+package dev.sluice.generation;
+
+import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.Stage;
+import dev.sluice.common.StageProvider;
+import dev.sluice.schemas.TopicCatalog;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/** Registers the generation stage with the launcher under the name {@code generation}. */
+public final class GenerationStageProvider implements StageProvider {
+    @Override
+    public String name() {
+        return "generation";
+    }
+
+    @Override
+    public Stage create(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters) {
+        return new GenerationStage(config, catalog, meters);
+    }
+}

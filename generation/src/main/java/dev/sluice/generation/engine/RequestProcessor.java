@@ -1,0 +1,175 @@
+package dev.sluice.generation.engine;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+import dev.sluice.common.ModelCatalog;
+import dev.sluice.common.ModelPrice;
+import dev.sluice.common.Sanitizer;
+import dev.sluice.generation.GenerationMetrics;
+import dev.sluice.generation.provider.CompletionRequest;
+import dev.sluice.generation.provider.HttpErrors;
+import dev.sluice.generation.resilience.CallFailedException;
+import dev.sluice.generation.resilience.CallResult;
+import dev.sluice.generation.resilience.ResilientCaller;
+import dev.sluice.generation.store.GenerationStore;
+import dev.sluice.generation.store.Lookup;
+import dev.sluice.schema.CostEvent;
+import dev.sluice.schema.EnrichedRequest;
+import dev.sluice.schema.GenerationResult;
+import dev.sluice.schema.LlmRequest;
+
+/**
+ * Decides one request's {@link Outcome}, asynchronously: one store round trip (committed marker, done entry,
+ * cache), then at most one resilient provider call, whose result is saved as "done" <em>before</em> the outcome
+ * is handed to the transaction, so a crash never pays for the same completion twice.
+ */
+public final class RequestProcessor {
+    /** Provider name on results served from the response cache. */
+    public static final String CACHE_PROVIDER = "cache";
+    /** Dead-letter error class of a model without a price (nothing is called). */
+    public static final String UNPRICED_MODEL = "UNPRICED_MODEL";
+    /** Dead-letter error class of an unexpected failure inside the stage. */
+    public static final String INTERNAL_ERROR = "INTERNAL_ERROR";
+
+    private final ResilientCaller caller;
+    private final GenerationStore store;
+    private final ModelCatalog catalog;
+    private final ProcessorSettings settings;
+    private final Clock clock;
+    private final GenerationMetrics metrics;
+    private final Executor worker;
+
+    public RequestProcessor(ResilientCaller caller, GenerationStore store, ModelCatalog catalog, ProcessorSettings settings,
+                            Clock clock, GenerationMetrics metrics, Executor worker) {
+        this.caller = caller;
+        this.store = store;
+        this.catalog = catalog;
+        this.settings = settings;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.worker = worker;
+    }
+
+    /** Never completes exceptionally: every failure becomes an {@link Outcome.DeadLetter}. */
+    public CompletableFuture<Outcome> process(EnrichedRequest enriched) {
+        long started = System.nanoTime();
+        LlmRequest request = enriched.getAdmitted().getRequest();
+        long reserved = enriched.getAdmitted().getReservedMicros();
+        CompletionRequest call = CompletionRequest.of(request);
+        Optional<ModelPrice> price = catalog.price(request.getModel());
+        if (price.isEmpty()) {
+            return CompletableFuture.completedFuture(new Outcome.DeadLetter(request.getRequestId(), UNPRICED_MODEL,
+                    "model " + request.getModel() + " has no price in the model catalog", 0));
+        }
+        String cacheKey = settings.cacheEnabled() ? CacheKey.of(call) : null;
+        return store.lookup(request.getRequestId(), cacheKey)
+                .thenComposeAsync(lookup -> decide(lookup, request, reserved, call, cacheKey, price.get(), started), worker)
+                .exceptionally(t -> new Outcome.DeadLetter(request.getRequestId(), INTERNAL_ERROR,
+                        "unexpected " + t.getClass().getSimpleName() + " in generation", 0));
+    }
+
+    private CompletableFuture<Outcome> decide(Lookup lookup, LlmRequest request, long reserved, CompletionRequest call,
+                                              String cacheKey, ModelPrice price, long started) {
+        if (lookup.committed()) {
+            return CompletableFuture.completedFuture(new Outcome.Skip(request.getRequestId()));
+        }
+        if (lookup.done().isPresent()) {
+            GenerationResult done = lookup.done().get();
+            return CompletableFuture.completedFuture(new Outcome.Emit(done, costOf(done, reserved, 0), GenerationMetrics.RECOVERED));
+        }
+        if (lookup.cached().isPresent()) {
+            GenerationResult hit = fromCache(lookup.cached().get(), request);
+            return CompletableFuture.completedFuture(new Outcome.Emit(hit,
+                    costOf(hit, reserved, lookup.cached().get().getCostMicros()), GenerationMetrics.CACHE_HIT));
+        }
+        return caller.call(call).handleAsync((result, failure) -> {
+            if (failure != null) {
+                return CompletableFuture.<Outcome>completedFuture(deadLetter(request, call, failure));
+            }
+            GenerationResult generated = resultOf(request, result, price, started);
+            long overhead = (System.nanoTime() - started) - result.providerNanos();
+            return store.saveDone(generated, settings.doneTtl()).thenApply(saved -> {
+                if (cacheKey != null) {
+                    store.cachePut(cacheKey, generated, settings.cacheTtl());
+                }
+                metrics.overhead(overhead);
+                return (Outcome) new Outcome.Emit(generated, costOf(generated, reserved, 0), GenerationMetrics.SUCCESS);
+            });
+        }, worker).thenCompose(f -> f);
+    }
+
+    private Outcome deadLetter(LlmRequest request, CompletionRequest call, Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        List<String> secrets = new ArrayList<>(caller.provider().secrets());
+        List<String> prompts = HttpErrors.scrubForms(call.promptTexts());
+        if (cause instanceof CallFailedException cf) {
+            return new Outcome.DeadLetter(request.getRequestId(), cf.errorClass(),
+                    Sanitizer.sanitize(cf.getMessage(), secrets, prompts), cf.attempts());
+        }
+        return new Outcome.DeadLetter(request.getRequestId(), INTERNAL_ERROR,
+                "unexpected " + cause.getClass().getSimpleName() + " calling " + caller.provider().name(), 0);
+    }
+
+    private GenerationResult resultOf(LlmRequest request, CallResult call, ModelPrice price, long started) {
+        long in = call.completion().inputTokens();
+        long out = call.completion().outputTokens();
+        return GenerationResult.newBuilder()
+                .setRequestId(request.getRequestId())
+                .setUserId(request.getUserId())
+                .setModel(request.getModel())
+                .setProvider(caller.provider().name())
+                .setContent(call.completion().content())
+                .setFinishReason(call.completion().finishReason())
+                .setInputTokens(in)
+                .setOutputTokens(out)
+                .setCostMicros(price.costMicros(in, out))
+                .setCacheHit(false)
+                .setAttempts(call.attempts())
+                .setLatencyMs((System.nanoTime() - started) / 1_000_000)
+                .setMetadata(request.getMetadata())
+                .setCompletedAt(clock.instant())
+                .build();
+    }
+
+    /** A cache hit: the cached text, no tokens billed, cost 0, no provider attempt. */
+    private GenerationResult fromCache(GenerationResult cached, LlmRequest request) {
+        return GenerationResult.newBuilder(cached)
+                .setRequestId(request.getRequestId())
+                .setUserId(request.getUserId())
+                .setProvider(CACHE_PROVIDER)
+                .setInputTokens(0)
+                .setOutputTokens(0)
+                .setCostMicros(0)
+                .setCacheHit(true)
+                .setAttempts(0)
+                .setLatencyMs(0)
+                .setMetadata(request.getMetadata())
+                .setCompletedAt(clock.instant())
+                .build();
+    }
+
+    /** The cost event of a result: a pure function of it, so a re-emitted result gets an identical one. */
+    static CostEvent costOf(GenerationResult result, long reservedMicros, long savedMicros) {
+        Instant at = result.getCompletedAt();
+        return CostEvent.newBuilder()
+                .setRequestId(result.getRequestId())
+                .setUserId(result.getUserId())
+                .setModel(result.getModel())
+                .setProvider(result.getProvider())
+                .setInputTokens(result.getInputTokens())
+                .setOutputTokens(result.getOutputTokens())
+                .setCostMicros(result.getCostMicros())
+                .setSavedMicros(savedMicros)
+                .setReservedMicros(reservedMicros)
+                .setCacheHit(result.getCacheHit())
+                .setOccurredAt(at)
+                .build();
+    }
+}

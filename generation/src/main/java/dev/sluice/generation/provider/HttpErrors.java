@@ -1,0 +1,143 @@
+package dev.sluice.generation.provider;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpTimeoutException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.common.Sanitizer;
+
+/**
+ * Turns raw HTTP outcomes into {@link ProviderException}s: status code to {@link ErrorClass}, Retry-After to a
+ * duration, and the provider's error body to a sanitised message. Anthropic and OpenAI-compatible servers share
+ * these conventions (Anthropic adds 529 overloaded).
+ */
+public final class HttpErrors {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HttpErrors() {}
+
+    /** Classifies a non-2xx answer. */
+    public static ProviderException fromStatus(String provider, int status, HttpHeaders headers, String body,
+                                               List<String> secrets, List<String> prompts, Clock clock) {
+        ErrorClass errorClass = classify(status, body);
+        String detail = Sanitizer.sanitize(errorMessageOf(body), secrets, scrubForms(prompts));
+        return new ProviderException(errorClass, status, retryAfter(headers, clock).orElse(null),
+                "HTTP " + status + " from " + provider + ": " + detail);
+    }
+
+    static ErrorClass classify(int status, String body) {
+        if (status == 429) return ErrorClass.RATE_LIMITED;
+        if (status == 503 || status == 529) return ErrorClass.OVERLOADED;
+        if (status == 401 || status == 403) return ErrorClass.AUTH_FAILED;
+        if (status >= 500) return ErrorClass.SERVER_ERROR;
+        String lower = body == null ? "" : body.toLowerCase(Locale.ROOT);
+        if (lower.contains("content_policy") || lower.contains("content_filter") || lower.contains("safety")) {
+            return ErrorClass.CONTENT_POLICY;
+        }
+        return ErrorClass.INVALID_REQUEST;
+    }
+
+    /** A transport failure: before any response means unbilled (retriable); a timeout may have been billed. */
+    public static ProviderException fromTransport(String provider, Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof ProviderException pe) {
+            return pe;
+        }
+        if (t instanceof HttpConnectTimeoutException || t instanceof ConnectException) {
+            return ProviderException.of(ErrorClass.CONNECT_FAILED, provider + ": could not connect (" + t.getClass().getSimpleName() + ")");
+        }
+        if (t instanceof HttpTimeoutException) {
+            return ProviderException.of(ErrorClass.TIMEOUT, provider + ": no response within the request timeout");
+        }
+        if (t instanceof IOException) {
+            // reset / EOF before a status line: the JDK client surfaces it only before any response.
+            return ProviderException.of(ErrorClass.CONNECT_FAILED, provider + ": connection closed before a response ("
+                    + t.getClass().getSimpleName() + ")");
+        }
+        return ProviderException.of(ErrorClass.SERVER_ERROR, provider + ": call failed (" + t.getClass().getSimpleName() + ")");
+    }
+
+    /** Retry-After in seconds or as an HTTP date, or the OpenAI-style {@code retry-after-ms}. */
+    public static Optional<Duration> retryAfter(HttpHeaders headers, Clock clock) {
+        Optional<String> millis = headers.firstValue("retry-after-ms");
+        if (millis.isPresent()) {
+            try {
+                return Optional.of(Duration.ofMillis(Math.max(0, (long) Double.parseDouble(millis.get().trim()))));
+            } catch (NumberFormatException ignored) {
+                // fall through to Retry-After
+            }
+        }
+        Optional<String> value = headers.firstValue("retry-after");
+        if (value.isEmpty()) {
+            return Optional.empty();
+        }
+        String v = value.get().trim();
+        try {
+            return Optional.of(Duration.ofMillis(Math.max(0, (long) (Double.parseDouble(v) * 1000))));
+        } catch (NumberFormatException e) {
+            try {
+                ZonedDateTime at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
+                Duration d = Duration.between(clock.instant(), at.toInstant());
+                return Optional.of(d.isNegative() ? Duration.ZERO : d);
+            } catch (RuntimeException unparsable) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** The error message field of an OpenAI or Anthropic error body, else the body itself. */
+    static String errorMessageOf(String body) {
+        if (body == null || body.isBlank()) {
+            return "(empty body)";
+        }
+        try {
+            JsonNode node = JSON.readTree(body);
+            JsonNode error = node.path("error");
+            String type = error.path("type").asText("");
+            String message = error.path("message").asText("");
+            if (!message.isEmpty()) {
+                return type.isEmpty() ? message : type + ": " + message;
+            }
+        } catch (IOException | RuntimeException notJson) {
+            // not JSON: use the raw body, sanitised by the caller
+        }
+        return body;
+    }
+
+    /**
+     * The forms in which prompt text can come back from a provider: raw, and JSON-escaped (an error body that
+     * echoes the request quotes it), so the sanitiser removes both.
+     */
+    public static List<String> scrubForms(List<String> prompts) {
+        List<String> forms = new ArrayList<>(prompts.size() * 2);
+        for (String p : prompts) {
+            forms.add(p);
+            try {
+                String quoted = JSON.writeValueAsString(p);
+                String escaped = quoted.substring(1, quoted.length() - 1);
+                if (!escaped.equals(p)) {
+                    forms.add(escaped);
+                }
+            } catch (IOException e) {
+                // cannot happen for a String
+            }
+        }
+        return forms;
+    }
+}

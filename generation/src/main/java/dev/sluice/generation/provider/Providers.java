@@ -1,0 +1,40 @@
+package dev.sluice.generation.provider;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+
+import dev.sluice.common.CommonKeys;
+import dev.sluice.common.ConfigException;
+import dev.sluice.common.SluiceConfig;
+import dev.sluice.generation.GenerationConfig;
+
+/** Builds the configured provider. API keys come only from the environment or the key file. */
+public final class Providers {
+    /** Optional direct key setting (discouraged: prefer the environment variable or the key file). */
+    public static final String API_KEY = "provider.api.key";
+
+    private Providers() {}
+
+    public static LlmProvider create(SluiceConfig config, GenerationConfig generation, Executor http,
+                                     ScheduledExecutorService scheduler, Clock clock) {
+        Duration timeout = generation.resilience().timeout().plusSeconds(5); // the time limiter decides first
+        return switch (generation.provider()) {
+            case "anthropic" -> new AnthropicProvider(baseUrl(generation, AnthropicProvider.DEFAULT_BASE_URL),
+                    key(config, "ANTHROPIC_API_KEY"), timeout, http, clock);
+            case "openai" -> new OpenAiProvider(baseUrl(generation, OpenAiProvider.DEFAULT_BASE_URL),
+                    config.secret(API_KEY, "OPENAI_API_KEY").orElse(null), timeout, http, clock);
+            default -> new SimulatedProvider(generation.simulated(), scheduler);
+        };
+    }
+
+    private static String baseUrl(GenerationConfig generation, String fallback) {
+        return generation.baseUrl() == null ? fallback : generation.baseUrl();
+    }
+
+    private static String key(SluiceConfig config, String env) {
+        return config.secret(API_KEY, env).orElseThrow(() -> ConfigException.missing(API_KEY,
+                "set " + env + " or SLUICE_PROVIDER_API_KEY_FILE for provider " + config.string(CommonKeys.PROVIDER, "")));
+    }
+}

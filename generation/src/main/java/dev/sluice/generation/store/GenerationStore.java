@@ -1,0 +1,39 @@
+package dev.sluice.generation.store;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.concurrent.CompletableFuture;
+
+import dev.sluice.schema.GenerationResult;
+
+/**
+ * The generation stage's memory outside Kafka (Redis in production):
+ * <ul>
+ *   <li>{@code gen:done:<requestId>}: a result computed but maybe not yet committed, written <em>before</em>
+ *       the transaction, so a crash and restart re-emits it without paying the provider again;</li>
+ *   <li>{@code gen:committed:<requestId>}: the result was committed; later copies of the request (re-delivery,
+ *       dead-letter replay) produce nothing;</li>
+ *   <li>{@code gen:cache:<sha256>}: the response cache.</li>
+ * </ul>
+ * Failures never fail processing: lookups answer {@link Lookup#EMPTY} and writes are best effort, with
+ * {@link #healthy()} reporting the outage.
+ */
+public interface GenerationStore extends AutoCloseable {
+    /** Looks up the committed marker, the done entry and (when {@code cacheKey} is not null) the cache. */
+    CompletableFuture<Lookup> lookup(String requestId, String cacheKey);
+
+    /** Remembers a computed result until its transaction commits; completes when stored (or failed). */
+    CompletableFuture<Void> saveDone(GenerationResult result, Duration ttl);
+
+    /** Caches an answer under {@code cacheKey}; fire and forget. */
+    void cachePut(String cacheKey, GenerationResult result, Duration ttl);
+
+    /** After a commit: marks the requests committed and drops their done entries; fire and forget. */
+    void markCommitted(Collection<String> requestIds, Duration ttl);
+
+    /** False while the backend cannot be reached. */
+    boolean healthy();
+
+    @Override
+    void close();
+}
