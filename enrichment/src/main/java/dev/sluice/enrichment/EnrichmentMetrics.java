@@ -46,8 +46,12 @@ public final class EnrichmentMetrics {
                 .description("Time to embed one batch of misses").register(registry);
     }
 
-    /** Registers the degraded gauge (1 while degraded) and the degraded-time counter, read from the cache's state. */
-    void bindDegradation(DoubleSupplier degraded, DoubleSupplier degradedSeconds, DoubleSupplier breakerState) {
+    /** Registers the degraded gauge (1 while degraded), the degraded-time counter and the breaker state of {@code cache}. */
+    void bind(ResilientCache cache) {
+        bindDegradation(() -> cache.degraded() ? 1 : 0, cache::degradedSeconds, cache::breakerStateCode);
+    }
+
+    private void bindDegradation(DoubleSupplier degraded, DoubleSupplier degradedSeconds, DoubleSupplier breakerState) {
         Gauge.builder("sluice.enrichment.degraded", degraded::getAsDouble)
                 .description("1 while Redis is unavailable and the stage runs on the local cache").register(registry);
         FunctionCounter.builder("sluice.enrichment.degraded.time", degradedSeconds, DoubleSupplier::getAsDouble)

@@ -62,7 +62,7 @@ public final class EnrichmentStage implements Stage {
         this.clock = clock;
         this.metrics = new EnrichmentMetrics(meters);
         this.cache = new ResilientCache(sharedCache, config.cacheTtl(), config.breakerOpen(), config.localCacheEntries(), clock);
-        metrics.bindDegradation(() -> cache.degraded() ? 1 : 0, cache::degradedSeconds, cache::breakerStateCode);
+        metrics.bind(cache);
     }
 
     /** The embedder named by {@code enrichment.embedder}. */

@@ -1,0 +1,59 @@
+package dev.sluice.enrichment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import dev.sluice.schema.ChatMessage;
+import dev.sluice.schema.Role;
+import org.junit.jupiter.api.Test;
+
+class EmbeddingTextTest {
+    @Test
+    void shouldEmbedOnlyUserMessagesJoinedByNewlineWhenConversationHasSeveralRoles() {
+        var admitted = TestRequests.admitted("u1", List.of(
+                new ChatMessage(Role.SYSTEM, "system boilerplate"),
+                new ChatMessage(Role.USER, "first question"),
+                new ChatMessage(Role.ASSISTANT, "an answer"),
+                new ChatMessage(Role.USER, "second question")));
+        assertThat(EmbeddingText.userText(admitted.getRequest())).isEqualTo("first question\nsecond question");
+    }
+
+    @Test
+    void shouldCollapseWhitespaceTrimAndComposeWhenNormalising() {
+        String decomposed = "Cafe\u0301  au\t\tlait\n\n ";
+        EmbeddingText.Normalised n = EmbeddingText.normalise("  " + decomposed, false, 1000);
+        assertThat(n.text()).isEqualTo("Caf\u00e9 au lait");
+        assertThat(n.truncated()).isFalse();
+        assertThat(n.replacedSurrogates()).isFalse();
+    }
+
+    @Test
+    void shouldLowercaseOnlyWhenTheEmbedderIsCaseInsensitive() {
+        assertThat(EmbeddingText.normalise("Hello WORLD", true, 100).text()).isEqualTo("hello world");
+        assertThat(EmbeddingText.normalise("Hello WORLD", false, 100).text()).isEqualTo("Hello WORLD");
+    }
+
+    @Test
+    void shouldReplaceLoneSurrogatesAndKeepPairsWhenTextHasInvalidUtf16() {
+        String emoji = "\uD83D\uDE00";
+        EmbeddingText.Normalised n = EmbeddingText.normalise("a\uD800b" + emoji + "c\uDC00", false, 100);
+        assertThat(n.text()).isEqualTo("a\uFFFDb" + emoji + "c\uFFFD");
+        assertThat(n.replacedSurrogates()).isTrue();
+    }
+
+    @Test
+    void shouldCutToMaxCharsWithoutSplittingASurrogatePairWhenTextIsEnormous() {
+        String text = "x".repeat(99) + "\uD83D\uDE00" + "y".repeat(10_000);
+        EmbeddingText.Normalised n = EmbeddingText.normalise(text, false, 100);
+        assertThat(n.truncated()).isTrue();
+        assertThat(n.text()).isEqualTo("x".repeat(99));
+    }
+
+    @Test
+    void shouldBeEmptyWhenThereIsOnlyWhitespaceOrNoUserMessage() {
+        assertThat(EmbeddingText.normalise(" \n\t ", true, 100).isEmpty()).isTrue();
+        var noUser = TestRequests.admitted("u1", List.of(new ChatMessage(Role.SYSTEM, "only system")));
+        assertThat(EmbeddingText.userText(noUser.getRequest())).isEmpty();
+    }
+}

@@ -1,0 +1,107 @@
+package dev.sluice.enrichment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import dev.sluice.enrichment.cache.InMemoryEmbeddingCache;
+import dev.sluice.enrichment.embed.CountingEmbedder;
+import dev.sluice.enrichment.embed.FakeEmbedder;
+import dev.sluice.schema.AdmittedRequest;
+import dev.sluice.schema.ChatMessage;
+import dev.sluice.schema.EmbeddingSource;
+import dev.sluice.schema.EnrichedRequest;
+import dev.sluice.schema.Role;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+class EnricherTest {
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private final InMemoryEmbeddingCache redis = new InMemoryEmbeddingCache(clock);
+    private final ResilientCache cache = new ResilientCache(redis, Duration.ofDays(7), Duration.ofSeconds(5), 100, clock);
+    private final CountingEmbedder model = new CountingEmbedder(new FakeEmbedder());
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final EnrichmentMetrics metrics = new EnrichmentMetrics(meters);
+    private final Enricher enricher = new Enricher(model, cache, metrics, 1000, clock);
+
+    {
+        metrics.bind(cache);
+    }
+
+    private static List<AdmittedRequest> requests(String... texts) {
+        return java.util.Arrays.stream(texts).map(t -> TestRequests.admitted("u1", t)).toList();
+    }
+
+    private static List<EmbeddingSource> sources(List<EnrichedRequest> out) {
+        return out.stream().map(EnrichedRequest::getEmbeddingSource).toList();
+    }
+
+    @Test
+    void shouldComputeStoreAndThenHitWhenTheSameTextsComeAgain() {
+        List<EnrichedRequest> cold = enricher.enrich(requests("alpha", "beta"));
+        assertThat(sources(cold)).containsOnly(EmbeddingSource.COMPUTED);
+        assertThat(cache.shared().ttlMillis(CacheKeys.of("fake-8", "alpha"))).isEqualTo(Duration.ofDays(7).toMillis());
+        model.reset();
+
+        List<EnrichedRequest> warm = enricher.enrich(requests("alpha", "beta"));
+
+        assertThat(sources(warm)).containsOnly(EmbeddingSource.CACHE_HIT);
+        assertThat(model.calls()).isZero();
+        assertThat(warm.get(0).getEmbedding()).isEqualTo(cold.get(0).getEmbedding());
+        assertThat(metrics.hitRate()).isEqualTo(0.5);
+    }
+
+    @Test
+    void shouldComputeIdenticalTextsOnceWithOneLookupWhenTheyShareABatch() {
+        int before = redis.roundTrips();
+        List<EnrichedRequest> out = enricher.enrich(requests("same", "Same ", "  SAME", "other"));
+        assertThat(model.calls()).isEqualTo(1);
+        assertThat(model.texts()).as("three spellings normalise to one text").isEqualTo(2);
+        assertThat(redis.roundTrips() - before).as("one lookup and one write-back").isEqualTo(2);
+        assertThat(out).hasSize(4);
+        assertThat(out.get(0).getEmbedding()).isEqualTo(out.get(2).getEmbedding());
+    }
+
+    @Test
+    void shouldSkipWithAnEmptyVectorAndNoModelCallWhenThereIsNoUserText() {
+        AdmittedRequest noUser = TestRequests.admitted("u1", List.of(new ChatMessage(Role.SYSTEM, "sys only")));
+        List<EnrichedRequest> out = enricher.enrich(List.of(noUser, TestRequests.admitted("u1", "  \n ")));
+        assertThat(sources(out)).containsOnly(EmbeddingSource.SKIPPED);
+        assertThat(out.get(0).getEmbedding()).isEmpty();
+        assertThat(model.calls()).isZero();
+    }
+
+    @Test
+    void shouldComputeDirectlyThenUseTheLocalCacheWhileRedisIsDown() {
+        redis.setDown(true);
+        assertThat(sources(enricher.enrich(requests("gamma")))).containsOnly(EmbeddingSource.DEGRADED_COMPUTED);
+        assertThat(sources(enricher.enrich(requests("gamma")))).containsOnly(EmbeddingSource.DEGRADED_LOCAL_CACHE);
+        assertThat(model.texts()).isEqualTo(1);
+        assertThat(meters.get("sluice.enrichment.degraded").gauge().value()).isEqualTo(1.0);
+    }
+
+    @Test
+    void shouldRefillRedisFromTheLocalCacheWhenRedisComesBackEmpty() {
+        redis.setDown(true);
+        enricher.enrich(requests("delta"));
+        redis.setDown(false);
+        clock.advance(Duration.ofSeconds(6)); // past the breaker's open period, if it opened
+
+        assertThat(sources(enricher.enrich(requests("delta")))).containsOnly(EmbeddingSource.CACHE_HIT);
+        assertThat(redis.ttlMillis(CacheKeys.of("fake-8", "delta"))).isPositive();
+        assertThat(model.texts()).isEqualTo(1);
+        assertThat(cache.degraded()).isFalse();
+    }
+
+    @Test
+    void shouldEmbedTheTruncatedPrefixWhenTextIsEnormous() {
+        String enormous = "word ".repeat(100_000);
+        EnrichedRequest out = enricher.enrich(requests(enormous)).get(0);
+        assertThat(out.getEmbeddingSource()).isEqualTo(EmbeddingSource.COMPUTED);
+        String prefix = EmbeddingText.normalise(enormous, true, 1000).text();
+        assertThat(prefix).hasSizeLessThanOrEqualTo(1000);
+        assertThat(out.getEmbedding()).containsExactlyElementsOf(new FloatList(FakeEmbedder.vector(prefix)));
+    }
+}
