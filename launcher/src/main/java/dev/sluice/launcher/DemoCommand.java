@@ -1,17 +1,162 @@
 package dev.sluice.launcher;
 
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 
+import dev.sluice.common.CommonKeys;
+import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.StageProvider;
+import dev.sluice.launcher.demo.BreakerSampler;
+import dev.sluice.launcher.demo.DemoObserver;
+import dev.sluice.launcher.demo.DemoSummary;
+import dev.sluice.launcher.demo.DemoWorkload;
+import dev.sluice.launcher.demo.ProviderOutage;
+import dev.sluice.launcher.embedded.EmbeddedStack;
+import dev.sluice.launcher.http.Meters;
+import dev.sluice.launcher.http.ObservabilityServer;
+import dev.sluice.launcher.infra.Preflight;
+import dev.sluice.launcher.infra.StageCatalog;
+import dev.sluice.launcher.infra.Topics;
+import dev.sluice.launcher.load.OutcomeWatcher;
+import dev.sluice.launcher.load.Progress;
+import dev.sluice.launcher.load.TopicReader;
+import dev.sluice.schema.CostEvent;
+import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.schemas.registry.SchemaRegistryClient;
+import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code sluice demo}: the embedded default. */
-@Command(name = "demo", mixinStandardHelpOptions = true, description = "Run everything in one process and drive a sample workload.")
+/**
+ * {@code sluice demo}, the embedded default: a real broker in this JVM, the registry and Redis as child
+ * processes, every discovered stage in this JVM on the simulated provider (unless a provider key is
+ * configured), a sample workload that shows each feature, and a summary read back from the output topics.
+ * Cleans up its processes and temporary files on exit, Ctrl-C included.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Run everything in this process, drive a sample workload and summarise what happened.")
 public final class DemoCommand implements Callable<Integer> {
     @ParentCommand SluiceCli cli;
+    @Mixin ConfigOptions options;
+    @Spec CommandSpec spec;
+
+    @Option(names = "--requests", defaultValue = "60", description = "Steady-traffic requests (default ${DEFAULT-VALUE}).")
+    int requests;
+
+    @Option(names = "--users", defaultValue = "6", description = "Users (at least 5: three tiers, a burst user, a budget user; default ${DEFAULT-VALUE}).")
+    int users;
+
+    @Option(names = "--timeout", defaultValue = "PT3M", converter = DurationConverter.class,
+            description = "Longest wait for start-up and for every request to finish (default 3m).")
+    Duration timeout;
 
     @Override
-    public Integer call() {
-        throw new LauncherException("demo: not built yet");
+    public Integer call() throws InterruptedException {
+        if (requests < 10 || users < 5) {
+            throw new LauncherException("--requests must be at least 10 and --users at least 5");
+        }
+        StageCatalog stages = StageCatalog.discover();
+        if (stages.all().isEmpty()) {
+            throw new LauncherException("nothing to demo: " + stages.describeAvailable());
+        }
+        PrintStream out = System.out;
+        SluiceConfig base = withProvider(options.load(Map.of(), cli.env()), out);
+        try (EmbeddedStack stack = EmbeddedStack.start(base, cli.env(), out, timeout)) {
+            return run(stack, stages, out);
+        }
+    }
+
+    private int run(EmbeddedStack stack, StageCatalog stages, PrintStream out) throws InterruptedException {
+        SluiceConfig config = stack.config();
+        TopicCatalog catalog = Topics.catalog(config, new SchemaRegistryClient(stack.registryUrl()));
+        try (Admin admin = new Preflight(config).kafka()) {
+            TopicsCommand.Create.create(admin, catalog, (short) 1);
+            TopicsCommand.Create.register(catalog, new SchemaRegistryClient(stack.registryUrl()));
+        }
+        Map<String, Object> kafka = CommonKeys.kafkaClientProperties(config);
+        List<StageProvider> providers = new ArrayList<>(stages.all().values());
+        AtomicReference<StageHost> host = new AtomicReference<>();
+        try (Meters meters = Meters.prometheus("demo");
+             ObservabilityServer http = ObservabilityServer.start(config.intValue(CommonKeys.HTTP_PORT, 0, 0, 65_535),
+                     () -> host.get() == null ? StageHost.startingHealth(providers) : host.get().health(), meters::scrape)) {
+            host.set(StageHost.start(providers, config, catalog, meters.registry()));
+            try (StageHost running = host.get()) {
+                out.printf("  stages    %s; /health and /metrics on http://127.0.0.1:%d%n", String.join(", ", running.names()), http.port());
+                awaitReady(running);
+                return drive(catalog, kafka, meters, out);
+            }
+        }
+    }
+
+    private int drive(TopicCatalog catalog, Map<String, Object> kafka, Meters meters, PrintStream out) throws InterruptedException {
+        DemoWorkload workload = new DemoWorkload(catalog, kafka);
+        DemoObserver observer = new DemoObserver(workload.sent());
+        ProviderOutage outage = ProviderOutage.NONE; // TODO(generation): wire the simulated provider's outage switch
+        boolean finished;
+        List<String> transitions;
+        try (OutcomeWatcher watcher = new OutcomeWatcher(kafka, catalog, true, observer);
+             BreakerSampler breakers = new BreakerSampler(meters.registry());
+             Progress progress = new Progress(out, () -> String.format("demo: sent %d | admitted %d | rejected %d | results %d | dead letters %d",
+                     workload.expectedOutcomes(), observer.admitted(), watcher.count(OutcomeWatcher.Kind.REJECTED),
+                     watcher.count(OutcomeWatcher.Kind.RESULT), watcher.count(OutcomeWatcher.Kind.DEAD_LETTER)))) {
+            workload.publishPolicies(users);
+            Thread.sleep(1_000); // policies first: admission reads them from their own topic
+            workload.burst(12);
+            workload.overBudget(8);
+            workload.steady(requests, users, 20, outage);
+            workload.badInput();
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (observer.terminal() < workload.expectedOutcomes() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            finished = observer.terminal() >= workload.expectedOutcomes();
+            transitions = breakers.transitions();
+        }
+        List<CostEvent> costs = TopicReader.readAll(kafka, catalog.costs(), Duration.ofSeconds(30));
+        PrintWriter writer = new PrintWriter(out, true);
+        new DemoSummary(observer, costs, transitions, workload.expectedOutcomes(), outage.supported()).print(writer);
+        if (!finished) {
+            throw new LauncherException("only " + observer.terminal() + " of " + workload.expectedOutcomes()
+                    + " requests finished within " + timeout.toSeconds() + " s (--timeout); the summary above is partial");
+        }
+        return 0;
+    }
+
+    private void awaitReady(StageHost host) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!host.health().ready()) {
+            if (System.nanoTime() > deadline) {
+                throw new LauncherException("stages not ready after " + timeout.toSeconds() + " s: " + host.health().details());
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** The simulated provider unless a provider is configured or a provider key is present. */
+    static SluiceConfig withProvider(SluiceConfig config, PrintStream out) {
+        if (config.find(CommonKeys.PROVIDER).isPresent()) {
+            out.println("sluice demo: provider " + config.find(CommonKeys.PROVIDER).get() + " (configured)");
+            return config;
+        }
+        if (config.secret("provider.api.key", "ANTHROPIC_API_KEY").isPresent()) {
+            out.println("sluice demo: provider anthropic (ANTHROPIC_API_KEY is set)");
+            return config.with(Map.of(CommonKeys.PROVIDER, "anthropic"));
+        }
+        if (config.secret("provider.api.key", "OPENAI_API_KEY").isPresent()) {
+            out.println("sluice demo: provider openai (OPENAI_API_KEY is set)");
+            return config.with(Map.of(CommonKeys.PROVIDER, "openai"));
+        }
+        out.println("sluice demo: provider simulated (no provider key configured)");
+        return config.with(Map.of(CommonKeys.PROVIDER, "simulated"));
     }
 }

@@ -62,6 +62,10 @@ public final class SluiceCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Avro refuses generated classes outside listed packages; `java -jar` users should not have to know.
+        if (System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES") == null) {
+            System.setProperty("org.apache.avro.SERIALIZABLE_PACKAGES", "dev.sluice");
+        }
         System.exit(commandLine(System.getenv()).execute(args));
     }
 }

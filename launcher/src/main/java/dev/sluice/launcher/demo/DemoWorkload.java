@@ -1,0 +1,178 @@
+package dev.sluice.launcher.demo;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import dev.sluice.launcher.load.Requests;
+import dev.sluice.schema.LlmRequest;
+import dev.sluice.schema.UserPolicy;
+import dev.sluice.schemas.TopicCatalog;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The demo's sample workload, in phases that each show one feature: users on several tiers (policies on
+ * {@code llm.user-policies}); steady traffic over a small prompt pool (so the embedding and response caches
+ * answer repeats); a burst that trips a rate limit; a user that exhausts a tiny daily budget; a duplicate;
+ * an invalid request; one malformed record (not Avro) that must end in {@code llm.dlq}; and a provider
+ * outage window (see {@link ProviderOutage}).
+ */
+public final class DemoWorkload {
+    /** The user whose burst trips the rate limit (STARTER with 5 requests per minute). */
+    public static final String BURST_USER = "erin";
+    /** The user whose tiny daily budget runs out. */
+    public static final String BUDGET_USER = "dave";
+    /** Daily budget of {@link #BUDGET_USER}, micro-dollars: about three worst-case requests of 1,000 output tokens. */
+    public static final long BUDGET_USER_MICROS = 2_000;
+    private static final List<String> STEADY_USERS = List.of("alice", "bob", "carol");
+    private static final List<String> PROMPTS = List.of(
+            "Summarise our refund policy in two sentences.",
+            "Translate 'good morning' into French, Spanish and German.",
+            "Write a haiku about message queues.",
+            "List three risks of retrying a paid API call.",
+            "Explain exactly-once delivery to a new engineer.",
+            "Suggest a name for a traffic controller for LLM calls.");
+
+    private final TopicCatalog catalog;
+    private final Map<String, Object> kafka;
+    /** requestId → createdAt millis of every request sent (valid or not), for the observer. */
+    private final Map<String, Long> sent = new ConcurrentHashMap<>();
+    private int malformed;
+    private int duplicates;
+
+    public DemoWorkload(TopicCatalog catalog, Map<String, Object> kafkaProperties) {
+        this.catalog = catalog;
+        this.kafka = kafkaProperties;
+    }
+
+    /** The users of a run of {@code users} users: the five named ones, then {@code user-6…}. */
+    public static List<String> steadyUsers(int users) {
+        List<String> out = new ArrayList<>(STEADY_USERS);
+        for (int i = STEADY_USERS.size() + 2; i < users; i++) {
+            out.add("user-" + (i + 1));
+        }
+        return out;
+    }
+
+    /** Publishes the user policies: tiers for the steady users, a low rate for the burst user, a tiny budget for the budget user. */
+    public void publishPolicies(int users) {
+        Instant now = Instant.now();
+        List<UserPolicy> policies = new ArrayList<>(List.of(
+                Requests.policy("alice", "PRO", null, null, null, null, now),
+                Requests.policy("bob", "STARTER", null, null, null, null, now),
+                Requests.policy("carol", "FREE", null, null, null, null, now),
+                Requests.policy(BURST_USER, "STARTER", 5, null, null, null, now),
+                Requests.policy(BUDGET_USER, "PRO", null, null, null, BUDGET_USER_MICROS, now)));
+        for (String user : steadyUsers(users).subList(STEADY_USERS.size(), steadyUsers(users).size())) {
+            policies.add(Requests.policy(user, "STARTER", null, null, null, null, now));
+        }
+        try (KafkaProducer<String, UserPolicy> producer = new KafkaProducer<>(producerProperties(),
+                catalog.userPolicies().keySerde().serializer(), catalog.userPolicies().valueSerde().serializer())) {
+            policies.forEach(p -> producer.send(new ProducerRecord<>(catalog.userPolicies().name(), p.getUserId(), p)));
+            producer.flush();
+        }
+    }
+
+    /** Steady traffic: {@code count} requests round-robin over the steady users and the prompt pool, ~{@code perSecond}/s. */
+    public void steady(int count, int users, int perSecond, ProviderOutage outage) throws InterruptedException {
+        List<String> steadyUsers = steadyUsers(users);
+        int outageStart = count / 2;
+        int outageEnd = outageStart + Math.max(4, count / 5);
+        try (KafkaProducer<String, LlmRequest> producer = requestProducer()) {
+            for (int i = 0; i < count; i++) {
+                if (i == outageStart) {
+                    producer.flush();
+                    outage.begin();
+                } else if (i == outageEnd) {
+                    producer.flush();
+                    outage.end();
+                }
+                send(producer, Requests.request(steadyUsers.get(i % steadyUsers.size()), Requests.DEFAULT_MODEL,
+                        PROMPTS.get(i % PROMPTS.size()), 200, Instant.now()));
+                TimeUnit.MILLISECONDS.sleep(1000L / perSecond);
+            }
+            if (count <= outageEnd) {
+                outage.end();
+            }
+        }
+    }
+
+    /** The burst user sends {@code count} requests at once: more than its 5 per minute. */
+    public void burst(int count) {
+        try (KafkaProducer<String, LlmRequest> producer = requestProducer()) {
+            for (int i = 0; i < count; i++) {
+                send(producer, Requests.request(BURST_USER, Requests.DEFAULT_MODEL, "Burst question " + i + ": what time is it?", 50,
+                        Instant.now()));
+            }
+        }
+    }
+
+    /** The budget user sends {@code count} expensive requests (1,000 output tokens each) against a ~3-request budget. */
+    public void overBudget(int count) {
+        try (KafkaProducer<String, LlmRequest> producer = requestProducer()) {
+            for (int i = 0; i < count; i++) {
+                send(producer, Requests.request(BUDGET_USER, Requests.DEFAULT_MODEL, "Write a long essay, part " + i + ".", 1_000,
+                        Instant.now()));
+            }
+        }
+    }
+
+    /** A duplicate of an earlier request (same requestId), an invalid request (unknown model), and one malformed record. */
+    public void badInput() {
+        try (KafkaProducer<String, LlmRequest> producer = requestProducer()) {
+            LlmRequest first = Requests.request("alice", Requests.DEFAULT_MODEL, "Is this sent twice?", 50, Instant.now());
+            send(producer, first);
+            producer.flush();
+            producer.send(new ProducerRecord<>(catalog.requests().name(), first.getUserId(), first));
+            duplicates++;
+            send(producer, Requests.request("bob", "no-such-model-9000", "Which model am I?", 50, Instant.now()));
+        }
+        try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(producerProperties(), new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            raw.send(new ProducerRecord<>(catalog.requests().name(), "mallory".getBytes(StandardCharsets.UTF_8),
+                    "{\"this\": \"is not avro\"}".getBytes(StandardCharsets.UTF_8)));
+            raw.flush();
+        }
+        malformed++;
+    }
+
+    private void send(KafkaProducer<String, LlmRequest> producer, LlmRequest request) {
+        sent.put(request.getRequestId(), request.getCreatedAt().toEpochMilli());
+        producer.send(new ProducerRecord<>(catalog.requests().name(), request.getUserId(), request));
+    }
+
+    /** requestId → createdAt of every request sent with a valid encoding. */
+    public Map<String, Long> sent() {
+        return sent;
+    }
+
+    /** Records sent that are not Avro at all (each must end as a dead letter without a requestId). */
+    public int malformed() {
+        return malformed;
+    }
+
+    /** Terminal outcomes to wait for: one per request, one per duplicate, one dead letter per malformed record. */
+    public int expectedOutcomes() {
+        return sent.size() + duplicates + malformed;
+    }
+
+    private KafkaProducer<String, LlmRequest> requestProducer() {
+        return new KafkaProducer<>(producerProperties(), catalog.requests().keySerde().serializer(),
+                catalog.requests().valueSerde().serializer());
+    }
+
+    private Map<String, Object> producerProperties() {
+        Map<String, Object> props = new HashMap<>(kafka);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "1");
+        return props;
+    }
+}
