@@ -1,0 +1,59 @@
+package dev.sluice.testkit.llm;
+
+import java.time.Duration;
+
+/**
+ * What {@link MockLlmServer} does with one call instead of answering normally. Build with the static factories.
+ *
+ * @param kind              the behaviour
+ * @param status            HTTP status for {@link Kind#STATUS} and {@link Kind#ECHO_SECRETS}
+ * @param retryAfterSeconds value of a {@code Retry-After} header, or -1 for none
+ * @param hang              how long {@link Kind#HANG} holds the call before answering 504
+ */
+public record Fault(Kind kind, int status, long retryAfterSeconds, Duration hang) {
+    /** Behaviours. */
+    public enum Kind {
+        /** Answer normally. */
+        NONE,
+        /** An error status with a provider-shaped error body. */
+        STATUS,
+        /** Hold the call (a timeout on the client side), then 504. */
+        HANG,
+        /** HTTP 200 whose body is not JSON. */
+        MALFORMED_JSON,
+        /** Close the connection without any response. */
+        CONNECTION_RESET,
+        /** An error whose body echoes the API key, the Authorization header and the request body (prompt). */
+        ECHO_SECRETS
+    }
+
+    public static Fault none() {
+        return new Fault(Kind.NONE, 200, -1, Duration.ZERO);
+    }
+
+    public static Fault status(int status) {
+        return new Fault(Kind.STATUS, status, -1, Duration.ZERO);
+    }
+
+    /** e.g. {@code status(429, 1)}: rate limited, retry after one second. */
+    public static Fault status(int status, long retryAfterSeconds) {
+        return new Fault(Kind.STATUS, status, retryAfterSeconds, Duration.ZERO);
+    }
+
+    public static Fault hang(Duration howLong) {
+        return new Fault(Kind.HANG, 504, -1, howLong);
+    }
+
+    public static Fault malformedJson() {
+        return new Fault(Kind.MALFORMED_JSON, 200, -1, Duration.ZERO);
+    }
+
+    public static Fault connectionReset() {
+        return new Fault(Kind.CONNECTION_RESET, 0, -1, Duration.ZERO);
+    }
+
+    /** An error body (status {@code status}) echoing the caller's credentials and prompt, as some servers do. */
+    public static Fault echoSecrets(int status) {
+        return new Fault(Kind.ECHO_SECRETS, status, -1, Duration.ZERO);
+    }
+}
