@@ -25,11 +25,14 @@ import io.lettuce.core.codec.StringCodec;
 /**
  * {@link EmbeddingCache} on Redis through lettuce. One connection, commands flushed explicitly so a lookup is one
  * MGET and a write-back is one pipelined burst of {@code SET key value PX ttl}. Every call waits at most
- * {@code timeout}. Auto-reconnect is off on purpose: a broken connection is dropped and the next call (which the
+ * {@code timeout}; (re)connecting may take up to {@link #CONNECT_TIMEOUT} (the first connection of a JVM loads netty and
+ * runs the RESP handshake, which can exceed a 200 ms budget on a busy host; a refused connection fails at once). Auto-reconnect is off on purpose: a broken connection is dropped and the next call (which the
  * circuit breaker lets through only when half-open) reconnects, so recovery follows the breaker, not lettuce's own
  * backoff, and nothing is queued while Redis is away. Calls are serialised (one stage thread uses it).
  */
 public final class LettuceEmbeddingCache implements EmbeddingCache {
+    /** Longest wait for a new connection (TCP connect plus handshake). */
+    public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
     private final RedisClient client;
@@ -40,14 +43,15 @@ public final class LettuceEmbeddingCache implements EmbeddingCache {
 
     public LettuceEmbeddingCache(String redisUrl, Duration timeout) {
         this.uri = RedisURI.create(redisUrl);
-        this.uri.setTimeout(timeout);
+        Duration connectTimeout = timeout.compareTo(CONNECT_TIMEOUT) > 0 ? timeout : CONNECT_TIMEOUT;
+        this.uri.setTimeout(connectTimeout);
         this.timeout = timeout;
         this.endpoint = uri.getHost() + ":" + uri.getPort(); // never the password
         this.client = RedisClient.create();
         this.client.setOptions(ClientOptions.builder()
                 .autoReconnect(false)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
+                .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).build())
                 .timeoutOptions(TimeoutOptions.enabled(timeout))
                 .build());
     }

@@ -19,9 +19,12 @@ import ai.onnxruntime.OrtSession;
 /**
  * all-MiniLM-L6-v2 (quantized, 384 dimensions) run in-process on ONNX Runtime, offline: the ONNX file and tokenizer
  * come from the langchain4j model jar on the classpath. Texts are truncated to the model's 256-token window (as
- * sentence-transformers does), sorted by length and run in padded batches of at most {@code batchSize} per ORT call
- * (about 1.5x the throughput of langchain4j's one-call-per-text {@code embedAll}, measured by EnrichmentBenchmark),
+ * sentence-transformers does), sorted by length and run in padded batches of at most {@code batchSize} per ORT call,
  * then mean-pooled over real tokens and L2-normalised, which matches langchain4j's output for texts within the window.
+ *
+ * <p>Batch size 1 (the stage default) makes a vector a pure function of its text. Larger batches are faster but the
+ * quantized model's DynamicQuantizeLinear nodes compute one scale over the whole batch tensor, so a text's vector then
+ * varies with its batch neighbours (see {@code enrichment.model.batch.size}).
  */
 public final class MiniLmEmbedder implements Embedder {
     /** Model id used in cache keys and on every enriched record. */
