@@ -37,6 +37,10 @@ record Launch(int exitCode, String out, String err) {
         } else {
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), SluiceCli.class.getName()));
         }
+        String tmp = env.get("SLUICE_JAVA_TMP");
+        if (tmp != null) {
+            command.add(command.indexOf("-XX:+UseSerialGC") + 1, "-Djava.io.tmpdir=" + tmp);
+        }
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
