@@ -38,7 +38,7 @@ final class ReconcileProcessor implements Processor<String, CostEvent, Void, Voi
         }
         UserState state = UserState.decode(users.get(record.key()));
         state.rollTo(UserState.dayOf(record.timestamp()));
-        Settlement outcome = ledger.settle(record.key(), cost.getRequestId(), cost.getCostMicros(), state);
+        Settlement outcome = ledger.settle(record.key(), cost.getRequestId(), cost.getCostMicros(), record.timestamp(), state);
         if (outcome != Settlement.UNMATCHED) {
             users.put(record.key(), state.encode());
         }

@@ -41,14 +41,18 @@ final class ReservationLedger {
         state.nextExpiryAt = state.nextExpiryAt == 0 ? expiry : Math.min(state.nextExpiryAt, expiry);
     }
 
-    /** Applies a cost event of {@code actualMicros} to {@code state}. */
-    Settlement settle(String userId, String requestId, long actualMicros, UserState state) {
+    /** Applies a cost event of {@code actualMicros}, with record time {@code at}, to {@code state}. */
+    Settlement settle(String userId, String requestId, long actualMicros, long at, UserState state) {
         String key = Reservation.key(userId, requestId);
         byte[] raw = reservations.get(key);
         if (raw == null) {
             return Settlement.UNMATCHED;
         }
         Reservation r = Reservation.decode(raw);
+        if (r.expired() && pastGrace(r, at)) {
+            reservations.delete(key);
+            return Settlement.UNMATCHED;
+        }
         long charged = Math.min(Math.max(0, actualMicros), r.amountMicros());
         if (!r.expired()) {
             state.reservedMicros -= r.amountMicros();
@@ -56,6 +60,10 @@ final class ReservationLedger {
         state.spentMicros += charged;
         reservations.delete(key);
         return r.expired() ? Settlement.LATE : Settlement.RECONCILED;
+    }
+
+    private boolean pastGrace(Reservation r, long now) {
+        return r.reservedAt() + ttlMs + graceMs <= now;
     }
 
     /** Releases {@code userId}'s reservations due at {@code now}, if any is. Returns whether state changed. */
@@ -98,14 +106,16 @@ final class ReservationLedger {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
                 Reservation r = Reservation.decode(kv.value);
-                if (r.expired() && r.reservedAt() + ttlMs + graceMs <= streamTime) {
-                    updates.add(KeyValue.pair(kv.key, null));
-                } else if (!r.expired() && r.reservedAt() + ttlMs <= streamTime) {
+                if (r.reservedAt() + ttlMs > streamTime) {
+                    continue;
+                }
+                if (!r.expired()) {
                     UserState state = touched.computeIfAbsent(Reservation.userOf(kv.key), u -> UserState.decode(users.get(u)));
                     state.reservedMicros -= r.amountMicros();
-                    updates.add(KeyValue.pair(kv.key, r.expire().encode()));
                     metrics.expired();
                 }
+                boolean forget = pastGrace(r, streamTime);
+                updates.add(KeyValue.pair(kv.key, forget ? null : r.expire().encode()));
             }
         }
         updates.forEach(kv -> {

@@ -1,0 +1,40 @@
+package dev.sluice.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+
+import dev.sluice.common.ConfigException;
+import dev.sluice.common.SluiceConfig;
+import org.junit.jupiter.api.Test;
+
+class IngestConfigTest {
+    @Test
+    void shouldUseTheDocumentedDefaults() {
+        IngestConfig c = IngestConfig.from(SluiceConfig.of(Map.of()));
+        assertThat(c.defaultTier()).isEqualTo("FREE");
+        assertThat(c.tiers()).containsEntry("FREE", new TierLimits(10, 10, 200_000, 1_000_000))
+                .containsEntry("STARTER", new TierLimits(10, 50, 400_000, 10_000_000))
+                .containsEntry("PRO", new TierLimits(10, 999, 2_000_000, 100_000_000));
+        assertThat(c.maxRequestCostMicros()).isEqualTo(5_000_000);
+        assertThat(c.dedupeHorizon().toHours()).isEqualTo(24);
+        assertThat(c.reservationTtl().toMinutes()).isEqualTo(60);
+    }
+
+    @Test
+    void shouldReadPerTierOverridesAndExtraTiers() {
+        IngestConfig c = IngestConfig.from(SluiceConfig.of(Map.of("ingest.tiers", "free, team",
+                "ingest.tier.team.requests.per.day", "500", "default.tier", "team")));
+        assertThat(c.tier("TEAM")).contains(new TierLimits(10, 500, 200_000, 1_000_000));
+        assertThat(c.defaultTier()).isEqualTo("TEAM");
+    }
+
+    @Test
+    void shouldNameTheKeyOfABadValue() {
+        assertThatThrownBy(() -> IngestConfig.from(SluiceConfig.of(Map.of("ingest.tier.free.requests.per.minute", "-1"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("ingest.tier.free.requests.per.minute");
+        assertThatThrownBy(() -> IngestConfig.from(SluiceConfig.of(Map.of("default.tier", "GOLD"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("default.tier").hasMessageContaining("GOLD");
+    }
+}
