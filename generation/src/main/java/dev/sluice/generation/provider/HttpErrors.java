@@ -125,19 +125,26 @@ public final class HttpErrors {
      * echoes the request quotes it), so the sanitiser removes both.
      */
     public static List<String> scrubForms(List<String> prompts) {
-        List<String> forms = new ArrayList<>(prompts.size() * 2);
+        List<String> forms = new ArrayList<>(prompts.size() * 4);
         for (String p : prompts) {
             forms.add(p);
-            try {
-                String quoted = JSON.writeValueAsString(p);
-                String escaped = quoted.substring(1, quoted.length() - 1);
-                if (!escaped.equals(p)) {
-                    forms.add(escaped);
+            forms.add(escaped(p));
+            for (String line : p.split("\\R")) {
+                if (line.strip().length() >= 12) { // as the sanitiser does: shorter lines are too common to redact
+                    forms.add(escaped(line.strip()));
                 }
-            } catch (IOException e) {
-                // cannot happen for a String
             }
         }
-        return forms;
+        // longest first: replacing a fragment first would break the match of the whole
+        return forms.stream().distinct().sorted(java.util.Comparator.comparingInt(String::length).reversed()).toList();
+    }
+
+    private static String escaped(String text) {
+        try {
+            String quoted = JSON.writeValueAsString(text);
+            return quoted.substring(1, quoted.length() - 1);
+        } catch (IOException e) {
+            return text; // cannot happen for a String
+        }
     }
 }
