@@ -1,0 +1,98 @@
+package dev.sluice.analytics;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+
+import dev.sluice.common.CommonKeys;
+import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.Stage;
+import dev.sluice.common.StageHealth;
+import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.schemas.registry.SchemaRegistryClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs {@link AnalyticsTopology} as its own exactly-once Kafka Streams app ({@code sluice run analytics}).
+ * Undecodable input goes to {@code llm.dlq} through the Streams dead-letter support (KIP-1034 headers).
+ */
+public final class AnalyticsStage implements Stage {
+    private static final Logger log = LoggerFactory.getLogger(AnalyticsStage.class);
+    private final SluiceConfig config;
+    private final TopicCatalog catalog;
+    private final AnalyticsTopics topics;
+    private final Properties streamsProps;
+    private final KafkaStreams streams;
+    private final KafkaStreamsMetrics streamsMetrics;
+    private final MeterRegistry meters;
+
+    public AnalyticsStage(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters) {
+        this.config = config;
+        this.catalog = catalog;
+        this.meters = meters;
+        AnalyticsConfig analytics = AnalyticsConfig.from(config);
+        SchemaRegistryClient registry = new SchemaRegistryClient(config.required(CommonKeys.SCHEMA_REGISTRY_URL,
+                "the schema registry base URL, e.g. http://localhost:8081"));
+        this.topics = AnalyticsTopics.from(catalog, registry);
+        this.streamsProps = streamsProperties(config, catalog, analytics);
+        this.streams = new KafkaStreams(AnalyticsTopology.build(topics, analytics, new AnalyticsMetrics(meters)), streamsProps);
+        this.streamsMetrics = new KafkaStreamsMetrics(streams);
+    }
+
+    static Properties streamsProperties(SluiceConfig config, TopicCatalog catalog, AnalyticsConfig analytics) {
+        Properties props = new Properties();
+        props.putAll(CommonKeys.kafkaClientProperties(config));
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, catalog.prefix() + analytics.applicationId());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, analytics.commitInterval().toMillis());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, config.string(CommonKeys.STATE_DIR, "./.sluice/state"));
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.intValue(CommonKeys.TOPIC_REPLICATION_FACTOR, 1, 1, 32));
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, catalog.dlq().name());
+        return props;
+    }
+
+    @Override
+    public String name() {
+        return "analytics";
+    }
+
+    @Override
+    public void start() {
+        short rf = (short) config.intValue(CommonKeys.TOPIC_REPLICATION_FACTOR, 1, 1, 32);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", streamsProps.get("bootstrap.servers")))) {
+            catalog.createAll(admin, rf);
+            topics.createOutputs(admin, rf);
+        }
+        streamsMetrics.bindTo(meters);
+        streams.start();
+        log.info("analytics started as {}", streamsProps.get(StreamsConfig.APPLICATION_ID_CONFIG));
+    }
+
+    @Override
+    public StageHealth health() {
+        KafkaStreams.State state = streams.state();
+        boolean live = state != KafkaStreams.State.ERROR && state != KafkaStreams.State.NOT_RUNNING
+                && state != KafkaStreams.State.PENDING_ERROR;
+        return new StageHealth(live, state == KafkaStreams.State.RUNNING, false, Map.of("streams", state.name()));
+    }
+
+    /** The Streams state, for tests and the launcher's logs. */
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+        streamsMetrics.close();
+    }
+}

@@ -1,0 +1,20 @@
+package dev.sluice.analytics;
+
+import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.Stage;
+import dev.sluice.common.StageProvider;
+import dev.sluice.schemas.TopicCatalog;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/** Registers the analytics stage with the launcher ({@code sluice run analytics}). */
+public final class AnalyticsStageProvider implements StageProvider {
+    @Override
+    public String name() {
+        return "analytics";
+    }
+
+    @Override
+    public Stage create(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters) {
+        return new AnalyticsStage(config, catalog, meters);
+    }
+}

@@ -1,0 +1,82 @@
+package dev.sluice.analytics.dlq;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+import dev.sluice.common.CommonKeys;
+import dev.sluice.common.SluiceConfig;
+import dev.sluice.schemas.TopicNames;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sluice dlq list|inspect|replay}: look at dead letters and send chosen ones back to the stage that
+ * failed. Connection settings come from {@link SluiceConfig} ({@code SLUICE_KAFKA_BOOTSTRAP_SERVERS},
+ * {@code SLUICE_TOPIC_PREFIX}, ...). Usable standalone through {@link #main} or as a launcher subcommand.
+ */
+@Command(name = "dlq", mixinStandardHelpOptions = true, description = "List, inspect and replay dead letters (llm.dlq).",
+        subcommands = {DlqListCommand.class, DlqInspectCommand.class, DlqReplayCommand.class})
+public final class DlqCommand implements Runnable {
+    private final Supplier<SluiceConfig> config;
+    private final Clock clock;
+    @Spec
+    CommandSpec spec;
+
+    /** Configuration from the environment (and the file named by {@code SLUICE_CONFIG_FILE}). */
+    public DlqCommand() {
+        this(SluiceConfig::fromEnvironment, Clock.systemUTC());
+    }
+
+    public DlqCommand(SluiceConfig config, Clock clock) {
+        this(() -> config, clock);
+    }
+
+    public DlqCommand(Supplier<SluiceConfig> config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new DlqCommand()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    SluiceConfig config() {
+        return config.get();
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    String prefix() {
+        return config().string(CommonKeys.TOPIC_PREFIX, "");
+    }
+
+    Map<String, Object> kafka() {
+        return CommonKeys.kafkaClientProperties(config());
+    }
+
+    String dlqTopic() {
+        return prefix() + TopicNames.DLQ;
+    }
+
+    /** Every stage input replay may write to: all Sluice topics but the admission input and the DLQ. */
+    Set<String> replayTargets() {
+        return Set.copyOf(List.of(TopicNames.ADMITTED, TopicNames.ENRICHED, TopicNames.COSTS, TopicNames.RESULTS,
+                TopicNames.REJECTED, TopicNames.USER_POLICIES).stream().map(t -> prefix() + t).toList());
+    }
+
+    List<Letter> read(FilterOptions filter) {
+        return new DlqReader(kafka()).read(dlqTopic(), filter.toFilter(clock));
+    }
+}

@@ -1,0 +1,56 @@
+package dev.sluice.analytics.dlq;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+
+import dev.sluice.schema.DeadLetter;
+import org.apache.kafka.common.header.Header;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code sluice dlq inspect}: everything about the selected letters, original bytes (base64) included. */
+@Command(name = "inspect", mixinStandardHelpOptions = true, description = "Show selected dead letters in full, with their original bytes.")
+final class DlqInspectCommand implements Runnable {
+    @ParentCommand
+    DlqCommand dlq;
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    FilterOptions filter = new FilterOptions();
+    @Option(names = "--json", description = "JSON lines of the DeadLetter view with originalKey/originalValue in base64.")
+    boolean json;
+
+    @Override
+    public void run() {
+        PrintWriter out = spec.commandLine().getOut();
+        List<Letter> letters = dlq.read(filter);
+        for (Letter l : letters) {
+            if (json) {
+                out.println(DeadLetterJson.line(l, true));
+                continue;
+            }
+            DeadLetter v = l.view();
+            out.printf("letter %s (%s)%n", l.coordinates(), l.record().topic());
+            out.printf("  stage        %s%n  error class  %s%n  message      %s%n  attempts     %d%n  failed at    %s%n",
+                    v.getStage(), v.getErrorClass(), v.getMessage(), v.getAttempts(), v.getFailedAt());
+            out.printf("  user         %s%n  request      %s%n  replays      %d%n  original     %s %d@%d%n",
+                    v.getUserId(), v.getRequestId(), v.getReplayCount(), v.getOriginalTopic(), v.getOriginalPartition(), v.getOriginalOffset());
+            out.println("  headers");
+            for (Header h : l.record().headers()) {
+                out.printf("    %s = %s%n", h.key(), h.value() == null ? "null" : new String(h.value(), StandardCharsets.UTF_8));
+            }
+            out.printf("  key (base64)   %s%n", l.record().key() == null ? "null" : Base64.getEncoder().encodeToString(l.record().key()));
+            out.printf("  value (base64) %s%n%n", l.record().value() == null ? "null" : Base64.getEncoder().encodeToString(l.record().value()));
+        }
+        if (!json) {
+            out.printf("%d dead letter%s%n", letters.size(), letters.size() == 1 ? "" : "s");
+        }
+        out.flush();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.sluice.analytics.dlq;
+
+import java.io.PrintWriter;
+import java.util.List;
+
+import dev.sluice.schema.DeadLetter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code sluice dlq list}: one line per dead letter (stage, error class, user, time, attempts), or JSON lines. */
+@Command(name = "list", mixinStandardHelpOptions = true, description = "List dead letters, oldest first per partition.")
+final class DlqListCommand implements Runnable {
+    @ParentCommand
+    DlqCommand dlq;
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    FilterOptions filter = new FilterOptions();
+    @Option(names = "--json", description = "JSON lines of the DeadLetter view (no original bytes) instead of a table.")
+    boolean json;
+
+    @Override
+    public void run() {
+        PrintWriter out = spec.commandLine().getOut();
+        List<Letter> letters = dlq.read(filter);
+        if (json) {
+            letters.forEach(l -> out.println(DeadLetterJson.line(l, false)));
+        } else {
+            String format = "%-10s %-24s %-11s %-24s %-16s %8s %7s %-36s %s%n";
+            out.printf(format, "LETTER", "FAILED AT (UTC)", "STAGE", "ERROR CLASS", "USER", "ATTEMPTS", "REPLAYS", "REQUEST", "ORIGINAL");
+            for (Letter l : letters) {
+                DeadLetter v = l.view();
+                out.printf(format, l.coordinates(), v.getFailedAt(), v.getStage(), v.getErrorClass(), v.getUserId() == null ? "-" : v.getUserId(),
+                        v.getAttempts(), v.getReplayCount(), v.getRequestId() == null ? "-" : v.getRequestId(),
+                        v.getOriginalTopic() + " " + v.getOriginalPartition() + "@" + v.getOriginalOffset());
+            }
+            out.printf("%d dead letter%s%n", letters.size(), letters.size() == 1 ? "" : "s");
+        }
+        out.flush();
+    }
+}

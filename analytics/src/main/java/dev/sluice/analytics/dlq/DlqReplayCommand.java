@@ -1,0 +1,64 @@
+package dev.sluice.analytics.dlq;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Set;
+
+import dev.sluice.analytics.AnalyticsConfig;
+import dev.sluice.common.CommonKeys;
+import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.schemas.TopicNames;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sluice dlq replay}: sends the selected letters back to the input topic of the stage that failed. Never to
+ * the admission input; refuses letters at the replay limit; skips letters already replayed (the ledger topic
+ * {@code llm.dlq.replayed}), so running the same replay twice sends nothing the second time.
+ */
+@Command(name = "replay", mixinStandardHelpOptions = true, description = "Replay selected dead letters to the topic they failed on.")
+final class DlqReplayCommand implements java.util.concurrent.Callable<Integer> {
+    @ParentCommand
+    DlqCommand dlq;
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    FilterOptions filter = new FilterOptions();
+    @Option(names = "--dry-run", description = "Send nothing; print what would be replayed, skipped or refused.")
+    boolean dryRun;
+    @Option(names = "--rate", paramLabel = "N/s", defaultValue = "unlimited", description = "Maximum records per second, e.g. 200/s (default: ${DEFAULT-VALUE}).")
+    String rate;
+    @Option(names = "--max-replays", paramLabel = "N", description = "Refuse letters already replayed this many times (default: "
+            + AnalyticsConfig.DLQ_MAX_REPLAYS + ", else 3).")
+    Integer maxReplays;
+    @Option(names = "--again", description = "Ignore the replay ledger and send letters that were replayed before (stages still dedupe by requestId).")
+    boolean again;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        double perSecond = Durations.rate(rate);
+        int limit = maxReplays != null ? maxReplays : AnalyticsConfig.from(dlq.config()).maxReplays();
+        DlqReader reader = new DlqReader(dlq.kafka());
+        ReplayLedger ledger = new ReplayLedger(dlq.prefix(), reader);
+        List<Letter> letters = reader.read(dlq.dlqTopic(), filter.toFilter(dlq.clock()));
+        if (!dryRun) {
+            try (Admin admin = Admin.create(dlq.kafka())) {
+                ledger.ensureTopic(admin, dlq.config().intValue(CommonKeys.TOPIC_PARTITIONS, TopicCatalog.DEFAULT_PARTITIONS, 1, 10_000),
+                        (short) dlq.config().intValue(CommonKeys.TOPIC_REPLICATION_FACTOR, 1, 1, 32));
+            }
+        }
+        Set<String> replayed = again ? Set.of() : ledger.load();
+        ReplayPolicy policy = new ReplayPolicy(dlq.prefix() + TopicNames.REQUESTS, dlq.replayTargets(), limit, replayed);
+        ReplaySummary summary = new Replayer(dlq.kafka(), dlq.prefix(), ledger, dlq.clock())
+                .replay(letters, policy, dryRun, perSecond, out, err);
+        summary.print(out);
+        return 0;
+    }
+}

@@ -1,0 +1,52 @@
+package dev.sluice.analytics.dlq;
+
+import java.util.Set;
+
+/**
+ * Decides, per letter, whether replay may send it back: only to a Sluice topic a stage consumes (never the
+ * admission input {@code llm.requests}, never the DLQ itself), only below the replay limit, and only once.
+ *
+ * @param admissionInput the prefixed name of {@code llm.requests}
+ * @param targets        the prefixed topics replay may write to
+ * @param maxReplays     a letter that has been replayed this many times is refused
+ * @param alreadyReplayed ledger keys ({@link ReplayLedger#keyOf}) of letters replayed before
+ */
+public record ReplayPolicy(String admissionInput, Set<String> targets, int maxReplays, Set<String> alreadyReplayed) {
+
+    /** What happens to one letter. */
+    public enum Outcome {
+        REPLAY("replayed"),
+        ALREADY_REPLAYED("skipped, already replayed (see the ledger; --again overrides)"),
+        REFUSED_ADMISSION_INPUT("refused: failed at admission input llm.requests, which is bad input (undecodable or invalid)"
+                + " that would fail again; fix the producer and send a new request"),
+        REFUSED_LIMIT("refused: replay limit reached"),
+        REFUSED_UNKNOWN_TOPIC("refused: original topic is not a Sluice stage input under this prefix");
+
+        private final String label;
+
+        Outcome(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    public Outcome decide(Letter letter) {
+        String topic = letter.view().getOriginalTopic();
+        if (topic.equals(admissionInput)) {
+            return Outcome.REFUSED_ADMISSION_INPUT;
+        }
+        if (!targets.contains(topic)) {
+            return Outcome.REFUSED_UNKNOWN_TOPIC;
+        }
+        if (letter.view().getReplayCount() >= maxReplays) {
+            return Outcome.REFUSED_LIMIT;
+        }
+        if (alreadyReplayed.contains(ReplayLedger.keyOf(letter))) {
+            return Outcome.ALREADY_REPLAYED;
+        }
+        return Outcome.REPLAY;
+    }
+}
