@@ -71,7 +71,7 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
     public static final String DONE_TTL_MS = "generation.done.ttl.ms";
     /** TTL of the committed marker that stops a second result for a requestId, ms. Default 86400000 (24 h). */
     public static final String COMMITTED_TTL_MS = "generation.committed.ttl.ms";
-    /** Redis command timeout, ms. Default 500. */
+    /** Redis command timeout, ms. Default 2000. */
     public static final String REDIS_TIMEOUT_MS = "generation.redis.timeout.ms";
     /** Threads running completion callbacks (lookups, cost, outcomes). Default 2. */
     public static final String WORKER_THREADS = "generation.worker.threads";
@@ -129,7 +129,7 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
         String baseUrl = c.find(CommonKeys.PROVIDER_BASE_URL).orElse(null);
         return new GenerationConfig(provider, baseUrl, c.string(INSTANCE_ID, hostName()),
                 c.string(GROUP_ID, "sluice-generation"), loop, processor, resilience, simulated,
-                c.millis(REDIS_TIMEOUT_MS, Duration.ofMillis(500)), c.intValue(WORKER_THREADS, 2, 1, 256));
+                c.millis(REDIS_TIMEOUT_MS, Duration.ofMillis(2000)), c.intValue(WORKER_THREADS, 2, 1, 256));
     }
 
     /** The producer's transactional.id. */
