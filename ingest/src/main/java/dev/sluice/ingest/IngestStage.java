@@ -4,8 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
@@ -15,6 +17,7 @@ import dev.sluice.schema.UserPolicy;
 import dev.sluice.schemas.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -33,6 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class IngestStage implements Stage {
     private static final Logger log = LoggerFactory.getLogger(IngestStage.class);
+
+    private static final Duration METADATA_WAIT = Duration.ofSeconds(15);
 
     private final IngestConfig config;
     private final TopicCatalog topics;
@@ -74,12 +79,7 @@ public final class IngestStage implements Stage {
         if (streams != null) {
             throw new IllegalStateException("ingest stage already started");
         }
-        try (Admin admin = Admin.create(kafkaClient)) {
-            topics.requireCoPartitioned(admin);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while checking co-partitioning", e);
-        }
+        requireCoPartitioned();
         streams = new KafkaStreams(AdmissionTopology.build(config, topics, metrics),
                 AdmissionTopology.streamsProperties(config, topics, kafkaClient));
         streams.setUncaughtExceptionHandler(e -> {
@@ -91,6 +91,29 @@ public final class IngestStage implements Stage {
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         streams.start();
+    }
+
+    // Topics created a moment ago may not be in every broker's metadata yet: retry "unknown topic" for a while.
+    private void requireCoPartitioned() {
+        long deadline = System.nanoTime() + METADATA_WAIT.toNanos();
+        try (Admin admin = Admin.create(kafkaClient)) {
+            while (true) {
+                try {
+                    topics.requireCoPartitioned(admin);
+                    admin.describeTopics(List.of(topics.userPolicies().name())).allTopicNames().get();
+                    return;
+                } catch (IllegalStateException | ExecutionException e) {
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                        throw e instanceof ExecutionException ? new IllegalStateException("topic " + topics.userPolicies().name()
+                                + " is not available: " + e.getCause().getMessage(), e.getCause()) : (IllegalStateException) e;
+                    }
+                    Thread.sleep(200);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while checking co-partitioning", e);
+        }
     }
 
     @Override

@@ -1,0 +1,217 @@
+package dev.sluice.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import dev.sluice.common.DeadLetterHeaders;
+import dev.sluice.schema.AdmittedRequest;
+import dev.sluice.schema.CostEvent;
+import dev.sluice.schema.LlmRequest;
+import dev.sluice.schema.RejectReason;
+import dev.sluice.schema.RejectedRequest;
+import dev.sluice.schema.UserPolicy;
+import dev.sluice.testkit.KafkaBroker;
+import dev.sluice.testkit.SchemaRegistryServer;
+import dev.sluice.testkit.SluiceInfra;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+@ExtendWith(SluiceInfra.class)
+class AdmissionIT {
+
+    @Test
+    void shouldAdmitExactlyTenOfABurstOfThousandAcrossTwoInstancesWhenOneLeavesMidway(KafkaBroker kafka,
+                                                                                     SchemaRegistryServer registry) {
+        try (IngestCluster cluster = new IngestCluster(kafka, registry, "c1", Map.of());
+             KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
+             KafkaConsumer<String, AdmittedRequest> admitted = cluster.consumer(cluster.topics.admitted());
+             KafkaConsumer<String, RejectedRequest> rejected = cluster.consumer(cluster.topics.rejected())) {
+            IngestStage first = cluster.startInstance();
+            cluster.startInstance();
+            cluster.awaitAllRunning();
+
+            List<AdmittedRequest> admissions = new ArrayList<>();
+            List<RejectedRequest> rejections = new ArrayList<>();
+            send(producer, cluster, "burst-user", 0, 500);
+            awaitDecisions(admitted, rejected, admissions, rejections, 250);
+            first.close(); // a rebalance in the middle of the burst: the user's state moves with its task
+            send(producer, cluster, "burst-user", 500, 1000);
+            awaitDecisions(admitted, rejected, admissions, rejections, 1000);
+
+            assertThat(admissions).hasSize(10);
+            assertThat(rejections).hasSize(990).allSatisfy(r -> assertThat(r.getReason())
+                    .isIn(RejectReason.RATE_LIMITED, RejectReason.QUOTA_EXCEEDED));
+            Set<String> ids = new HashSet<>();
+            admissions.forEach(a -> ids.add(a.getRequest().getRequestId()));
+            rejections.forEach(r -> ids.add(r.getRequestId()));
+            assertThat(ids).as("every request decided exactly once").hasSize(1000);
+        }
+    }
+
+    @Test
+    void shouldNeverLetAdmittedWorstCaseOrActualSpendPassTheDailyBudget(KafkaBroker kafka, SchemaRegistryServer registry,
+                                                                        @TempDir Path dir) throws Exception {
+        Path models = dir.resolve("models.properties");
+        Files.writeString(models, "flat-model = 0, 10\n"); // 1,000 output tokens = $0.01 worst case
+        try (IngestCluster cluster = new IngestCluster(kafka, registry, "c2", Map.of("models.file", models.toString()));
+             KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
+             KafkaProducer<String, UserPolicy> policies = cluster.producer(cluster.topics.userPolicies());
+             KafkaConsumer<String, RejectedRequest> rejected = cluster.consumer(cluster.topics.rejected())) {
+            policies.send(new ProducerRecord<>(cluster.topics.userPolicies().name(), "budget-user", UserPolicy.newBuilder()
+                    .setUserId("budget-user").setTier("PRO").setRequestsPerMinute(1_000).setRequestsPerDay(1_000)
+                    .setTokensPerMinute(100_000_000L).setDailyBudgetMicros(1_000_000L).setUpdatedAt(Instant.now()).build())).get();
+            IngestStage stage = cluster.startInstance();
+            cluster.awaitAllRunning();
+
+            CostSimulator generation = new CostSimulator(cluster);
+            Thread costs = new Thread(generation, "cost-simulator");
+            costs.start();
+            for (int batch = 0; batch < 20; batch++) {
+                for (int i = 0; i < 50; i++) {
+                    producer.send(new ProducerRecord<>(cluster.topics.requests().name(), "budget-user",
+                            AdmissionDriver.request("budget-user").setModel("flat-model").setMaxOutputTokens(1_000)
+                                    .setCreatedAt(Instant.now()).build()));
+                }
+                producer.flush();
+                Thread.sleep(50); // let cost events interleave with the burst
+            }
+            List<RejectedRequest> rejections = new ArrayList<>();
+            Awaitility.await().atMost(120, TimeUnit.SECONDS).until(() -> {
+                rejected.poll(Duration.ofMillis(200)).forEach(r -> rejections.add(r.value()));
+                return rejections.size() + generation.admittedCount() >= 1_000;
+            });
+            Awaitility.await().atMost(60, TimeUnit.SECONDS).until(() -> stage.usage("budget-user")
+                    .map(u -> u.reservedMicros() == 0).orElse(false));
+            generation.stop();
+            costs.join();
+
+            Usage usage = stage.usage("budget-user").orElseThrow();
+            assertThat(generation.admittedWorstCaseMicros()).isLessThanOrEqualTo(1_000_000L);
+            assertThat(generation.actualMicros()).isLessThanOrEqualTo(1_000_000L);
+            assertThat(usage.spentMicros()).as("duplicated cost events counted once").isEqualTo(generation.actualMicros());
+            assertThat(generation.admittedCount()).isEqualTo(100); // each admission uses $0.01 of the $1.00 for good
+            assertThat(rejections).hasSize(900).allSatisfy(r -> assertThat(r.getReason()).isEqualTo(RejectReason.BUDGET_EXCEEDED));
+        }
+    }
+
+    @Test
+    void shouldDeadLetterAPoisonPillAndProcessTheRecordsAfterIt(KafkaBroker kafka, SchemaRegistryServer registry) throws Exception {
+        try (IngestCluster cluster = new IngestCluster(kafka, registry, "poison", Map.of());
+             KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
+             KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                     kafka.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer());
+             KafkaConsumer<String, AdmittedRequest> admitted = cluster.consumer(cluster.topics.admitted());
+             KafkaConsumer<byte[], byte[]> dlq = cluster.consumer(cluster.topics.dlq())) {
+            cluster.startInstance();
+            cluster.awaitAllRunning();
+            String requests = cluster.topics.requests().name();
+            producer.send(new ProducerRecord<>(requests, "pill-user", AdmissionDriver.request("pill-user").build())).get();
+            byte[] pill = {0, 0, 0, 0, 1, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF};
+            raw.send(new ProducerRecord<>(requests, "pill-user".getBytes(StandardCharsets.UTF_8), pill)).get();
+            producer.send(new ProducerRecord<>(requests, "pill-user", AdmissionDriver.request("pill-user").build())).get();
+
+            List<ConsumerRecord<byte[], byte[]>> letters = new ArrayList<>();
+            List<AdmittedRequest> admissions = new ArrayList<>();
+            Awaitility.await().atMost(120, TimeUnit.SECONDS).until(() -> {
+                dlq.poll(Duration.ofMillis(100)).forEach(letters::add);
+                admitted.poll(Duration.ofMillis(100)).forEach(r -> admissions.add(r.value()));
+                return letters.size() == 1 && admissions.size() == 2;
+            });
+            ConsumerRecord<byte[], byte[]> letter = letters.get(0);
+            assertThat(letter.value()).isEqualTo(pill);
+            assertThat(DeadLetterHeaders.get(letter.headers(), DeadLetterHeaders.STREAMS_EXCEPTION))
+                    .contains("dev.sluice.schemas.serde.WireFormatException");
+            assertThat(DeadLetterHeaders.get(letter.headers(), DeadLetterHeaders.STREAMS_TOPIC)).contains(requests);
+            assertThat(DeadLetterHeaders.get(letter.headers(), DeadLetterHeaders.STAGE)).contains("ingest");
+        }
+    }
+
+    private static void send(KafkaProducer<String, LlmRequest> producer, IngestCluster cluster, String user, int from, int to) {
+        for (int i = from; i < to; i++) {
+            producer.send(new ProducerRecord<>(cluster.topics.requests().name(), user,
+                    AdmissionDriver.request(user).setCreatedAt(Instant.now()).build()));
+        }
+        producer.flush();
+    }
+
+    private static void awaitDecisions(KafkaConsumer<String, AdmittedRequest> admitted, KafkaConsumer<String, RejectedRequest> rejected,
+                                       List<AdmittedRequest> admissions, List<RejectedRequest> rejections, int atLeast) {
+        Awaitility.await().atMost(120, TimeUnit.SECONDS).until(() -> {
+            admitted.poll(Duration.ofMillis(100)).forEach(r -> admissions.add(r.value()));
+            rejected.poll(Duration.ofMillis(100)).forEach(r -> rejections.add(r.value()));
+            return admissions.size() + rejections.size() >= atLeast;
+        });
+    }
+
+    /** Stands in for generation: for every admitted request, publishes its cost (the full worst case) twice. */
+    private static final class CostSimulator implements Runnable {
+        private final IngestCluster cluster;
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private volatile long admitted;
+        private volatile long worstCase;
+        private volatile long actual;
+
+        CostSimulator(IngestCluster cluster) {
+            this.cluster = cluster;
+        }
+
+        @Override
+        public void run() {
+            try (KafkaConsumer<String, AdmittedRequest> consumer = cluster.consumer(cluster.topics.admitted());
+                 KafkaProducer<String, CostEvent> producer = cluster.producer(cluster.topics.costs())) {
+                while (running.get()) {
+                    for (ConsumerRecord<String, AdmittedRequest> r : consumer.poll(Duration.ofMillis(100))) {
+                        AdmittedRequest a = r.value();
+                        CostEvent cost = CostEvent.newBuilder().setRequestId(a.getRequest().getRequestId())
+                                .setUserId(r.key()).setModel("flat-model").setProvider("simulated").setInputTokens(10)
+                                .setOutputTokens(1_000).setCostMicros(a.getReservedMicros()).setReservedMicros(a.getReservedMicros())
+                                .setOccurredAt(Instant.now()).build();
+                        producer.send(new ProducerRecord<>(cluster.topics.costs().name(), r.key(), cost));
+                        producer.send(new ProducerRecord<>(cluster.topics.costs().name(), r.key(), cost)); // a duplicate
+                        admitted++;
+                        worstCase += a.getReservedMicros();
+                        actual += cost.getCostMicros();
+                    }
+                    producer.flush();
+                }
+            }
+        }
+
+        void stop() {
+            running.set(false);
+        }
+
+        long admittedCount() {
+            return admitted;
+        }
+
+        long admittedWorstCaseMicros() {
+            return worstCase;
+        }
+
+        long actualMicros() {
+            return actual;
+        }
+    }
+}

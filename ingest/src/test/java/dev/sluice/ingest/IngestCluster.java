@@ -1,0 +1,86 @@
+package dev.sluice.ingest;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import dev.sluice.common.SluiceConfig;
+import dev.sluice.schemas.Topic;
+import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.schemas.registry.SchemaRegistryClient;
+import dev.sluice.testkit.KafkaBroker;
+import dev.sluice.testkit.SchemaRegistryServer;
+import dev.sluice.testkit.SluiceInfra;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.awaitility.Awaitility;
+
+/** Real-broker helpers: a topic catalog under a unique prefix, admission instances, producers and consumers. */
+final class IngestCluster implements AutoCloseable {
+    final KafkaBroker kafka;
+    final TopicCatalog topics;
+    final String prefix;
+    private final Map<String, String> settings;
+    private final List<IngestStage> stages = new ArrayList<>();
+
+    IngestCluster(KafkaBroker kafka, SchemaRegistryServer registry, String name, Map<String, String> settings) {
+        this.kafka = kafka;
+        this.prefix = SluiceInfra.uniquePrefix(name);
+        this.topics = new TopicCatalog(prefix, 6, new SchemaRegistryClient(registry.url()));
+        this.settings = settings;
+        try (Admin admin = kafka.admin()) {
+            // createAll checks co-partitioning right after creating; metadata can lag a moment behind.
+            Awaitility.await().atMost(30, TimeUnit.SECONDS).ignoreExceptions().until(() -> {
+                topics.createAll(admin, (short) 1);
+                return true;
+            });
+        }
+    }
+
+    /** Starts one more admission instance (same application id, own state dir) and waits until it runs. */
+    IngestStage startInstance() {
+        Map<String, String> s = new HashMap<>(settings);
+        s.put(IngestConfig.APPLICATION_ID, prefix + "ingest");
+        Path state = SluiceInfra.workDir("state").resolve(prefix + stages.size());
+        s.put("state.dir", state.toString());
+        IngestStage stage = new IngestStage(IngestConfig.from(SluiceConfig.of(s)), topics, new SimpleMeterRegistry(),
+                Map.of("bootstrap.servers", kafka.bootstrapServers(), "commit.interval.ms", 100), Clock.systemUTC());
+        stages.add(stage);
+        stage.start();
+        return stage;
+    }
+
+    void awaitAllRunning() {
+        Awaitility.await().atMost(120, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
+                .until(() -> stages.stream().allMatch(s -> s.health().ready()));
+    }
+
+    <K, V> KafkaProducer<K, V> producer(Topic<K, V> topic) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ProducerConfig.LINGER_MS_CONFIG, 5), topic.keySerde().serializer(), topic.valueSerde().serializer());
+    }
+
+    /** A read_committed consumer of {@code topic} from the beginning: sees only what admission committed. */
+    <K, V> KafkaConsumer<K, V> consumer(Topic<K, V> topic) {
+        KafkaConsumer<K, V> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, topic.name() + "-reader-" + System.nanoTime(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), topic.keySerde().deserializer(), topic.valueSerde().deserializer());
+        consumer.subscribe(List.of(topic.name()));
+        return consumer;
+    }
+
+    @Override
+    public void close() {
+        stages.forEach(IngestStage::close);
+    }
+}
