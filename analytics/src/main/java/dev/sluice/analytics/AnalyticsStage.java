@@ -26,7 +26,6 @@ import org.slf4j.LoggerFactory;
 public final class AnalyticsStage implements Stage {
     private static final Logger log = LoggerFactory.getLogger(AnalyticsStage.class);
     private final SluiceConfig config;
-    private final TopicCatalog catalog;
     private final AnalyticsTopics topics;
     private final Properties streamsProps;
     private final KafkaStreams streams;
@@ -35,7 +34,6 @@ public final class AnalyticsStage implements Stage {
 
     public AnalyticsStage(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters) {
         this.config = config;
-        this.catalog = catalog;
         this.meters = meters;
         AnalyticsConfig analytics = AnalyticsConfig.from(config);
         SchemaRegistryClient registry = new SchemaRegistryClient(config.required(CommonKeys.SCHEMA_REGISTRY_URL,
@@ -65,11 +63,11 @@ public final class AnalyticsStage implements Stage {
         return "analytics";
     }
 
+    /** Creates this app's output topics (the pipeline topics are created by {@code sluice topics create}) and starts. */
     @Override
     public void start() {
         short rf = (short) config.intValue(CommonKeys.TOPIC_REPLICATION_FACTOR, 1, 1, 32);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", streamsProps.get("bootstrap.servers")))) {
-            catalog.createAll(admin, rf);
             topics.createOutputs(admin, rf);
         }
         streamsMetrics.bindTo(meters);

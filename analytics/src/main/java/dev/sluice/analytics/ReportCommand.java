@@ -1,0 +1,84 @@
+package dev.sluice.analytics;
+
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+
+import dev.sluice.analytics.dlq.DlqReader;
+import dev.sluice.analytics.dlq.Durations;
+import dev.sluice.common.CommonKeys;
+import dev.sluice.common.SluiceConfig;
+import dev.sluice.schemas.Topic;
+import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.schemas.registry.SchemaRegistryClient;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sluice report [--since 24h]}: reads the {@code llm.analytics.*} tables (read_committed, latest value per
+ * window) and prints spend per user/day and per model, cache savings, rejections by reason and top spenders.
+ */
+@Command(name = "report", mixinStandardHelpOptions = true, description = "Print spend, savings, rejections and top spenders.")
+public final class ReportCommand implements Callable<Integer> {
+    private final Supplier<SluiceConfig> config;
+    private final Clock clock;
+    @Spec
+    CommandSpec spec;
+    @Option(names = "--since", paramLabel = "SPAN", defaultValue = "24h", description = "Windows overlapping this span before now (default: ${DEFAULT-VALUE}).")
+    String since;
+
+    public ReportCommand() {
+        this(SluiceConfig::fromEnvironment, Clock.systemUTC());
+    }
+
+    public ReportCommand(SluiceConfig config, Clock clock) {
+        this(() -> config, clock);
+    }
+
+    public ReportCommand(Supplier<SluiceConfig> config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ReportCommand()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        SluiceConfig cfg = config.get();
+        SchemaRegistryClient registry = new SchemaRegistryClient(cfg.required(CommonKeys.SCHEMA_REGISTRY_URL, "the schema registry base URL"));
+        TopicCatalog catalog = new TopicCatalog(cfg.string(CommonKeys.TOPIC_PREFIX, ""),
+                cfg.intValue(CommonKeys.TOPIC_PARTITIONS, TopicCatalog.DEFAULT_PARTITIONS, 1, 10_000), registry);
+        AnalyticsTopics topics = AnalyticsTopics.from(catalog, registry);
+        DlqReader reader = new DlqReader(CommonKeys.kafkaClientProperties(cfg));
+        Report report = new Report(clock.instant().minus(Durations.parse(since)),
+                latest(reader, topics.spendByUserDay()), latest(reader, topics.spendByModelHour()), latest(reader, topics.savingsByDay()),
+                latest(reader, topics.rejectionsByReasonHour()), latest(reader, topics.topSpendersByDay()));
+        PrintWriter out = spec.commandLine().getOut();
+        report.print(out);
+        return 0;
+    }
+
+    /** The latest value per key of a compacted table topic (tombstones remove the key). */
+    static <V> Collection<V> latest(DlqReader reader, Topic<String, V> topic) {
+        Map<String, V> rows = new HashMap<>();
+        reader.scan(topic.name(), true, record -> {
+            String key = topic.keySerde().deserializer().deserialize(topic.name(), record.key());
+            V value = topic.valueSerde().deserializer().deserialize(topic.name(), record.value());
+            if (value == null) {
+                rows.remove(key);
+            } else {
+                rows.put(key, value);
+            }
+        });
+        return rows.values();
+    }
+}

@@ -1,0 +1,124 @@
+package dev.sluice.analytics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.sluice.analytics.dlq.DlqReader;
+import dev.sluice.analytics.internal.UtcWindows;
+import dev.sluice.analytics.schema.DailySavings;
+import dev.sluice.analytics.schema.ModelHourlySpend;
+import dev.sluice.analytics.schema.UserDailySpend;
+import dev.sluice.common.SluiceConfig;
+import dev.sluice.schema.CostEvent;
+import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.schemas.registry.SchemaRegistryClient;
+import dev.sluice.testkit.KafkaBroker;
+import dev.sluice.testkit.SchemaRegistryServer;
+import dev.sluice.testkit.SluiceInfra;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import picocli.CommandLine;
+
+@ExtendWith(SluiceInfra.class)
+class AnalyticsStageIT {
+    private static final Instant DAY_ONE = Instant.parse("2025-03-01T00:00:00Z");
+
+    @Test
+    void shouldPublishTotalsOfDistinctCostEventsAndDropEventsBeyondGrace(KafkaBroker kafka, SchemaRegistryServer registryServer) {
+        String prefix = SluiceInfra.uniquePrefix("analytics");
+        SchemaRegistryClient registry = new SchemaRegistryClient(registryServer.url());
+        TopicCatalog catalog = new TopicCatalog(prefix, 3, registry);
+        // A whole workload produced at once lets the partitions of a repartitioned stream run days apart, so the
+        // grace here is generous; the grace boundary itself is pinned by AnalyticsTopologyTest.
+        SluiceConfig config = SluiceConfig.of(Map.of("kafka.bootstrap.servers", kafka.bootstrapServers(),
+                "schema.registry.url", registryServer.url(), "topic.prefix", prefix, "topic.partitions", "3",
+                "state.dir", SluiceInfra.workDir("analytics-state").resolve(prefix).toString(),
+                AnalyticsConfig.GRACE_MS, Long.toString(Duration.ofDays(30).toMillis()), AnalyticsConfig.COMMIT_INTERVAL_MS, "200"));
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        CostWorkload workload = CostWorkload.generate(7, 400, DAY_ONE, Duration.ofDays(2), Duration.ofMinutes(40), 0.3);
+        AnalyticsTopics topics = AnalyticsTopics.from(catalog, registry);
+        DlqReader reader = new DlqReader(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+
+        kafka.createTopics(3, catalog.all().stream().map(t -> t.name()).toArray(String[]::new));
+
+        try (AnalyticsStage stage = new AnalyticsStage(config, catalog, meters)) {
+            stage.start();
+            send(kafka, catalog, workload.delivered());
+
+            Map<String, long[]> expectedUserDay = CostWorkload.sums(workload.distinct(), e -> e.getUserId() + "|" + UtcWindows.day(e.getOccurredAt().toEpochMilli()));
+            Map<String, long[]> expectedModelHour = CostWorkload.sums(workload.distinct(), e -> e.getModel() + "|" + UtcWindows.hour(e.getOccurredAt().toEpochMilli()));
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                assertThat(sums(ReportCommand.latest(reader, topics.spendByUserDay()), r -> r.getUserId() + "|" + r.getDay(), UserDailySpend::getTotals))
+                        .isEqualTo(flatten(expectedUserDay));
+                assertThat(sums(ReportCommand.latest(reader, topics.spendByModelHour()),
+                        r -> r.getModel() + "|" + UtcWindows.hour(r.getWindowStart().toEpochMilli()), ModelHourlySpend::getTotals))
+                        .isEqualTo(flatten(expectedModelHour));
+            });
+            assertThat(stage.health().ready()).isTrue();
+
+            // Sixty days older than anything seen: beyond the 30-day grace of every window.
+            CostEvent ancient = CostEvent.newBuilder(workload.distinct().get(0)).setRequestId("ancient-request")
+                    .setOccurredAt(DAY_ONE.minus(Duration.ofDays(60))).build();
+            send(kafka, catalog, List.of(ancient));
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
+                    meters.find("sluice.analytics.late.dropped").tag("aggregation", AnalyticsTopology.USER_DAY).counter()).isNotNull());
+            assertThat(sums(ReportCommand.latest(reader, topics.spendByUserDay()), r -> r.getUserId() + "|" + r.getDay(), UserDailySpend::getTotals))
+                    .isEqualTo(flatten(expectedUserDay));
+            Collection<DailySavings> savings = ReportCommand.latest(reader, topics.savingsByDay());
+            assertThat(savings.stream().mapToLong(s -> s.getTotals().getSavedMicros()).sum())
+                    .isEqualTo(workload.distinct().stream().mapToLong(CostEvent::getSavedMicros).sum());
+            assertThat(meters.find("sluice.analytics.cost.events").tag("outcome", "duplicate").counter().count())
+                    .isGreaterThanOrEqualTo(workload.delivered().size() - workload.distinct().size());
+        }
+
+        StringWriter report = new StringWriter();
+        int code = new CommandLine(new ReportCommand(config, Clock.fixed(DAY_ONE.plus(Duration.ofDays(2)), ZoneOffset.UTC)))
+                .setOut(new PrintWriter(report, true)).execute("--since", "72h");
+        assertThat(code).isZero();
+        long aliceDayOne = workload.distinct().stream().filter(e -> e.getUserId().equals("alice")
+                && UtcWindows.day(e.getOccurredAt().toEpochMilli()).equals("2025-03-01")).mapToLong(CostEvent::getCostMicros).sum();
+        assertThat(report.toString()).contains("Spend per user per day", "Top spenders per day", "gpt-4o-mini")
+                .containsPattern("2025-03-01\\s+alice\\s+\\d+\\s+\\Q" + Report.usd(aliceDayOne) + "\\E");
+    }
+
+    private static void send(KafkaBroker kafka, TopicCatalog catalog, List<CostEvent> events) {
+        try (KafkaProducer<String, CostEvent> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                new StringSerializer(), catalog.costs().valueSerde().serializer())) {
+            events.forEach(e -> producer.send(new ProducerRecord<>(catalog.costs().name(), e.getUserId(), e)));
+            producer.flush();
+        }
+    }
+
+    private static <T> Map<String, List<Long>> sums(Collection<T> rows, java.util.function.Function<T, String> key,
+                                                    java.util.function.Function<T, dev.sluice.analytics.schema.SpendTotals> totals) {
+        Map<String, List<Long>> out = new HashMap<>();
+        rows.forEach(r -> {
+            var t = totals.apply(r);
+            out.put(key.apply(r), List.of(t.getRequests(), t.getCostMicros(), t.getSavedMicros(), t.getCacheHits()));
+        });
+        return out;
+    }
+
+    private static Map<String, List<Long>> flatten(Map<String, long[]> sums) {
+        Map<String, List<Long>> out = new HashMap<>();
+        sums.forEach((k, v) -> out.put(k, List.of(v[0], v[1], v[2], v[3])));
+        return out;
+    }
+}
