@@ -1,0 +1,223 @@
+package dev.sluice.ingest;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import dev.sluice.schema.LlmRequest;
+import dev.sluice.testkit.KafkaBroker;
+import dev.sluice.testkit.RedisServer;
+import dev.sluice.testkit.SchemaRegistryServer;
+import dev.sluice.testkit.SluiceInfra;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.sync.RedisCommands;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Admission throughput on a real broker (6 partitions, many users) against two baselines measured in the same
+ * run on the same records: a plain exactly_once_v2 Kafka Streams passthrough (P1) and a Redis sorted-set
+ * sliding-window limiter called per request (P2); plus the state kept per active user. Prints, asserts nothing.
+ * Run: {@code ./mvnw -Pbench -o -pl ingest verify}.
+ */
+@ExtendWith(SluiceInfra.class)
+class AdmissionBenchmark {
+    private static final int USERS = 30_000;
+    private static final int PER_USER = 10; // FREE defaults: 10/min and 10/day, so every request is admitted
+    private static final int RECORDS = USERS * PER_USER;
+
+    @Test
+    void benchmark(KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
+        IngestCluster cluster = new IngestCluster(kafka, registry, "bench", Map.of());
+        List<String[]> records = produce(cluster); // {userId, requestId, timestampMillis}
+        String passthroughOut = cluster.prefix + "passthrough-out";
+        try (Admin admin = kafka.admin()) {
+            admin.createTopics(List.of(new NewTopic(passthroughOut, 6, (short) 1))).all().get();
+        }
+
+        double passthrough = passthrough(cluster, passthroughOut);
+        double admission;
+        long stateBytes;
+        long users;
+        try (cluster) {
+            IngestStage stage = cluster.startInstance();
+            long t0 = awaitRunning(stage.streams());
+            long t1 = awaitCount(kafka, List.of(cluster.topics.admitted().name(), cluster.topics.rejected().name()), RECORDS);
+            admission = RECORDS * 1000.0 / (t1 - t0);
+            long[] state = userStateBytes(stage.streams());
+            stateBytes = state[0];
+            users = state[1];
+        }
+        double redisSync = redisSync(redis, records);
+        double redisAsync = redisAsync(redis, records, 64);
+
+        System.out.printf("%n=== AdmissionBenchmark: %,d requests, %,d users, 6 partitions, 1 stream thread, EOS v2 ===%n", RECORDS, USERS);
+        System.out.printf("passthrough (EOS v2, bytes)          %,10.0f rec/s%n", passthrough);
+        System.out.printf("admission (all checks, EOS v2)       %,10.0f rec/s%n", admission);
+        System.out.printf("redis limiter, 1 request in flight   %,10.0f rec/s%n", redisSync);
+        System.out.printf("redis limiter, 64 requests in flight %,10.0f rec/s%n", redisAsync);
+        System.out.printf("P1 admission / passthrough           %10.2f  (goal >= 0.6)%n", admission / passthrough);
+        System.out.printf("P2 admission / redis (1 in flight)   %10.2f  (goal >= 5)%n", admission / redisSync);
+        System.out.printf("   admission / redis (64 in flight)  %10.2f%n", admission / redisAsync);
+        System.out.printf("state bytes per active user          %10.1f  (goal <= 256; key + value of %s, %,d users)%n",
+                (double) stateBytes / users, AdmissionTopology.USER_STATE_STORE, users);
+    }
+
+    private static List<String[]> produce(IngestCluster cluster) throws Exception {
+        List<String[]> records = new ArrayList<>(RECORDS);
+        var serializer = cluster.topics.requests().valueSerde().serializer();
+        String topic = cluster.topics.requests().name();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                cluster.kafka.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 65_536),
+                new StringSerializer(), new ByteArraySerializer())) {
+            for (int round = 0; round < PER_USER; round++) {
+                for (int u = 0; u < USERS; u++) {
+                    String user = "user-" + u;
+                    LlmRequest request = AdmissionDriver.request(user).setCreatedAt(Instant.now()).build();
+                    long ts = System.currentTimeMillis();
+                    producer.send(new ProducerRecord<>(topic, null, ts, user, serializer.serialize(topic, request)));
+                    records.add(new String[] {user, request.getRequestId(), Long.toString(ts)});
+                }
+            }
+            producer.flush();
+        }
+        return records;
+    }
+
+    private static double passthrough(IngestCluster cluster, String out) throws Exception {
+        Topology topology = new Topology();
+        topology.addSource("source", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), cluster.topics.requests().name());
+        topology.addSink("sink", out, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), "source");
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, cluster.prefix + "passthrough");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.kafka.bootstrapServers());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, SluiceInfra.workDir("state").resolve(cluster.prefix + "passthrough").toString());
+        try (KafkaStreams streams = new KafkaStreams(topology, p)) {
+            streams.start();
+            long t0 = awaitRunning(streams);
+            long t1 = awaitCount(cluster.kafka, List.of(out), RECORDS);
+            return RECORDS * 1000.0 / (t1 - t0);
+        }
+    }
+
+    private static long awaitRunning(KafkaStreams streams) {
+        Awaitility.await().atMost(120, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(20))
+                .until(() -> streams.state() == KafkaStreams.State.RUNNING);
+        return System.currentTimeMillis();
+    }
+
+    /** Waits until {@code expected} committed records are on {@code topics}; returns when the last one was seen. */
+    private static long awaitCount(KafkaBroker kafka, List<String> topics, int expected) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(), ConsumerConfig.GROUP_ID_CONFIG, "bench-counter-" + System.nanoTime(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(topics);
+            long seen = 0;
+            long deadline = System.currentTimeMillis() + 600_000;
+            while (seen < expected && System.currentTimeMillis() < deadline) {
+                seen += consumer.poll(Duration.ofMillis(50)).count();
+            }
+            if (seen < expected) {
+                throw new IllegalStateException("only " + seen + " of " + expected + " records arrived on " + topics);
+            }
+            return System.currentTimeMillis();
+        }
+    }
+
+    private static long[] userStateBytes(KafkaStreams streams) {
+        ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters.fromNameAndType(
+                AdmissionTopology.USER_STATE_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
+        long bytes = 0;
+        long users = 0;
+        try (KeyValueIterator<String, byte[]> it = store.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> kv = it.next();
+                bytes += kv.key.getBytes(StandardCharsets.UTF_8).length + kv.value.length;
+                users++;
+            }
+        }
+        return new long[] {bytes, users};
+    }
+
+    /** The per-request limiter of Redis-backed gateways: ZREMRANGEBYSCORE + ZADD + ZCARD on the user's sorted set. */
+    private static double redisSync(RedisServer redis, List<String[]> records) {
+        redis.flushAll();
+        RedisClient client = RedisClient.create(redis.uri());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            RedisCommands<String, String> r = connection.sync();
+            long admitted = 0;
+            long t0 = System.nanoTime();
+            for (String[] rec : records) {
+                String key = "rl:" + rec[0];
+                long ts = Long.parseLong(rec[2]);
+                r.zremrangebyscore(key, Range.create(0, ts - 60_000));
+                r.zadd(key, ts, rec[1]);
+                if (r.zcard(key) <= 10) {
+                    admitted++;
+                }
+            }
+            double rate = records.size() * 1e9 / (System.nanoTime() - t0);
+            if (admitted != records.size()) {
+                throw new IllegalStateException("redis limiter admitted " + admitted);
+            }
+            return rate;
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    /** The same limiter with {@code inFlight} concurrent requests pipelined on one connection. */
+    private static double redisAsync(RedisServer redis, List<String[]> records, int inFlight) throws Exception {
+        redis.flushAll();
+        RedisClient client = RedisClient.create(redis.uri());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            RedisAsyncCommands<String, String> r = connection.async();
+            Semaphore permits = new Semaphore(inFlight);
+            long t0 = System.nanoTime();
+            for (String[] rec : records) {
+                permits.acquire();
+                String key = "rl:" + rec[0];
+                long ts = Long.parseLong(rec[2]);
+                r.zremrangebyscore(key, Range.create(0, ts - 60_000));
+                r.zadd(key, ts, rec[1]);
+                r.zcard(key).whenComplete((card, e) -> permits.release());
+            }
+            permits.acquire(inFlight);
+            return records.size() * 1e9 / (System.nanoTime() - t0);
+        } finally {
+            client.shutdown();
+        }
+    }
+}
