@@ -22,7 +22,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class Replayer {
     /** Letters per transaction. */
-    static final int BATCH = 500;
+    static final int BATCH = 5000;
     private final Map<String, Object> producerProps;
     private final ReplayLedger ledger;
     private final Clock clock;
