@@ -1,0 +1,94 @@
+package dev.sluice.generation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+
+import dev.sluice.testkit.KafkaBroker;
+import dev.sluice.testkit.RedisServer;
+import dev.sluice.testkit.SchemaRegistryServer;
+import dev.sluice.testkit.SluiceInfra;
+import dev.sluice.testkit.llm.MockLlmServer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The honest crash test: the stage runs in a child JVM that is killed (SIGKILL, no shutdown hook, no final
+ * commit) in the middle of a run, then a new child with the same instance id takes over.
+ */
+@ExtendWith(SluiceInfra.class)
+class GenerationCrashIT {
+    static final int REQUESTS = 2000;
+    static final int IN_FLIGHT = 200;
+
+    @Test
+    void shouldKeepExactlyOneResultAndCostPerRequestAndNotRepayCompletedCallsWhenKilledMidRun(
+            KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
+        Fixture f = new Fixture(kafka, registry, redis, "gen-crash", 6);
+        try (MockLlmServer mock = MockLlmServer.start(); TopicReader results = f.results(); TopicReader costs = f.costs()) {
+            mock.latency(Duration.ofMillis(200));
+            try (var producer = f.producer()) {
+                for (int i = 0; i < REQUESTS; i++) {
+                    String id = UUID.randomUUID().toString();
+                    String user = "user-" + (i % 40);
+                    producer.send(new ProducerRecord<>(f.catalog.enriched().name(), user.getBytes(StandardCharsets.UTF_8),
+                            f.encode(Requests.enriched(id, user, "gpt-4o-mini", "question " + id))));
+                }
+            }
+            Path props = SluiceInfra.workDir("crash").resolve("stage.properties");
+            Properties p = new Properties();
+            p.putAll(f.config(Map.of("provider", "openai", "provider.base.url", mock.openAiBaseUrl(),
+                    "generation.max.in.flight", Integer.toString(IN_FLIGHT), "generation.instance.id", "crash-1",
+                    "generation.cache.enabled", "false")));
+            try (Writer w = Files.newBufferedWriter(props)) {
+                p.store(w, "crash test stage");
+            }
+
+            Process first = child(props, "first");
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20)).until(() -> results.distinct() >= 600);
+            first.destroyForcibly().waitFor();
+            int callsAtKill = mock.callCount();
+            int resultsAtKill = results.distinct();
+
+            Process second = child(props, "second");
+            try {
+                await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> results.distinct() == REQUESTS && costs.distinct() == REQUESTS);
+                Thread.sleep(1500); // a duplicate, if any, would arrive now
+            } finally {
+                second.destroyForcibly().waitFor();
+            }
+            assertThat(resultsAtKill).as("killed mid-run").isLessThan(REQUESTS);
+            assertThat(callsAtKill).isLessThan(REQUESTS);
+            assertThat(results.duplicates()).isEmpty();
+            assertThat(costs.duplicates()).isEmpty();
+            assertThat(results.total()).isEqualTo(REQUESTS);
+            assertThat(costs.total()).isEqualTo(REQUESTS);
+            assertThat(mock.callCount()).as("completed calls are not paid twice").isLessThanOrEqualTo(REQUESTS + IN_FLIGHT);
+            System.out.printf("crash test: %d results committed and %d calls made at the kill; %d calls in total for %d requests%n",
+                    resultsAtKill, callsAtKill, mock.callCount(), REQUESTS);
+        }
+    }
+
+    private static Process child(Path props, String name) throws IOException {
+        Path log = props.getParent().resolve(name + ".log");
+        ProcessBuilder pb = new ProcessBuilder(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.sluice",
+                "-cp", System.getProperty("java.class.path"), StageMain.class.getName(), props.toString()))
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("OPENAI_API_KEY", "sk-crash-test-key-0123456789");
+        return pb.start();
+    }
+}
