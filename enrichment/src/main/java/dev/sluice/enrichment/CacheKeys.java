@@ -15,11 +15,13 @@ public final class CacheKeys {
     /** Prefix of every embedding key. */
     public static final String PREFIX = "emb:";
     private static final HexFormat HEX = HexFormat.of();
+    // getInstance does a provider lookup per call; a digest per thread is reset by digest().
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(CacheKeys::sha256);
 
     private CacheKeys() {}
 
     public static String of(String modelId, String normalisedText) {
-        MessageDigest sha = sha256();
+        MessageDigest sha = SHA256.get();
         sha.update(modelId.getBytes(StandardCharsets.UTF_8));
         sha.update((byte) 0);
         sha.update(normalisedText.getBytes(StandardCharsets.UTF_8));

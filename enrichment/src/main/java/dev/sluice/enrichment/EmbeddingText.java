@@ -2,7 +2,6 @@ package dev.sluice.enrichment;
 
 import java.text.Normalizer;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 import dev.sluice.schema.ChatMessage;
 import dev.sluice.schema.LlmRequest;
@@ -22,8 +21,6 @@ import dev.sluice.schema.Role;
  * rate at no cost; a cased remote model keeps case); finally cut to {@code maxChars}.
  */
 public final class EmbeddingText {
-    private static final Pattern WHITESPACE = Pattern.compile("\\s+", Pattern.UNICODE_CHARACTER_CLASS);
-
     private EmbeddingText() {}
 
     /** The raw text to embed: USER message contents joined by '\n' (empty if there are none). */
@@ -42,10 +39,15 @@ public final class EmbeddingText {
 
     /** The normalised form of {@code raw} (see the class comment); empty means nothing to embed. */
     public static Normalised normalise(String raw, boolean lowercase, int maxChars) {
+        String ascii = asciiFastPath(raw, lowercase);
+        if (ascii != null) {
+            return ascii.length() > maxChars ? new Normalised(ascii.substring(0, maxChars).strip(), true, false)
+                    : new Normalised(ascii, false, false);
+        }
         String text = replaceLoneSurrogates(raw);
         boolean hadLoneSurrogates = !text.equals(raw);
         text = Normalizer.normalize(text, Normalizer.Form.NFC);
-        text = WHITESPACE.matcher(text).replaceAll(" ").strip();
+        text = collapseWhitespace(text);
         if (lowercase) {
             text = text.toLowerCase(Locale.ROOT);
         }
@@ -58,6 +60,55 @@ public final class EmbeddingText {
             text = text.substring(0, end).strip();
         }
         return new Normalised(text, truncated, hadLoneSurrogates);
+    }
+
+    /**
+     * The same rules for pure-ASCII text (most prompts) in one pass: ASCII is already NFC and has no surrogates, so
+     * only whitespace and case remain. Returns null when the text is not pure ASCII. Runs for every record on the
+     * warm path, where the general path (NFC normaliser, several passes) cost ~2 µs a record.
+     */
+    static String asciiFastPath(String s, boolean lowercase) {
+        int n = s.length();
+        char[] out = new char[n];
+        int len = 0;
+        boolean pendingSpace = false;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                return null;
+            }
+            // the same characters Character.isWhitespace accepts in ASCII: \t \n \u000B \f \r, 0x1C-0x1F and space
+            if (c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F)) {
+                pendingSpace = len > 0;
+                continue;
+            }
+            if (pendingSpace) {
+                out[len++] = ' ';
+                pendingSpace = false;
+            }
+            out[len++] = lowercase && c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+        }
+        return new String(out, 0, len);
+    }
+
+    // One pass instead of a regex: this runs for every record on the warm path.
+    static String collapseWhitespace(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        boolean pendingSpace = false;
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            i += Character.charCount(cp);
+            if (Character.isWhitespace(cp) || Character.isSpaceChar(cp)) {
+                pendingSpace = out.length() > 0;
+                continue;
+            }
+            if (pendingSpace) {
+                out.append(' ');
+                pendingSpace = false;
+            }
+            out.appendCodePoint(cp);
+        }
+        return out.toString();
     }
 
     static String replaceLoneSurrogates(String s) {

@@ -56,4 +56,18 @@ class EmbeddingTextTest {
         var noUser = TestRequests.admitted("u1", List.of(new ChatMessage(Role.SYSTEM, "only system")));
         assertThat(EmbeddingText.userText(noUser.getRequest())).isEmpty();
     }
+
+    @Test
+    void shouldGiveTheSameResultOnTheAsciiFastPathAsOnTheGeneralPath() {
+        String[] samples = {"  Hello\t\tWORLD \n again ", "a\u001Cb\u000Bc", "", "   ", "MiXeD  case\r\nlines", "x".repeat(50)};
+        for (String s : samples) {
+            for (boolean lower : new boolean[] {true, false}) {
+                String viaGeneral = EmbeddingText.normalise(s + "\u00e9", lower, 1000).text();
+                String expected = viaGeneral.substring(0, viaGeneral.length() - 1).strip();
+                assertThat(EmbeddingText.normalise(s, lower, 1000).text()).as("[" + s + "]").isEqualTo(expected);
+            }
+        }
+        assertThat(EmbeddingText.normalise("abc def", false, 5).text()).isEqualTo("abc d");
+        assertThat(EmbeddingText.normalise("abc def", false, 5).truncated()).isTrue();
+    }
 }

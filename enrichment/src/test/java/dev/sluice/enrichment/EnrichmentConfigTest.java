@@ -20,7 +20,7 @@ class EnrichmentConfigTest {
         assertThat(c.embedder()).isEqualTo("local");
         assertThat(c.groupId()).isEqualTo("p.sluice-enrichment");
         assertThat(c.transactionalId()).startsWith("p.sluice-enrichment-");
-        assertThat(c.modelBatchSize()).isEqualTo(32);
+        assertThat(c.modelBatchSize()).isEqualTo(1);
     }
 
     @Test
