@@ -3,7 +3,6 @@ package dev.sluice.enrichment;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.DoubleSupplier;
 
 import dev.sluice.schema.EmbeddingSource;
 import io.micrometer.core.instrument.Counter;
@@ -32,7 +31,7 @@ public final class EnrichmentMetrics {
                 .description("Records whose embedding came from a cache (Redis, or the local cache while degraded)").register(registry);
         this.misses = Counter.builder("sluice.enrichment.cache.misses")
                 .description("Records whose embedding had to be computed").register(registry);
-        Gauge.builder("sluice.enrichment.cache.hit.rate", this, m -> m.hitRate())
+        Gauge.builder("sluice.enrichment.cache.hit.rate", this, m -> m.hitRate()).strongReference(true)
                 .description("hits / (hits + misses) since start").register(registry);
         for (EmbeddingSource source : EmbeddingSource.values()) {
             bySource.put(source, Counter.builder("sluice.enrichment.records").tag("source", source.name())
@@ -46,17 +45,16 @@ public final class EnrichmentMetrics {
                 .description("Time to embed one batch of misses").register(registry);
     }
 
-    /** Registers the degraded gauge (1 while degraded), the degraded-time counter and the breaker state of {@code cache}. */
+    /**
+     * Registers the degraded gauge (1 while degraded), the degraded-time counter and the breaker state of
+     * {@code cache}. Micrometer holds {@code cache} weakly; the stage holds it for its whole life.
+     */
     void bind(ResilientCache cache) {
-        bindDegradation(() -> cache.degraded() ? 1 : 0, cache::degradedSeconds, cache::breakerStateCode);
-    }
-
-    private void bindDegradation(DoubleSupplier degraded, DoubleSupplier degradedSeconds, DoubleSupplier breakerState) {
-        Gauge.builder("sluice.enrichment.degraded", degraded::getAsDouble)
+        Gauge.builder("sluice.enrichment.degraded", cache, c -> c.degraded() ? 1 : 0)
                 .description("1 while Redis is unavailable and the stage runs on the local cache").register(registry);
-        FunctionCounter.builder("sluice.enrichment.degraded.time", degradedSeconds, DoubleSupplier::getAsDouble)
+        FunctionCounter.builder("sluice.enrichment.degraded.time", cache, ResilientCache::degradedSeconds)
                 .baseUnit("seconds").description("Total time spent degraded").register(registry);
-        Gauge.builder("sluice.enrichment.redis.breaker.state", breakerState::getAsDouble)
+        Gauge.builder("sluice.enrichment.redis.breaker.state", cache, ResilientCache::breakerStateCode)
                 .description("Redis circuit breaker: 0 closed, 1 open, 2 half-open").register(registry);
     }
 
