@@ -70,6 +70,7 @@ public final class DemoCommand implements Callable<Integer> {
             throw new LauncherException("nothing to demo: " + stages.describeAvailable());
         }
         PrintStream out = System.out;
+        quietLibraries(cli.env());
         SluiceConfig base = withProvider(options.load(Map.of(), cli.env()), out);
         try (EmbeddedStack stack = EmbeddedStack.start(base, cli.env(), out, timeout)) {
             return run(stack, stages, out);
@@ -113,13 +114,10 @@ public final class DemoCommand implements Callable<Integer> {
             Thread.sleep(1_000); // policies first: admission reads them from their own topic
             workload.burst(12);
             workload.overBudget(8);
-            workload.steady(requests, users, 20, outage);
-            workload.badInput();
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (observer.terminal() < workload.expectedOutcomes() && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
-            finished = observer.terminal() >= workload.expectedOutcomes();
+            workload.steady(requests, users, 20, outage, () -> awaitOutcomes(observer, workload, deadline));
+            workload.badInput();
+            finished = awaitOutcomes(observer, workload, deadline);
             transitions = breakers.transitions();
         }
         List<CostEvent> costs = TopicReader.readAll(kafka, catalog.costs(), Duration.ofSeconds(30));
@@ -130,6 +128,30 @@ public final class DemoCommand implements Callable<Integer> {
                     + " requests finished within " + timeout.toSeconds() + " s (--timeout); the summary above is partial");
         }
         return 0;
+    }
+
+    /** Waits until everything sent so far has ended (or the deadline passes); true if it has. */
+    private static boolean awaitOutcomes(DemoObserver observer, DemoWorkload workload, long deadlineNanos) {
+        try {
+            while (observer.terminal() < workload.expectedOutcomes() && System.nanoTime() < deadlineNanos) {
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return observer.terminal() >= workload.expectedOutcomes();
+    }
+
+    /** The demo's output is for people: library warnings that are expected here (a malformed record, a temp state dir) stay quiet. */
+    private static void quietLibraries(Map<String, String> env) {
+        if (env.containsKey("SLUICE_LIBRARY_LOG_LEVEL")) {
+            return;
+        }
+        for (String name : new String[] {"org.apache.kafka", "ai.djl", "io.lettuce", "io.netty"}) {
+            if (org.slf4j.LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger logger) {
+                logger.setLevel(ch.qos.logback.classic.Level.ERROR);
+            }
+        }
     }
 
     private void awaitReady(StageHost host) throws InterruptedException {

@@ -81,13 +81,22 @@ public final class DemoWorkload {
         }
     }
 
-    /** Steady traffic: {@code count} requests round-robin over the steady users and the prompt pool, ~{@code perSecond}/s. */
-    public void steady(int count, int users, int perSecond, ProviderOutage outage) throws InterruptedException {
+    /**
+     * Steady traffic: {@code count} requests round-robin over the steady users and the prompt pool, ~{@code perSecond}/s.
+     * The first pass over the pool is sent alone and {@code settle} waits for it to finish, so every later repeat
+     * finds its embedding and its response in the caches (not still in flight in the same batch).
+     */
+    public void steady(int count, int users, int perSecond, ProviderOutage outage, Runnable settle) throws InterruptedException {
         List<String> steadyUsers = steadyUsers(users);
-        int outageStart = count / 2;
+        int warm = Math.min(count, PROMPTS.size());
+        int outageStart = warm + (count - warm) / 2;
         int outageEnd = outageStart + Math.max(4, count / 5);
         try (KafkaProducer<String, LlmRequest> producer = requestProducer()) {
             for (int i = 0; i < count; i++) {
+                if (i == warm) {
+                    producer.flush();
+                    settle.run();
+                }
                 if (i == outageStart) {
                     producer.flush();
                     outage.begin();
