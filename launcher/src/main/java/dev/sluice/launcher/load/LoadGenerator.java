@@ -60,6 +60,7 @@ public final class LoadGenerator {
                      (System.nanoTime() - t0) / 1e9))) {
             if (plan.publishPolicies()) {
                 publishPolicies(plan);
+                Thread.sleep(1_000); // admission reads policies from their own topic; let them land first
             }
             send(plan, producer, pending, sent);
             long drainUntil = System.nanoTime() + plan.drain().toNanos();

@@ -1,0 +1,120 @@
+package dev.sluice.launcher.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.sluice.common.CommonKeys;
+import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.StageProvider;
+import dev.sluice.launcher.StageHost;
+import dev.sluice.launcher.infra.StageCatalog;
+import dev.sluice.launcher.infra.Topics;
+import dev.sluice.launcher.load.LoadGenerator;
+import dev.sluice.launcher.load.Requests;
+import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.schemas.registry.SchemaRegistryClient;
+import dev.sluice.testkit.KafkaBroker;
+import dev.sluice.testkit.RedisServer;
+import dev.sluice.testkit.SchemaRegistryServer;
+import dev.sluice.testkit.SluiceInfra;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * P7: end-to-end overhead of the pipeline (ingest → enrichment → generation, exactly-once everywhere) with the
+ * LLM taken out: simulated provider at 0 ms, response cache off (every request reaches the provider), a pool of
+ * 16 prompts (embeddings come from Redis after the first of each; local model time is not pipeline overhead).
+ * For each commit interval: p50/p99 of createdAt → result visible to a read_committed consumer at 1,000 req/s,
+ * then the saturation throughput (sending 4,000 req/s). Goal: p99 ≤ 100 ms at 1,000 req/s.
+ * Run: {@code ./mvnw -Pbench -o -pl launcher verify}.
+ */
+@ExtendWith(SluiceInfra.class)
+class EndToEndBenchmark {
+    private static final int RATE = Integer.getInteger("bench.rate", 1_000);
+    private static final Duration WARM_UP = Duration.ofSeconds(Integer.getInteger("bench.warmup.seconds", 10));
+    private static final Duration MEASURE = Duration.ofSeconds(Integer.getInteger("bench.seconds", 30));
+    private static final List<Integer> COMMIT_INTERVALS_MS = List.of(100, 20);
+
+    record Row(int commitMs, long p50, long p99, long p999, long results, long sent, double saturation) {}
+
+    @Test
+    void shouldMeasureEndToEndOverheadPerCommitInterval(KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis,
+                                                        @TempDir Path state) throws Exception {
+        Map<String, StageProvider> found = StageCatalog.discover().all();
+        List<StageProvider> stages = List.of(found.get("ingest"), found.get("enrichment"), found.get("generation"));
+        PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+        List<Row> rows = new ArrayList<>();
+        for (int commitMs : COMMIT_INTERVALS_MS) {
+            String prefix = SluiceInfra.uniquePrefix("bench" + commitMs);
+            SluiceConfig config = config(prefix, commitMs, kafka, registry, redis, state.resolve("c" + commitMs));
+            TopicCatalog catalog = Topics.catalog(config, new SchemaRegistryClient(registry.url()));
+            try (Admin admin = kafka.admin()) {
+                catalog.createAll(admin, (short) 1);
+            }
+            LoadGenerator load = new LoadGenerator(CommonKeys.kafkaClientProperties(config), catalog);
+            try (StageHost host = StageHost.start(stages, config, catalog, new SimpleMeterRegistry())) {
+                await().atMost(Duration.ofSeconds(120)).until(() -> host.health().ready());
+                load.run(plan(RATE, WARM_UP, "warm-"), quiet);
+                LoadGenerator.Report steady = load.run(plan(RATE, MEASURE, "steady-"), quiet);
+                LoadGenerator.Report saturated = load.run(plan(4 * RATE, Duration.ofSeconds(15), "sat-"), quiet);
+                LoadGenerator.print(steady, new PrintWriter(System.out, true));
+                rows.add(new Row(commitMs, steady.latency().percentile(50), steady.latency().percentile(99),
+                        steady.latency().percentile(99.9), steady.results(), steady.sent(), saturated.throughputPerSecond()));
+            }
+        }
+        print(rows);
+        assertThat(rows).allSatisfy(r -> assertThat(r.results()).as("results at commit %d ms", r.commitMs())
+                .isGreaterThan(r.sent() * 9 / 10));
+    }
+
+    private static LoadGenerator.Plan plan(int rate, Duration duration, String users) {
+        return new LoadGenerator.Plan(rate, 50, duration, Duration.ofSeconds(30), Requests.DEFAULT_MODEL, 64, true, false,
+                users + "user-");
+    }
+
+    private static SluiceConfig config(String prefix, int commitMs, KafkaBroker kafka, SchemaRegistryServer registry,
+                                       RedisServer redis, Path state) {
+        Map<String, String> v = new HashMap<>();
+        v.put(CommonKeys.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        v.put(CommonKeys.SCHEMA_REGISTRY_URL, registry.url());
+        v.put(CommonKeys.REDIS_URL, redis.uri());
+        v.put(CommonKeys.TOPIC_PREFIX, prefix);
+        v.put(CommonKeys.STATE_DIR, state.toString());
+        v.put(CommonKeys.PROVIDER, "simulated");
+        v.put("simulated.latency.ms", "0");
+        v.put("generation.cache.enabled", "false");
+        v.put("ingest.application.id", prefix + "ingest");
+        v.put("enrichment.group.id", prefix + "enrichment");
+        v.put("generation.group.id", prefix + "generation");
+        v.put("ingest.commit.interval.ms", Integer.toString(commitMs));
+        v.put("generation.commit.interval.ms", Integer.toString(commitMs));
+        return SluiceConfig.of(v);
+    }
+
+    private static void print(List<Row> rows) {
+        System.out.println();
+        System.out.printf("P7 end-to-end overhead at %d req/s, EOS, simulated provider 0 ms, response cache off%n", RATE);
+        System.out.printf("%-10s %8s %8s %8s %10s %16s%n", "commit ms", "p50 ms", "p99 ms", "p99.9 ms", "results", "saturation rps");
+        for (Row r : rows) {
+            System.out.printf("%-10d %8d %8d %8d %10d %16.0f%n", r.commitMs(), r.p50(), r.p99(), r.p999(), r.results(), r.saturation());
+        }
+        Row base = rows.get(0);
+        for (Row r : rows.subList(1, rows.size())) {
+            System.out.printf("commit %d ms vs %d ms: p99 ×%.2f, saturation throughput ×%.2f%n", r.commitMs(), base.commitMs(),
+                    (double) r.p99() / Math.max(1, base.p99()), r.saturation() / Math.max(1, base.saturation()));
+        }
+        System.out.println("goal p99 ≤ 100 ms at " + RATE + " req/s: " + (rows.stream().anyMatch(r -> r.p99() <= 100) ? "met" : "NOT met"));
+    }
+}
