@@ -13,7 +13,6 @@ import dev.sluice.schemas.TopicCatalog;
 import dev.sluice.schemas.registry.SchemaRegistryClient;
 import dev.sluice.schemas.registry.SchemaRegistryException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
@@ -53,25 +52,8 @@ public final class TopicsCommand implements Runnable {
             return 0;
         }
 
-        /** Creates the topics; retries while fresh topics' metadata is still propagating (the co-partition check describes them). */
         static List<String> create(Admin admin, TopicCatalog catalog, short replicationFactor) {
-            List<String> created = new java.util.ArrayList<>();
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    created.addAll(catalog.createAll(admin, replicationFactor));
-                    return created;
-                } catch (IllegalStateException e) {
-                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || attempt == 20) {
-                        throw new LauncherException(e.getMessage());
-                    }
-                    try {
-                        Thread.sleep(250);
-                    } catch (InterruptedException interrupted) {
-                        Thread.currentThread().interrupt();
-                        throw new LauncherException("interrupted creating topics");
-                    }
-                }
-            }
+            return Topics.createAll(admin, catalog, replicationFactor);
         }
 
         static Map<String, Integer> register(TopicCatalog catalog, SchemaRegistryClient registry) {

@@ -61,7 +61,7 @@ class EndToEndBenchmark {
             SluiceConfig config = config(prefix, commitMs, kafka, registry, redis, state.resolve("c" + commitMs));
             TopicCatalog catalog = Topics.catalog(config, new SchemaRegistryClient(registry.url()));
             try (Admin admin = kafka.admin()) {
-                catalog.createAll(admin, (short) 1);
+                Topics.createAll(admin, catalog, (short) 1);
             }
             LoadGenerator load = new LoadGenerator(CommonKeys.kafkaClientProperties(config), catalog);
             try (StageHost host = StageHost.start(stages, config, catalog, new SimpleMeterRegistry())) {

@@ -88,7 +88,7 @@ class EndToEndIT {
         SluiceConfig config = config(prefix, kafka, registry, redis, state, Map.of());
         TopicCatalog catalog = Topics.catalog(config, new SchemaRegistryClient(registry.url()));
         try (Admin admin = kafka.admin()) {
-            catalog.createAll(admin, (short) 1);
+            Topics.createAll(admin, catalog, (short) 1);
         }
         Map<String, Object> props = CommonKeys.kafkaClientProperties(config);
         List<String> users = List.of("u1", "u2", "u3", "u4");
