@@ -85,6 +85,8 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
     public static final String SIMULATED_FAILURE_RATE = "simulated.failure.rate";
     /** Simulated provider: class of the failures (an error class name, e.g. OVERLOADED). Default OVERLOADED. */
     public static final String SIMULATED_FAILURE_CLASS = "simulated.failure.class";
+    /** Simulated provider: while this file exists every call fails as OVERLOADED (503). Default none. */
+    public static final String SIMULATED_OUTAGE_FILE = "simulated.outage.file";
 
     /** Reads and validates every key; errors name the key and the bad value. */
     public static GenerationConfig from(SluiceConfig c) {
@@ -125,7 +127,8 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
         SimulatedSettings simulated = new SimulatedSettings(latency,
                 c.longValue(SIMULATED_LATENCY_SPREAD_MS, 0, 0, latency),
                 c.longValue(SIMULATED_OUTPUT_TOKENS, 64, 1, 1_000_000),
-                c.doubleValue(SIMULATED_FAILURE_RATE, 0, 0, 1), failure, 42);
+                c.doubleValue(SIMULATED_FAILURE_RATE, 0, 0, 1), failure, 42,
+                c.find(SIMULATED_OUTAGE_FILE).filter(f -> !f.isBlank()).map(java.nio.file.Path::of).orElse(null));
         String baseUrl = c.find(CommonKeys.PROVIDER_BASE_URL).orElse(null);
         return new GenerationConfig(provider, baseUrl, c.string(INSTANCE_ID, hostName()),
                 c.string(GROUP_ID, "sluice-generation"), loop, processor, resilience, simulated,

@@ -2,8 +2,10 @@ package dev.sluice.launcher;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -12,6 +14,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.StageProvider;
+import dev.sluice.generation.GenerationConfig;
 import dev.sluice.launcher.demo.BreakerSampler;
 import dev.sluice.launcher.demo.DemoObserver;
 import dev.sluice.launcher.demo.DemoSummary;
@@ -79,6 +82,16 @@ public final class DemoCommand implements Callable<Integer> {
 
     private int run(EmbeddedStack stack, StageCatalog stages, PrintStream out) throws InterruptedException {
         SluiceConfig config = stack.config();
+        ProviderOutage outage = ProviderOutage.NONE;
+        if ("simulated".equals(config.string(CommonKeys.PROVIDER, "simulated"))) {
+            Path outageFile = stack.dir("switches").resolve("provider-outage");
+            Map<String, String> demo = new HashMap<>(Map.of(GenerationConfig.SIMULATED_OUTAGE_FILE, outageFile.toString()));
+            if (config.find(GenerationConfig.BREAKER_OPEN_MS).isEmpty()) {
+                demo.put(GenerationConfig.BREAKER_OPEN_MS, "2000"); // the breaker closes again within the demo
+            }
+            config = config.with(demo);
+            outage = ProviderOutage.file(outageFile);
+        }
         TopicCatalog catalog = Topics.catalog(config, new SchemaRegistryClient(stack.registryUrl()));
         try (Admin admin = new Preflight(config).kafka()) {
             TopicsCommand.Create.create(admin, catalog, (short) 1);
@@ -94,15 +107,15 @@ public final class DemoCommand implements Callable<Integer> {
             try (StageHost running = host.get()) {
                 out.printf("  stages    %s; /health and /metrics on http://127.0.0.1:%d%n", String.join(", ", running.names()), http.port());
                 awaitReady(running);
-                return drive(catalog, kafka, meters, out);
+                return drive(catalog, kafka, meters, outage, out);
             }
         }
     }
 
-    private int drive(TopicCatalog catalog, Map<String, Object> kafka, Meters meters, PrintStream out) throws InterruptedException {
+    private int drive(TopicCatalog catalog, Map<String, Object> kafka, Meters meters, ProviderOutage outage, PrintStream out)
+            throws InterruptedException {
         DemoWorkload workload = new DemoWorkload(catalog, kafka);
         DemoObserver observer = new DemoObserver(workload.sent());
-        ProviderOutage outage = ProviderOutage.NONE; // TODO(generation): wire the simulated provider's outage switch
         boolean finished;
         List<String> transitions;
         try (OutcomeWatcher watcher = new OutcomeWatcher(kafka, catalog, true, observer);
@@ -115,7 +128,8 @@ public final class DemoCommand implements Callable<Integer> {
             workload.burst(12);
             workload.overBudget(8);
             long deadline = System.nanoTime() + timeout.toNanos();
-            workload.steady(requests, users, 20, outage, () -> awaitOutcomes(observer, workload, deadline));
+            workload.steady(requests, users, 20, () -> awaitOutcomes(observer, workload, deadline));
+            workload.outage(outage, 8, Duration.ofSeconds(2));
             workload.badInput();
             finished = awaitOutcomes(observer, workload, deadline);
             transitions = breakers.transitions();

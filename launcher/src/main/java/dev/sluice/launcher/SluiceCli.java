@@ -1,9 +1,16 @@
 package dev.sluice.launcher;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 
+import dev.sluice.analytics.ReportCommand;
+import dev.sluice.analytics.dlq.DlqCommand;
 import dev.sluice.common.ConfigException;
+import dev.sluice.common.SluiceConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -33,12 +40,16 @@ public final class SluiceCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required: demo, run, topics, load");
+        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required: demo, run, topics, load, dlq, report");
     }
 
     /** A configured command line, with the error handling every subcommand shares. */
     public static CommandLine commandLine(Map<String, String> env) {
         CommandLine cli = new CommandLine(new SluiceCli(env));
+        Supplier<SluiceConfig> config = () -> SluiceConfig.load(Map.of(),
+                Optional.ofNullable(env.get(SluiceConfig.CONFIG_FILE_ENV)).filter(s -> !s.isBlank()).map(Path::of), env);
+        cli.addSubcommand(new DlqCommand(config, Clock.systemUTC()));
+        cli.addSubcommand(new ReportCommand(config, Clock.systemUTC()));
         cli.setExecutionExceptionHandler(SluiceCli::handle);
         return cli;
     }

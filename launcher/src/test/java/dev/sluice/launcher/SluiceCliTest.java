@@ -28,6 +28,23 @@ class SluiceCliTest {
     }
 
     @Test
+    void shouldOfferDeadLetterAndReportCommands() {
+        assertThat(CliRun.of(Map.of(), "dlq", "--help").out()).contains("list").contains("inspect").contains("replay");
+        assertThat(CliRun.of(Map.of(), "report", "--help").out()).contains("--since");
+    }
+
+    @Test
+    void shouldReadDeadLetterAndReportSettingsFromTheGivenEnvironment() {
+        CliRun dlq = CliRun.of(Map.of(), "dlq", "list");
+        CliRun report = CliRun.of(Map.of("SLUICE_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1"), "report");
+
+        assertThat(dlq.exitCode()).isEqualTo(SluiceCli.EXIT_CONFIG);
+        assertThat(dlq.err()).contains("kafka.bootstrap.servers").contains("SLUICE_KAFKA_BOOTSTRAP_SERVERS");
+        assertThat(report.exitCode()).isEqualTo(SluiceCli.EXIT_CONFIG);
+        assertThat(report.err()).contains("schema.registry.url");
+    }
+
+    @Test
     void shouldNameTheKeyWhenBootstrapServersAreMissing() {
         CliRun run = CliRun.of(Map.of(), "run", "probe");
 

@@ -1,5 +1,6 @@
 package dev.sluice.generation.provider;
 
+import java.nio.file.Files;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -10,13 +11,17 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A provider that calls nothing: answers after a sampled latency with made-up text, deterministic token counts
  * (input ≈ characters / 4, output = min(configured, maxOutputTokens)) and, with a configured probability, a
- * failure of a configured class. For demos, tests and benchmarks; serves any model.
+ * failure of a configured class. For demos, tests and benchmarks; serves any model. While the configured outage
+ * file exists (checked at most every {@value #OUTAGE_CHECK_MILLIS} ms) every call fails as OVERLOADED.
  */
 public final class SimulatedProvider implements LlmProvider {
     private final SimulatedSettings settings;
     private final ScheduledExecutorService scheduler;
     private final SplittableRandom seed;
     private final AtomicLong calls = new AtomicLong();
+    static final long OUTAGE_CHECK_MILLIS = 50;
+    private volatile long outageCheckedNanos = System.nanoTime() - OUTAGE_CHECK_MILLIS * 2_000_000;
+    private volatile boolean outage;
 
     public SimulatedProvider(SimulatedSettings settings, ScheduledExecutorService scheduler) {
         this.settings = settings;
@@ -42,10 +47,13 @@ public final class SimulatedProvider implements LlmProvider {
             random = seed.split();
         }
         long latency = settings.sampleLatencyMillis(random);
-        boolean fail = settings.failureRate() > 0 && random.nextDouble() < settings.failureRate();
+        boolean down = inOutage();
+        boolean fail = down || settings.failureRate() > 0 && random.nextDouble() < settings.failureRate();
         CompletableFuture<Completion> answer = new CompletableFuture<>();
         Runnable finish = () -> {
-            if (fail) {
+            if (down) {
+                answer.completeExceptionally(ProviderException.of(ErrorClass.OVERLOADED, "simulated outage (outage file present)"));
+            } else if (fail) {
                 answer.completeExceptionally(ProviderException.of(settings.failureClass(),
                         "simulated " + settings.failureClass() + " failure"));
             } else {
@@ -58,6 +66,18 @@ public final class SimulatedProvider implements LlmProvider {
             scheduler.schedule(finish, latency, TimeUnit.MILLISECONDS);
         }
         return answer;
+    }
+
+    private boolean inOutage() {
+        if (settings.outageFile() == null) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (now - outageCheckedNanos >= OUTAGE_CHECK_MILLIS * 1_000_000) {
+            outage = Files.exists(settings.outageFile());
+            outageCheckedNanos = now;
+        }
+        return outage;
     }
 
     private Completion completion(CompletionRequest request) {

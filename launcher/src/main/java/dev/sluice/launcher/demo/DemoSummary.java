@@ -88,7 +88,7 @@ public final class DemoSummary {
                 new Check(responseHits > 0, "response cache hits (" + responseHits + ")"),
                 new Check(embeddingHits > 0, "embedding cache hits (" + embeddingHits + ")"),
                 new Check(opened, "provider outage opened the breaker"
-                        + (outageSupported ? "" : " (not exercised: the simulated provider has no outage switch yet)")),
+                        + (outageSupported ? "" : " (not exercised: a real provider is configured)")),
                 new Check(deadLetters > 0, "malformed record dead-lettered (" + deadLetters + ")"),
                 new Check(rejected.getOrDefault("DUPLICATE", 0L) > 0 && rejected.getOrDefault("INVALID", 0L) > 0,
                         "duplicate and invalid requests rejected"));

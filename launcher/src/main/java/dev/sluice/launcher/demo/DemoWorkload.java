@@ -1,11 +1,13 @@
 package dev.sluice.launcher.demo;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -32,6 +34,10 @@ public final class DemoWorkload {
     public static final String BUDGET_USER = "dave";
     /** Daily budget of {@link #BUDGET_USER}, micro-dollars: about three worst-case requests of 1,000 output tokens. */
     public static final long BUDGET_USER_MICROS = 2_000;
+    /** The user whose requests meet the provider outage (PRO: neither quota nor rate limit gets in the way). */
+    public static final String OUTAGE_USER = "oscar";
+    /** The user whose duplicate and invalid requests are rejected as such (not first as over a limit). */
+    public static final String BAD_INPUT_USER = "frank";
     private static final List<String> STEADY_USERS = List.of("alice", "bob", "carol");
     private static final List<String> PROMPTS = List.of(
             "Summarise our refund policy in two sentences.",
@@ -70,7 +76,8 @@ public final class DemoWorkload {
                 Requests.policy("bob", "STARTER", null, null, null, null, now),
                 Requests.policy("carol", "FREE", null, null, null, null, now),
                 Requests.policy(BURST_USER, "STARTER", 5, null, null, null, now),
-                Requests.policy(BUDGET_USER, "PRO", null, null, null, BUDGET_USER_MICROS, now)));
+                Requests.policy(BUDGET_USER, "PRO", null, null, null, BUDGET_USER_MICROS, now),
+                Requests.policy(OUTAGE_USER, "PRO", null, null, null, null, now)));
         for (String user : steadyUsers(users).subList(STEADY_USERS.size(), steadyUsers(users).size())) {
             policies.add(Requests.policy(user, "STARTER", null, null, null, null, now));
         }
@@ -86,31 +93,41 @@ public final class DemoWorkload {
      * The first pass over the pool is sent alone and {@code settle} waits for it to finish, so every later repeat
      * finds its embedding and its response in the caches (not still in flight in the same batch).
      */
-    public void steady(int count, int users, int perSecond, ProviderOutage outage, Runnable settle) throws InterruptedException {
+    public void steady(int count, int users, int perSecond, Runnable settle) throws InterruptedException {
         List<String> steadyUsers = steadyUsers(users);
         int warm = Math.min(count, PROMPTS.size());
-        int outageStart = warm + (count - warm) / 2;
-        int outageEnd = outageStart + Math.max(4, count / 5);
         try (KafkaProducer<String, LlmRequest> producer = requestProducer()) {
             for (int i = 0; i < count; i++) {
                 if (i == warm) {
                     producer.flush();
                     settle.run();
                 }
-                if (i == outageStart) {
-                    producer.flush();
-                    outage.begin();
-                } else if (i == outageEnd) {
-                    producer.flush();
-                    outage.end();
-                }
                 send(producer, Requests.request(steadyUsers.get(i % steadyUsers.size()), Requests.DEFAULT_MODEL,
                         PROMPTS.get(i % PROMPTS.size()), 200, Instant.now()));
                 TimeUnit.MILLISECONDS.sleep(1000L / perSecond);
             }
-            if (count <= outageEnd) {
-                outage.end();
+        }
+    }
+
+    /**
+     * A provider outage: the switch goes on, the outage user sends {@code count} prompts no cache can answer (so
+     * they reach the provider, fail, and trip the breaker), and after {@code length} the switch goes off again.
+     * The requests wait while the breaker is open and complete once it lets calls through again.
+     */
+    public void outage(ProviderOutage outage, int count, Duration length) throws InterruptedException {
+        if (!outage.supported()) {
+            return;
+        }
+        outage.begin();
+        try (KafkaProducer<String, LlmRequest> producer = requestProducer()) {
+            for (int i = 0; i < count; i++) {
+                send(producer, Requests.request(OUTAGE_USER, Requests.DEFAULT_MODEL,
+                        "Outage question " + i + " (" + UUID.randomUUID() + "): is the provider up?", 50, Instant.now()));
             }
+            producer.flush();
+            TimeUnit.MILLISECONDS.sleep(length.toMillis());
+        } finally {
+            outage.end();
         }
     }
 
@@ -137,12 +154,12 @@ public final class DemoWorkload {
     /** A duplicate of an earlier request (same requestId), an invalid request (unknown model), and one malformed record. */
     public void badInput() {
         try (KafkaProducer<String, LlmRequest> producer = requestProducer()) {
-            LlmRequest first = Requests.request("alice", Requests.DEFAULT_MODEL, "Is this sent twice?", 50, Instant.now());
+            LlmRequest first = Requests.request(BAD_INPUT_USER, Requests.DEFAULT_MODEL, "Is this sent twice?", 50, Instant.now());
             send(producer, first);
             producer.flush();
             producer.send(new ProducerRecord<>(catalog.requests().name(), first.getUserId(), first));
             duplicates++;
-            send(producer, Requests.request("bob", "no-such-model-9000", "Which model am I?", 50, Instant.now()));
+            send(producer, Requests.request(BAD_INPUT_USER, "no-such-model-9000", "Which model am I?", 50, Instant.now()));
         }
         try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(producerProperties(), new ByteArraySerializer(),
                 new ByteArraySerializer())) {

@@ -85,6 +85,11 @@ public final class EmbeddedStack implements AutoCloseable {
         return config;
     }
 
+    /** A directory of this run's (removed at exit) for files of its own, e.g. the provider outage switch. */
+    public java.nio.file.Path dir(String name) {
+        return work.dir(name);
+    }
+
     public String registryUrl() {
         return registryUrl;
     }

@@ -37,8 +37,8 @@ class DemoIT {
                     .contains("[x] embedding cache hits")
                     .contains("[x] malformed record dead-lettered")
                     .contains("[x] duplicate and invalid requests rejected")
-                    .contains("cost and savings per user").contains("latency per stage");
-            // TODO(generation): assert "[x] provider outage opened the breaker" once the simulated provider can fail on demand.
+                    .contains("cost and savings per user").contains("latency per stage")
+                    .contains("[x] provider outage opened the breaker");
             assertThat(output).doesNotContain("\tat ");
             try (Stream<Path> left = Files.list(tmp)) {
                 List<Path> demoDirs = left.filter(p -> p.getFileName().toString().startsWith("sluice-demo-")).toList();
