@@ -23,6 +23,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -116,20 +117,34 @@ public final class TopicCatalog {
         return created;
     }
 
-    /** Fails with a message naming both topics if {@code llm.costs} is not partitioned like {@code llm.requests}. */
+    /** How long {@link #requireCoPartitioned} waits for the metadata of topics created a moment ago. */
+    static final long METADATA_WAIT_MILLIS = 15_000;
+
+    /**
+     * Fails with a message naming both topics if {@code llm.costs} is not partitioned like {@code llm.requests}.
+     * Topics created a moment ago may not be known to every broker yet, so an unknown topic is retried for up to
+     * {@value #METADATA_WAIT_MILLIS} ms before it counts as missing.
+     */
     public void requireCoPartitioned(Admin admin) throws InterruptedException {
-        try {
-            Map<String, TopicDescription> described = admin.describeTopics(List.of(requests.name(), costs.name()))
-                    .allTopicNames().get();
-            int requestPartitions = described.get(requests.name()).partitions().size();
-            int costPartitions = described.get(costs.name()).partitions().size();
-            if (requestPartitions != costPartitions) {
-                throw new IllegalStateException(costs.name() + " has " + costPartitions + " partitions but " + requests.name()
-                        + " has " + requestPartitions + "; they must be equal so a user's costs reach the task holding its budget");
+        long deadline = System.nanoTime() + METADATA_WAIT_MILLIS * 1_000_000;
+        while (true) {
+            try {
+                Map<String, TopicDescription> described = admin.describeTopics(List.of(requests.name(), costs.name()))
+                        .allTopicNames().get();
+                int requestPartitions = described.get(requests.name()).partitions().size();
+                int costPartitions = described.get(costs.name()).partitions().size();
+                if (requestPartitions != costPartitions) {
+                    throw new IllegalStateException(costs.name() + " has " + costPartitions + " partitions but " + requests.name()
+                            + " has " + requestPartitions + "; they must be equal so a user's costs reach the task holding its budget");
+                }
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("could not describe " + requests.name() + " and " + costs.name() + ": "
+                            + e.getCause().getMessage(), e.getCause());
+                }
+                Thread.sleep(100);
             }
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("could not describe " + requests.name() + " and " + costs.name() + ": "
-                    + e.getCause().getMessage(), e.getCause());
         }
     }
 

@@ -13,28 +13,13 @@ public final class Topics {
         return new TopicCatalog(config.string(CommonKeys.TOPIC_PREFIX, ""), partitions(config), registry);
     }
 
-    /**
-     * {@link TopicCatalog#createAll} (idempotent), retried while fresh topics' metadata is still propagating: its
-     * co-partition check describes the topics right after creating them. Other failures name the topic.
-     */
+    /** {@link TopicCatalog#createAll} (idempotent); a failure names the topic and becomes one line for the user. */
     public static java.util.List<String> createAll(org.apache.kafka.clients.admin.Admin admin, TopicCatalog catalog,
                                                    short replicationFactor) {
-        java.util.List<String> created = new java.util.ArrayList<>();
-        for (int attempt = 1; ; attempt++) {
-            try {
-                created.addAll(catalog.createAll(admin, replicationFactor));
-                return created;
-            } catch (IllegalStateException e) {
-                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) || attempt == 40) {
-                    throw new dev.sluice.launcher.LauncherException(e.getMessage());
-                }
-                try {
-                    Thread.sleep(250);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw new dev.sluice.launcher.LauncherException("interrupted creating topics");
-                }
-            }
+        try {
+            return catalog.createAll(admin, replicationFactor);
+        } catch (IllegalStateException e) {
+            throw new dev.sluice.launcher.LauncherException(e.getMessage());
         }
     }
 
