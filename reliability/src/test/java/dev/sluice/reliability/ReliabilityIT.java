@@ -1,0 +1,86 @@
+package dev.sluice.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.testkit.KafkaBroker;
+import dev.sluice.testkit.RedisServer;
+import dev.sluice.testkit.SchemaRegistryServer;
+import dev.sluice.testkit.SluiceInfra;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The reliability suite: R1-R5, C1 and C2 against one deployment of stage processes, in order, each recording a row of
+ * {@code target/reliability-table.md} before its checks are asserted. Sizes: {@link Scale} ({@code -Pchaos} = full).
+ */
+@ExtendWith(SluiceInfra.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ReliabilityIT {
+    private Suite suite;
+
+    @BeforeAll
+    void startDeployment(KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) {
+        suite = new Suite(kafka, registry, redis);
+    }
+
+    @AfterAll
+    void stopDeployment() throws Exception {
+        if (suite != null) {
+            suite.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void shouldEndEveryRequestExactlyOnceWhenEveryStageIsKilledMidRun() throws Exception {
+        assertPasses(CrashScenario.run(suite));
+    }
+
+    @Test
+    @Order(2)
+    void shouldLoseNothingAndRecoverWithoutRestartWhenRedisIsDown() throws Exception {
+        assertPasses(RedisOutageScenario.run(suite));
+    }
+
+    @Test
+    @Order(3)
+    void shouldOpenTheBreakerAndCompleteEveryRequestByReplayWhenTheProviderIsDown() throws Exception {
+        assertPasses(ProviderOutageScenario.run(suite));
+    }
+
+    @Test
+    @Order(4)
+    void shouldRouteEveryMalformedRecordToDlqOrRejectedWithoutStoppingAStage() throws Exception {
+        assertPasses(BadInputScenario.run(suite));
+    }
+
+    @Test
+    @Order(5)
+    void shouldLeakNoKeyWhenProviderErrorsEchoIt() throws Exception {
+        assertPasses(SecretsScenario.run(suite));
+    }
+
+    @Test
+    @Order(6)
+    void shouldAdmitExactlyTheRateLimitWhenIngestProcessesAreKilledMidBurst() throws Exception {
+        assertPasses(CostScenario.burst(suite));
+    }
+
+    @Test
+    @Order(7)
+    void shouldNeverSpendPastTheBudgetWhenIngestAndGenerationAreKilledMidRun() throws Exception {
+        assertPasses(CostScenario.budget(suite));
+    }
+
+    private static void assertPasses(Verdict verdict) {
+        verdict.record();
+        assertThat(verdict.pass()).as(verdict.failures()).isTrue();
+    }
+}

@@ -1,0 +1,127 @@
+package dev.sluice.reliability;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import dev.sluice.schema.UserPolicy;
+import dev.sluice.testkit.KafkaBroker;
+import dev.sluice.testkit.RedisServer;
+import dev.sluice.testkit.SchemaRegistryServer;
+import dev.sluice.testkit.SluiceInfra;
+import dev.sluice.testkit.llm.MockLlmServer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * The deployment every scenario runs against, one after the other: two ingest processes, one enrichment and one
+ * generation process (each {@code sluice run <stage>}), the test kit's broker, registry and Redis, and the mock LLM
+ * provider. Scenarios use their own users and request ids, so each one's figures are its own; the secret scan covers
+ * everything the deployment ever wrote.
+ */
+final class Suite implements AutoCloseable {
+    /** C2's model: output $10 per million tokens, input free, so a 16-token answer costs exactly its 160 µ$ reservation. */
+    static final String FLAT_MODEL = "flat-model";
+    /** C2's daily budget per user: exactly 100 answers of 160 µ$. */
+    static final long C2_BUDGET_MICROS = 16_000;
+    /** Mock provider latency: keeps a few dozen calls in flight at the suite's rates. */
+    static final Duration PROVIDER_LATENCY = Duration.ofMillis(10);
+
+    final Scale scale = Scale.current();
+    final long seed = Long.getLong("sluice.reliability.seed", System.nanoTime());
+    final Random random = new Random(seed);
+    final RedisServer redis;
+    final MockLlmServer mock;
+    final Pipeline pipeline;
+    final StageProcess ingest1;
+    final StageProcess ingest2;
+    final StageProcess enrichment;
+    final StageProcess generation;
+    final Workload workload;
+    final Checker checker;
+    final OutcomeCounter outcomes;
+    final List<String> c1Users;
+    final List<String> c2Users;
+
+    Suite(KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) {
+        this.redis = redis;
+        this.mock = MockLlmServer.start().latency(PROVIDER_LATENCY);
+        Path models = modelsFile();
+        this.pipeline = new Pipeline("suite", kafka, registry, redis, mock, Map.of(
+                "models.file", models.toString(),
+                "generation.breaker.open.ms", "5000"));
+        this.c1Users = Workload.users("c1", scale.costUsers());
+        this.c2Users = Workload.users("c2", scale.costUsers());
+        publishPolicies();
+        this.ingest1 = pipeline.stage("ingest", 1);
+        this.ingest2 = pipeline.stage("ingest", 2);
+        this.enrichment = pipeline.stage("enrichment", 1);
+        this.generation = pipeline.stage("generation", 1);
+        List<StageProcess> all = List.of(ingest1, ingest2, enrichment, generation);
+        all.forEach(StageProcess::start);
+        all.forEach(p -> p.awaitReady(Duration.ofSeconds(180)));
+        this.workload = new Workload(pipeline);
+        this.checker = new Checker(pipeline, mock);
+        this.outcomes = new OutcomeCounter(pipeline);
+        System.out.printf("reliability suite: scale %s, seed %d, logs in %s%n", scale.name(), seed, pipeline.logDir);
+    }
+
+    List<StageProcess> stages() {
+        return List.of(ingest1, ingest2, enrichment, generation);
+    }
+
+    /** True if every stage process is alive and was started exactly {@code startsEach} times... per its own count. */
+    boolean noneRestartedSince(Map<StageProcess, Long> pids) {
+        return pids.entrySet().stream().allMatch(e -> e.getKey().alive() && e.getKey().pid() == e.getValue());
+    }
+
+    Map<StageProcess, Long> pids() {
+        return Map.of(ingest1, ingest1.pid(), ingest2, ingest2.pid(), enrichment, enrichment.pid(), generation, generation.pid());
+    }
+
+    /** Policies go in before ingest starts, so its global store holds them from the first request on. */
+    private void publishPolicies() {
+        var topic = pipeline.catalog.userPolicies();
+        try (KafkaProducer<String, UserPolicy> producer = new KafkaProducer<>(pipeline.kafka, topic.keySerde().serializer(),
+                topic.valueSerde().serializer())) {
+            Instant now = Instant.now();
+            for (String u : c1Users) {
+                producer.send(new ProducerRecord<>(topic.name(), u, policy(u, "FREE", 10, 10, null, now)));
+            }
+            for (String u : c2Users) {
+                producer.send(new ProducerRecord<>(topic.name(), u, policy(u, "PRO", 1_000_000, 1_000_000, C2_BUDGET_MICROS, now)));
+            }
+            producer.flush();
+        }
+    }
+
+    private static UserPolicy policy(String user, String tier, int perMinute, int perDay, Long budget, Instant at) {
+        return UserPolicy.newBuilder().setUserId(user).setTier(tier).setRequestsPerMinute(perMinute).setRequestsPerDay(perDay)
+                .setTokensPerMinute(1_000_000_000L).setDailyBudgetMicros(budget).setUpdatedAt(at).build();
+    }
+
+    private static Path modelsFile() {
+        try {
+            Path dir = Files.createDirectories(SluiceInfra.workDir("reliability"));
+            Path file = dir.resolve("models.properties");
+            Files.writeString(file, Workload.MODEL + " = 0.15, 0.60\n" + FLAT_MODEL + " = 0, 10\n");
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        outcomes.close();
+        workload.close();
+        pipeline.close();
+        mock.close();
+    }
+}
