@@ -4,12 +4,10 @@ import java.time.Instant;
 import java.util.Optional;
 
 import dev.sluice.common.ModelPrice;
-import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.schema.LlmRequest;
 import dev.sluice.schema.RejectReason;
 import dev.sluice.schema.RejectedRequest;
 import dev.sluice.schema.UserPolicy;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -25,7 +23,7 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * record time, made monotonic per user (a record older than the user's newest admission is judged at that
  * newest time, so the window never runs backwards).
  */
-final class AdmissionProcessor implements Processor<String, LlmRequest, String, SpecificRecord> {
+final class AdmissionProcessor implements Processor<String, ReceivedRequest, String, Object> {
     private static final byte[] SEEN = {1};
 
     private final IngestConfig config;
@@ -33,7 +31,7 @@ final class AdmissionProcessor implements Processor<String, LlmRequest, String, 
     private final RequestValidator validator;
     private final Policies policies;
     private final long horizonMs;
-    private ProcessorContext<String, SpecificRecord> context;
+    private ProcessorContext<String, Object> context;
     private KeyValueStore<String, byte[]> users;
     private WindowStore<String, byte[]> dedupe;
     private KeyValueStore<String, UserPolicy> policyStore;
@@ -48,7 +46,7 @@ final class AdmissionProcessor implements Processor<String, LlmRequest, String, 
     }
 
     @Override
-    public void init(ProcessorContext<String, SpecificRecord> context) {
+    public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         users = context.getStateStore(AdmissionTopology.USER_STATE_STORE);
         dedupe = context.getStateStore(AdmissionTopology.DEDUPE_STORE);
@@ -58,13 +56,14 @@ final class AdmissionProcessor implements Processor<String, LlmRequest, String, 
     }
 
     @Override
-    public void process(Record<String, LlmRequest> record) {
-        LlmRequest request = record.value();
+    public void process(Record<String, ReceivedRequest> record) {
+        ReceivedRequest received = record.value();
         long at = record.timestamp();
-        if (request == null) {
+        if (received == null) {
             reject(record.key(), at, Rejections.nullValue(record.key(), at));
             return;
         }
+        LlmRequest request = received.request();
         Optional<Violation> violation = validator.check(record.key(), request);
         if (violation.isPresent()) {
             Violation v = violation.get();
@@ -76,10 +75,11 @@ final class AdmissionProcessor implements Processor<String, LlmRequest, String, 
                     "this requestId was already admitted; its result will follow", null);
             return;
         }
-        decide(request, at);
+        decide(received, at);
     }
 
-    private void decide(LlmRequest request, long at) {
+    private void decide(ReceivedRequest received, long at) {
+        LlmRequest request = received.request();
         String userId = request.getUserId();
         UserState state = UserState.decode(users.get(userId));
         long now = Math.max(at, state.newestAt());
@@ -127,8 +127,7 @@ final class AdmissionProcessor implements Processor<String, LlmRequest, String, 
         dedupe.put(request.getRequestId(), SEEN, at);
         users.put(userId, state.encode());
         metrics.admitted();
-        context.forward(new Record<String, SpecificRecord>(userId,
-                new AdmittedRequest(request, policy.tier(), inputTokens, worstCase, Instant.ofEpochMilli(at)), at),
+        context.forward(new Record<String, Object>(userId, new Admission(received, policy.tier(), inputTokens, worstCase, at), at),
                 AdmissionTopology.ADMITTED_SINK);
     }
 
@@ -144,6 +143,6 @@ final class AdmissionProcessor implements Processor<String, LlmRequest, String, 
 
     private void reject(String key, long at, RejectedRequest rejection) {
         metrics.rejected(rejection.getReason());
-        context.forward(new Record<String, SpecificRecord>(key, rejection, at), AdmissionTopology.REJECTED_SINK);
+        context.forward(new Record<String, Object>(key, rejection, at), AdmissionTopology.REJECTED_SINK);
     }
 }

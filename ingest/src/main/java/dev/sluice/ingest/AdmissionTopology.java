@@ -56,13 +56,13 @@ public final class AdmissionTopology {
                 policies.valueSerde().deserializer(), policies.name(), POLICIES_PROCESSOR, PolicyStoreUpdater::new);
 
         topology.addSource(REQUESTS_SOURCE, topics.requests().keySerde().deserializer(),
-                topics.requests().valueSerde().deserializer(), topics.requests().name());
+                new RequestDeserializer(topics.requests()), topics.requests().name());
         topology.addSource(COSTS_SOURCE, topics.costs().keySerde().deserializer(),
                 topics.costs().valueSerde().deserializer(), topics.costs().name());
         topology.addProcessor(ADMISSION_PROCESSOR, () -> new AdmissionProcessor(config, metrics), REQUESTS_SOURCE);
         topology.addProcessor(RECONCILE_PROCESSOR, () -> new ReconcileProcessor(config, metrics), COSTS_SOURCE);
         topology.addSink(ADMITTED_SINK, topics.admitted().name(), topics.admitted().keySerde().serializer(),
-                topics.admitted().valueSerde().serializer(), ADMISSION_PROCESSOR);
+                new AdmittedSerializer(topics.admitted().valueSerde().serializer()), ADMISSION_PROCESSOR);
         topology.addSink(REJECTED_SINK, topics.rejected().name(), topics.rejected().keySerde().serializer(),
                 topics.rejected().valueSerde().serializer(), ADMISSION_PROCESSOR);
 
@@ -91,6 +91,10 @@ public final class AdmissionTopology {
         p.put(DeadLetterHandler.GLOBAL_TOPICS_CONFIG, topics.userPolicies().name());
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
+        // Never wait for llm.costs before processing buffered requests (and skip Streams' per-record idle bookkeeping,
+        // which formats log strings for every record while one input partition is empty). Safe: a cost event
+        // processed later only keeps money reserved longer, so the budget check stays conservative.
+        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
         Properties props = new Properties();
         props.putAll(p);

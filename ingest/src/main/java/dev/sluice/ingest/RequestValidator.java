@@ -35,10 +35,10 @@ public final class RequestValidator {
 
     /** The first rule {@code request} (received under record key {@code key}) breaks, if any. */
     public Optional<Violation> check(String key, LlmRequest request) {
-        if (!UUID.matcher(request.getRequestId()).matches()) {
+        if (!isUuid(request.getRequestId())) {
             return fail("requestId", "must be a UUID");
         }
-        if (!USER_ID.matcher(request.getUserId()).matches()) {
+        if (!isSafeUserId(request.getUserId())) {
             return fail("userId", "must match " + USER_ID.pattern());
         }
         if (!request.getUserId().equals(key)) {
@@ -70,6 +70,39 @@ public final class RequestValidator {
             return fail("temperature", "between 0 and " + MAX_TEMPERATURE);
         }
         return Optional.empty();
+    }
+
+    /** {@link #UUID} without a regex engine (this runs once per request): 8-4-4-4-12 hex digits. */
+    static boolean isUuid(String s) {
+        if (s.length() != 36) {
+            return false;
+        }
+        for (int i = 0; i < 36; i++) {
+            char c = s.charAt(i);
+            boolean ok = i == 8 || i == 13 || i == 18 || i == 23 ? c == '-'
+                    : c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@link #USER_ID} without a regex engine. */
+    static boolean isSafeUserId(String s) {
+        int n = s.length();
+        if (n < 1 || n > 128) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || c == '.' || c == '_' || c == ':' || c == '@' || c == '-';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Optional<Violation> fail(String field, String rule) {
