@@ -29,7 +29,7 @@ final class CrashScenario {
         Chaos.execute(plan, () -> suite.workload.sent() - sentBefore.size(), suite.random);
         sending.join();
         suite.workload.flush();
-        suite.outcomes.awaitSettled(before + n, Duration.ofSeconds(5), Duration.ofMinutes(10));
+        suite.outcomes.awaitSettled(before + n, Verdict.QUIET, Duration.ofMinutes(10));
 
         Set<String> ids = Sets.minus(suite.workload.ids(), sentBefore);
         Checker.Snapshot s = suite.checker.snapshot();

@@ -103,17 +103,10 @@ final class Pipeline implements AutoCloseable {
         settings.put(CommonKeys.STATE_DIR, dir.resolve("state").resolve(instance).toString());
         settings.put("generation.instance.id", prefix + instance);
         settings.put("enrichment.transactional.id", prefix + instance);
-        StageProcess p = new StageProcess(stage, instance, configFile, settings, Map.of("OPENAI_API_KEY", apiKey), logDir);
+        String keyVariable = "anthropic".equals(config.string(CommonKeys.PROVIDER, "openai")) ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY";
+        StageProcess p = new StageProcess(stage, instance, configFile, settings, Map.of(keyVariable, apiKey), logDir);
         processes.add(p);
         return p;
-    }
-
-    /** Ingest, enrichment and generation, one instance each, started and ready. */
-    List<StageProcess> startPipeline() {
-        List<StageProcess> started = List.of(stage("ingest", 1), stage("enrichment", 1), stage("generation", 1));
-        started.forEach(StageProcess::start);
-        started.forEach(p -> p.awaitReady(Duration.ofSeconds(180)));
-        return started;
     }
 
     List<StageProcess> processes() {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The reliability suite: R1-R5, C1 and C2 against one deployment of stage processes, in order, each recording a row of
+ * The reliability suite: R1-R5 (R5 also with the Anthropic provider), C1 and C2 against one deployment of stage processes, in order, each recording a row of
  * {@code target/reliability-table.md} before its checks are asserted. Sizes: {@link Scale} ({@code -Pchaos} = full).
  */
 @ExtendWith(SluiceInfra.class)
@@ -69,12 +69,18 @@ class ReliabilityIT {
 
     @Test
     @Order(6)
+    void shouldLeakNoKeyWhenAnthropicErrorsEchoIt() throws Exception {
+        assertPasses(AnthropicSecretsScenario.run(suite));
+    }
+
+    @Test
+    @Order(7)
     void shouldAdmitExactlyTheRateLimitWhenIngestProcessesAreKilledMidBurst() throws Exception {
         assertPasses(CostScenario.burst(suite));
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void shouldNeverSpendPastTheBudgetWhenIngestAndGenerationAreKilledMidRun() throws Exception {
         assertPasses(CostScenario.budget(suite));
     }

@@ -27,7 +27,7 @@ record Scale(String name, int crashRequests, int killsPerStage, Duration outage,
     }
 
     static Scale shortRun() {
-        return new Scale("short", 5_000, 1, Duration.ofSeconds(8), 2_000, 1_000, 1_000, 20, 200, 100);
+        return new Scale("short", 5_000, 1, Duration.ofSeconds(5), 1_000, 1_000, 1_000, 10, 300, 100);
     }
 
     static Scale full() {

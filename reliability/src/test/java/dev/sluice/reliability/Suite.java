@@ -36,6 +36,8 @@ final class Suite implements AutoCloseable {
     final Scale scale = Scale.current();
     final long seed = Long.getLong("sluice.reliability.seed", System.nanoTime());
     final Random random = new Random(seed);
+    final KafkaBroker kafka;
+    final SchemaRegistryServer registry;
     final RedisServer redis;
     final MockLlmServer mock;
     final Pipeline pipeline;
@@ -50,12 +52,16 @@ final class Suite implements AutoCloseable {
     final List<String> c2Users;
 
     Suite(KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) {
+        this.kafka = kafka;
+        this.registry = registry;
         this.redis = redis;
         this.mock = MockLlmServer.start().latency(PROVIDER_LATENCY);
         Path models = modelsFile();
         this.pipeline = new Pipeline("suite", kafka, registry, redis, mock, Map.of(
                 "models.file", models.toString(),
-                "generation.breaker.open.ms", "5000"));
+                "generation.breaker.open.ms", "5000",
+                // Shorter than the provider outage, so R3 dead-letters waiting requests (BREAKER_OPEN) for the replay.
+                "generation.breaker.wait.deadline.ms", Long.toString(scale.outage().toMillis() / 2)));
         this.c1Users = Workload.users("c1", scale.costUsers());
         this.c2Users = Workload.users("c2", scale.costUsers());
         publishPolicies();
@@ -76,7 +82,7 @@ final class Suite implements AutoCloseable {
         return List.of(ingest1, ingest2, enrichment, generation);
     }
 
-    /** True if every stage process is alive and was started exactly {@code startsEach} times... per its own count. */
+    /** True if every stage process is alive with the process id it had in {@code pids} (none died or was restarted). */
     boolean noneRestartedSince(Map<StageProcess, Long> pids) {
         return pids.entrySet().stream().allMatch(e -> e.getKey().alive() && e.getKey().pid() == e.getValue());
     }

@@ -9,6 +9,9 @@ import java.util.Set;
  * checker snapshot plus the scenario's own named checks; recorded as one row of the results table.
  */
 final class Verdict {
+    /** How long the outcome topics must stay quiet before the checker reads them: 30 transaction commit intervals. */
+    static final java.time.Duration QUIET = java.time.Duration.ofSeconds(3);
+
     private final String scenario;
     private final long requests;
     private final String faults;
