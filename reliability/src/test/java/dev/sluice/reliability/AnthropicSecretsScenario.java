@@ -60,12 +60,14 @@ final class AnthropicSecretsScenario {
             long inTopics = checker.secretsInTopics();
             long inLogs = checker.secretsInLogs();
             long planted = checker.occurrences(("x-api-key: " + p.apiKey).getBytes(StandardCharsets.UTF_8));
+            long prompts = checker.promptTextInLetterHeadersAndLogs();
             long letters = ids.stream().filter(s.dead::containsKey).count();
             return new Verdict("R5b secrets (Anthropic)", ids.size(), "key-echoing 400/401/500/529 phases", s, ids, inTopics + inLogs)
                     .check("the mock echoed the key in error bodies", ProviderOutageScenario.echoedKey(mock, p.apiKey))
                     .check("the scanner finds a planted key", planted == 1)
                     .check("exactly one outcome per request", s.multipleOutcomes(ids) == 0)
                     .check("dead letters were written (their messages were scanned)", letters > 0)
+                    .check("no prompt text in dead-letter headers or logs: " + prompts, prompts == 0)
                     .note(String.format("own generation process; %d occurrences in topics, %d in logs; %d dead letters %s", inTopics,
                             inLogs, letters, RedisOutageScenario.deadClasses(s, ids)));
         }

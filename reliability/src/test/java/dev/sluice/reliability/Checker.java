@@ -111,13 +111,17 @@ final class Checker {
 
     /** Occurrences of the API key (or its tail) in every captured stage log. */
     long secretsInLogs() {
+        return logs(this::occurrences);
+    }
+
+    private long logs(java.util.function.ToLongFunction<byte[]> counter) {
         if (!Files.isDirectory(pipeline.logDir)) {
             return 0;
         }
         try (Stream<Path> logs = Files.list(pipeline.logDir)) {
             return logs.mapToLong(p -> {
                 try {
-                    return occurrences(Files.readAllBytes(p));
+                    return counter.applyAsLong(Files.readAllBytes(p));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -128,13 +132,30 @@ final class Checker {
     }
 
     long occurrences(byte[] bytes) {
+        return count(bytes, pipeline.apiKey.substring(pipeline.apiKey.length() - 24));
+    }
+
+    /**
+     * Dead-letter headers (the failure message, in both header families) and log lines that hold prompt text: the
+     * workload's {@code rid:} SYSTEM prompt or its USER phrase. (A letter's value is the original record, prompt included, by contract.)
+     */
+    long promptTextInLetterHeadersAndLogs() {
+        long[] hits = {0};
+        TopicScan.read(pipeline.kafka, pipeline.catalog.dlq().name(), false, r -> {
+            for (Header h : r.headers()) {
+                hits[0] += count(h.value(), "rid:") + count(h.value(), Workload.USER_TEXT);
+            }
+        });
+        return hits[0] + logs(bytes -> count(bytes, "rid:") + count(bytes, Workload.USER_TEXT));
+    }
+
+    private static long count(byte[] bytes, String needle) {
         if (bytes == null) {
             return 0;
         }
         String text = new String(bytes, StandardCharsets.ISO_8859_1);
-        String tail = pipeline.apiKey.substring(pipeline.apiKey.length() - 24);
         long n = 0;
-        for (int i = text.indexOf(tail); i >= 0; i = text.indexOf(tail, i + 1)) {
+        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
             n++;
         }
         return n;

@@ -42,12 +42,14 @@ final class SecretsScenario {
         long inLogs = suite.checker.secretsInLogs();
         boolean echoed = ProviderOutageScenario.echoedKey(suite.mock, suite.pipeline.apiKey);
         long planted = suite.checker.occurrences(("x Bearer " + suite.pipeline.apiKey + " y").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        long prompts = suite.checker.promptTextInLetterHeadersAndLogs();
         long letters = ids.stream().filter(s.dead::containsKey).count();
         return new Verdict("R5 secrets", n, "key-echoing 400/401/500/503 phases", s, ids, inTopics + inLogs)
                 .check("the mock echoed the key and bearer token in error bodies", echoed)
                 .check("the scanner finds a planted key", planted == 1)
                 .check("exactly one outcome per request", s.multipleOutcomes(ids) == 0)
                 .check("dead letters were written (their messages were scanned)", letters > 0)
+                .check("no prompt text in dead-letter headers or logs: " + prompts, prompts == 0)
                 .note(String.format("%d occurrences in topics, %d in logs; %d dead letters %s", inTopics, inLogs, letters,
                         RedisOutageScenario.deadClasses(s, ids)));
     }

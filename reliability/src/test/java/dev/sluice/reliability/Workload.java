@@ -25,6 +25,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 final class Workload implements AutoCloseable {
     static final String MODEL = "gpt-4o-mini";
+    /** The USER text of every request, followed by one of 64 numbers. */
+    static final String USER_TEXT = "reliability question ";
     private static final int DISTINCT_TEXTS = 64;
 
     private final Pipeline pipeline;
@@ -62,7 +64,7 @@ final class Workload implements AutoCloseable {
                 .setModel(model)
                 .setMessages(List.of(
                         ChatMessage.newBuilder().setRole(Role.SYSTEM).setContent("rid:" + id).build(),
-                        ChatMessage.newBuilder().setRole(Role.USER).setContent("reliability question " + (n % DISTINCT_TEXTS)).build()))
+                        ChatMessage.newBuilder().setRole(Role.USER).setContent(USER_TEXT + (n % DISTINCT_TEXTS)).build()))
                 .setMaxOutputTokens(maxOutputTokens)
                 .setTemperature(null)
                 .setMetadata(Map.of("source", "sluice-reliability"))
