@@ -13,8 +13,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
  * The admission decision for one request, in order, first failure decides: INVALID, DUPLICATE,
@@ -24,8 +22,6 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * newest time, so the window never runs backwards).
  */
 final class AdmissionProcessor implements Processor<String, ReceivedRequest, String, Object> {
-    private static final byte[] SEEN = {1};
-
     private final IngestConfig config;
     private final AdmissionMetrics metrics;
     private final RequestValidator validator;
@@ -33,7 +29,6 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
     private final long horizonMs;
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, byte[]> users;
-    private WindowStore<String, byte[]> dedupe;
     private KeyValueStore<String, UserPolicy> policyStore;
     private ReservationLedger ledger;
 
@@ -49,9 +44,8 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         users = context.getStateStore(AdmissionTopology.USER_STATE_STORE);
-        dedupe = context.getStateStore(AdmissionTopology.DEDUPE_STORE);
         policyStore = context.getStateStore(AdmissionTopology.POLICIES_STORE);
-        ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.RESERVATIONS_STORE), users, config, metrics);
+        ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.REQUESTS_STORE), users, config, metrics);
         context.schedule(config.sweepInterval(), PunctuationType.STREAM_TIME, ledger::sweep);
     }
 
@@ -70,22 +64,23 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
             reject(request, at, RejectReason.INVALID, v.field(), v.rule(), v.field() + ": " + v.rule(), null);
             return;
         }
-        if (seen(request.getRequestId(), at)) {
-            reject(request, at, RejectReason.DUPLICATE, "requestId", "unique within " + horizonMs + " ms",
+        Reservation previous = ledger.find(request.getUserId(), request.getRequestId());
+        if (ledger.isDuplicate(previous, at)) {
+            reject(request, at, RejectReason.DUPLICATE, "requestId", "unique per user within " + horizonMs + " ms",
                     "this requestId was already admitted; its result will follow", null);
             return;
         }
-        decide(received, at);
+        decide(received, previous, at);
     }
 
-    private void decide(ReceivedRequest received, long at) {
+    private void decide(ReceivedRequest received, Reservation previous, long at) {
         LlmRequest request = received.request();
         String userId = request.getUserId();
         UserState state = UserState.decode(users.get(userId));
         long now = Math.max(at, state.newestAt());
         state.rollTo(UserState.dayOf(now));
         state.prune(now);
-        boolean dirty = ledger.expireDue(userId, state, now);
+        boolean dirty = ledger.maintain(userId, state, now);
         Policies.Resolved policy = policies.resolve(policyStore.get(userId));
         TierLimits limits = policy.limits();
         long inputTokens = TokenBound.inputTokens(request.getMessages());
@@ -123,18 +118,14 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
             return;
         }
         state.admit(now, estimatedTokens);
-        ledger.reserve(userId, request.getRequestId(), worstCase, now, state);
-        dedupe.put(request.getRequestId(), SEEN, at);
+        if (dirty && previous != null) {
+            previous = ledger.find(userId, request.getRequestId()); // maintain may have expired or deleted it
+        }
+        ledger.reserve(userId, request.getRequestId(), previous, worstCase, now, at, state);
         users.put(userId, state.encode());
         metrics.admitted();
         context.forward(new Record<String, Object>(userId, new Admission(received, policy.tier(), inputTokens, worstCase, at), at),
                 AdmissionTopology.ADMITTED_SINK);
-    }
-
-    private boolean seen(String requestId, long at) {
-        try (WindowStoreIterator<byte[]> it = dedupe.fetch(requestId, at - horizonMs + 1, at + horizonMs - 1)) {
-            return it.hasNext();
-        }
     }
 
     private void reject(LlmRequest request, long at, RejectReason reason, String field, String rule, String detail, Long retry) {

@@ -1,6 +1,5 @@
 package dev.sluice.ingest;
 
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -20,8 +19,8 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  *   llm.requests ──► admission-processor ──► llm.requests.admitted
  *                       │        ▲      └──► llm.requests.rejected
- *   llm.costs ──► reconcile-processor       (stores: admission-user-state, admission-reservations,
- *                                             admission-dedupe; global: admission-user-policies)
+ *   llm.costs ──► reconcile-processor       (stores: admission-user-state, admission-requests;
+ *                                             global: admission-user-policies)
  *   llm.user-policies ──► admission-user-policies (global store)
  * </pre>
  * Both processors share the per-user stores, so llm.requests and llm.costs must be co-partitioned.
@@ -29,10 +28,11 @@ import org.apache.kafka.streams.state.Stores;
 public final class AdmissionTopology {
     /** Per-user compact state: sliding-window log, today's count and spend, reserved money. */
     public static final String USER_STATE_STORE = "admission-user-state";
-    /** Outstanding (and recently expired) reservations, keyed {@code userId|requestId}. */
-    public static final String RESERVATIONS_STORE = "admission-reservations";
-    /** Admitted requestIds within the dedupe horizon (a window store; old segments drop by themselves). */
-    public static final String DEDUPE_STORE = "admission-dedupe";
+    /**
+     * One entry per admitted request, keyed {@code userId|requestId}: dedupe within the horizon and the
+     * request's reservation (outstanding, expired within the grace, or settled). See {@link ReservationLedger}.
+     */
+    public static final String REQUESTS_STORE = "admission-requests";
     /** Global copy of llm.user-policies. */
     public static final String POLICIES_STORE = "admission-user-policies";
 
@@ -68,11 +68,8 @@ public final class AdmissionTopology {
 
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USER_STATE_STORE),
                 Serdes.String(), Serdes.ByteArray()), ADMISSION_PROCESSOR, RECONCILE_PROCESSOR);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RESERVATIONS_STORE),
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REQUESTS_STORE),
                 Serdes.String(), Serdes.ByteArray()), ADMISSION_PROCESSOR, RECONCILE_PROCESSOR);
-        Duration horizon = config.dedupeHorizon();
-        topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(DEDUPE_STORE, horizon,
-                Duration.ofMillis(1), false), Serdes.String(), Serdes.ByteArray()), ADMISSION_PROCESSOR);
         return topology;
     }
 

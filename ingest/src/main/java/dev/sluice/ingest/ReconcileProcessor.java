@@ -26,7 +26,7 @@ final class ReconcileProcessor implements Processor<String, CostEvent, Void, Voi
     @Override
     public void init(ProcessorContext<Void, Void> context) {
         users = context.getStateStore(AdmissionTopology.USER_STATE_STORE);
-        ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.RESERVATIONS_STORE), users, config, metrics);
+        ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.REQUESTS_STORE), users, config, metrics);
     }
 
     @Override

@@ -1,31 +1,43 @@
 package dev.sluice.ingest;
 
 /**
- * One admitted request's money held against its user's budget until its cost event arrives. A reservation
- * that waits longer than the TTL is released ({@link #expired()}) and remembered for a grace period, so a
- * late cost event is still charged, once.
+ * One admitted request, as the admitted-requests store keeps it: its requestId is remembered for dedupe for the
+ * horizon after {@code admittedAt}, and its worst case is held against the user's budget until its cost event
+ * arrives ({@link Status#OUTSTANDING}). A reservation that waits longer than the TTL is released
+ * ({@link Status#EXPIRED}) and remembered for a grace period, so a late cost event is still charged, once;
+ * a charged one is {@link Status#SETTLED} and stays only for dedupe.
  *
+ * @param status       where the money stands
  * @param amountMicros worst-case cost reserved, micro-dollars
- * @param reservedAt   record time of admission, epoch millis
- * @param expired      true once released by expiry
+ * @param reservedAt   the user's time at admission (monotonic per user), epoch millis; TTL and grace run from it
+ * @param admittedAt   record time of the admitted request, epoch millis; the dedupe horizon runs from it
  */
-record Reservation(long amountMicros, long reservedAt, boolean expired) {
+record Reservation(Status status, long amountMicros, long reservedAt, long admittedAt) {
 
+    /** Where a reservation's money stands. */
+    enum Status { OUTSTANDING, EXPIRED, SETTLED }
+
+    private static final Status[] STATUSES = Status.values();
+
+    // reservedAt >= admittedAt (the user's time is the max of record times), so it is kept as a small delta.
     byte[] encode() {
-        return new VarCodec(16).putByte(expired ? 1 : 0).putVar(amountMicros).putVar(reservedAt).toBytes();
+        return new VarCodec(24).putByte(status.ordinal()).putVar(amountMicros).putVar(admittedAt)
+                .putVar(reservedAt - admittedAt).toBytes();
     }
 
     static Reservation decode(byte[] bytes) {
         VarCodec in = new VarCodec(bytes);
-        boolean expired = in.getByte() == 1;
-        return new Reservation(in.getVar(), in.getVar(), expired);
+        Status status = STATUSES[in.getByte()];
+        long amount = in.getVar();
+        long admittedAt = in.getVar();
+        return new Reservation(status, amount, admittedAt + in.getVar(), admittedAt);
     }
 
-    Reservation expire() {
-        return new Reservation(amountMicros, reservedAt, true);
+    Reservation with(Status newStatus) {
+        return new Reservation(newStatus, amountMicros, reservedAt, admittedAt);
     }
 
-    /** The reservation store's key: userId first, so one user's reservations are one prefix scan. */
+    /** The store's key: userId first, so one user's entries are one prefix scan. */
     static String key(String userId, String requestId) {
         return userId + '|' + requestId;
     }
@@ -33,9 +45,5 @@ record Reservation(long amountMicros, long reservedAt, boolean expired) {
     /** The prefix of all of a user's keys ({@code |} cannot occur in a valid userId). */
     static String prefix(String userId) {
         return userId + '|';
-    }
-
-    static String userOf(String key) {
-        return key.substring(0, key.indexOf('|'));
     }
 }

@@ -5,23 +5,26 @@ import java.util.Arrays;
 /**
  * Everything admission keeps per user, in one compact value (~90 bytes at 10 requests/min):
  * the sliding-window log of admitted requests of the last minute (time and estimated tokens of each),
- * today's admitted count and spend, the money reserved and not yet reconciled, and a lower bound of the
- * earliest reservation expiry (so expiry scans run only when one is due).
+ * today's admitted count and spend, the money reserved and not yet reconciled, a lower bound of the
+ * earliest reservation expiry (so expiry scans run only when one is due) and the time of the user's next
+ * clean-up of admitted-request entries that no longer serve dedupe or reconciliation.
  *
- * <p>Encoding (version 1): version byte, then varints: day, requestsToday, spentMicros, reservedMicros,
- * nextExpiryAt (0 = none), n, then n pairs (time delta from the previous entry, tokens).
+ * <p>Encoding (version 2): version byte, then varints: day, requestsToday, spentMicros, reservedMicros,
+ * nextExpiryAt (0 = none), nextCleanupAt (0 = none), n, then n pairs (time delta from the previous entry,
+ * tokens). Version 1 lacks nextCleanupAt.
  */
 public final class UserState {
     /** Width of the sliding window, milliseconds. */
     public static final long WINDOW_MS = 60_000L;
     static final long DAY_MS = 86_400_000L;
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
 
     long day;
     int requestsToday;
     long spentMicros;
     long reservedMicros;
     long nextExpiryAt;
+    long nextCleanupAt;
     int n;
     long[] at = new long[4];
     long[] tokens = new long[4];
@@ -98,7 +101,7 @@ public final class UserState {
     public byte[] encode() {
         VarCodec out = new VarCodec(16 + n * 6);
         out.putByte(VERSION).putVar(day).putVar(requestsToday).putVar(spentMicros).putVar(reservedMicros)
-                .putVar(nextExpiryAt).putVar(n);
+                .putVar(nextExpiryAt).putVar(nextCleanupAt).putVar(n);
         long prev = 0;
         for (int i = 0; i < n; i++) {
             out.putVar(at[i] - prev).putVar(tokens[i]);
@@ -114,7 +117,7 @@ public final class UserState {
         }
         VarCodec in = new VarCodec(bytes);
         int version = in.getByte();
-        if (version != VERSION) {
+        if (version != VERSION && version != 1) {
             throw new IllegalStateException("unknown user state version " + version);
         }
         s.day = in.getVar();
@@ -122,6 +125,7 @@ public final class UserState {
         s.spentMicros = in.getVar();
         s.reservedMicros = in.getVar();
         s.nextExpiryAt = in.getVar();
+        s.nextCleanupAt = version == 1 ? 0 : in.getVar();
         s.n = in.getVarInt();
         s.at = new long[Math.max(4, s.n + 1)];
         s.tokens = new long[s.at.length];

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,9 +25,11 @@ import dev.sluice.schemas.registry.SchemaRegistryClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /** A TopologyTestDriver around the admission topology with typed topics and request builders. */
@@ -129,6 +132,16 @@ final class AdmissionDriver implements AutoCloseable {
     UserState state(String user) {
         KeyValueStore<String, byte[]> store = driver.getKeyValueStore(AdmissionTopology.USER_STATE_STORE);
         return UserState.decode(store.get(user));
+    }
+
+    /** The keys of the admitted-request entries the store keeps for {@code user}. */
+    List<String> requestEntries(String user) {
+        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(AdmissionTopology.REQUESTS_STORE);
+        List<String> keys = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = store.prefixScan(user + "|", new StringSerializer())) {
+            it.forEachRemaining(kv -> keys.add(kv.key));
+        }
+        return keys;
     }
 
     Usage usage(String user, Instant now) {

@@ -3,6 +3,7 @@ package dev.sluice.ingest;
 import static dev.sluice.ingest.AdmissionDriver.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.Map;
 
 import dev.sluice.schema.AdmittedRequest;
@@ -56,5 +57,49 @@ class DedupeTopologyTest {
         assertThat(admission.send(retried, T0.plusSeconds(1))).isInstanceOf(RejectedRequest.class);
         assertThat(admission.send(retried, T0.plusSeconds(2))).as("not DUPLICATE: only admitted ids are remembered")
                 .isInstanceOfSatisfying(RejectedRequest.class, r -> assertThat(r.getReason()).isEqualTo(RejectReason.RATE_LIMITED));
+    }
+
+    @Test
+    void shouldRejectADuplicateWhenItsCostWasAlreadySettled() {
+        LlmRequest request = AdmissionDriver.request("lou").build();
+        assertThat(admission.send(request, T0)).isInstanceOf(AdmittedRequest.class);
+        admission.cost("lou", request.getRequestId(), 10, T0.plusSeconds(5));
+        assertThat(admission.send(request, T0.plusSeconds(10))).isInstanceOfSatisfying(RejectedRequest.class,
+                r -> assertThat(r.getReason()).isEqualTo(RejectReason.DUPLICATE));
+        assertThat(admission.state("lou").spentMicros()).isEqualTo(10);
+    }
+
+    @Test
+    void shouldNotRejectAnotherUsersRequestWithTheSameRequestId() {
+        LlmRequest mine = AdmissionDriver.request("max").build();
+        LlmRequest theirs = AdmissionDriver.request("mia").setRequestId(mine.getRequestId()).build();
+        assertThat(admission.send(mine, T0)).isInstanceOf(AdmittedRequest.class);
+        assertThat(admission.send(theirs, T0.plusSeconds(1))).as("dedupe is per user").isInstanceOf(AdmittedRequest.class);
+    }
+
+    @Test
+    void shouldDeleteAdmittedRequestEntriesWhenTheyServeNeitherDedupeNorReconciliation() {
+        LlmRequest settled = AdmissionDriver.request("ned").build();
+        LlmRequest unsettled = AdmissionDriver.request("ned").build();
+        admission.send(settled, T0);
+        admission.cost("ned", settled.getRequestId(), 1_000, T0.plusSeconds(1));
+        admission.send(unsettled, T0.plusSeconds(2)); // no cost event: expires after the 1 h TTL, then waits out the 24 h grace
+        assertThat(admission.requestEntries("ned")).hasSize(2);
+
+        admission.send("ned", T0.plusSeconds(3600 + 2)); // the settled one is past the 1 h horizon
+        assertThat(admission.requestEntries("ned")).hasSize(2).doesNotContain("ned|" + settled.getRequestId());
+        admission.send("ned", T0.plus(Duration.ofHours(26))); // the expired one is past its grace
+        assertThat(admission.requestEntries("ned")).hasSize(2).doesNotContain("ned|" + unsettled.getRequestId());
+        assertThat(admission.send(unsettled, T0.plus(Duration.ofHours(27)))).as("forgotten, so admitted again")
+                .isInstanceOf(AdmittedRequest.class);
+    }
+
+    @Test
+    void shouldHoldExactlyOneReservationWhenAnUnsettledRequestIdIsAdmittedAgainAfterTheHorizon() {
+        LlmRequest request = AdmissionDriver.request("ora").build();
+        assertThat(admission.send(request, T0)).isInstanceOf(AdmittedRequest.class);
+        Object again = admission.send(request, T0.plusSeconds(3601)); // the first reservation expires (1 h TTL) just before
+        assertThat(again).isInstanceOf(AdmittedRequest.class);
+        assertThat(admission.state("ora").reservedMicros()).isEqualTo(((AdmittedRequest) again).getReservedMicros());
     }
 }
