@@ -36,7 +36,8 @@ final class DlqReplayCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--max-replays", paramLabel = "N", description = "Refuse letters already replayed this many times (default: "
             + AnalyticsConfig.DLQ_MAX_REPLAYS + ", else 3).")
     Integer maxReplays;
-    @Option(names = "--again", description = "Ignore the replay ledger and send letters that were replayed before (stages still dedupe by requestId).")
+    @Option(names = "--again", description = "Ignore the replay ledger and send letters that were replayed before. Generation then skips requests "
+            + "whose result it remembers in Redis (24 h); if Redis lost its data, such requests are called and billed again.")
     boolean again;
 
     @Override
