@@ -1,5 +1,6 @@
 package dev.sluice.ingest;
 
+import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -10,10 +11,11 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * Decodes llm.requests with the catalog's Avro deserializer (so bad bytes fail exactly as before and reach the
- * dead-letter handler) and keeps the raw bytes when they are exactly an encoding of the LlmRequest schema this
- * build embeds in AdmittedRequest: written with that very schema (same registry id) and nothing after the datum.
- * Anything else is re-encoded as before.
+ * Decodes llm.requests. Records written with this build's own LlmRequest schema (same registry id, learnt from
+ * the first such record) take a direct decoder ({@link RequestWire}) and keep their raw bytes when nothing
+ * follows the datum, so AdmittedRequest can reuse them. Everything else, and every record the direct decoder
+ * refuses, goes through the catalog's Avro deserializer: bad bytes fail exactly as before and reach the
+ * dead-letter handler.
  */
 final class RequestDeserializer implements Deserializer<ReceivedRequest> {
     private final Deserializer<LlmRequest> avro;
@@ -27,17 +29,32 @@ final class RequestDeserializer implements Deserializer<ReceivedRequest> {
 
     @Override
     public ReceivedRequest deserialize(String topic, byte[] data) {
+        int id = WireFormat.schemaIdOf(data);
+        if (RequestWire.SPLICEABLE && id >= 0 && Boolean.TRUE.equals(currentById.get(id))) {
+            try {
+                RequestWire.Decoded decoded = RequestWire.decode(data);
+                return new ReceivedRequest(decoded.request(), decoded.exact() ? data : null);
+            } catch (IOException | RuntimeException e) {
+                // Bad bytes: Avro decodes again below and raises the precise WireFormatException.
+            }
+        }
         LlmRequest request = avro.deserialize(topic, data);
         if (request == null) {
             return null;
         }
-        boolean reusable = RequestWire.SPLICEABLE && isCurrentSchema(topic, data, request) && RequestWire.endsExactly(data);
+        boolean reusable = false;
+        if (RequestWire.SPLICEABLE && isCurrentSchema(topic, id, request)) {
+            try {
+                reusable = RequestWire.decode(data).exact();
+            } catch (IOException | RuntimeException e) {
+                reusable = false; // Avro read it, the direct decoder did not: never reuse such bytes
+            }
+        }
         return new ReceivedRequest(request, reusable ? data : null);
     }
 
     // The registry id of this build's LlmRequest schema is learnt once, by encoding one request with it.
-    private boolean isCurrentSchema(String topic, byte[] data, LlmRequest request) {
-        int id = WireFormat.schemaIdOf(data);
+    private boolean isCurrentSchema(String topic, int id, LlmRequest request) {
         Boolean known = currentById.get(id);
         if (known != null) {
             return known;

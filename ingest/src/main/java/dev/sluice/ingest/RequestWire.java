@@ -1,18 +1,26 @@
 package dev.sluice.ingest;
 
 import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
+import dev.sluice.schema.ChatMessage;
 import dev.sluice.schema.LlmRequest;
+import dev.sluice.schema.Role;
 import dev.sluice.schemas.serde.WireFormat;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
 
 /**
- * Walks the Avro encoding of an LlmRequest without building it, to prove a payload holds one datum and
- * nothing after it. The walk mirrors the schema field by field; {@link #SPLICEABLE} is false (and bytes are
- * never reused) if the generated schema no longer has the shape this walk expects.
+ * Decodes the Avro encoding of an LlmRequest written with exactly this build's schema, field by field (no
+ * schema resolution), and tells whether the payload held that one datum and nothing after it, so its bytes
+ * can be reused. {@link #SPLICEABLE} is false (and this path is never taken) if the generated schema no
+ * longer has the shape this decoder expects.
  */
 final class RequestWire {
     /** The schema shape {@link #endsExactly} walks. */
@@ -21,40 +29,44 @@ final class RequestWire {
     /** Whether this build's LlmRequest has the expected shape. */
     static final boolean SPLICEABLE = EXPECTED_SHAPE.equals(shape(LlmRequest.getClassSchema()));
 
+    private static final Role[] ROLES = Role.values();
+
     private RequestWire() {}
 
-    /** True if the framed {@code payload} is exactly one LlmRequest encoding (already known to decode). */
-    static boolean endsExactly(byte[] payload) {
+    /** A request decoded from a payload, and whether the payload held exactly that one datum. */
+    record Decoded(LlmRequest request, boolean exact) {}
+
+    /**
+     * Decodes a framed {@code payload} written with this build's LlmRequest schema, with Avro's own primitive
+     * decoding. Throws on anything Avro would reject (the caller then lets Avro decode and report it).
+     */
+    static Decoded decode(byte[] payload) throws IOException {
         BinaryDecoder d = DecoderFactory.get().binaryDecoder(payload, WireFormat.HEADER_LENGTH,
                 payload.length - WireFormat.HEADER_LENGTH, null);
-        try {
-            d.skipString();
-            d.skipString();
-            d.skipString();
-            for (long n = d.readArrayStart(); n != 0; n = d.arrayNext()) {
-                for (long i = 0; i < n; i++) {
-                    d.readEnum();
-                    d.skipString();
-                }
+        String requestId = d.readString();
+        String userId = d.readString();
+        String model = d.readString();
+        List<ChatMessage> messages = new ArrayList<>();
+        for (long n = d.readArrayStart(); n != 0; n = d.arrayNext()) {
+            for (long i = 0; i < n; i++) {
+                messages.add(new ChatMessage(ROLES[d.readEnum()], d.readString()));
             }
-            d.readInt();
-            int branch = d.readIndex();
-            if (branch == 1) {
-                d.readDouble();
-            } else if (branch != 0) {
-                return false;
-            }
-            for (long n = d.readMapStart(); n != 0; n = d.mapNext()) {
-                for (long i = 0; i < n; i++) {
-                    d.skipString();
-                    d.skipString();
-                }
-            }
-            d.readLong();
-            return d.isEnd();
-        } catch (IOException | RuntimeException e) {
-            return false;
         }
+        int maxOutputTokens = d.readInt();
+        int branch = d.readIndex();
+        if (branch > 1) {
+            throw new IOException("union branch " + branch + " of temperature");
+        }
+        Double temperature = branch == 1 ? d.readDouble() : null;
+        Map<String, String> metadata = new HashMap<>();
+        for (long n = d.readMapStart(); n != 0; n = d.mapNext()) {
+            for (long i = 0; i < n; i++) {
+                metadata.put(d.readString(), d.readString());
+            }
+        }
+        Instant createdAt = Instant.ofEpochMilli(d.readLong());
+        LlmRequest request = new LlmRequest(requestId, userId, model, messages, maxOutputTokens, temperature, metadata, createdAt);
+        return new Decoded(request, d.isEnd());
     }
 
     static String shape(Schema s) {
