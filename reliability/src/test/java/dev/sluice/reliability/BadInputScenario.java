@@ -1,6 +1,5 @@
 package dev.sluice.reliability;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +19,7 @@ final class BadInputScenario {
         int valid = scale.validWithBad();
         int bad = scale.malformed();
         Map<StageProcess, Long> pids = suite.pids();
-        long before = suite.outcomes.count();
-        Set<String> sentBefore = suite.workload.ids();
+        Suite.Mark mark = suite.mark();
         Malformed malformed = new Malformed(suite.workload, suite.pipeline);
         List<String> users = Workload.users("r4", 20);
         List<Malformed.Bad> sentBad = new ArrayList<>();
@@ -35,13 +33,10 @@ final class BadInputScenario {
                 suite.workload.sendRaw(b.key(), b.value());
             }
         }
-        suite.workload.flush();
         System.out.printf("R4: %,d valid and %,d malformed records sent%n", valid, bad);
-        suite.outcomes.awaitSettled(before + valid + bad, Verdict.QUIET, Duration.ofMinutes(10));
-
-        Set<String> ids = Sets.minus(suite.workload.ids(), sentBefore);
-        Checker.Snapshot s = suite.checker.snapshot();
-        long secrets = suite.checker.secretsInTopics() + suite.checker.secretsInLogs();
+        Suite.Observed observed = suite.settle(mark, null, valid + bad);
+        Set<String> ids = observed.ids();
+        Checker.Snapshot s = observed.snapshot();
         Map<String, Long> unhandled = new TreeMap<>();
         Map<String, Long> where = new TreeMap<>();
         for (Malformed.Bad b : sentBad) {
@@ -61,7 +56,7 @@ final class BadInputScenario {
         }
         boolean allAlive = suite.noneRestartedSince(pids)
                 && suite.stages().stream().allMatch(p -> String.valueOf(p.health()).contains("\"ready\":true"));
-        return new Verdict("R4 bad input", valid + bad, bad + " malformed among " + valid + " valid", s, ids, secrets)
+        return new Verdict("R4 bad input", valid + bad, bad + " malformed among " + valid + " valid", s, ids, observed.secrets())
                 .check("every malformed record once in llm.dlq or rejected with a reason; unhandled " + unhandled, unhandled.isEmpty())
                 .check("every valid request completed", s.withResult(ids) == ids.size())
                 .check("exactly one outcome per valid request", s.multipleOutcomes(ids) == 0)

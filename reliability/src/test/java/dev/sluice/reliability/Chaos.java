@@ -15,13 +15,13 @@ import java.util.function.IntSupplier;
 
 /** Fault injection on stage processes: SIGKILL at chosen points of a workload, restart, wait until ready. */
 final class Chaos {
-    /** A kill planned for when the workload has sent {@code atSent} requests. */
-    record Kill(StageProcess stage, int atSent) {}
+    /** A kill planned for when the scenario's progress (outcome records) reaches {@code at}. */
+    record Kill(StageProcess stage, int at) {}
 
     private Chaos() {}
 
     /**
-     * {@code perStage} kills of each stage at random points between 10 % and 80 % of {@code total}, in send order;
+     * {@code perStage} kills of each stage at random points between 10 % and 80 % of {@code total} (progress), in order;
      * a stage with several instances loses a randomly chosen one each time.
      */
     static List<Kill> plan(List<List<StageProcess>> stages, int perStage, int total, Random random) {
@@ -31,22 +31,22 @@ final class Chaos {
                 kills.add(new Kill(instances.get(random.nextInt(instances.size())), (int) (total * (0.1 + 0.7 * random.nextDouble()))));
             }
         }
-        kills.sort(Comparator.comparingInt(Kill::atSent));
+        kills.sort(Comparator.comparingInt(Kill::at));
         return kills;
     }
 
     /**
-     * Runs the plan against a workload whose progress {@code sent} reports. Each stage has its own thread, so kills
+     * Runs the plan against a scenario whose progress {@code progress} reports. Each stage has its own thread, so kills
      * of different stages may overlap; a victim is back and ready before its own next kill.
      */
-    static void execute(List<Kill> plan, IntSupplier sent, Random random) {
+    static void execute(List<Kill> plan, IntSupplier progress, Random random) {
         Map<StageProcess, List<Kill>> byStage = plan.stream().collect(Collectors.groupingBy(Kill::stage, LinkedHashMap::new, Collectors.toList()));
         List<CompletableFuture<Void>> running = byStage.values().stream().map(kills -> {
             Random own = new Random(random.nextLong());
             return CompletableFuture.runAsync(() -> {
                 for (Kill k : kills) {
-                    await("workload reaching " + k.atSent()).atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(20))
-                            .until(() -> sent.getAsInt() >= k.atSent());
+                    await("progress reaching " + k.at()).atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(20))
+                            .until(() -> progress.getAsInt() >= k.at());
                     killAndRestart(k.stage(), own);
                 }
             }, r -> new Thread(r, "chaos-" + kills.get(0).stage().instance()).start());

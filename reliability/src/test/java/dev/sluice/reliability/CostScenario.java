@@ -1,6 +1,5 @@
 package dev.sluice.reliability;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,16 +24,16 @@ final class CostScenario {
         List<String> users = suite.c1Users;
         int n = users.size() * C1_PER_USER;
         List<Chaos.Kill> plan = List.of(new Chaos.Kill(suite.ingest1, n * 3 / 10), new Chaos.Kill(suite.ingest2, n * 6 / 10));
-        Run run = drive(suite, users, n, plan, Workload.MODEL);
-        Checker.Snapshot s = run.snapshot;
-        Map<String, Long> perUser = resultsPerUser(s, run.ids);
+        Suite.Observed run = drive(suite, users, n, plan, Workload.MODEL);
+        Checker.Snapshot s = run.snapshot();
+        Map<String, Long> perUser = resultsPerUser(s, run.ids());
         long wrongUsers = users.stream().filter(u -> perUser.getOrDefault(u, 0L) != C1_ALLOWED).count();
-        long otherRejections = run.ids.stream().filter(s.rejectReasons::containsKey)
+        long otherRejections = run.ids().stream().filter(s.rejectReasons::containsKey)
                 .filter(id -> !Set.of("RATE_LIMITED", "QUOTA_EXCEEDED").contains(s.rejectReasons.get(id))).count();
-        return new Verdict("C1 burst", n, plan.size() + " × kill -9 ingest", s, run.ids, run.secrets)
+        return new Verdict("C1 burst", n, plan.size() + " × kill -9 ingest", s, run.ids(), run.secrets())
                 .check("exactly " + C1_ALLOWED + " results for every user; users off: " + wrongUsers, wrongUsers == 0)
                 .check("other requests rejected for rate or quota only", otherRejections == 0)
-                .check("exactly one outcome per request", s.multipleOutcomes(run.ids) == 0)
+                .check("exactly one outcome per request", s.multipleOutcomes(run.ids()) == 0)
                 .note(users.size() + " FREE users × " + C1_PER_USER + "; results per user " + perUser.values().stream()
                         .collect(Collectors.summarizingLong(Long::longValue)).toString().replace("LongSummaryStatistics", ""));
     }
@@ -44,42 +43,33 @@ final class CostScenario {
         int n = users.size() * C2_PER_USER;
         List<Chaos.Kill> plan = List.of(new Chaos.Kill(suite.ingest1, n / 4), new Chaos.Kill(suite.generation, n / 2),
                 new Chaos.Kill(suite.ingest2, n * 3 / 4));
-        Run run = drive(suite, users, n, plan, Suite.FLAT_MODEL);
-        Checker.Snapshot s = run.snapshot;
-        Map<String, Long> perUser = resultsPerUser(s, run.ids);
+        Suite.Observed run = drive(suite, users, n, plan, Suite.FLAT_MODEL);
+        Checker.Snapshot s = run.snapshot();
+        Map<String, Long> perUser = resultsPerUser(s, run.ids());
         long overBudget = users.stream().filter(u -> s.costMicrosByUser.getOrDefault(u, 0L) > Suite.C2_BUDGET_MICROS).count();
         long maxSpend = users.stream().mapToLong(u -> s.costMicrosByUser.getOrDefault(u, 0L)).max().orElse(0);
         long wrongUsers = users.stream().filter(u -> perUser.getOrDefault(u, 0L) != C2_ALLOWED).count();
-        long otherRejections = run.ids.stream().filter(s.rejectReasons::containsKey)
+        long otherRejections = run.ids().stream().filter(s.rejectReasons::containsKey)
                 .filter(id -> !"BUDGET_EXCEEDED".equals(s.rejectReasons.get(id))).count();
-        return new Verdict("C2 budget", n, plan.size() + " × kill -9 (ingest ×2, generation)", s, run.ids, run.secrets)
+        return new Verdict("C2 budget", n, plan.size() + " × kill -9 (ingest ×2, generation)", s, run.ids(), run.secrets())
                 .check("no user's spend above its budget; over: " + overBudget, overBudget == 0)
                 .check("exactly " + C2_ALLOWED + " results for every user; users off: " + wrongUsers, wrongUsers == 0)
                 .check("other requests rejected for budget only", otherRejections == 0)
-                .check("exactly one outcome per request", s.multipleOutcomes(run.ids) == 0)
-                .check("every result billed exactly once", s.unbilledOrOrphanCosts(run.ids) == 0)
+                .check("exactly one outcome per request", s.multipleOutcomes(run.ids()) == 0)
+                .check("every result billed exactly once", s.unbilledOrOrphanCosts(run.ids()) == 0)
                 .note(users.size() + " users × " + C2_PER_USER + ", budget " + Suite.C2_BUDGET_MICROS + " µ$; highest spend "
                         + maxSpend + " µ$");
     }
 
-    private record Run(Set<String> ids, Checker.Snapshot snapshot, long secrets) {}
-
-    private static Run drive(Suite suite, List<String> users, int n, List<Chaos.Kill> plan, String model) throws InterruptedException {
-        long before = suite.outcomes.count();
-        Set<String> sentBefore = suite.workload.ids();
+    private static Suite.Observed drive(Suite suite, List<String> users, int n, List<Chaos.Kill> plan, String model) throws InterruptedException {
+        Suite.Mark mark = suite.mark();
         Workload workload = suite.workload;
-        CompletableFuture<Void> sending;
-        synchronized (workload) {
-            workload.model(model, 16);
-            sending = workload.sendAsync(n, suite.scale.crashRate(), users);
-        }
-        Chaos.execute(plan, () -> workload.sent() - sentBefore.size(), suite.random);
+        workload.model(model, 16);
+        CompletableFuture<Void> sending = workload.sendAsync(n, suite.scale.crashRate(), users);
+        Chaos.execute(plan, suite.progress(mark), suite.random);
         sending.join();
-        workload.flush();
         workload.model(Workload.MODEL, 16);
-        suite.outcomes.awaitSettled(before + n, Verdict.QUIET, Duration.ofMinutes(10));
-        Set<String> ids = Sets.minus(workload.ids(), sentBefore);
-        return new Run(ids, suite.checker.snapshot(), suite.checker.secretsInTopics() + suite.checker.secretsInLogs());
+        return suite.settle(mark, sending, n);
     }
 
     private static Map<String, Long> resultsPerUser(Checker.Snapshot s, Set<String> ids) {

@@ -1,6 +1,5 @@
 package dev.sluice.reliability;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -19,27 +18,22 @@ final class CrashScenario {
         List<Chaos.Kill> plan = Chaos.plan(List.of(List.of(suite.ingest1, suite.ingest2), List.of(suite.enrichment),
                 List.of(suite.generation)), scale.killsPerStage(), n, suite.random);
         System.out.printf("R1: %,d requests at %d/s, kills at %s%n", n, scale.crashRate(),
-                plan.stream().map(k -> k.stage().instance() + "@" + k.atSent()).toList());
+                plan.stream().map(k -> k.stage().instance() + "@" + k.at()).toList());
         int killsBefore = suite.pipeline.kills();
         int generationKillsBefore = suite.generation.kills();
-        long before = suite.outcomes.count();
-        Set<String> sentBefore = suite.workload.ids();
+        Suite.Mark mark = suite.mark();
 
         CompletableFuture<Void> sending = suite.workload.sendAsync(n, scale.crashRate(), Workload.users("r1", 50));
-        Chaos.execute(plan, () -> suite.workload.sent() - sentBefore.size(), suite.random);
-        sending.join();
-        suite.workload.flush();
-        suite.outcomes.awaitSettled(before + n, Verdict.QUIET, Duration.ofMinutes(10));
-
-        Set<String> ids = Sets.minus(suite.workload.ids(), sentBefore);
-        Checker.Snapshot s = suite.checker.snapshot();
-        long secrets = suite.checker.secretsInTopics() + suite.checker.secretsInLogs();
+        Chaos.execute(plan, suite.progress(mark), suite.random);
+        Suite.Observed observed = suite.settle(mark, sending, n);
+        Set<String> ids = observed.ids();
+        Checker.Snapshot s = observed.snapshot();
         int generationKills = suite.generation.kills() - generationKillsBefore;
         int inFlight = suite.pipeline.config.intValue("generation.max.in.flight", 256, 1, 100_000);
         long calls = s.calls(ids);
         long designBound = n + (long) inFlight * generationKills;
         return new Verdict("R1 crash", n, (suite.pipeline.kills() - killsBefore) + " × kill -9 (" + scale.killsPerStage()
-                + " per stage)", s, ids, secrets)
+                + " per stage)", s, ids, observed.secrets())
                 .check("exactly one outcome per request " + s.sample(ids, id -> s.outcomes(id) > 1), s.multipleOutcomes(ids) == 0)
                 .check("every result billed exactly once", s.unbilledOrOrphanCosts(ids) == 0)
                 .check("calls " + calls + " <= requests + in-flight x generation kills = " + designBound, calls <= designBound)

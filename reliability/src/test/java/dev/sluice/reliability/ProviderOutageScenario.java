@@ -35,11 +35,10 @@ final class ProviderOutageScenario {
         int inFlight = config.intValue("generation.max.in.flight", 256, 1, 100_000);
         int halfOpen = config.intValue("generation.breaker.half.open.calls", 3, 1, 1_000);
         long openMs = config.longValue("generation.breaker.open.ms", 30_000, 1, Long.MAX_VALUE);
-        long before = suite.outcomes.count();
-        Set<String> sentBefore = suite.workload.ids();
+        Suite.Mark mark = suite.mark();
         Instant start = Instant.now().minusSeconds(1);
         CompletableFuture<Void> sending = suite.workload.sendAsync(n, scale.outageRate(), Workload.users("r3", 50));
-        await().atMost(Duration.ofMinutes(5)).until(() -> suite.workload.sent() - sentBefore.size() >= n / 4);
+        await().atMost(Duration.ofMinutes(5)).until(() -> suite.workload.sent() - mark.sentBefore().size() >= n / 4);
 
         System.out.printf("R3: provider answers 503 for %d s%n", scale.outage().toSeconds());
         int callsBefore = suite.mock.callCount();
@@ -55,12 +54,9 @@ final class ProviderOutageScenario {
         long outageCalls = suite.mock.calls().stream().skip(callsBefore)
                 .filter(c -> c.fault().kind() == Fault.Kind.STATUS && c.fault().status() == 503).count();
         long callBound = failures + inFlight + halfOpen * (scale.outage().toMillis() / openMs + 1);
-        sending.join();
-        suite.workload.flush();
-        suite.outcomes.awaitSettled(before + n, Verdict.QUIET, Duration.ofMinutes(10));
-
-        Set<String> ids = Sets.minus(suite.workload.ids(), sentBefore);
-        Checker.Snapshot beforeReplay = suite.checker.snapshot();
+        Suite.Observed observed = suite.settle(mark, sending, n);
+        Set<String> ids = observed.ids();
+        Checker.Snapshot beforeReplay = observed.snapshot();
         long lostBeforeReplay = beforeReplay.lost(ids);
         long deadLettered = ids.stream().filter(beforeReplay.dead::containsKey).count();
         String firstReplay = replay(suite, start, false);
@@ -98,7 +94,7 @@ final class ProviderOutageScenario {
 
     private static boolean awaitAllResults(Suite suite, Set<String> ids) {
         try {
-            await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(3))
+            await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1))
                     .until(() -> suite.checker.snapshot().withResult(ids) == ids.size());
             return true;
         } catch (org.awaitility.core.ConditionTimeoutException e) {

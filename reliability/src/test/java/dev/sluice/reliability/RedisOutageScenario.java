@@ -19,10 +19,9 @@ final class RedisOutageScenario {
         Scale scale = suite.scale;
         int n = scale.outageRequests();
         Map<StageProcess, Long> pids = suite.pids();
-        long before = suite.outcomes.count();
-        Set<String> sentBefore = suite.workload.ids();
+        Suite.Mark mark = suite.mark();
         CompletableFuture<Void> sending = suite.workload.sendAsync(n, scale.outageRate(), Workload.users("r2", 50));
-        await().atMost(Duration.ofMinutes(5)).until(() -> suite.workload.sent() - sentBefore.size() >= n / 4);
+        await().atMost(Duration.ofMinutes(5)).until(() -> suite.workload.sent() - mark.sentBefore().size() >= n / 4);
 
         System.out.printf("R2: Redis down for %d s%n", scale.outage().toSeconds());
         suite.redis.stop();
@@ -46,15 +45,11 @@ final class RedisOutageScenario {
             recovered = false;
         }
         double recoverySeconds = (System.nanoTime() - up) / 1e9;
-        sending.join();
-        suite.workload.flush();
-        suite.outcomes.awaitSettled(before + n, Verdict.QUIET, Duration.ofMinutes(10));
-
-        Set<String> ids = Sets.minus(suite.workload.ids(), sentBefore);
-        Checker.Snapshot s = suite.checker.snapshot();
-        long secrets = suite.checker.secretsInTopics() + suite.checker.secretsInLogs();
+        Suite.Observed observed = suite.settle(mark, sending, n);
+        Set<String> ids = observed.ids();
+        Checker.Snapshot s = observed.snapshot();
         long results = s.withResult(ids);
-        return new Verdict("R2 Redis outage", n, "Redis down " + scale.outage().toSeconds() + " s", s, ids, secrets)
+        return new Verdict("R2 Redis outage", n, "Redis down " + scale.outage().toSeconds() + " s", s, ids, observed.secrets())
                 .check("exactly one outcome per request", s.multipleOutcomes(ids) == 0)
                 .check("enrichment reported degraded during the outage", sawDegraded)
                 .check("enrichment recovered without a restart", recovered)

@@ -24,22 +24,18 @@ final class SecretsScenario {
     static Verdict run(Suite suite) throws InterruptedException {
         Scale scale = suite.scale;
         int n = scale.outageRequests();
-        long before = suite.outcomes.count();
-        Set<String> sentBefore = suite.workload.ids();
+        Suite.Mark mark = suite.mark();
         CompletableFuture<Void> sending = suite.workload.sendAsync(n, scale.outageRate(), Workload.users("r5", 50));
         for (int phase = 0; phase < PHASES.size(); phase++) {
             int at = n * phase / PHASES.size();
-            await().atMost(Duration.ofMinutes(5)).until(() -> suite.workload.sent() - sentBefore.size() >= at);
+            await().atMost(Duration.ofMinutes(5)).until(() -> suite.workload.sent() - mark.sentBefore().size() >= at);
             suite.mock.always(PHASES.get(phase));
         }
-        sending.join();
-        suite.workload.flush();
-        suite.outcomes.awaitSettled(before + n, Verdict.QUIET, Duration.ofMinutes(10));
-
-        Set<String> ids = Sets.minus(suite.workload.ids(), sentBefore);
-        Checker.Snapshot s = suite.checker.snapshot();
-        long inTopics = suite.checker.secretsInTopics();
-        long inLogs = suite.checker.secretsInLogs();
+        Suite.Observed observed = suite.settle(mark, sending, n);
+        Set<String> ids = observed.ids();
+        Checker.Snapshot s = observed.snapshot();
+        long inTopics = observed.secretsInTopics();
+        long inLogs = observed.secretsInLogs();
         boolean echoed = ProviderOutageScenario.echoedKey(suite.mock, suite.pipeline.apiKey);
         long planted = suite.checker.occurrences(("x Bearer " + suite.pipeline.apiKey + " y").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         long prompts = suite.checker.promptTextInLetterHeadersAndLogs();

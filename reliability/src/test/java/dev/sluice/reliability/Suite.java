@@ -9,6 +9,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.IntSupplier;
 
 import dev.sluice.schema.UserPolicy;
 import dev.sluice.testkit.KafkaBroker;
@@ -76,6 +79,42 @@ final class Suite implements AutoCloseable {
         this.checker = new Checker(pipeline, mock);
         this.outcomes = new OutcomeCounter(pipeline);
         System.out.printf("reliability suite: scale %s, seed %d, logs in %s%n", scale.name(), seed, pipeline.logDir);
+    }
+
+    /** Where a scenario starts: ids already sent and outcome records already seen, so it checks only its own. */
+    record Mark(Set<String> sentBefore, long outcomesBefore) {}
+
+    /** What a scenario observed once settled: its request ids, the checker's snapshot and the secret scans. */
+    record Observed(Set<String> ids, Checker.Snapshot snapshot, long secretsInTopics, long secretsInLogs) {
+        long secrets() {
+            return secretsInTopics + secretsInLogs;
+        }
+    }
+
+    Mark mark() {
+        return new Mark(workload.ids(), outcomes.count());
+    }
+
+    /**
+     * Outcome records since the mark: kill points are placed on this, not on records sent, so a kill always lands
+     * while the pipeline is producing (the producer can run far ahead of a pipeline that is restoring state).
+     */
+    IntSupplier progress(Mark mark) {
+        return () -> (int) (outcomes.count() - mark.outcomesBefore());
+    }
+
+    /**
+     * Waits for {@code sending} (if any) to finish and for {@code expectedOutcomes} outcome records after the mark
+     * followed by a quiet spell (a count never reached shows up as lost in the checker), then reads everything.
+     */
+    Observed settle(Mark mark, CompletableFuture<Void> sending, long expectedOutcomes) throws InterruptedException {
+        if (sending != null) {
+            sending.join();
+        }
+        workload.flush();
+        outcomes.awaitSettled(mark.outcomesBefore() + expectedOutcomes, Verdict.QUIET, Duration.ofMinutes(10));
+        return new Observed(Sets.minus(workload.ids(), mark.sentBefore()), checker.snapshot(), checker.secretsInTopics(),
+                checker.secretsInLogs());
     }
 
     List<StageProcess> stages() {
