@@ -45,10 +45,13 @@ class RequestValidatorTest {
         for (int e = 0; e < edits; e++) {
             char c = ALPHABET.charAt(random.nextInt(ALPHABET.length()));
             int at = random.nextInt(b.length() + 1);
-            switch (random.nextInt(3)) {
-                case 0 -> b.insert(at, c);
-                case 1 -> { if (at < b.length()) b.setCharAt(at, c); }
-                default -> { if (at < b.length()) b.deleteCharAt(at); }
+            int op = random.nextInt(3);
+            if (op == 0 || at == b.length()) {
+                b.insert(at, c);
+            } else if (op == 1) {
+                b.setCharAt(at, c);
+            } else {
+                b.deleteCharAt(at);
             }
         }
         return b.toString();
