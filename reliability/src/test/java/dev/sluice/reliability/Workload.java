@@ -32,7 +32,7 @@ final class Workload implements AutoCloseable {
     private final Pipeline pipeline;
     private final KafkaProducer<String, LlmRequest> producer;
     private final KafkaProducer<byte[], byte[]> raw;
-    private final Set<String> ids = ConcurrentHashMap.newKeySet();
+    private final Map<String, String> users = new ConcurrentHashMap<>();
     private final AtomicInteger acked = new AtomicInteger();
     private final AtomicReference<Exception> failure = new AtomicReference<>();
     private String model = MODEL;
@@ -57,6 +57,10 @@ final class Workload implements AutoCloseable {
 
     /** A valid request of {@code user} with a fresh id (not yet sent). */
     LlmRequest request(String user, int n) {
+        return request(user, n, model);
+    }
+
+    LlmRequest request(String user, int n, String model) {
         String id = UUID.randomUUID().toString();
         return LlmRequest.newBuilder()
                 .setRequestId(id)
@@ -74,7 +78,7 @@ final class Workload implements AutoCloseable {
 
     /** Sends a valid request and remembers its id as one that must reach a terminal outcome. */
     void send(LlmRequest request) {
-        ids.add(request.getRequestId());
+        users.put(request.getRequestId(), request.getUserId());
         producer.send(new ProducerRecord<>(pipeline.catalog.requests().name(), request.getUserId(), request), (m, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);
@@ -95,10 +99,14 @@ final class Workload implements AutoCloseable {
 
     /** Sends {@code count} requests spread over {@code users} at about {@code perSecond}, on a background thread. */
     CompletableFuture<Void> sendAsync(int count, int perSecond, List<String> users) {
+        return sendAsync(count, perSecond, users, model);
+    }
+
+    CompletableFuture<Void> sendAsync(int count, int perSecond, List<String> users, String model) {
         return CompletableFuture.runAsync(() -> {
             long start = System.nanoTime();
             for (int i = 0; i < count; i++) {
-                send(request(users.get(i % users.size()), i));
+                send(request(users.get(i % users.size()), i, model));
                 long due = start + (long) ((i + 1) * 1e9 / perSecond);
                 long wait = due - System.nanoTime();
                 if (wait > 1_000_000) {
@@ -124,11 +132,16 @@ final class Workload implements AutoCloseable {
 
     /** Requests sent so far (ids of valid requests). */
     Set<String> ids() {
-        return Set.copyOf(ids);
+        return Set.copyOf(users.keySet());
+    }
+
+    /** The user a sent request was for. */
+    String userOf(String requestId) {
+        return users.get(requestId);
     }
 
     int sent() {
-        return ids.size();
+        return users.size();
     }
 
     static List<String> users(String prefix, int n) {
