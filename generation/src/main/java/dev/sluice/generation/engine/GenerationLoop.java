@@ -216,7 +216,7 @@ public final class GenerationLoop implements Runnable {
         for (PartitionProgress.Slot slot : slots) {
             Outcome o = slot.outcome();
             if (o instanceof Outcome.Emit emit) {
-                emitted.add(emit.result().getRequestId());
+                emitted.add(GenerationStore.requestKey(emit.result()));
                 metrics.outcome(emit.kind());
                 metrics.cost(emit.cost().getCostMicros());
                 if (emit.cost().getCacheHit()) {

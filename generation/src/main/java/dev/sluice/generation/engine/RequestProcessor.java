@@ -68,7 +68,7 @@ public final class RequestProcessor {
                     "model " + request.getModel() + " has no price in the model catalog", 0));
         }
         String cacheKey = settings.cacheEnabled() ? CacheKey.of(call) : null;
-        return store.lookup(request.getRequestId(), cacheKey)
+        return store.lookup(GenerationStore.requestKey(request.getUserId(), request.getRequestId()), cacheKey)
                 .thenComposeAsync(lookup -> decide(lookup, request, reserved, call, cacheKey, price.get(), started), worker)
                 .exceptionally(t -> new Outcome.DeadLetter(request.getRequestId(), INTERNAL_ERROR,
                         "unexpected " + t.getClass().getSimpleName() + " in generation", 0));

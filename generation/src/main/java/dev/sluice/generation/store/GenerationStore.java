@@ -9,18 +9,33 @@ import dev.sluice.schema.GenerationResult;
 /**
  * The generation stage's memory outside Kafka (Redis in production):
  * <ul>
- *   <li>{@code gen:done:<requestId>}: a result computed but maybe not yet committed, written <em>before</em>
+ *   <li>{@code gen:done:<requestKey>}: a result computed but maybe not yet committed, written <em>before</em>
  *       the transaction, so a crash and restart re-emits it without paying the provider again;</li>
- *   <li>{@code gen:committed:<requestId>}: the result was committed; later copies of the request (re-delivery,
+ *   <li>{@code gen:committed:<requestKey>}: the result was committed; later copies of the request (re-delivery,
  *       dead-letter replay) produce nothing;</li>
  *   <li>{@code gen:cache:<sha256>}: the response cache.</li>
  * </ul>
+ * A request is known by its {@link #requestKey} (user and requestId), never by its requestId alone: another user
+ * sending the same requestId must neither be skipped nor receive this user's stored result.
  * Failures never fail processing: lookups answer {@link Lookup#EMPTY} and writes are best effort, with
  * {@link #healthy()} reporting the outage.
  */
 public interface GenerationStore extends AutoCloseable {
+    /**
+     * The identity of a request in the store: {@code <length of userId>:<userId>:<requestId>} (the length makes the
+     * concatenation unambiguous whatever either part contains).
+     */
+    static String requestKey(String userId, String requestId) {
+        return userId.length() + ":" + userId + ":" + requestId;
+    }
+
+    /** The {@link #requestKey} of a result. */
+    static String requestKey(GenerationResult result) {
+        return requestKey(result.getUserId(), result.getRequestId());
+    }
+
     /** Looks up the committed marker, the done entry and (when {@code cacheKey} is not null) the cache. */
-    CompletableFuture<Lookup> lookup(String requestId, String cacheKey);
+    CompletableFuture<Lookup> lookup(String requestKey, String cacheKey);
 
     /** Remembers a computed result until its transaction commits; completes when stored (or failed). */
     CompletableFuture<Void> saveDone(GenerationResult result, Duration ttl);
@@ -29,7 +44,7 @@ public interface GenerationStore extends AutoCloseable {
     void cachePut(String cacheKey, GenerationResult result, Duration ttl);
 
     /** After a commit: marks the requests committed and drops their done entries; fire and forget. */
-    void markCommitted(Collection<String> requestIds, Duration ttl);
+    void markCommitted(Collection<String> requestKeys, Duration ttl);
 
     /** False while the backend cannot be reached. */
     boolean healthy();

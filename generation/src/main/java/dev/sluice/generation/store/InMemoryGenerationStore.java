@@ -19,15 +19,15 @@ public final class InMemoryGenerationStore implements GenerationStore {
     private final Map<String, Boolean> committed = new ConcurrentHashMap<>();
 
     @Override
-    public CompletableFuture<Lookup> lookup(String requestId, String cacheKey) {
-        return CompletableFuture.completedFuture(new Lookup(committed.containsKey(requestId),
-                Optional.ofNullable(done.get(requestId)),
+    public CompletableFuture<Lookup> lookup(String requestKey, String cacheKey) {
+        return CompletableFuture.completedFuture(new Lookup(committed.containsKey(requestKey),
+                Optional.ofNullable(done.get(requestKey)),
                 cacheKey == null ? Optional.empty() : Optional.ofNullable(cache.get(cacheKey))));
     }
 
     @Override
     public CompletableFuture<Void> saveDone(GenerationResult result, Duration ttl) {
-        done.put(result.getRequestId(), result);
+        done.put(GenerationStore.requestKey(result), result);
         return CompletableFuture.completedFuture(null);
     }
 
@@ -37,14 +37,14 @@ public final class InMemoryGenerationStore implements GenerationStore {
     }
 
     @Override
-    public void markCommitted(Collection<String> requestIds, Duration ttl) {
-        for (String id : requestIds) {
+    public void markCommitted(Collection<String> requestKeys, Duration ttl) {
+        for (String id : requestKeys) {
             committed.put(id, Boolean.TRUE);
             done.remove(id);
         }
     }
 
-    /** Done entries currently held (tests). */
+    /** Done entries currently held, by request key (tests). */
     public Map<String, GenerationResult> doneEntries() {
         return Map.copyOf(done);
     }

@@ -54,10 +54,10 @@ public final class RedisGenerationStore implements GenerationStore {
     }
 
     @Override
-    public CompletableFuture<Lookup> lookup(String requestId, String cacheKey) {
+    public CompletableFuture<Lookup> lookup(String requestKey, String cacheKey) {
         String[] keys = cacheKey == null
-                ? new String[] {COMMITTED + requestId, DONE + requestId}
-                : new String[] {COMMITTED + requestId, DONE + requestId, CACHE + cacheKey};
+                ? new String[] {COMMITTED + requestKey, DONE + requestKey}
+                : new String[] {COMMITTED + requestKey, DONE + requestKey, CACHE + cacheKey};
         return redis.mget(keys).toCompletableFuture()
                 .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .handle((values, failure) -> {
@@ -73,7 +73,7 @@ public final class RedisGenerationStore implements GenerationStore {
     @Override
     public CompletableFuture<Void> saveDone(GenerationResult result, Duration ttl) {
         byte[] bytes = encode(result);
-        return redis.set(DONE + result.getRequestId(), bytes, SetArgs.Builder.px(ttl.toMillis())).toCompletableFuture()
+        return redis.set(DONE + GenerationStore.requestKey(result), bytes, SetArgs.Builder.px(ttl.toMillis())).toCompletableFuture()
                 .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .handle((ok, failure) -> {
                     if (failure != null) {
@@ -90,8 +90,8 @@ public final class RedisGenerationStore implements GenerationStore {
     }
 
     @Override
-    public void markCommitted(Collection<String> requestIds, Duration ttl) {
-        for (String id : requestIds) {
+    public void markCommitted(Collection<String> requestKeys, Duration ttl) {
+        for (String id : requestKeys) {
             // marker first: if we die between the two, the done entry only expires later and is never re-emitted
             redis.set(COMMITTED + id, MARK, SetArgs.Builder.px(ttl.toMillis()));
             redis.unlink(DONE + id).whenComplete((n, failure) -> { if (failure != null) unhealthy("commit marker", failure); });

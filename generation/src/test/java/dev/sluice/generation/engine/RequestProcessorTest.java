@@ -20,6 +20,7 @@ import dev.sluice.generation.provider.SimulatedProvider;
 import dev.sluice.generation.provider.SimulatedSettings;
 import dev.sluice.generation.resilience.ResilienceSettings;
 import dev.sluice.generation.resilience.ResilientCaller;
+import dev.sluice.generation.store.GenerationStore;
 import dev.sluice.generation.store.InMemoryGenerationStore;
 import dev.sluice.schema.EnrichedRequest;
 import dev.sluice.testkit.llm.Fault;
@@ -61,7 +62,7 @@ class RequestProcessorTest {
         assertThat(emit.cost().getCostMicros()).isEqualTo(expected).isPositive();
         assertThat(emit.cost().getReservedMicros()).isEqualTo(Requests.RESERVED_MICROS);
         assertThat(emit.cost().getUserId()).isEqualTo("u1");
-        assertThat(store.doneEntries()).as("saved before the transaction").containsKey("r1");
+        assertThat(store.doneEntries()).as("saved before the transaction").containsKey(GenerationStore.requestKey("u1", "r1"));
     }
 
     @Test
@@ -96,10 +97,30 @@ class RequestProcessorTest {
     @Test
     void shouldSkipARequestWhoseResultWasAlreadyCommitted() {
         SimulatedProvider provider = simulated();
-        store.markCommitted(java.util.List.of("r1"), Duration.ofHours(1));
+        store.markCommitted(java.util.List.of(GenerationStore.requestKey("u1", "r1")), Duration.ofHours(1));
         Outcome outcome = processor(provider).process(Requests.enriched("r1", "u1", "gpt-4o-mini", "replayed")).join();
         assertThat(outcome).isEqualTo(new Outcome.Skip("r1"));
         assertThat(provider.calls()).isZero();
+    }
+
+    @Test
+    void shouldKeepAnotherUsersRequestWithTheSameRequestIdApart() {
+        SimulatedProvider provider = simulated();
+        RequestProcessor processor = processor(provider);
+        Outcome.Emit mine = (Outcome.Emit) processor.process(Requests.enriched("r1", "u1", "gpt-4o-mini", "my private question")).join();
+        Outcome.Emit theirs = (Outcome.Emit) processor.process(Requests.enriched("r1", "u2", "gpt-4o-mini", "their question")).join();
+        store.markCommitted(java.util.List.of(GenerationStore.requestKey(mine.result())), Duration.ofHours(1));
+        Outcome third = processor.process(Requests.enriched("r1", "u3", "gpt-4o-mini", "a third question")).join();
+
+        assertThat(provider.calls()).as("neither recovered from nor skipped because of u1's entry").isEqualTo(3);
+        assertThat(theirs.kind()).isEqualTo(GenerationMetrics.SUCCESS);
+        assertThat(theirs.result().getUserId()).isEqualTo("u2");
+        assertThat(third).isInstanceOf(Outcome.Emit.class);
+    }
+
+    @Test
+    void shouldKeyRequestsUnambiguously() {
+        assertThat(GenerationStore.requestKey("a:b", "c")).isNotEqualTo(GenerationStore.requestKey("a", "b:c"));
     }
 
     @Test
