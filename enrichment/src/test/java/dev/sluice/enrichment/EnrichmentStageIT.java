@@ -19,6 +19,7 @@ import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.schema.DeadLetter;
 import dev.sluice.schema.EmbeddingSource;
 import dev.sluice.schema.EnrichedRequest;
+import dev.sluice.testkit.Bytes;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
@@ -124,7 +125,7 @@ class EnrichmentStageIT {
         byte[] truncated = Arrays.copyOf(good, good.length - 6);
         AdmittedRequest surrogate = TestRequests.admitted("u-sur", "before XYZ after");
         byte[] surrogateBytes = harness.bytesOf(surrogate);
-        int at = indexOf(surrogateBytes, "XYZ".getBytes(StandardCharsets.UTF_8));
+        int at = Bytes.indexOf(surrogateBytes, "XYZ".getBytes(StandardCharsets.UTF_8));
         surrogateBytes[at] = (byte) 0xED; // UTF-8 encoding of the lone surrogate U+D800: not valid UTF-8
         surrogateBytes[at + 1] = (byte) 0xA0;
         surrogateBytes[at + 2] = (byte) 0x80;
@@ -240,18 +241,5 @@ class EnrichmentStageIT {
         assertThat(harness.ttlMillis(CacheKeys.of(MiniLmEmbedder.MODEL_ID, EmbeddingText.normalise(text(105), true, 4096).text())))
                 .isPositive();
         assertThat(stage.health().details()).containsEntry("breaker.redis", "CLOSED");
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i <= haystack.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        throw new IllegalArgumentException("marker not found");
     }
 }

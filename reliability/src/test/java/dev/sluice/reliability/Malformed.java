@@ -10,6 +10,7 @@ import dev.sluice.schema.ChatMessage;
 import dev.sluice.schema.CostEvent;
 import dev.sluice.schema.LlmRequest;
 import dev.sluice.schema.Role;
+import dev.sluice.testkit.Bytes;
 
 /**
  * The malformed records of R4, one kind after the other. Each is unique (its bytes or its requestId), so the checker
@@ -53,7 +54,7 @@ final class Malformed {
                 LlmRequest r = workload.request(UTF8_PLACEHOLDER, i);
                 byte[] bytes = serialize(r);
                 byte[] placeholder = UTF8_PLACEHOLDER.getBytes(StandardCharsets.UTF_8);
-                int at = indexOf(bytes, placeholder);
+                int at = Bytes.indexOf(bytes, placeholder);
                 byte[] invalid = {(byte) 0xC3, (byte) 0x28, (byte) 0xA0, (byte) 0xA1, (byte) 0xE2, (byte) 0x28, (byte) 0xA1, (byte) 0xF0,
                         (byte) 0x28, (byte) 0x8C, (byte) 0xBC, (byte) 0xFF, (byte) 0xFE, (byte) 0xC0, (byte) 0xAF, (byte) 0x80};
                 System.arraycopy(invalid, 0, bytes, at, placeholder.length);
@@ -88,18 +89,5 @@ final class Malformed {
         byte[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i <= haystack.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        throw new IllegalStateException("placeholder not found in the serialised request");
     }
 }
