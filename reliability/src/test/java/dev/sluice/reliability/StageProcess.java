@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import dev.sluice.testkit.FreePorts;
+import dev.sluice.embedded.FreePorts;
 
 /**
  * One {@code sluice run <stage>} child JVM that can be SIGKILLed and restarted with the same settings, port and

@@ -5,12 +5,12 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 
+import dev.sluice.embedded.InProcessKafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 
 /**
  * A real single-node KRaft Kafka broker (combined broker + controller) running in this JVM.
@@ -28,29 +28,8 @@ public final class KafkaBroker implements AutoCloseable {
     /** Formats and starts a fresh broker with replication factors of 1 and no initial rebalance delay. */
     public static KafkaBroker start() {
         long t0 = System.nanoTime();
-        try {
-            KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                    .setCombined(true)
-                    .setNumBrokerNodes(1)
-                    .setNumControllerNodes(1)
-                    .build())
-                    .setConfigProp("offsets.topic.replication.factor", "1")
-                    .setConfigProp("offsets.topic.num.partitions", "4")
-                    .setConfigProp("transaction.state.log.replication.factor", "1")
-                    .setConfigProp("transaction.state.log.min.isr", "1")
-                    .setConfigProp("transaction.state.log.num.partitions", "4")
-                    .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
-                    .setConfigProp("share.coordinator.state.topic.min.isr", "1")
-                    .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                    .setConfigProp("auto.create.topics.enable", "false")
-                    .build();
-            cluster.format();
-            cluster.startup();
-            cluster.waitForReadyBrokers();
-            return new KafkaBroker(cluster, (System.nanoTime() - t0) / 1_000_000);
-        } catch (Exception e) {
-            throw new IllegalStateException("could not start the in-process Kafka broker", e);
-        }
+        KafkaClusterTestKit cluster = InProcessKafka.start(null);
+        return new KafkaBroker(cluster, (System.nanoTime() - t0) / 1_000_000);
     }
 
     public String bootstrapServers() {

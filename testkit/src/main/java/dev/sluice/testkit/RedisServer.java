@@ -12,6 +12,9 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
 
+import dev.sluice.embedded.ChildProcess;
+import dev.sluice.embedded.FreePorts;
+
 /**
  * A real Redis: the {@code redis-server} binary as a child process on a fixed free loopback port,
  * with persistence off. Tests may {@link #stop()} and {@link #start()} it again on the same port to

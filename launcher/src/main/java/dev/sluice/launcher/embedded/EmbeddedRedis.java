@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.sluice.embedded.ChildProcess;
+import dev.sluice.embedded.FreePorts;
 import dev.sluice.launcher.LauncherException;
 import dev.sluice.launcher.infra.Preflight;
 import dev.sluice.launcher.infra.RedisUrls;
@@ -46,12 +48,17 @@ public final class EmbeddedRedis implements AutoCloseable {
         if (binary.isEmpty()) {
             return new EmbeddedRedis(Optional.empty(), why + "no redis-server on the PATH", null);
         }
-        int port = FreePort.next();
-        ChildProcess child = ChildProcess.start("redis-server", List.of(binary.get().toString(),
-                "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--dir", workDir.toAbsolutePath().toString()), workDir);
+        int port = FreePorts.next();
+        ChildProcess child;
+        try {
+            child = ChildProcess.start("redis-server", List.of(binary.get().toString(),
+                    "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                    "--dir", workDir.toAbsolutePath().toString()), workDir, workDir.resolve("redis-server.log"));
+            child.awaitReady(() -> answers(port), Duration.ofSeconds(20));
+        } catch (IllegalStateException e) {
+            throw new LauncherException(e.getMessage(), LauncherException.EXIT_FAILURE, e);
+        }
         String url = "redis://127.0.0.1:" + port;
-        child.awaitReady(() -> answers(port), Duration.ofSeconds(20));
         return new EmbeddedRedis(Optional.of(url), why + "redis-server child process (pid " + child.pid() + ") on port " + port, child);
     }
 

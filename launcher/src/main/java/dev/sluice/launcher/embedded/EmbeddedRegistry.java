@@ -1,19 +1,12 @@
 package dev.sluice.launcher.embedded;
 
-import java.io.IOException;
-import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 
+import dev.sluice.embedded.ApicurioRegistry;
 import dev.sluice.launcher.LauncherException;
 import dev.sluice.launcher.SluiceCli;
 
@@ -26,29 +19,20 @@ public final class EmbeddedRegistry implements AutoCloseable {
     /** System property (or environment variable {@code SLUICE_APICURIO_HOME}) naming the unpacked bundle. */
     public static final String HOME_PROPERTY = "sluice.apicurio.home";
 
-    private final ChildProcess process;
-    private final int port;
+    private final ApicurioRegistry registry;
 
-    private EmbeddedRegistry(ChildProcess process, int port) {
-        this.process = process;
-        this.port = port;
+    private EmbeddedRegistry(ApicurioRegistry registry) {
+        this.registry = registry;
     }
 
     public static EmbeddedRegistry start(Path workDir, Duration timeout) {
-        Path jar = runnerJar(home());
-        int port = FreePort.next();
-        Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
-        ChildProcess child = ChildProcess.start("apicurio-registry", List.of(
-                java.toString(), "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Dquarkus.http.host=127.0.0.1",
-                "-Dquarkus.http.port=" + port,
-                "-Dquarkus.log.level=WARN",
-                "-Dquarkus.analytics.disabled=true",
-                "-Djava.io.tmpdir=" + workDir.toAbsolutePath(),
-                "-jar", jar.toString()), workDir);
-        EmbeddedRegistry registry = new EmbeddedRegistry(child, port);
-        child.awaitReady(registry::answers, timeout);
-        return registry;
+        Path home = home();
+        Path jar = ApicurioRegistry.runnerJar(home).orElseThrow(() -> missing(home));
+        try {
+            return new EmbeddedRegistry(ApicurioRegistry.start(jar, workDir, timeout));
+        } catch (IllegalStateException e) {
+            throw new LauncherException(e.getMessage(), LauncherException.EXIT_FAILURE, e);
+        }
     }
 
     /** Where the bundle is: the property, the environment variable, else {@code apicurio/} next to the jar. */
@@ -66,15 +50,6 @@ public final class EmbeddedRegistry implements AutoCloseable {
         }
     }
 
-    static Path runnerJar(Path home) {
-        try (Stream<Path> files = Files.list(home)) {
-            return files.filter(p -> p.getFileName().toString().endsWith("-runner.jar")).findFirst()
-                    .orElseThrow(() -> missing(home));
-        } catch (IOException e) {
-            throw missing(home);
-        }
-    }
-
     private static LauncherException missing(Path home) {
         return new LauncherException("the Apicurio registry bundle is not at " + home
                 + "; build it with ./mvnw -q package -DskipTests (it is unpacked next to launcher/target/sluice.jar), "
@@ -82,27 +57,13 @@ public final class EmbeddedRegistry implements AutoCloseable {
                 + "or use an existing registry with SLUICE_SCHEMA_REGISTRY_URL");
     }
 
-    private boolean answers() {
-        try {
-            HttpResponse<Void> reply = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create(url() + "/subjects")).timeout(Duration.ofSeconds(2)).GET().build(),
-                    HttpResponse.BodyHandlers.discarding());
-            return reply.statusCode() == 200;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
     /** The Confluent-compatible base URL. */
     public String url() {
-        return "http://127.0.0.1:" + port + "/apis/ccompat/v7";
+        return registry.url();
     }
 
     @Override
     public void close() {
-        process.close();
+        registry.close();
     }
 }

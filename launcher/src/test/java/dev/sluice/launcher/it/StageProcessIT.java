@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import dev.sluice.launcher.testing.ProbeStageProvider;
-import dev.sluice.testkit.FreePorts;
+import dev.sluice.embedded.FreePorts;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;

@@ -1,4 +1,4 @@
-package dev.sluice.launcher.embedded;
+package dev.sluice.embedded;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,11 +9,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-import dev.sluice.launcher.LauncherException;
-
 /**
- * A server run as an OS child process of the embedded default, output captured to a log file, killed
- * with the JVM (a shutdown hook) so a Ctrl-C never leaves one behind.
+ * A server run as an OS child process, its output appended to a log file, killed with the JVM (a shutdown hook)
+ * so a crashed test run or a Ctrl-C never leaves one behind. Failures are {@link IllegalStateException}s whose
+ * message names the process and ends with the tail of its log.
  */
 public final class ChildProcess implements AutoCloseable {
     private final String name;
@@ -29,38 +28,38 @@ public final class ChildProcess implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(reaper);
     }
 
-    public static ChildProcess start(String name, List<String> command, Path workDir) {
-        Path log = workDir.resolve(name + ".log");
+    /** Starts {@code command} in {@code workDir} (created if missing), output appended to {@code log}. */
+    public static ChildProcess start(String name, List<String> command, Path workDir, Path log) {
         try {
+            Files.createDirectories(workDir);
             Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             return new ChildProcess(name, p, log);
         } catch (IOException e) {
-            throw new LauncherException("could not start " + name + " (" + command.get(0) + "): " + e.getMessage(),
-                    LauncherException.EXIT_FAILURE, e);
+            throw new IllegalStateException("could not start " + name + " (" + command.get(0) + "): " + e.getMessage(), e);
         }
     }
 
-    /** Polls {@code ready} until it holds; fails with the log's tail if the process dies or time runs out. */
+    /** Polls {@code ready} until it holds; fails with the log's tail (and stops the process) if it dies or time runs out. */
     public void awaitReady(BooleanSupplier ready, Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
-                throw new LauncherException(name + " exited with " + process.exitValue() + "; log tail:\n" + logTail());
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + "; log tail:\n" + logTail());
             }
             if (ready.getAsBoolean()) {
                 return;
             }
             try {
-                Thread.sleep(100);
+                Thread.sleep(50);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 close();
-                throw new LauncherException("interrupted waiting for " + name);
+                throw new IllegalStateException("interrupted waiting for " + name, e);
             }
         }
         close();
-        throw new LauncherException(name + " not ready after " + timeout.toSeconds() + " s; log tail:\n" + logTail());
+        throw new IllegalStateException(name + " not ready after " + timeout.toSeconds() + " s; log tail:\n" + logTail());
     }
 
     public long pid() {
@@ -71,17 +70,34 @@ public final class ChildProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Kills the process at once (SIGKILL), as a crash would. */
+    public void kill() {
+        process.destroyForcibly();
+        waitForExit();
+        removeReaper();
+    }
+
+    /** Stops the process (SIGTERM, then SIGKILL after 10 s). */
     @Override
     public void close() {
         process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
+        if (!waitForExit()) {
             process.destroyForcibly();
-            Thread.currentThread().interrupt();
+            waitForExit();
         }
+        removeReaper();
+    }
+
+    private boolean waitForExit() {
+        try {
+            return process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void removeReaper() {
         try {
             Runtime.getRuntime().removeShutdownHook(reaper);
         } catch (IllegalStateException shuttingDown) {
@@ -89,10 +105,11 @@ public final class ChildProcess implements AutoCloseable {
         }
     }
 
-    String logTail() {
+    /** The last 30 lines of the process's log. */
+    public String logTail() {
         try {
             List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
         } catch (IOException e) {
             return "(no log: " + e.getMessage() + ")";
         }
