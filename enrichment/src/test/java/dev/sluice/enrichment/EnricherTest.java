@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
+import dev.sluice.testkit.MutableClock;
 import dev.sluice.enrichment.cache.InMemoryEmbeddingCache;
 import dev.sluice.enrichment.embed.CountingEmbedder;
 import dev.sluice.enrichment.embed.FakeEmbedder;

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import dev.sluice.testkit.MutableClock;
 import dev.sluice.enrichment.cache.InMemoryEmbeddingCache;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package dev.sluice.generation;
 
+import dev.sluice.testkit.MutableClock;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;

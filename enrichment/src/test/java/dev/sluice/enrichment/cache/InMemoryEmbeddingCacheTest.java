@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
-import dev.sluice.enrichment.MutableClock;
+import dev.sluice.testkit.MutableClock;
 import org.junit.jupiter.api.Test;
 
 class InMemoryEmbeddingCacheTest extends EmbeddingCacheContract {

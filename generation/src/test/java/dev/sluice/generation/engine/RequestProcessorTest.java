@@ -10,7 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import dev.sluice.common.ModelCatalog;
 import dev.sluice.generation.GenerationMetrics;
 import dev.sluice.generation.LogCapture;
-import dev.sluice.generation.MutableClock;
+import dev.sluice.testkit.MutableClock;
 import dev.sluice.generation.RecordingScheduler;
 import dev.sluice.generation.Requests;
 import dev.sluice.generation.provider.AnthropicProvider;

@@ -11,7 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 import dev.sluice.generation.GenerationMetrics;
-import dev.sluice.generation.MutableClock;
+import dev.sluice.testkit.MutableClock;
 import dev.sluice.generation.RecordingScheduler;
 import dev.sluice.generation.provider.AnthropicProvider;
 import dev.sluice.generation.provider.ChatTurn;

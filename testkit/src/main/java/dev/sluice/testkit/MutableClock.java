@@ -1,4 +1,4 @@
-package dev.sluice.generation;
+package dev.sluice.testkit;
 
 import java.time.Clock;
 import java.time.Duration;
