@@ -1,6 +1,7 @@
 package dev.sluice.ingest;
 
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 
 import dev.sluice.schema.RejectReason;
@@ -9,13 +10,16 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Admission's Micrometer meters: {@code sluice.ingest.admitted}, {@code sluice.ingest.rejected{reason}},
- * {@code sluice.ingest.reservations.expired} and {@code sluice.ingest.costs{outcome=reconciled|late|unmatched}}.
+ * {@code sluice.ingest.costs{outcome=reconciled|unreserved|duplicate|released|ignored}}, and the overspend:
+ * {@code sluice.ingest.overspent} (charges above the money held for them) and {@code sluice.ingest.overspent.micros}
+ * (by how much, micro-dollars). Any overspend means a price table or a provider disagrees with the reservation.
  */
 public final class AdmissionMetrics {
     private final Counter admitted;
     private final Map<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
-    private final Counter expired;
     private final Map<Settlement, Counter> costs = new EnumMap<>(Settlement.class);
+    private final Counter overspent;
+    private final Counter overspentMicros;
 
     public AdmissionMetrics(MeterRegistry registry) {
         admitted = Counter.builder("sluice.ingest.admitted").description("requests admitted").register(registry);
@@ -23,12 +27,14 @@ public final class AdmissionMetrics {
             rejected.put(reason, Counter.builder("sluice.ingest.rejected").tag("reason", reason.name())
                     .description("requests rejected, by the first failed check").register(registry));
         }
-        expired = Counter.builder("sluice.ingest.reservations.expired")
-                .description("reservations released because no cost event came within the TTL").register(registry);
         for (Settlement s : Settlement.values()) {
-            costs.put(s, Counter.builder("sluice.ingest.costs").tag("outcome", s.name().toLowerCase(java.util.Locale.ROOT))
+            costs.put(s, Counter.builder("sluice.ingest.costs").tag("outcome", s.name().toLowerCase(Locale.ROOT))
                     .description("cost events by what reconciliation did with them").register(registry));
         }
+        overspent = Counter.builder("sluice.ingest.overspent")
+                .description("charges above the money reserved for them (or with none held)").register(registry);
+        overspentMicros = Counter.builder("sluice.ingest.overspent.micros").baseUnit("micro-USD")
+                .description("sum of charges above their reservations, micro-dollars").register(registry);
     }
 
     void admitted() {
@@ -39,21 +45,26 @@ public final class AdmissionMetrics {
         rejected.get(reason).increment();
     }
 
-    void expired() {
-        expired.increment();
-    }
-
     void cost(Settlement outcome) {
         costs.get(outcome).increment();
     }
 
+    void overspent(long micros) {
+        overspent.increment();
+        overspentMicros.increment(micros);
+    }
+
     /** What a cost event did. */
     enum Settlement {
-        /** Its reservation was outstanding: moved from reserved to spent. */
+        /** CHARGED, its reservation was held: charged in full, the reservation ended. */
         RECONCILED,
-        /** Its reservation had expired: charged to spent (once) after all. */
-        LATE,
-        /** No reservation (a duplicate, or older than the grace period): ignored. */
-        UNMATCHED
+        /** CHARGED with no reservation held (none kept, or released before): charged in full all the same. */
+        UNRESERVED,
+        /** CHARGED for a request already charged: ignored. */
+        DUPLICATE,
+        /** RELEASED: the held reservation ended without a charge. */
+        RELEASED,
+        /** RELEASED with nothing held, an OVERSPENT flag, a null value or key: changes nothing. */
+        IGNORED
     }
 }

@@ -18,8 +18,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * The admission decision for one request, in order, first failure decides: INVALID, DUPLICATE,
  * RATE_LIMITED, QUOTA_EXCEEDED, REQUEST_TOO_EXPENSIVE, BUDGET_EXCEEDED; else admit and reserve the worst
  * case. Runs in the task owning the user's partition, the single writer of the user's state. Time is the
- * record time, made monotonic per user (a record older than the user's newest admission is judged at that
- * newest time, so the window never runs backwards).
+ * record time, which is broker time: llm.requests has {@code message.timestamp.type=LogAppendTime} (checked at
+ * start by {@link BrokerTimePreflight}), so a producer cannot choose the minute, the UTC day or the horizon a
+ * request counts in. It is made monotonic per user (a record older than the user's newest admission is judged at
+ * that newest time, so the window never runs backwards). {@code createdAt} serves latency metrics only.
  */
 final class AdmissionProcessor implements Processor<String, ReceivedRequest, String, Object> {
     private final IngestConfig config;
@@ -45,7 +47,9 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
         this.context = context;
         users = context.getStateStore(AdmissionTopology.USER_STATE_STORE);
         policyStore = context.getStateStore(AdmissionTopology.POLICIES_STORE);
-        ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.REQUESTS_STORE), users, config, metrics);
+        ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.REQUESTS_STORE), users, config);
+        // Stream time is broker time here (LogAppendTime inputs), so no producer can push it ahead; and the sweep
+        // only forgets settled entries past the horizon, never a held reservation.
         context.schedule(config.sweepInterval(), PunctuationType.STREAM_TIME, ledger::sweep);
     }
 
@@ -58,7 +62,7 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
             return;
         }
         LlmRequest request = received.request();
-        Optional<Violation> violation = validator.check(record.key(), request);
+        Optional<Violation> violation = validator.check(record.key(), request, received.sizeBytes());
         if (violation.isPresent()) {
             Violation v = violation.get();
             reject(request, at, RejectReason.INVALID, v.field(), v.rule(), v.field() + ": " + v.rule(), null);
@@ -66,14 +70,14 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
         }
         Reservation previous = ledger.find(request.getUserId(), request.getRequestId());
         if (ledger.isDuplicate(previous, at)) {
-            reject(request, at, RejectReason.DUPLICATE, "requestId", "unique per user within " + horizonMs + " ms",
+            reject(request, at, RejectReason.DUPLICATE, "requestId", "unique per user while its reservation is held and for " + horizonMs + " ms after",
                     "this requestId was already admitted; its result will follow", null);
             return;
         }
-        decide(received, previous, at);
+        decide(received, at);
     }
 
-    private void decide(ReceivedRequest received, Reservation previous, long at) {
+    private void decide(ReceivedRequest received, long at) {
         LlmRequest request = received.request();
         String userId = request.getUserId();
         UserState state = UserState.decode(users.get(userId));
@@ -91,7 +95,7 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
         ModelPrice price = config.models().price(request.getModel()).orElseThrow();
         long worstCase = price.costMicros(inputTokens, request.getMaxOutputTokens());
         if (limited != null) {
-            Long retry = limited.retryAfterMs() == null ? null : limited.retryAfterMs() + (now - at);
+            Long retry = limited.retryAfterMs() == null ? null : Math.max(0, limited.retryAfterMs() + (now - at));
             rejection = Rejections.of(request, at, RejectReason.RATE_LIMITED, null, limited.rule(),
                     "over " + limited.rule() + " for tier " + policy.tier(), retry);
         } else if (state.requestsToday >= limits.requestsPerDay()) {
@@ -99,7 +103,7 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
             rejection = Rejections.of(request, at, RejectReason.QUOTA_EXCEEDED, null,
                     "requests per UTC day " + limits.requestsPerDay(),
                     "daily quota of tier " + policy.tier() + " used up; it resets at " + Instant.ofEpochMilli(nextMidnight),
-                    nextMidnight - at);
+                    Math.max(0, nextMidnight - at));
         } else if (worstCase > config.maxRequestCostMicros()) {
             rejection = Rejections.of(request, at, RejectReason.REQUEST_TOO_EXPENSIVE, null,
                     "worst-case cost at most " + config.maxRequestCostMicros() + " micro-USD per request",
@@ -118,10 +122,7 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
             return;
         }
         state.admit(now, estimatedTokens);
-        if (dirty && previous != null) {
-            previous = ledger.find(userId, request.getRequestId()); // maintain may have expired or deleted it
-        }
-        ledger.reserve(userId, request.getRequestId(), previous, worstCase, now, at, state);
+        ledger.reserve(userId, request.getRequestId(), worstCase, at, state);
         users.put(userId, state.encode());
         metrics.admitted();
         context.forward(new Record<String, Object>(userId, new Admission(received, policy.tier(), inputTokens, worstCase, at), at),

@@ -19,8 +19,8 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  *   llm.requests ──► admission-processor ──► llm.requests.admitted
  *                       │        ▲      └──► llm.requests.rejected
- *   llm.costs ──► reconcile-processor       (stores: admission-user-state, admission-requests;
- *                                             global: admission-user-policies)
+ *   llm.costs ──► reconcile-processor ──► llm.costs (OVERSPENT flags only; read back and ignored)
+ *                 (stores: admission-user-state, admission-requests; global: admission-user-policies)
  *   llm.user-policies ──► admission-user-policies (global store)
  * </pre>
  * Both processors share the per-user stores, so llm.requests and llm.costs must be co-partitioned.
@@ -30,7 +30,7 @@ public final class AdmissionTopology {
     public static final String USER_STATE_STORE = "admission-user-state";
     /**
      * One entry per admitted request, keyed {@code userId|requestId}: dedupe within the horizon and the
-     * request's reservation (outstanding, expired within the grace, or settled). See {@link ReservationLedger}.
+     * request's reservation (outstanding until its cost or release, then settled or released). See {@link ReservationLedger}.
      */
     public static final String REQUESTS_STORE = "admission-requests";
     /** Global copy of llm.user-policies. */
@@ -44,6 +44,7 @@ public final class AdmissionTopology {
     static final String POLICIES_PROCESSOR = "user-policies-processor";
     static final String ADMITTED_SINK = "admitted-sink";
     static final String REJECTED_SINK = "rejected-sink";
+    static final String OVERSPENT_SINK = "overspent-sink";
 
     private AdmissionTopology() {}
 
@@ -65,6 +66,9 @@ public final class AdmissionTopology {
                 new AdmittedSerializer(topics.admitted().valueSerde().serializer()), ADMISSION_PROCESSOR);
         topology.addSink(REJECTED_SINK, topics.rejected().name(), topics.rejected().keySerde().serializer(),
                 topics.rejected().valueSerde().serializer(), ADMISSION_PROCESSOR);
+
+        topology.addSink(OVERSPENT_SINK, topics.costs().name(), topics.costs().keySerde().serializer(),
+                topics.costs().valueSerde().serializer(), RECONCILE_PROCESSOR);
 
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USER_STATE_STORE),
                 Serdes.String(), Serdes.ByteArray()), ADMISSION_PROCESSOR, RECONCILE_PROCESSOR);

@@ -17,9 +17,9 @@ import dev.sluice.common.SluiceConfig;
  */
 public record IngestConfig(String applicationId, int streamThreads, Duration commitInterval, String stateDir,
                            String defaultTier, Map<String, TierLimits> tiers, long maxRequestCostMicros,
-                           Duration dedupeHorizon, Duration reservationTtl, Duration lateCostGrace,
-                           Duration sweepInterval, int maxMessages, int maxMessageChars, int maxTotalChars,
-                           int maxOutputTokens, ModelCatalog models) {
+                           Duration dedupeHorizon, Duration sweepInterval, int maxMessages, int maxMessageChars,
+                           int maxTotalChars, int maxOutputTokens, int maxMetadataEntries, int maxMetadataBytes,
+                           int maxRequestBytes, ModelCatalog models) {
 
     /** Kafka Streams application id (consumer group, prefix of changelog topics); default {@code sluice-ingest}. */
     public static final String APPLICATION_ID = "ingest.application.id";
@@ -41,11 +41,11 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
     public static final String MAX_REQUEST_COST_MICROS = "ingest.max.request.cost.micros";
     /** How long an admitted requestId is remembered to reject duplicates, milliseconds; default 86400000 (24 h). */
     public static final String DEDUPE_HORIZON_MS = "ingest.dedupe.horizon.ms";
-    /** How long a reservation waits for its cost event before it is released, milliseconds (record time); default 3600000 (1 h). */
-    public static final String RESERVATION_TTL_MS = "ingest.reservation.ttl.ms";
-    /** How long after expiry a late cost event is still charged (once), milliseconds; default 86400000 (24 h). */
-    public static final String LATE_COST_GRACE_MS = "ingest.late.cost.grace.ms";
-    /** Stream-time interval of the reservation sweep, milliseconds; default 60000. */
+    /**
+     * Stream-time (broker time) interval of the clean-up sweep that forgets settled entries of idle users past the
+     * dedupe horizon, milliseconds; default 60000. Reservations never expire by time: only a CHARGED or RELEASED
+     * cost event ends one.
+     */
     public static final String SWEEP_INTERVAL_MS = "ingest.reservation.sweep.interval.ms";
     /** Most messages in one request; default 64. */
     public static final String MAX_MESSAGES = "ingest.max.messages";
@@ -55,9 +55,27 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
     public static final String MAX_TOTAL_CHARS = "ingest.max.total.chars";
     /** Largest allowed {@code maxOutputTokens} (the smallest is 1); default 16384. */
     public static final String MAX_OUTPUT_TOKENS = "ingest.max.output.tokens";
+    /** Most {@code metadata} entries in one request; default 16 (OpenAI's limit for request metadata). */
+    public static final String MAX_METADATA_ENTRIES = "ingest.max.metadata.entries";
+    /**
+     * Most bytes of {@code metadata} (UTF-8 keys plus values) in one request; default 8192. Metadata is copied into
+     * the admitted, enriched and result records, so it is kept far below the producer's 1 MiB record limit.
+     */
+    public static final String MAX_METADATA_BYTES = "ingest.max.metadata.bytes";
+    /**
+     * Largest encoded request (the llm.requests record value), bytes; default 262144 (256 KiB). Every downstream
+     * record embeds the request, so this keeps them all within the brokers' and producers' 1 MiB record limit.
+     */
+    public static final String MAX_REQUEST_BYTES = "ingest.max.request.bytes";
 
     public static final String DEFAULT_APPLICATION_ID = "sluice-ingest";
     public static final long DEFAULT_MAX_REQUEST_COST_MICROS = 5_000_000L;
+    /** Default of {@link #MAX_METADATA_ENTRIES}, entries. */
+    public static final int DEFAULT_MAX_METADATA_ENTRIES = 16;
+    /** Default of {@link #MAX_METADATA_BYTES}, bytes. */
+    public static final int DEFAULT_MAX_METADATA_BYTES = 8 * 1024;
+    /** Default of {@link #MAX_REQUEST_BYTES}, bytes. */
+    public static final int DEFAULT_MAX_REQUEST_BYTES = 256 * 1024;
     private static final Map<String, TierLimits> DEFAULT_TIERS = Map.of(
             "FREE", new TierLimits(10, 10, 200_000, 1_000_000L),
             "STARTER", new TierLimits(10, 50, 400_000, 10_000_000L),
@@ -99,13 +117,14 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
                 tiers,
                 c.longValue(MAX_REQUEST_COST_MICROS, DEFAULT_MAX_REQUEST_COST_MICROS, 0, Long.MAX_VALUE / 4),
                 Duration.ofMillis(c.longValue(DEDUPE_HORIZON_MS, 86_400_000L, 60_000, 30L * 86_400_000)),
-                Duration.ofMillis(c.longValue(RESERVATION_TTL_MS, 3_600_000L, 1_000, 7L * 86_400_000)),
-                Duration.ofMillis(c.longValue(LATE_COST_GRACE_MS, 86_400_000L, 0, 30L * 86_400_000)),
                 Duration.ofMillis(c.longValue(SWEEP_INTERVAL_MS, 60_000L, 1_000, 86_400_000)),
                 c.intValue(MAX_MESSAGES, 64, 1, 10_000),
                 c.intValue(MAX_MESSAGE_CHARS, 10_000, 1, 10_000_000),
                 c.intValue(MAX_TOTAL_CHARS, 50_000, 1, 100_000_000),
                 c.intValue(MAX_OUTPUT_TOKENS, 16_384, 1, 10_000_000),
+                c.intValue(MAX_METADATA_ENTRIES, DEFAULT_MAX_METADATA_ENTRIES, 0, 100_000),
+                c.intValue(MAX_METADATA_BYTES, DEFAULT_MAX_METADATA_BYTES, 0, 1_000_000),
+                c.intValue(MAX_REQUEST_BYTES, DEFAULT_MAX_REQUEST_BYTES, 1_024, 1_000_000),
                 ModelCatalog.from(c));
     }
 

@@ -73,13 +73,16 @@ public final class IngestStage implements Stage {
         return "ingest";
     }
 
-    /** Fails fast (IllegalStateException naming both topics) if llm.costs and llm.requests differ in partitions. */
+    /**
+     * Fails fast (IllegalStateException naming the topics and the fix) if llm.costs and llm.requests differ in
+     * partitions or either is not {@code LogAppendTime} ({@link BrokerTimePreflight}).
+     */
     @Override
     public synchronized void start() {
         if (streams != null) {
             throw new IllegalStateException("ingest stage already started");
         }
-        requireCoPartitioned();
+        requirePreflight();
         streams = new KafkaStreams(AdmissionTopology.build(config, topics, metrics),
                 AdmissionTopology.streamsProperties(config, topics, kafkaClient));
         streams.setUncaughtExceptionHandler(e -> {
@@ -94,13 +97,14 @@ public final class IngestStage implements Stage {
     }
 
     // Topics created a moment ago may not be in every broker's metadata yet: retry "unknown topic" for a while.
-    private void requireCoPartitioned() {
+    private void requirePreflight() {
         long deadline = System.nanoTime() + METADATA_WAIT.toNanos();
         try (Admin admin = Admin.create(kafkaClient)) {
             while (true) {
                 try {
                     topics.requireCoPartitioned(admin);
                     admin.describeTopics(List.of(topics.userPolicies().name())).allTopicNames().get();
+                    BrokerTimePreflight.require(admin, topics);
                     return;
                 } catch (IllegalStateException | ExecutionException e) {
                     if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
@@ -112,7 +116,7 @@ public final class IngestStage implements Stage {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while checking co-partitioning", e);
+            throw new IllegalStateException("interrupted while checking the input topics", e);
         }
     }
 

@@ -3,10 +3,16 @@ package dev.sluice.ingest;
 import dev.sluice.schema.LlmRequest;
 
 /**
- * A decoded request and, when its bytes can be reused as they are, its Confluent-wire bytes: then the
- * admitted record is written by copying them instead of encoding the request again ({@link AdmittedSerializer}).
+ * A decoded request, its encoded size and, when its bytes can be reused as they are, its Confluent-wire bytes: then
+ * the admitted record is written by copying them instead of encoding the request again ({@link AdmittedSerializer}).
  *
- * @param request the decoded request
- * @param wire    the record value as received, or null if it must be re-encoded (see {@link RequestDeserializer})
+ * @param request   the decoded request
+ * @param wire      the record value as received, or null if it must be re-encoded (see {@link RequestDeserializer})
+ * @param sizeBytes length of the record value as received, bytes (-1 if unknown)
  */
-record ReceivedRequest(LlmRequest request, byte[] wire) {}
+record ReceivedRequest(LlmRequest request, byte[] wire, int sizeBytes) {
+
+    ReceivedRequest(LlmRequest request, byte[] wire) {
+        this(request, wire, wire == null ? -1 : wire.length);
+    }
+}

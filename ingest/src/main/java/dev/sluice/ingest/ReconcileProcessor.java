@@ -2,19 +2,22 @@ package dev.sluice.ingest;
 
 import dev.sluice.ingest.AdmissionMetrics.Settlement;
 import dev.sluice.schema.CostEvent;
+import dev.sluice.schema.CostKind;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Reconciliation: a cost event (keyed by userId, co-partitioned with requests, so it reaches the task that
- * holds the user's state) moves its request's reservation to spent. A duplicate finds no reservation and
- * changes nothing. The actual cost is charged to the UTC day of the cost event's record time.
+ * Reconciliation: a cost event (keyed by userId, co-partitioned with requests, so it reaches the task that holds
+ * the user's state) ends its request's reservation. CHARGED charges the actual cost in full to the UTC day of the
+ * event's broker time; RELEASED frees the money without a charge. A charge above what was held is forwarded to
+ * llm.costs as an OVERSPENT flag (in the same transaction as the charge) and counted; flags read back are ignored.
  */
-final class ReconcileProcessor implements Processor<String, CostEvent, Void, Void> {
+final class ReconcileProcessor implements Processor<String, CostEvent, String, CostEvent> {
     private final IngestConfig config;
     private final AdmissionMetrics metrics;
+    private ProcessorContext<String, CostEvent> context;
     private KeyValueStore<String, byte[]> users;
     private ReservationLedger ledger;
 
@@ -24,24 +27,41 @@ final class ReconcileProcessor implements Processor<String, CostEvent, Void, Voi
     }
 
     @Override
-    public void init(ProcessorContext<Void, Void> context) {
+    public void init(ProcessorContext<String, CostEvent> context) {
+        this.context = context;
         users = context.getStateStore(AdmissionTopology.USER_STATE_STORE);
-        ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.REQUESTS_STORE), users, config, metrics);
+        ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.REQUESTS_STORE), users, config);
     }
 
     @Override
     public void process(Record<String, CostEvent> record) {
         CostEvent cost = record.value();
-        if (record.key() == null || cost == null) {
-            metrics.cost(Settlement.UNMATCHED);
+        if (record.key() == null || cost == null || cost.getKind() == CostKind.OVERSPENT) {
+            metrics.cost(Settlement.IGNORED);
             return;
         }
-        UserState state = UserState.decode(users.get(record.key()));
-        state.rollTo(UserState.dayOf(record.timestamp()));
-        Settlement outcome = ledger.settle(record.key(), cost.getRequestId(), cost.getCostMicros(), record.timestamp(), state);
-        if (outcome != Settlement.UNMATCHED) {
-            users.put(record.key(), state.encode());
+        String userId = record.key();
+        long at = record.timestamp();
+        UserState state = UserState.decode(users.get(userId));
+        state.rollTo(UserState.dayOf(at));
+        if (cost.getKind() == CostKind.RELEASED) {
+            Settlement outcome = ledger.release(userId, cost.getRequestId(), at, state);
+            if (outcome == Settlement.RELEASED) {
+                users.put(userId, state.encode());
+            }
+            metrics.cost(outcome);
+            return;
         }
-        metrics.cost(outcome);
+        ReservationLedger.Charge charge = ledger.charge(userId, cost.getRequestId(), cost.getCostMicros(), at, state);
+        metrics.cost(charge.outcome());
+        if (charge.outcome() == Settlement.DUPLICATE) {
+            return;
+        }
+        users.put(userId, state.encode());
+        if (charge.overspentMicros() > 0) {
+            metrics.overspent(charge.overspentMicros());
+            CostEvent flag = CostEvent.newBuilder(cost).setKind(CostKind.OVERSPENT).setReservedMicros(charge.heldMicros()).build();
+            context.forward(new Record<>(userId, flag, at), AdmissionTopology.OVERSPENT_SINK);
+        }
     }
 }

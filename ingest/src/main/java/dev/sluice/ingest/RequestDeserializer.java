@@ -33,7 +33,7 @@ final class RequestDeserializer implements Deserializer<ReceivedRequest> {
         if (RequestWire.SPLICEABLE && id >= 0 && Boolean.TRUE.equals(currentById.get(id))) {
             try {
                 RequestWire.Decoded decoded = RequestWire.decode(data);
-                return new ReceivedRequest(decoded.request(), decoded.exact() ? data : null);
+                return new ReceivedRequest(decoded.request(), decoded.exact() ? data : null, data.length);
             } catch (IOException | RuntimeException e) {
                 // Bad bytes: Avro decodes again below and raises the precise WireFormatException.
             }
@@ -50,7 +50,7 @@ final class RequestDeserializer implements Deserializer<ReceivedRequest> {
                 reusable = false; // Avro read it, the direct decoder did not: never reuse such bytes
             }
         }
-        return new ReceivedRequest(request, reusable ? data : null);
+        return new ReceivedRequest(request, reusable ? data : null, data.length);
     }
 
     // The registry id of this build's LlmRequest schema is learnt once, by encoding one request with it.

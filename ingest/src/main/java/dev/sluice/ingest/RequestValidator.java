@@ -1,6 +1,7 @@
 package dev.sluice.ingest;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -24,6 +25,9 @@ public final class RequestValidator {
     private final int maxMessageChars;
     private final int maxTotalChars;
     private final int maxOutputTokens;
+    private final int maxMetadataEntries;
+    private final int maxMetadataBytes;
+    private final int maxRequestBytes;
 
     public RequestValidator(IngestConfig config) {
         this.models = config.models();
@@ -31,10 +35,21 @@ public final class RequestValidator {
         this.maxMessageChars = config.maxMessageChars();
         this.maxTotalChars = config.maxTotalChars();
         this.maxOutputTokens = config.maxOutputTokens();
+        this.maxMetadataEntries = config.maxMetadataEntries();
+        this.maxMetadataBytes = config.maxMetadataBytes();
+        this.maxRequestBytes = config.maxRequestBytes();
     }
 
-    /** The first rule {@code request} (received under record key {@code key}) breaks, if any. */
+    /** The first rule {@code request} (received under record key {@code key}, size unknown) breaks, if any. */
     public Optional<Violation> check(String key, LlmRequest request) {
+        return check(key, request, -1);
+    }
+
+    /**
+     * The first rule {@code request}, received under record key {@code key} as {@code sizeBytes} bytes (negative:
+     * unknown), breaks, if any. Fields are checked before the total, so the most specific field is named.
+     */
+    public Optional<Violation> check(String key, LlmRequest request, int sizeBytes) {
         if (!isUuid(request.getRequestId())) {
             return fail("requestId", "must be a UUID");
         }
@@ -68,6 +83,28 @@ public final class RequestValidator {
         Double t = request.getTemperature();
         if (t != null && !(t >= 0 && t <= MAX_TEMPERATURE)) {
             return fail("temperature", "between 0 and " + MAX_TEMPERATURE);
+        }
+        Optional<Violation> metadata = checkMetadata(request.getMetadata());
+        if (metadata.isPresent()) {
+            return metadata;
+        }
+        if (sizeBytes > maxRequestBytes) {
+            return fail("request", "at most " + maxRequestBytes + " bytes encoded");
+        }
+        return Optional.empty();
+    }
+
+    // Metadata is copied into every downstream record: bounded in count and bytes, so no result can outgrow a record.
+    private Optional<Violation> checkMetadata(Map<String, String> metadata) {
+        if (metadata.size() > maxMetadataEntries) {
+            return fail("metadata", "at most " + maxMetadataEntries + " entries");
+        }
+        long bytes = 0;
+        for (Map.Entry<String, String> e : metadata.entrySet()) {
+            bytes += TokenBound.utf8Bytes(e.getKey()) + TokenBound.utf8Bytes(e.getValue());
+            if (bytes > maxMetadataBytes) {
+                return fail("metadata", "at most " + maxMetadataBytes + " bytes of UTF-8 keys and values");
+            }
         }
         return Optional.empty();
     }

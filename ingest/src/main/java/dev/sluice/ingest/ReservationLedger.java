@@ -11,33 +11,40 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The admitted-requests store, one entry per admitted request keyed {@code userId|requestId}: dedupe (an entry
- * admitted within the horizon is a duplicate) and the reservation's life (reserve on admission, settle on a cost
- * event, expire after the TTL, charge a late cost within the grace). One store write per admission serves both.
- * An entry is deleted once it serves neither; that clean-up runs lazily per user (on a request or the sweep,
- * at most every {@code horizon / 8}), so deletion may lag but no decision depends on it: every check compares
- * times itself. All times are record times.
+ * The admitted-requests store, one entry per admitted request keyed {@code userId|requestId}: dedupe and the
+ * reservation's life. Reserve on admission; end it only with the request's terminal outcome: a CHARGED cost event
+ * (charged in full, whatever was reserved) or a RELEASED event. Nothing ends a reservation by time, so a request
+ * that waits in a backlog, behind an open breaker or in the dead-letter topic keeps its money held, and a cost that
+ * arrives days later still finds it.
+ *
+ * <p>Budget invariant: for every user and UTC day, the sum of CHARGED costs counted in that day is at most the
+ * daily budget whenever every cost is at most its reservation (the reservation is a true worst case): admission
+ * needs {@code spent + reserved + worstCase <= budget}, and each charge only moves money from reserved to spent.
+ * A charge above its reservation (a wrong price table) or without one breaks the premise; it is charged all the
+ * same and reported as {@link Charge#overspentMicros()}.
+ *
+ * <p>Settled and released entries are kept for the dedupe horizon after their last change, then deleted by a lazy
+ * per-user clean-up (on a request or the sweep, at most every {@code horizon / 8}); every check compares times
+ * itself, so no decision depends on when that runs. All times are broker times.
  */
 final class ReservationLedger {
     private static final StringSerializer KEYS = new StringSerializer();
 
     private final KeyValueStore<String, byte[]> requests;
     private final KeyValueStore<String, byte[]> users;
-    private final long ttlMs;
-    private final long graceMs;
     private final long horizonMs;
     private final long cleanupSlackMs;
-    private final AdmissionMetrics metrics;
 
-    ReservationLedger(KeyValueStore<String, byte[]> requests, KeyValueStore<String, byte[]> users,
-                      IngestConfig config, AdmissionMetrics metrics) {
+    ReservationLedger(KeyValueStore<String, byte[]> requests, KeyValueStore<String, byte[]> users, IngestConfig config) {
         this.requests = requests;
         this.users = users;
-        this.ttlMs = config.reservationTtl().toMillis();
-        this.graceMs = config.lateCostGrace().toMillis();
         this.horizonMs = config.dedupeHorizon().toMillis();
         this.cleanupSlackMs = horizonMs / 8;
-        this.metrics = metrics;
+    }
+
+    /** What a cost event did, and by how much its charge exceeded the money held for it (0 if it did not). */
+    record Charge(Settlement outcome, long heldMicros, long overspentMicros) {
+        static final Charge NONE = new Charge(Settlement.DUPLICATE, 0, 0);
     }
 
     /** The entry of {@code userId}'s {@code requestId}, if it is still kept. */
@@ -46,110 +53,95 @@ final class ReservationLedger {
         return raw == null ? null : Reservation.decode(raw);
     }
 
-    /** Whether {@code entry} (from {@link #find}) was admitted within the horizon of {@code at}, before or after. */
+    /**
+     * Whether a request with {@code entry} (from {@link #find}) is a duplicate at {@code at}: its reservation is still
+     * held (the first one may yet be called, however long ago it was admitted), or it was admitted or last changed
+     * within the horizon, before or after.
+     */
     boolean isDuplicate(Reservation entry, long at) {
-        return entry != null && Math.abs(at - entry.admittedAt()) < horizonMs;
+        return entry != null && (entry.status() == Status.OUTSTANDING
+                || Math.abs(at - entry.admittedAt()) < horizonMs || Math.abs(at - entry.touchedAt()) < horizonMs);
     }
 
-    /**
-     * Remembers an admitted request and reserves its worst case, at user time {@code now} (record time {@code at});
-     * {@code previous} is the request's entry from {@link #find}, if any.
-     */
-    void reserve(String userId, String requestId, Reservation previous, long amountMicros, long now, long at, UserState state) {
-        String key = Reservation.key(userId, requestId);
-        if (previous != null && previous.status() == Status.OUTSTANDING) {
-            // The same id again after the horizon while its first reservation is still held (TTL >= horizon).
-            state.reservedMicros -= previous.amountMicros();
-            metrics.expired();
-        }
-        requests.put(key, new Reservation(Status.OUTSTANDING, amountMicros, now, at).encode());
+    /** Remembers an admitted request and reserves its worst case at broker time {@code at}. */
+    void reserve(String userId, String requestId, long amountMicros, long at, UserState state) {
+        requests.put(Reservation.key(userId, requestId), new Reservation(Status.OUTSTANDING, amountMicros, at, at).encode());
         state.reservedMicros += amountMicros;
-        state.nextExpiryAt = earliest(state.nextExpiryAt, now + ttlMs);
-        state.nextCleanupAt = earliest(state.nextCleanupAt, Math.max(at + horizonMs, now + cleanupSlackMs));
-    }
-
-    /** Applies a cost event of {@code actualMicros}, with record time {@code at}, to {@code state}. */
-    Settlement settle(String userId, String requestId, long actualMicros, long at, UserState state) {
-        String key = Reservation.key(userId, requestId);
-        byte[] raw = requests.get(key);
-        if (raw == null) {
-            return Settlement.UNMATCHED;
-        }
-        Reservation r = Reservation.decode(raw);
-        if (r.status() == Status.SETTLED || r.status() == Status.EXPIRED && pastGrace(r, at)) {
-            return Settlement.UNMATCHED;
-        }
-        long charged = Math.min(Math.max(0, actualMicros), r.amountMicros());
-        if (r.status() == Status.OUTSTANDING) {
-            state.reservedMicros -= r.amountMicros();
-        }
-        state.spentMicros += charged;
-        requests.put(key, r.with(Status.SETTLED).encode()); // kept for dedupe until the horizon has passed
-        return r.status() == Status.EXPIRED ? Settlement.LATE : Settlement.RECONCILED;
+        state.nextCleanupAt = earliest(state.nextCleanupAt, at + Math.max(horizonMs, cleanupSlackMs));
     }
 
     /**
-     * Releases {@code userId}'s reservations due at {@code now} and deletes entries that serve nothing any more,
-     * if either is due. Returns whether {@code state} changed.
+     * Charges {@code actualMicros} (negative counts as 0) for {@code userId}'s {@code requestId} at broker time
+     * {@code at}: in full, ending its reservation if one is held. A cost for an entry already charged is a duplicate
+     * and changes nothing; a cost with no held reservation (none kept, or released) is charged and remembered, so a
+     * duplicate of it is not charged again.
      */
+    Charge charge(String userId, String requestId, long actualMicros, long at, UserState state) {
+        String key = Reservation.key(userId, requestId);
+        Reservation r = find(userId, requestId);
+        if (r != null && r.status() == Status.SETTLED) {
+            return Charge.NONE;
+        }
+        long cost = Math.max(0, actualMicros);
+        long held = r != null && r.status() == Status.OUTSTANDING ? r.amountMicros() : 0;
+        state.reservedMicros -= held;
+        state.spentMicros += cost;
+        Reservation settled = r != null ? r.with(Status.SETTLED, at) : new Reservation(Status.SETTLED, 0, at, at);
+        requests.put(key, settled.encode());
+        state.nextCleanupAt = earliest(state.nextCleanupAt, settled.touchedAt() + horizonMs);
+        Settlement outcome = r != null && r.status() == Status.OUTSTANDING ? Settlement.RECONCILED : Settlement.UNRESERVED;
+        return new Charge(outcome, held, Math.max(0, cost - held));
+    }
+
+    /** Releases {@code userId}'s reservation for {@code requestId} without a charge, if one is held. */
+    Settlement release(String userId, String requestId, long at, UserState state) {
+        Reservation r = find(userId, requestId);
+        if (r == null || r.status() != Status.OUTSTANDING) {
+            return Settlement.IGNORED;
+        }
+        state.reservedMicros -= r.amountMicros();
+        requests.put(Reservation.key(userId, requestId), r.with(Status.RELEASED, at).encode());
+        state.nextCleanupAt = earliest(state.nextCleanupAt, Math.max(at, r.admittedAt()) + horizonMs);
+        return Settlement.RELEASED;
+    }
+
+    /** Deletes {@code userId}'s entries that serve nothing any more, if a clean-up is due. Returns whether {@code state} changed. */
     boolean maintain(String userId, UserState state, long now) {
-        boolean expiryDue = state.nextExpiryAt != 0 && state.nextExpiryAt <= now;
-        boolean cleanupDue = state.nextCleanupAt != 0 && state.nextCleanupAt <= now;
-        if (!expiryDue && !cleanupDue) {
+        if (state.nextCleanupAt == 0 || state.nextCleanupAt > now) {
             return false;
         }
-        long nextExpiry = 0;
         long nextCleanup = 0;
-        List<KeyValue<String, byte[]>> updates = new ArrayList<>();
+        List<String> forget = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = requests.prefixScan(Reservation.prefix(userId), KEYS)) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
                 Reservation r = Reservation.decode(kv.value);
-                boolean expires = r.status() == Status.OUTSTANDING && r.reservedAt() + ttlMs <= now;
-                if (expires) {
-                    state.reservedMicros -= r.amountMicros();
-                    metrics.expired();
-                    r = r.with(Status.EXPIRED);
-                }
-                long forgetAt = forgetAt(r);
-                if (forgetAt <= now) {
-                    updates.add(KeyValue.pair(kv.key, null));
-                    continue;
-                }
-                if (expires) {
-                    updates.add(KeyValue.pair(kv.key, r.encode()));
-                }
                 if (r.status() == Status.OUTSTANDING) {
-                    nextExpiry = earliest(nextExpiry, r.reservedAt() + ttlMs);
+                    continue; // held until its outcome arrives; charge or release schedules its clean-up
                 }
-                nextCleanup = earliest(nextCleanup, forgetAt);
+                long forgetAt = Math.max(r.admittedAt(), r.touchedAt()) + horizonMs;
+                if (forgetAt <= now) {
+                    forget.add(kv.key);
+                } else {
+                    nextCleanup = earliest(nextCleanup, forgetAt);
+                }
             }
         }
-        updates.forEach(kv -> {
-            if (kv.value == null) {
-                requests.delete(kv.key);
-            } else {
-                requests.put(kv.key, kv.value);
-            }
-        });
-        state.nextExpiryAt = nextExpiry;
+        forget.forEach(requests::delete);
+        state.nextExpiryAt = 0; // written by versions with a reservation TTL; nothing expires any more
         // Clean up at most every cleanupSlack per user, so a steadily active user does not rescan per request.
         state.nextCleanupAt = nextCleanup == 0 ? 0 : Math.max(nextCleanup, now + cleanupSlackMs);
         return true;
     }
 
-    /**
-     * The stream-time sweep over this task's users: releases reservations past their TTL (so a user who never
-     * sends again still gets the money back in {@code usage}) and cleans up their old entries.
-     */
+    /** The stream-time (broker time) sweep over this task's users: cleans up idle users' old entries. */
     void sweep(long streamTime) {
         List<String> due = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = users.all()) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
                 UserState state = UserState.decode(kv.value);
-                if (state.nextExpiryAt != 0 && state.nextExpiryAt <= streamTime
-                        || state.nextCleanupAt != 0 && state.nextCleanupAt <= streamTime) {
+                if (state.nextCleanupAt != 0 && state.nextCleanupAt <= streamTime) {
                     due.add(kv.key);
                 }
             }
@@ -160,18 +152,6 @@ final class ReservationLedger {
                 users.put(userId, state.encode());
             }
         }
-    }
-
-    // An expired entry still charges a late cost until the grace ends; every entry is a dedupe witness for the horizon.
-    private long forgetAt(Reservation r) {
-        return switch (r.status()) {
-            case OUTSTANDING, EXPIRED -> Math.max(r.reservedAt() + ttlMs + graceMs, r.admittedAt() + horizonMs);
-            case SETTLED -> r.admittedAt() + horizonMs;
-        };
-    }
-
-    private boolean pastGrace(Reservation r, long now) {
-        return r.reservedAt() + ttlMs + graceMs <= now;
     }
 
     private static long earliest(long current, long candidate) {

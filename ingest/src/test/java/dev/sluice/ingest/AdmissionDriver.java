@@ -16,6 +16,7 @@ import dev.sluice.common.SluiceConfig;
 import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.schema.ChatMessage;
 import dev.sluice.schema.CostEvent;
+import dev.sluice.schema.CostKind;
 import dev.sluice.schema.LlmRequest;
 import dev.sluice.schema.RejectedRequest;
 import dev.sluice.schema.Role;
@@ -48,6 +49,8 @@ final class AdmissionDriver implements AutoCloseable {
     final TestOutputTopic<String, AdmittedRequest> admitted;
     final TestOutputTopic<String, RejectedRequest> rejected;
     final TestOutputTopic<byte[], byte[]> dlq;
+    /** What admission writes to llm.costs: OVERSPENT flags only. */
+    final TestOutputTopic<String, CostEvent> costFlags;
     private final Path stateDir;
 
     AdmissionDriver() {
@@ -83,6 +86,8 @@ final class AdmissionDriver implements AutoCloseable {
         rejected = driver.createOutputTopic(topics.rejected().name(), topics.rejected().keySerde().deserializer(),
                 topics.rejected().valueSerde().deserializer());
         dlq = driver.createOutputTopic(topics.dlq().name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        costFlags = driver.createOutputTopic(topics.costs().name(), topics.costs().keySerde().deserializer(),
+                topics.costs().valueSerde().deserializer());
     }
 
     static LlmRequest.Builder request(String user) {
@@ -115,10 +120,20 @@ final class AdmissionDriver implements AutoCloseable {
         return a.isEmpty() ? r.get(0) : a.get(0);
     }
 
+    /** A CHARGED cost event at broker time {@code at}. */
     void cost(String user, String requestId, long costMicros, Instant at) {
-        costs.pipeInput(user, CostEvent.newBuilder().setRequestId(requestId).setUserId(user).setModel("gpt-4o-mini")
+        costs.pipeInput(user, costEvent(user, requestId, costMicros, at).build(), at);
+    }
+
+    /** A RELEASED event (the request will not be called) at broker time {@code at}. */
+    void release(String user, String requestId, Instant at) {
+        costs.pipeInput(user, costEvent(user, requestId, 0, at).setKind(CostKind.RELEASED).build(), at);
+    }
+
+    static CostEvent.Builder costEvent(String user, String requestId, long costMicros, Instant at) {
+        return CostEvent.newBuilder().setRequestId(requestId).setUserId(user).setModel("gpt-4o-mini")
                 .setProvider("simulated").setInputTokens(10).setOutputTokens(10).setCostMicros(costMicros)
-                .setOccurredAt(at).build(), at);
+                .setOccurredAt(at);
     }
 
     void policy(String user, UserPolicy.Builder policy, Instant at) {

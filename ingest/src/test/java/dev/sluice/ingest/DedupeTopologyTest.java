@@ -41,11 +41,12 @@ class DedupeTopologyTest {
     }
 
     @Test
-    void shouldAdmitTheSameRequestIdAgainAfterTheHorizon() {
+    void shouldAdmitTheSameRequestIdAgainAfterTheHorizonOnceItsCostEndedTheReservation() {
         LlmRequest request = AdmissionDriver.request("jack").build();
         assertThat(admission.send(request, T0)).isInstanceOf(AdmittedRequest.class);
-        assertThat(admission.send(request, T0.plusSeconds(3599))).isInstanceOf(RejectedRequest.class);
-        assertThat(admission.send(request, T0.plusSeconds(3600))).isInstanceOf(AdmittedRequest.class);
+        admission.cost("jack", request.getRequestId(), 10, T0.plusSeconds(1));
+        assertThat(admission.send(request, T0.plusSeconds(3600))).isInstanceOf(RejectedRequest.class);
+        assertThat(admission.send(request, T0.plusSeconds(3601))).isInstanceOf(AdmittedRequest.class);
     }
 
     @Test
@@ -78,28 +79,28 @@ class DedupeTopologyTest {
     }
 
     @Test
-    void shouldDeleteAdmittedRequestEntriesWhenTheyServeNeitherDedupeNorReconciliation() {
+    void shouldDeleteSettledEntriesAfterTheHorizonButKeepAHeldReservationForever() {
         LlmRequest settled = AdmissionDriver.request("ned").build();
         LlmRequest unsettled = AdmissionDriver.request("ned").build();
         admission.send(settled, T0);
         admission.cost("ned", settled.getRequestId(), 1_000, T0.plusSeconds(1));
-        admission.send(unsettled, T0.plusSeconds(2)); // no cost event: expires after the 1 h TTL, then waits out the 24 h grace
+        admission.send(unsettled, T0.plusSeconds(2)); // no cost event yet: its reservation stays held
         assertThat(admission.requestEntries("ned")).hasSize(2);
 
         admission.send("ned", T0.plusSeconds(3600 + 2)); // the settled one is past the 1 h horizon
         assertThat(admission.requestEntries("ned")).hasSize(2).doesNotContain("ned|" + settled.getRequestId());
-        admission.send("ned", T0.plus(Duration.ofHours(26))); // the expired one is past its grace
-        assertThat(admission.requestEntries("ned")).hasSize(2).doesNotContain("ned|" + unsettled.getRequestId());
-        assertThat(admission.send(unsettled, T0.plus(Duration.ofHours(27)))).as("forgotten, so admitted again")
-                .isInstanceOf(AdmittedRequest.class);
+        admission.send("ned", T0.plus(Duration.ofDays(3)));
+        assertThat(admission.requestEntries("ned")).contains("ned|" + unsettled.getRequestId());
+        assertThat(admission.send(unsettled, T0.plus(Duration.ofDays(3)).plusSeconds(1))).as("still held, so still a duplicate")
+                .isInstanceOfSatisfying(RejectedRequest.class, r -> assertThat(r.getReason()).isEqualTo(RejectReason.DUPLICATE));
     }
 
     @Test
-    void shouldHoldExactlyOneReservationWhenAnUnsettledRequestIdIsAdmittedAgainAfterTheHorizon() {
+    void shouldRejectAResendAfterTheHorizonWhileTheFirstReservationIsStillHeld() {
         LlmRequest request = AdmissionDriver.request("ora").build();
-        assertThat(admission.send(request, T0)).isInstanceOf(AdmittedRequest.class);
-        Object again = admission.send(request, T0.plusSeconds(3601)); // the first reservation expires (1 h TTL) just before
-        assertThat(again).isInstanceOf(AdmittedRequest.class);
-        assertThat(admission.state("ora").reservedMicros()).isEqualTo(((AdmittedRequest) again).getReservedMicros());
+        AdmittedRequest first = (AdmittedRequest) admission.send(request, T0);
+        Object again = admission.send(request, T0.plusSeconds(3601)); // past the 1 h horizon, but never charged nor released
+        assertThat(again).isInstanceOfSatisfying(RejectedRequest.class, r -> assertThat(r.getReason()).isEqualTo(RejectReason.DUPLICATE));
+        assertThat(admission.state("ora").reservedMicros()).isEqualTo(first.getReservedMicros());
     }
 }

@@ -19,7 +19,9 @@ class IngestConfigTest {
                 .containsEntry("PRO", new TierLimits(10, 999, 2_000_000, 100_000_000));
         assertThat(c.maxRequestCostMicros()).isEqualTo(5_000_000);
         assertThat(c.dedupeHorizon().toHours()).isEqualTo(24);
-        assertThat(c.reservationTtl().toMinutes()).isEqualTo(60);
+        assertThat(c.maxMetadataEntries()).isEqualTo(16);
+        assertThat(c.maxMetadataBytes()).isEqualTo(8_192);
+        assertThat(c.maxRequestBytes()).isEqualTo(262_144);
     }
 
     @Test
@@ -34,6 +36,8 @@ class IngestConfigTest {
     void shouldNameTheKeyOfABadValue() {
         assertThatThrownBy(() -> IngestConfig.from(SluiceConfig.of(Map.of("ingest.tier.free.requests.per.minute", "-1"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("ingest.tier.free.requests.per.minute");
+        assertThatThrownBy(() -> IngestConfig.from(SluiceConfig.of(Map.of("ingest.max.request.bytes", "2000000"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("ingest.max.request.bytes").hasMessageContaining("2000000");
         assertThatThrownBy(() -> IngestConfig.from(SluiceConfig.of(Map.of("default.tier", "GOLD"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("default.tier").hasMessageContaining("GOLD");
     }

@@ -41,6 +41,14 @@ public final class TopicCatalog {
     /** Retention of the dead-letter topic: 30 days, in milliseconds, so there is time to fix and replay. */
     public static final long DLQ_RETENTION_MS = 30L * 24 * 3600 * 1000;
 
+    /**
+     * Configs of the topics whose record time guards limits and money ({@code llm.requests}, {@code llm.costs}):
+     * {@code message.timestamp.type=LogAppendTime}, so the broker, not the producer, stamps every record. Admission
+     * decides windows, UTC days and horizons on that time, and its outputs inherit it, so an output can never be
+     * older than its input's arrival and fall to retention before anyone read it.
+     */
+    public static final Map<String, String> BROKER_TIME = Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
+
     private final String prefix;
     private final Topic<String, LlmRequest> requests;
     private final Topic<String, AdmittedRequest> admitted;
@@ -56,12 +64,14 @@ public final class TopicCatalog {
         Objects.requireNonNull(registry, "registry");
         Map<String, String> events = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
                 TopicConfig.RETENTION_MS_CONFIG, Long.toString(DEFAULT_RETENTION_MS));
-        this.requests = avro(TopicNames.REQUESTS, LlmRequest.class, partitions, events, registry);
+        Map<String, String> brokerTimed = new java.util.HashMap<>(events);
+        brokerTimed.putAll(BROKER_TIME);
+        this.requests = avro(TopicNames.REQUESTS, LlmRequest.class, partitions, brokerTimed, registry);
         this.admitted = avro(TopicNames.ADMITTED, AdmittedRequest.class, partitions, events, registry);
         this.rejected = avro(TopicNames.REJECTED, RejectedRequest.class, partitions, events, registry);
         this.enriched = avro(TopicNames.ENRICHED, EnrichedRequest.class, partitions, events, registry);
         this.results = avro(TopicNames.RESULTS, GenerationResult.class, partitions, events, registry);
-        this.costs = avro(TopicNames.COSTS, CostEvent.class, partitions, events, registry);
+        this.costs = avro(TopicNames.COSTS, CostEvent.class, partitions, brokerTimed, registry);
         this.dlq = new Topic<>(prefix + TopicNames.DLQ, Serdes.ByteArray(), Serdes.ByteArray(), partitions,
                 Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
                         TopicConfig.RETENTION_MS_CONFIG, Long.toString(DLQ_RETENTION_MS)));
