@@ -1,0 +1,125 @@
+package dev.sluice.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import dev.sluice.schema.AdmittedRequest;
+import dev.sluice.schema.CostEvent;
+import dev.sluice.schema.CostKind;
+import dev.sluice.schema.LlmRequest;
+import dev.sluice.schema.RejectReason;
+import dev.sluice.schema.RejectedRequest;
+import dev.sluice.schema.UserPolicy;
+import dev.sluice.testkit.KafkaBroker;
+import dev.sluice.testkit.SchemaRegistryServer;
+import dev.sluice.testkit.SluiceInfra;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The budget across a restart of admission: held reservations survive, costs above and below the estimate are charged in full. */
+@ExtendWith(SluiceInfra.class)
+class BudgetRestartIT {
+    private static final String USER = "restart-user";
+    private static final long WORST = 10_000;
+    private static final long BUDGET = 100_000;
+
+    @Test
+    void shouldChargeWhatWasPaidAndKeepHeldReservationsAcrossARestart(KafkaBroker kafka, SchemaRegistryServer registry,
+                                                                      @TempDir Path dir) throws Exception {
+        Path models = dir.resolve("models.properties");
+        Files.writeString(models, "flat-model = 0, 10\n"); // 1,000 output tokens = $0.01 worst case
+        try (IngestCluster cluster = new IngestCluster(kafka, registry, "restart", Map.of("models.file", models.toString()));
+             KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
+             KafkaProducer<String, CostEvent> costs = cluster.producer(cluster.topics.costs());
+             KafkaProducer<String, UserPolicy> policies = cluster.producer(cluster.topics.userPolicies());
+             KafkaConsumer<String, AdmittedRequest> admitted = cluster.consumer(cluster.topics.admitted());
+             KafkaConsumer<String, RejectedRequest> rejected = cluster.consumer(cluster.topics.rejected());
+             KafkaConsumer<String, CostEvent> costLog = cluster.consumer(cluster.topics.costs())) {
+            policies.send(new ProducerRecord<>(cluster.topics.userPolicies().name(), USER, UserPolicy.newBuilder().setUserId(USER)
+                    .setTier("PRO").setRequestsPerMinute(1_000).setRequestsPerDay(1_000).setDailyBudgetMicros(BUDGET)
+                    .setUpdatedAt(Instant.now()).build())).get();
+            IngestStage first = cluster.startInstance();
+            cluster.awaitAllRunning();
+
+            List<AdmittedRequest> admissions = new ArrayList<>();
+            List<RejectedRequest> rejections = new ArrayList<>();
+            sendRequests(cluster, producer, 15);
+            awaitDecisions(admitted, rejected, admissions, rejections, 15);
+            assertThat(admissions).hasSize(10);
+            assertThat(rejections).hasSize(5).allSatisfy(r -> assertThat(r.getReason()).isEqualTo(RejectReason.BUDGET_EXCEEDED));
+
+            first.close(); // generation answers while admission is down; a new instance restores the state from its changelogs
+            long paid = 0;
+            for (int i = 0; i < 6; i++) {
+                long actual = i == 5 ? 12_000 : 6_000; // the sixth cost is 2,000 above its estimate
+                paid += actual;
+                cost(cluster, costs, admissions.get(i), actual, CostKind.CHARGED);
+                cost(cluster, costs, admissions.get(i), actual, CostKind.CHARGED); // a duplicate
+            }
+            IngestStage second = cluster.startInstance();
+            Awaitility.await().atMost(120, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
+                    .until(() -> second.usage(USER).map(u -> u.reservedMicros() == 4 * WORST).orElse(false));
+            assertThat(second.usage(USER).orElseThrow().spentMicros()).as("books = paid, uncapped, duplicates once").isEqualTo(paid);
+
+            cost(cluster, costs, admissions.get(6), 0, CostKind.RELEASED); // never called: e.g. its dead letter was discarded
+            for (int i = 7; i < 10; i++) {
+                paid += 9_000;
+                cost(cluster, costs, admissions.get(i), 9_000, CostKind.CHARGED);
+            }
+            long expected = paid;
+            Awaitility.await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
+                    .until(() -> second.usage(USER).map(u -> u.reservedMicros() == 0 && u.spentMicros() == expected).orElse(false));
+            assertThat(paid).as("sum charged within the budget").isLessThanOrEqualTo(BUDGET);
+
+            List<CostEvent> flags = new ArrayList<>();
+            Awaitility.await().atMost(60, TimeUnit.SECONDS).until(() -> {
+                costLog.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (r.value().getKind() == CostKind.OVERSPENT) {
+                        flags.add(r.value());
+                    }
+                });
+                return !flags.isEmpty();
+            });
+            assertThat(flags).singleElement().satisfies(f -> {
+                assertThat(f.getRequestId()).isEqualTo(admissions.get(5).getRequest().getRequestId());
+                assertThat(f.getCostMicros() - f.getReservedMicros()).isEqualTo(2_000);
+            });
+        }
+    }
+
+    private static void sendRequests(IngestCluster cluster, KafkaProducer<String, LlmRequest> producer, int n) {
+        for (int i = 0; i < n; i++) {
+            producer.send(new ProducerRecord<>(cluster.topics.requests().name(), USER,
+                    AdmissionDriver.request(USER).setModel("flat-model").setMaxOutputTokens(1_000).build()));
+        }
+        producer.flush();
+    }
+
+    private static void cost(IngestCluster cluster, KafkaProducer<String, CostEvent> costs, AdmittedRequest a, long micros, CostKind kind)
+            throws Exception {
+        costs.send(new ProducerRecord<>(cluster.topics.costs().name(), USER, AdmissionDriver.costEvent(USER, a.getRequest().getRequestId(),
+                micros, Instant.now()).setModel("flat-model").setReservedMicros(a.getReservedMicros()).setKind(kind).build())).get();
+    }
+
+    private static void awaitDecisions(KafkaConsumer<String, AdmittedRequest> admitted, KafkaConsumer<String, RejectedRequest> rejected,
+                                       List<AdmittedRequest> admissions, List<RejectedRequest> rejections, int atLeast) {
+        Awaitility.await().atMost(120, TimeUnit.SECONDS).until(() -> {
+            admitted.poll(Duration.ofMillis(100)).forEach(r -> admissions.add(r.value()));
+            rejected.poll(Duration.ofMillis(100)).forEach(r -> rejections.add(r.value()));
+            return admissions.size() + rejections.size() >= atLeast;
+        });
+    }
+}
