@@ -18,6 +18,7 @@ import dev.sluice.analytics.schema.Spender;
 import dev.sluice.analytics.schema.TopSpenders;
 import dev.sluice.analytics.schema.UserDailySpend;
 import dev.sluice.schema.CostEvent;
+import dev.sluice.schema.CostKind;
 import dev.sluice.schema.RejectedRequest;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -82,7 +83,8 @@ public final class AnalyticsTopology {
         KStream<String, CostEvent> distinct = builder
                 .stream(topics.costs().name(), Consumed.with(topics.costs().keySerde(), topics.costs().valueSerde())
                         .withTimestampExtractor(new EventTimestamps()).withName("costs"))
-                .filter((user, cost) -> cost != null, Named.as("drop-cost-tombstones"))
+                // Only CHARGED events are money; RELEASED and OVERSPENT end or flag a reservation (admission's business).
+                .filter((user, cost) -> cost != null && cost.getKind() == CostKind.CHARGED, Named.as("drop-cost-tombstones"))
                 .processValues(() -> new CostDeduplicator(DEDUPE_STORE, config.dedupeHorizon(), metrics),
                         Named.as("dedupe-costs-by-request-id"), DEDUPE_STORE);
 

@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code sluice report [--since 24h]}: reads the {@code llm.analytics.*} tables (read_committed, latest value per
- * window) and prints spend per user/day and per model, cache savings, rejections by reason and top spenders.
+ * window) and prints spend per user/day and per model, cache savings, rejections by reason and top spenders; then the
+ * overspend flags admission wrote to {@code llm.costs} ({@link OverspendReport}).
  */
 @Command(name = "report", mixinStandardHelpOptions = true, description = "Print spend, savings, rejections and top spenders.")
 public final class ReportCommand implements Callable<Integer> {
@@ -64,6 +65,7 @@ public final class ReportCommand implements Callable<Integer> {
                 latest(reader, topics.rejectionsByReasonHour()), latest(reader, topics.topSpendersByDay()));
         PrintWriter out = spec.commandLine().getOut();
         report.print(out);
+        OverspendReport.read(reader, catalog.costs(), report.from()).print(out);
         return 0;
     }
 

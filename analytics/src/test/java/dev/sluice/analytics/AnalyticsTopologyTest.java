@@ -19,6 +19,7 @@ import dev.sluice.analytics.schema.SpendTotals;
 import dev.sluice.analytics.schema.TopSpenders;
 import dev.sluice.analytics.schema.UserDailySpend;
 import dev.sluice.schema.CostEvent;
+import dev.sluice.schema.CostKind;
 import dev.sluice.schema.RejectReason;
 import dev.sluice.schema.RejectedRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -115,6 +116,23 @@ class AnalyticsTopologyTest {
                 topics.spendByUserDay().valueSerde().deserializer()).readKeyValuesToMap();
         assertThat(userDay.get("u1|2025-03-01").getTotals().getCostMicros()).isEqualTo(6123);
         assertThat(metrics.lateDroppedCount(AnalyticsTopology.USER_DAY)).isZero();
+    }
+
+    @Test
+    void shouldSumOnlyChargedEventsAndNotLetAReleaseOrAnOverspendFlagHideTheCharge() {
+        TestInputTopic<String, CostEvent> costs = start(AnalyticsConfig.defaults());
+        Instant ten = DAY_ONE.plus(Duration.ofHours(10));
+        CostEvent charged = cost("u1", ten, 700);
+        // Admission's flag for the same request arrives first: it must neither count nor take the charge's dedupe slot.
+        costs.pipeInput("u1", CostEvent.newBuilder(charged).setKind(CostKind.OVERSPENT).setReservedMicros(500).build(), ten);
+        costs.pipeInput("u1", charged, ten);
+        costs.pipeInput("u1", CostEvent.newBuilder(cost("u1", ten, 0)).setKind(CostKind.RELEASED).setProvider("dlq-discard").build(), ten);
+
+        Map<String, UserDailySpend> userDay = driver.createOutputTopic(topics.spendByUserDay().name(), Serdes.String().deserializer(),
+                topics.spendByUserDay().valueSerde().deserializer()).readKeyValuesToMap();
+        SpendTotals totals = userDay.get("u1|2025-03-01").getTotals();
+        assertThat(totals.getCostMicros()).isEqualTo(700);
+        assertThat(totals.getRequests()).isEqualTo(1);
     }
 
     @Test

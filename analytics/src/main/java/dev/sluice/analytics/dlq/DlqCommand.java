@@ -15,12 +15,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code sluice dlq list|inspect|replay}: look at dead letters and send chosen ones back to the stage that
- * failed. Connection settings come from {@link SluiceConfig} ({@code SLUICE_KAFKA_BOOTSTRAP_SERVERS},
+ * {@code sluice dlq list|inspect|replay|discard}: look at dead letters, send chosen ones back to the stage that
+ * failed, or give them up (releasing their reservations). Connection settings come from {@link SluiceConfig}
+ * ({@code SLUICE_KAFKA_BOOTSTRAP_SERVERS},
  * {@code SLUICE_TOPIC_PREFIX}, ...). Usable standalone through {@link #main} or as a launcher subcommand.
  */
-@Command(name = "dlq", mixinStandardHelpOptions = true, description = "List, inspect and replay dead letters (llm.dlq).",
-        subcommands = {DlqListCommand.class, DlqInspectCommand.class, DlqReplayCommand.class})
+@Command(name = "dlq", mixinStandardHelpOptions = true, description = "List, inspect, replay and discard dead letters (llm.dlq).",
+        subcommands = {DlqListCommand.class, DlqInspectCommand.class, DlqReplayCommand.class, DlqDiscardCommand.class})
 public final class DlqCommand implements Runnable {
     private final Supplier<SluiceConfig> config;
     private final Clock clock;

@@ -1,0 +1,61 @@
+package dev.sluice.analytics.dlq;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+import dev.sluice.common.CommonKeys;
+import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.schemas.TopicNames;
+import dev.sluice.schemas.registry.SchemaRegistryClient;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sluice dlq discard}: gives the selected dead letters up and releases the reservation each request past
+ * admission still holds (a RELEASED event on llm.costs). Same filters as replay; a dry run prints what it would do.
+ */
+@Command(name = "discard", mixinStandardHelpOptions = true,
+        description = "Give selected dead letters up for good and release the money their requests still hold.")
+final class DlqDiscardCommand implements Callable<Integer> {
+    @ParentCommand
+    DlqCommand dlq;
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    FilterOptions filter = new FilterOptions();
+    @Option(names = "--dry-run", description = "Send nothing; print what would be discarded and released.")
+    boolean dryRun;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        var config = dlq.config();
+        int partitions = config.intValue(CommonKeys.TOPIC_PARTITIONS, TopicCatalog.DEFAULT_PARTITIONS, 1, 10_000);
+        TopicCatalog topics = new TopicCatalog(dlq.prefix(), partitions,
+                new SchemaRegistryClient(config.required(CommonKeys.SCHEMA_REGISTRY_URL, "the schema registry base URL")));
+        DlqReader reader = new DlqReader(dlq.kafka());
+        ReplayLedger ledger = new ReplayLedger(dlq.prefix(), reader);
+        List<Letter> letters = reader.read(dlq.dlqTopic(), filter.toFilter(dlq.clock()));
+        if (!dryRun) {
+            try (Admin admin = Admin.create(dlq.kafka())) {
+                ledger.ensureTopic(admin, partitions, (short) config.intValue(CommonKeys.TOPIC_REPLICATION_FACTOR, 1, 1, 32));
+            }
+        }
+        Set<String> reserved = Set.of(dlq.prefix() + TopicNames.ADMITTED, dlq.prefix() + TopicNames.ENRICHED);
+        Map<Discarder.Action, Integer> counts = new Discarder(dlq.kafka(), dlq.prefix(), topics.costs(), reserved, ledger, dlq.clock())
+                .discard(letters, ledger.load(), dryRun, out);
+        out.printf("%s%d discarded with their reservation released, %d discarded holding none, %d skipped (replayed or discarded before)%n",
+                dryRun ? "dry run: " : "", counts.getOrDefault(Discarder.Action.RELEASE, 0), counts.getOrDefault(Discarder.Action.DISCARD, 0),
+                counts.getOrDefault(Discarder.Action.SKIP, 0));
+        out.flush();
+        return 0;
+    }
+}
