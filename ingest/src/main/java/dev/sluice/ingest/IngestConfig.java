@@ -39,7 +39,10 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
     public static final String TIER_DAILY_BUDGET_MICROS = "daily.budget.micros";
     /** Largest worst-case cost of one request, micro-dollars; default 5000000 ($5). */
     public static final String MAX_REQUEST_COST_MICROS = "ingest.max.request.cost.micros";
-    /** How long an admitted requestId is remembered to reject duplicates, milliseconds; default 86400000 (24 h). */
+    /**
+     * How long a requestId is remembered after its admission and after its charge or release, to reject duplicates,
+     * milliseconds; default 86400000 (24 h). A requestId whose reservation is still held is a duplicate regardless.
+     */
     public static final String DEDUPE_HORIZON_MS = "ingest.dedupe.horizon.ms";
     /**
      * Stream-time (broker time) interval of the clean-up sweep that forgets settled entries of idle users past the

@@ -5,9 +5,9 @@ import java.util.Arrays;
 /**
  * Everything admission keeps per user, in one compact value (~90 bytes at 10 requests/min):
  * the sliding-window log of admitted requests of the last minute (time and estimated tokens of each),
- * today's admitted count and spend, the money reserved and not yet reconciled, a lower bound of the
- * earliest reservation expiry (so expiry scans run only when one is due) and the time of the user's next
- * clean-up of admitted-request entries that no longer serve dedupe or reconciliation.
+ * today's admitted count and spend, the money reserved and not yet reconciled, and the time of the user's next
+ * clean-up of admitted-request entries that no longer serve dedupe or reconciliation. {@code nextExpiryAt} is kept
+ * for the encoding only: it was a reservation TTL's next expiry, and reservations no longer expire (always 0 now).
  *
  * <p>Encoding (version 2): version byte, then varints: day, requestsToday, spentMicros, reservedMicros,
  * nextExpiryAt (0 = none), nextCleanupAt (0 = none), n, then n pairs (time delta from the previous entry,

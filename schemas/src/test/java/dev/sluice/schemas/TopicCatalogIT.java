@@ -11,6 +11,8 @@ import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -23,6 +25,21 @@ class TopicCatalogIT {
             for (int run = 0; run < 5; run++) {
                 TopicCatalog catalog = new TopicCatalog(SluiceInfra.uniquePrefix("fresh"), 6, new SchemaRegistryClient(registry.url()));
                 assertThat(catalog.createAll(admin, (short) 1)).hasSize(catalog.all().size());
+            }
+        }
+    }
+
+    @Test
+    void shouldCreateRequestsAndCostsWithBrokerTimeAndTheOutputsWithProducerTime(KafkaBroker kafka, SchemaRegistryServer registry) throws Exception {
+        TopicCatalog catalog = new TopicCatalog(SluiceInfra.uniquePrefix("timed"), 2, new SchemaRegistryClient(registry.url()));
+        try (Admin admin = kafka.admin()) {
+            catalog.createAll(admin, (short) 1);
+            for (Topic<?, ?> topic : catalog.all()) {
+                ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic.name());
+                String type = admin.describeConfigs(List.of(resource)).all().get().get(resource)
+                        .get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG).value();
+                boolean guardsLimits = topic == catalog.requests() || topic == catalog.costs();
+                assertThat(type).as(topic.name()).isEqualTo(guardsLimits ? "LogAppendTime" : "CreateTime");
             }
         }
     }

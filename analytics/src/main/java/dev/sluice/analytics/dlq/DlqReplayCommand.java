@@ -36,7 +36,7 @@ final class DlqReplayCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--max-replays", paramLabel = "N", description = "Refuse letters already replayed this many times (default: "
             + AnalyticsConfig.DLQ_MAX_REPLAYS + ", else 3).")
     Integer maxReplays;
-    @Option(names = "--again", description = "Ignore the replay ledger and send letters that were replayed before. Generation then skips requests "
+    @Option(names = "--again", description = "Ignore the replay ledger and send letters that were replayed before (never discarded ones). Generation then skips requests "
             + "whose result it remembers in Redis (24 h); if Redis lost its data, such requests are called and billed again.")
     boolean again;
 
@@ -55,7 +55,7 @@ final class DlqReplayCommand implements java.util.concurrent.Callable<Integer> {
                         (short) dlq.config().intValue(CommonKeys.TOPIC_REPLICATION_FACTOR, 1, 1, 32));
             }
         }
-        Set<String> replayed = again ? Set.of() : ledger.load();
+        Set<String> replayed = again ? ledger.loadDiscarded() : ledger.load(); // discarded letters stay discarded
         ReplayPolicy policy = new ReplayPolicy(dlq.prefix() + TopicNames.REQUESTS, dlq.replayTargets(), limit, replayed);
         ReplaySummary summary = new Replayer(dlq.kafka(), dlq.prefix(), ledger, dlq.clock())
                 .replay(letters, policy, dryRun, perSecond, out, err);

@@ -71,6 +71,25 @@ public final class ReplayLedger {
         return keys;
     }
 
+    /**
+     * Keys of the letters {@code sluice dlq discard} gave up (their reservation may be released): replay never sends
+     * these, not even with {@code --again}, since generation would then call a request whose money is no longer held.
+     */
+    public Set<String> loadDiscarded() {
+        Set<String> keys = new HashSet<>();
+        reader.scan(topic, true, record -> {
+            if (record.key() != null) {
+                String key = new String(record.key(), StandardCharsets.UTF_8);
+                if (record.value() != null && new String(record.value(), StandardCharsets.UTF_8).contains("\"discardedAt\"")) {
+                    keys.add(key);
+                } else {
+                    keys.remove(key);
+                }
+            }
+        });
+        return keys;
+    }
+
     public ProducerRecord<byte[], byte[]> entry(Letter letter, String target, Instant at) {
         String value = "{\"replayedAt\":\"" + at + "\",\"target\":\"" + target + "\",\"replayCount\":" + (letter.view().getReplayCount() + 1) + "}";
         return new ProducerRecord<>(topic, keyOf(letter).getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8));

@@ -62,6 +62,7 @@ class DlqDiscardIT {
         assertThat(f.readAll(f.topic(TopicNames.COSTS))).allSatisfy(r -> assertThat(new String(r.key())).isIn("alice", "bob", "carol"));
 
         run(config, "replay");
+        run(config, "replay", "--again");
         assertThat(f.readAll(f.topic(TopicNames.ENRICHED))).as("a discarded letter is never replayed").isEmpty();
         assertThat(f.readAll(f.topic(TopicNames.ADMITTED))).isEmpty();
     }
