@@ -20,8 +20,12 @@ final class Progress {
     }
 
     void update(int done) {
+        draw(done, false);
+    }
+
+    private void draw(int done, boolean force) {
         long now = System.nanoTime();
-        if ((total < 0 || done < total) && now - lastDraw < INTERVAL_NANOS) {
+        if (!force && (total < 0 || done < total) && now - lastDraw < INTERVAL_NANOS) {
             return;
         }
         lastDraw = now;
@@ -40,6 +44,11 @@ final class Progress {
                 total == 0 ? 100 : done * 100L / total, rate, etaSeconds < 0 ? "--:--" : String.format("%02d:%02d", etaSeconds / 60, etaSeconds % 60));
         err.flush();
         drawn = true;
+    }
+
+    /** Draws {@code done} now, whatever the interval (the last count of a streamed replay). */
+    void finish(int done) {
+        draw(done, true);
     }
 
     void done() {

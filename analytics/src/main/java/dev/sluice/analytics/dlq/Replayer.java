@@ -129,6 +129,9 @@ public final class Replayer {
 
         @Override
         public void close() {
+            if (sent > 0) {
+                progress.finish(sent);
+            }
             progress.done();
             if (producer != null) {
                 producer.close();
