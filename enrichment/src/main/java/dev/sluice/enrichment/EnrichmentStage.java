@@ -134,7 +134,9 @@ public final class EnrichmentStage implements Stage {
             details.put("last.failure", loop.lastFailure());
         }
         details.put("hit.rate", String.format(java.util.Locale.ROOT, "%.3f", metrics.hitRate()));
-        return new StageHealth(!fatal, running && !fatal && (loop == null || loop.lastFailure().isEmpty()), cache.degraded(), details);
+        // a loop thread that died of anything (not only a fenced producer) makes the stage not live
+        boolean live = !fatal && (thread == null || running);
+        return new StageHealth(live, running && !fatal && (loop == null || loop.lastFailure().isEmpty()), cache.degraded(), details);
     }
 
     /** The stage's meters (hit rate, counts by source), for tests and reports. */

@@ -21,7 +21,8 @@ import dev.sluice.generation.resilience.ResilienceSettings;
  */
 public record GenerationConfig(String provider, String baseUrl, String instanceId, String groupId,
                                LoopSettings loop, ProcessorSettings processor, ResilienceSettings resilience,
-                               SimulatedSettings simulated, Duration redisTimeout, int workerThreads) {
+                               SimulatedSettings simulated, Duration redisTimeout, int workerThreads,
+                               Duration ledgerLoadTimeout, int memoryStoreMaxEntries) {
 
     /** Calls (and breaker waits) in flight per instance. Default 256. */
     public static final String MAX_IN_FLIGHT = "generation.max.in.flight";
@@ -29,6 +30,22 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
     public static final String MAX_PENDING_PER_PARTITION = "generation.max.pending.per.partition";
     /** Milliseconds between transactions (each commits every completed prefix). Default 100. */
     public static final String COMMIT_INTERVAL_MS = "generation.commit.interval.ms";
+    /**
+     * How long a revoked partition, or the whole stage on close, waits for its in-flight calls before handing
+     * over, ms; calls still running then are abandoned (counted in {@code sluice.generation.abandoned.calls}) and
+     * the next owner calls them again. Default 30000.
+     */
+    public static final String DRAIN_TIMEOUT_MS = "generation.drain.timeout.ms";
+    /**
+     * How long reading an assigned partition's ledger may take before it is retried, ms. The partition's requests
+     * wait meanwhile (never called unchecked). Default 60000.
+     */
+    public static final String LEDGER_LOAD_TIMEOUT_MS = "generation.ledger.load.timeout.ms";
+    /**
+     * Bound of the in-memory store used when no Redis is configured: entries per map (done results, cache,
+     * committed markers), each also expiring after its TTL. Default 100000.
+     */
+    public static final String MEMORY_STORE_MAX_ENTRIES = "generation.memory.store.max.entries";
     /** Consumer group of the stage. Default {@code sluice-generation}. */
     public static final String GROUP_ID = "generation.group.id";
     /**
@@ -96,7 +113,8 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
         }
         int maxInFlight = c.intValue(MAX_IN_FLIGHT, 256, 1, 100_000);
         LoopSettings loop = new LoopSettings(maxInFlight, c.intValue(MAX_PENDING_PER_PARTITION, 2048, 1, 1_000_000),
-                c.millis(COMMIT_INTERVAL_MS, Duration.ofMillis(100)));
+                c.millis(COMMIT_INTERVAL_MS, Duration.ofMillis(100)), c.millis(DRAIN_TIMEOUT_MS, LoopSettings.DEFAULT_DRAIN_TIMEOUT),
+                c.intValue("kafka.max.request.size", LoopSettings.DEFAULT_MAX_RECORD_BYTES, 1024, Integer.MAX_VALUE));
         ProcessorSettings processor = new ProcessorSettings(c.bool(CACHE_ENABLED, true),
                 c.millis(CACHE_TTL_MS, Duration.ofHours(1)), c.millis(DONE_TTL_MS, Duration.ofHours(24)),
                 c.millis(COMMITTED_TTL_MS, Duration.ofHours(24)));
@@ -132,7 +150,8 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
         String baseUrl = c.find(CommonKeys.PROVIDER_BASE_URL).orElse(null);
         return new GenerationConfig(provider, baseUrl, c.string(INSTANCE_ID, hostName()),
                 c.string(GROUP_ID, "sluice-generation"), loop, processor, resilience, simulated,
-                c.millis(REDIS_TIMEOUT_MS, Duration.ofMillis(2000)), c.intValue(WORKER_THREADS, 2, 1, 256));
+                c.millis(REDIS_TIMEOUT_MS, Duration.ofMillis(2000)), c.intValue(WORKER_THREADS, 2, 1, 256),
+                c.millis(LEDGER_LOAD_TIMEOUT_MS, Duration.ofSeconds(60)), c.intValue(MEMORY_STORE_MAX_ENTRIES, 100_000, 1, 100_000_000));
     }
 
     /** The producer's transactional.id. */

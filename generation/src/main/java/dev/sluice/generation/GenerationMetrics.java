@@ -14,7 +14,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  * The generation stage's meters: {@code sluice.generation.in.flight} (gauge), {@code sluice.generation.outcomes}
  * by outcome, {@code sluice.generation.breaker.state} per provider+model (0 closed, 1 open, 2 half-open,
  * 3 other), {@code sluice.generation.retries}, {@code sluice.generation.cost.micros},
- * {@code sluice.generation.saved.micros}, {@code sluice.generation.cache.hits} and
+ * {@code sluice.generation.saved.micros}, {@code sluice.generation.cache.hits},
+ * {@code sluice.generation.abandoned.calls} by reason (revoked, shutdown: the next owner calls them again) and
  * {@code sluice.generation.overhead} (time added on top of provider latency, p50/p99 published).
  */
 public final class GenerationMetrics {
@@ -60,6 +61,11 @@ public final class GenerationMetrics {
 
     public void deadLetter(String errorClass) {
         registry.counter("sluice.generation.outcomes", "outcome", DEAD_LETTER, "error.class", errorClass).increment();
+    }
+
+    /** Calls still running when their partition was handed over ({@code reason} revoked or shutdown). */
+    public void abandoned(String reason, int calls) {
+        registry.counter("sluice.generation.abandoned.calls", "reason", reason).increment(calls);
     }
 
     public void retry(String provider, String model) {

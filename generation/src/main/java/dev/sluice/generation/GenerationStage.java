@@ -17,6 +17,8 @@ import dev.sluice.common.Stage;
 import dev.sluice.common.StageHealth;
 import dev.sluice.generation.engine.GenerationLoop;
 import dev.sluice.generation.engine.RequestProcessor;
+import dev.sluice.generation.ledger.Ledger;
+import dev.sluice.generation.ledger.LedgerLoader;
 import dev.sluice.generation.provider.LlmProvider;
 import dev.sluice.generation.provider.Providers;
 import dev.sluice.generation.resilience.ResilientCaller;
@@ -26,6 +28,7 @@ import dev.sluice.generation.store.RedisGenerationStore;
 import dev.sluice.schemas.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -84,7 +87,7 @@ public final class GenerationStage implements Stage {
                 .orElseGet(() -> {
                     log.warn("NO REDIS CONFIGURED ({}): generation keeps completed calls in memory only; after a crash "
                             + "they are paid again, and the response cache is per process", CommonKeys.REDIS_URL);
-                    return new InMemoryGenerationStore();
+                    return new InMemoryGenerationStore(settings.memoryStoreMaxEntries());
                 });
     }
 
@@ -106,6 +109,13 @@ public final class GenerationStage implements Stage {
         consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumerProps.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         consumerProps.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
+        // cooperative: a rebalance revokes only the partitions that move, so the rest keep calling while those drain
+        consumerProps.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        Map<String, Object> ledgerProps = new HashMap<>(kafka);
+        ledgerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        ledgerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        ledgerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        ledgerProps.put(ConsumerConfig.CLIENT_ID_CONFIG, settings.transactionalId() + "-ledger");
         Map<String, Object> producerProps = new HashMap<>(kafka);
         producerProps.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId());
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -113,12 +123,18 @@ public final class GenerationStage implements Stage {
         producerProps.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
         stripForeign(consumerProps, ConsumerConfig.configNames());
         stripForeign(producerProps, ProducerConfig.configNames());
+        stripForeign(ledgerProps, ConsumerConfig.configNames());
+        ledgerProps.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        ledgerProps.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        Ledger ledger = new Ledger(new LedgerLoader(
+                new KafkaConsumer<>(ledgerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+                catalog.generationLedger().name(), settings.ledgerLoadTimeout()));
         RequestProcessor processor = new RequestProcessor(caller, store, ModelCatalog.from(config), settings.processor(),
                 clock, metrics, worker);
-        loop = new GenerationLoop(
+        loop = GenerationLoop.create(
                 new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
                 new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer()),
-                catalog, processor, settings.loop(), settings.processor(), store, metrics, clock);
+                catalog, processor, settings.loop(), settings.processor(), store, ledger, metrics, clock);
         thread = new Thread(loop, "sluice-generation-loop");
         thread.start();
         log.info("generation started: provider {}, max in flight {}, commit every {} ms, transactional.id {}",
@@ -158,7 +174,8 @@ public final class GenerationStage implements Stage {
         if (loop != null) {
             loop.stop();
             try {
-                thread.join(Duration.ofSeconds(30).toMillis());
+                // the loop drains in-flight calls first (bounded by the drain timeout), then closes its clients
+                thread.join(settings.loop().drainTimeout().plusSeconds(20).toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

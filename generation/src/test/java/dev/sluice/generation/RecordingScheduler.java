@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * A scheduler that records every requested delay and runs the task at once: retries and waits happen
  * instantly in tests while the waits the code asked for stay observable.
  */
-public final class RecordingScheduler extends ScheduledThreadPoolExecutor {
+public class RecordingScheduler extends ScheduledThreadPoolExecutor {
     private final List<Long> delaysMillis = new CopyOnWriteArrayList<>();
     private final MutableClock clock;
 

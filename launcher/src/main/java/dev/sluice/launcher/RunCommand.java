@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.StageHealth;
 import dev.sluice.common.StageProvider;
 import dev.sluice.launcher.http.Meters;
 import dev.sluice.launcher.http.ObservabilityServer;
@@ -35,6 +36,8 @@ import picocli.CommandLine.Model.CommandSpec;
 public final class RunCommand implements Callable<Integer> {
     /** Default port of /health and /metrics. */
     public static final int DEFAULT_HTTP_PORT = 8080;
+    /** Exit code when a started stage stops being live (its loop or stream thread died): restart me. */
+    public static final int EXIT_NOT_LIVE = 70;
 
     @ParentCommand SluiceCli cli;
     @Mixin ConfigOptions options;
@@ -61,7 +64,9 @@ public final class RunCommand implements Callable<Integer> {
         ObservabilityServer http = ObservabilityServer.start(httpPort,
                 () -> host.get() == null ? StageHost.startingHealth(List.of(provider)) : host.get().health(), meters::scrape);
         CountDownLatch stopped = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            closing.set(true); // a closing stage is not live, and that is no reason to report it dead
             StageHost h = host.get();
             if (h != null) {
                 h.close();
@@ -79,7 +84,22 @@ public final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.printf("sluice: stage %s running; /health and /metrics on port %d (Ctrl-C or SIGTERM stops it)%n", stageName, http.port());
         out.flush();
-        stopped.await();
+        AtomicReference<String> died = new AtomicReference<>();
+        try (LivenessWatch ignored = LivenessWatch.start(
+                () -> closing.get() ? StageHealth.up(Map.of()) : host.get().health(), why -> {
+            died.set(why);
+            stopped.countDown();
+        })) {
+            stopped.await();
+        }
+        if (died.get() != null) {
+            // exit non-zero so systemd, Kubernetes or compose (restart: on-failure) start a fresh process;
+            // the shutdown hook still closes the stage on the way out
+            PrintWriter err = spec.commandLine().getErr();
+            err.printf("sluice: stage %s is no longer live (%s); exiting with %d so it is restarted%n", stageName, died.get(), EXIT_NOT_LIVE);
+            err.flush();
+            return EXIT_NOT_LIVE;
+        }
         return 0;
     }
 }

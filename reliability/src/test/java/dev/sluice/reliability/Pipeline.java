@@ -71,7 +71,6 @@ final class Pipeline implements AutoCloseable {
         values.put("ingest.tier.pro.daily.budget.micros", "1000000000000");
         // Every request must reach the provider, so calls/requests measures re-calls and not the response cache.
         values.put("generation.cache.enabled", "false");
-        values.put("generation.max.in.flight", "32");
         // A killed member must leave the group in seconds, not after the 45 s default.
         values.put("kafka.session.timeout.ms", "6000");
         values.put("kafka.heartbeat.interval.ms", "1500");

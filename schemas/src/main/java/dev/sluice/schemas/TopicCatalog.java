@@ -49,6 +49,12 @@ public final class TopicCatalog {
      */
     public static final Map<String, String> BROKER_TIME = Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
 
+    /**
+     * Retention of the generation ledger: 40 days, in milliseconds: longer than a dead letter (30 days) plus an
+     * enriched record (7 days) can wait before it is replayed, so a replay always finds its request's entry.
+     */
+    public static final long LEDGER_RETENTION_MS = 40L * 24 * 3600 * 1000;
+
     private final String prefix;
     private final Topic<String, LlmRequest> requests;
     private final Topic<String, AdmittedRequest> admitted;
@@ -58,6 +64,7 @@ public final class TopicCatalog {
     private final Topic<String, CostEvent> costs;
     private final Topic<byte[], byte[]> dlq;
     private final Topic<String, UserPolicy> userPolicies;
+    private final Topic<byte[], byte[]> generationLedger;
 
     public TopicCatalog(String prefix, int partitions, SchemaRegistryClient registry) {
         this.prefix = Objects.requireNonNull(prefix, "prefix");
@@ -77,6 +84,10 @@ public final class TopicCatalog {
                         TopicConfig.RETENTION_MS_CONFIG, Long.toString(DLQ_RETENTION_MS)));
         this.userPolicies = avro(TopicNames.USER_POLICIES, UserPolicy.class, partitions,
                 Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT), registry);
+        this.generationLedger = new Topic<>(prefix + TopicNames.GENERATION_LEDGER, Serdes.ByteArray(), Serdes.ByteArray(),
+                partitions, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
+                        TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
+                        TopicConfig.RETENTION_MS_CONFIG, Long.toString(LEDGER_RETENTION_MS)));
     }
 
     private <V extends SpecificRecord> Topic<String, V> avro(String name, Class<V> type, int partitions,
@@ -94,10 +105,12 @@ public final class TopicCatalog {
     public Topic<String, CostEvent> costs() { return costs; }
     public Topic<byte[], byte[]> dlq() { return dlq; }
     public Topic<String, UserPolicy> userPolicies() { return userPolicies; }
+    /** Internal to generation; same partition count as {@link #enriched()}. */
+    public Topic<byte[], byte[]> generationLedger() { return generationLedger; }
 
     /** Every topic, in pipeline order. */
     public List<Topic<?, ?>> all() {
-        return List.of(requests, admitted, rejected, enriched, results, costs, dlq, userPolicies);
+        return List.of(requests, admitted, rejected, enriched, results, costs, dlq, userPolicies, generationLedger);
     }
 
     /**

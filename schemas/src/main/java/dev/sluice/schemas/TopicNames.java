@@ -19,6 +19,11 @@ public final class TopicNames {
     public static final String COSTS = "llm.costs";
     /** Dead letters of every stage: original bytes plus failure headers. */
     public static final String DLQ = "llm.dlq";
+    /**
+     * Generation's ledger of answered requests: one small record per (userId, requestId), written in the same
+     * transaction as its result and cost, to the partition number of the consumed enriched record.
+     */
+    public static final String GENERATION_LEDGER = "llm.generation.ledger";
     /** Compacted tiers and per-user overrides, keyed by userId. */
     public static final String USER_POLICIES = "llm.user-policies";
 

@@ -21,6 +21,18 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class KafkaBrokerIT {
 
     @Test
+    void shouldRunTheFeatureLevelsOfAProduction43Cluster(KafkaBroker kafka) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = kafka.admin()) {
+            Map<String, org.apache.kafka.clients.admin.FinalizedVersionRange> finalized =
+                    admin.describeFeatures().featureMetadata().get().finalizedFeatures();
+            assertThat(finalized.get("metadata.version").maxVersionLevel())
+                    .as("4.3-IV0, not the in-development 4.4-IV0 the test kit defaults to")
+                    .isEqualTo(org.apache.kafka.server.common.MetadataVersion.IBP_4_3_IV0.featureLevel());
+            assertThat(finalized.get("transaction.version").maxVersionLevel()).isEqualTo((short) 2);
+        }
+    }
+
+    @Test
     void shouldCommitATransactionThatAReadCommittedConsumerSees(KafkaBroker kafka) throws Exception {
         String topic = SluiceInfra.uniquePrefix("broker") + "tx";
         kafka.createTopics(2, topic);

@@ -77,7 +77,13 @@ public final class DlqCommand implements Runnable {
                 TopicNames.REJECTED, TopicNames.USER_POLICIES).stream().map(t -> prefix() + t).toList());
     }
 
-    List<Letter> read(FilterOptions filter) {
-        return new DlqReader(kafka()).read(dlqTopic(), filter.toFilter(clock));
+    /** Streams the matching letters to {@code sink} (never all in memory); returns how many there were. */
+    long stream(FilterOptions filter, java.util.function.Consumer<Letter> sink) {
+        long[] n = {0};
+        new DlqReader(kafka()).stream(dlqTopic(), filter.toFilter(clock), letter -> {
+            n[0]++;
+            sink.accept(letter);
+        });
+        return n[0];
     }
 }

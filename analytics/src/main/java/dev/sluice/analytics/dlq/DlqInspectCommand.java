@@ -3,7 +3,6 @@ package dev.sluice.analytics.dlq;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.List;
 
 import dev.sluice.schema.DeadLetter;
 import org.apache.kafka.common.header.Header;
@@ -29,11 +28,10 @@ final class DlqInspectCommand implements Runnable {
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
-        List<Letter> letters = dlq.read(filter);
-        for (Letter l : letters) {
+        long n = dlq.stream(filter, l -> {
             if (json) {
                 out.println(DeadLetterJson.line(l, true));
-                continue;
+                return;
             }
             DeadLetter v = l.view();
             out.printf("letter %s (%s)%n", l.coordinates(), l.record().topic());
@@ -47,9 +45,9 @@ final class DlqInspectCommand implements Runnable {
             }
             out.printf("  key (base64)   %s%n", l.record().key() == null ? "null" : Base64.getEncoder().encodeToString(l.record().key()));
             out.printf("  value (base64) %s%n%n", l.record().value() == null ? "null" : Base64.getEncoder().encodeToString(l.record().value()));
-        }
+        });
         if (!json) {
-            out.printf("%d dead letter%s%n", letters.size(), letters.size() == 1 ? "" : "s");
+            out.printf("%d dead letter%s%n", n, n == 1 ? "" : "s");
         }
         out.flush();
     }

@@ -1,7 +1,6 @@
 package dev.sluice.analytics.dlq;
 
 import java.io.PrintWriter;
-import java.util.List;
 
 import dev.sluice.schema.DeadLetter;
 import picocli.CommandLine.Command;
@@ -26,19 +25,18 @@ final class DlqListCommand implements Runnable {
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
-        List<Letter> letters = dlq.read(filter);
         if (json) {
-            letters.forEach(l -> out.println(DeadLetterJson.line(l, false)));
+            dlq.stream(filter, l -> out.println(DeadLetterJson.line(l, false)));
         } else {
             String format = "%-10s %-24s %-11s %-24s %-16s %8s %7s %-36s %s%n";
             out.printf(format, "LETTER", "FAILED AT (UTC)", "STAGE", "ERROR CLASS", "USER", "ATTEMPTS", "REPLAYS", "REQUEST", "ORIGINAL");
-            for (Letter l : letters) {
+            long n = dlq.stream(filter, l -> {
                 DeadLetter v = l.view();
                 out.printf(format, l.coordinates(), v.getFailedAt(), v.getStage(), v.getErrorClass(), v.getUserId() == null ? "-" : v.getUserId(),
                         v.getAttempts(), v.getReplayCount(), v.getRequestId() == null ? "-" : v.getRequestId(),
                         v.getOriginalTopic() + " " + v.getOriginalPartition() + "@" + v.getOriginalOffset());
-            }
-            out.printf("%d dead letter%s%n", letters.size(), letters.size() == 1 ? "" : "s");
+            });
+            out.printf("%d dead letter%s%n", n, n == 1 ? "" : "s");
         }
         out.flush();
     }

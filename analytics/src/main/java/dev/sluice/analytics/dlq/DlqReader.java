@@ -32,19 +32,29 @@ public final class DlqReader {
         clientProps.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024);
     }
 
-    /** Every letter of {@code topic} matching {@code filter}, in partition then offset order. */
+    /** Every letter of {@code topic} matching {@code filter}, in partition then offset order (held in memory: tests). */
     public List<Letter> read(String topic, LetterFilter filter) {
         List<Letter> letters = new ArrayList<>();
-        scan(topic, record -> {
-            Letter letter = Letter.of(record);
-            if (filter.matches(letter)) {
-                letters.add(letter);
-            }
-        });
-        letters.sort((a, b) -> a.record().partition() != b.record().partition()
-                ? Integer.compare(a.record().partition(), b.record().partition())
-                : Long.compare(a.record().offset(), b.record().offset()));
+        stream(topic, filter, letters::add);
         return letters;
+    }
+
+    /**
+     * Hands every letter of {@code topic} matching {@code filter} to {@code sink} as it is read, in partition then
+     * offset order (one partition at a time), without holding them: memory stays at one fetch whatever the topic
+     * holds.
+     */
+    public void stream(String topic, LetterFilter filter, Consumer<Letter> sink) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(clientProps, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            for (TopicPartition partition : partitions(consumer, topic, false)) {
+                scan(consumer, List.of(partition), topic, record -> {
+                    Letter letter = Letter.of(record);
+                    if (filter.matches(letter)) {
+                        sink.accept(letter);
+                    }
+                });
+            }
+        }
     }
 
     /** Hands every record of {@code topic} up to the end offsets at start to {@code sink}. */
@@ -55,30 +65,39 @@ public final class DlqReader {
     /** As {@link #scan(String, Consumer)}; a missing topic reads as empty when {@code missingIsEmpty}. */
     public void scan(String topic, boolean missingIsEmpty, Consumer<ConsumerRecord<byte[], byte[]>> sink) {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(clientProps, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            if (partitions.isEmpty()) {
-                if (missingIsEmpty) {
-                    return;
-                }
-                throw new IllegalStateException("topic " + topic + " does not exist; create the topics first (sluice topics create)");
+            List<TopicPartition> partitions = partitions(consumer, topic, missingIsEmpty);
+            if (!partitions.isEmpty()) {
+                scan(consumer, partitions, topic, sink);
             }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions));
-            long lastProgress = System.nanoTime();
-            while (!caughtUp(consumer, end)) {
-                var records = consumer.poll(Duration.ofMillis(200));
-                for (ConsumerRecord<byte[], byte[]> record : records) {
-                    if (record.offset() < end.get(new TopicPartition(record.topic(), record.partition()))) {
-                        sink.accept(record);
-                    }
+        }
+    }
+
+    private static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> consumer, String topic, boolean missingIsEmpty) {
+        List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).sorted(java.util.Comparator.comparingInt(TopicPartition::partition)).toList();
+        if (partitions.isEmpty() && !missingIsEmpty) {
+            throw new IllegalStateException("topic " + topic + " does not exist; create the topics first (sluice topics create)");
+        }
+        return partitions;
+    }
+
+    private static void scan(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions, String topic,
+                             Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions));
+        long lastProgress = System.nanoTime();
+        while (!caughtUp(consumer, end)) {
+            var records = consumer.poll(Duration.ofMillis(200));
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                if (record.offset() < end.get(new TopicPartition(record.topic(), record.partition()))) {
+                    sink.accept(record);
                 }
-                if (!records.isEmpty()) {
-                    lastProgress = System.nanoTime();
-                } else if (System.nanoTime() - lastProgress > STALL_TIMEOUT.toNanos()) {
-                    throw new IllegalStateException("no progress reading " + topic + " for " + STALL_TIMEOUT.toSeconds() + " s; end offsets " + end);
-                }
+            }
+            if (!records.isEmpty()) {
+                lastProgress = System.nanoTime();
+            } else if (System.nanoTime() - lastProgress > STALL_TIMEOUT.toNanos()) {
+                throw new IllegalStateException("no progress reading " + topic + " for " + STALL_TIMEOUT.toSeconds() + " s; end offsets " + end);
             }
         }
     }

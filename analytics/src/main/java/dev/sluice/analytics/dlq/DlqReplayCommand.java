@@ -1,7 +1,6 @@
 package dev.sluice.analytics.dlq;
 
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.Set;
 
 import dev.sluice.analytics.AnalyticsConfig;
@@ -36,9 +35,12 @@ final class DlqReplayCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--max-replays", paramLabel = "N", description = "Refuse letters already replayed this many times (default: "
             + AnalyticsConfig.DLQ_MAX_REPLAYS + ", else 3).")
     Integer maxReplays;
-    @Option(names = "--again", description = "Ignore the replay ledger and send letters that were replayed before (never discarded ones). Generation then skips requests "
-            + "whose result it remembers in Redis (24 h); if Redis lost its data, such requests are called and billed again.")
+    @Option(names = "--again", description = "Ignore the replay ledger and send letters that were replayed before (never discarded ones). Generation still "
+            + "skips requests it already answered (its ledger topic llm.generation.ledger, kept 40 days), so no request is paid twice.")
     boolean again;
+    @Option(names = "--accept-repay", description = "Also replay letters whose call may already have been billed (OUTCOME_UNKNOWN, SERVER_ERROR, "
+            + "MALFORMED_RESPONSE): the provider may have run them, so replaying them may pay a second time. Refused without this flag.")
+    boolean acceptRepay;
 
     @Override
     public Integer call() {
@@ -48,7 +50,6 @@ final class DlqReplayCommand implements java.util.concurrent.Callable<Integer> {
         int limit = maxReplays != null ? maxReplays : AnalyticsConfig.from(dlq.config()).maxReplays();
         DlqReader reader = new DlqReader(dlq.kafka());
         ReplayLedger ledger = new ReplayLedger(dlq.prefix(), reader);
-        List<Letter> letters = reader.read(dlq.dlqTopic(), filter.toFilter(dlq.clock()));
         if (!dryRun) {
             try (Admin admin = Admin.create(dlq.kafka())) {
                 ledger.ensureTopic(admin, dlq.config().intValue(CommonKeys.TOPIC_PARTITIONS, TopicCatalog.DEFAULT_PARTITIONS, 1, 10_000),
@@ -56,9 +57,10 @@ final class DlqReplayCommand implements java.util.concurrent.Callable<Integer> {
             }
         }
         Set<String> replayed = again ? ledger.loadDiscarded() : ledger.load(); // discarded letters stay discarded
-        ReplayPolicy policy = new ReplayPolicy(dlq.prefix() + TopicNames.REQUESTS, dlq.replayTargets(), limit, replayed);
+        ReplayPolicy policy = new ReplayPolicy(dlq.prefix() + TopicNames.REQUESTS, dlq.replayTargets(), limit, replayed, acceptRepay);
+        LetterFilter selected = filter.toFilter(dlq.clock());
         ReplaySummary summary = new Replayer(dlq.kafka(), dlq.prefix(), ledger, dlq.clock())
-                .replay(letters, policy, dryRun, perSecond, out, err);
+                .replay(sink -> reader.stream(dlq.dlqTopic(), selected, sink), policy, dryRun, perSecond, out, err);
         summary.print(out);
         return 0;
     }

@@ -10,8 +10,21 @@ import java.util.Set;
  * @param targets        the prefixed topics replay may write to
  * @param maxReplays     a letter that has been replayed this many times is refused
  * @param alreadyReplayed ledger keys ({@link ReplayLedger#keyOf}) of letters replayed before
+ * @param acceptRepay    the operator accepts that letters whose call may already have been billed are paid again
  */
-public record ReplayPolicy(String admissionInput, Set<String> targets, int maxReplays, Set<String> alreadyReplayed) {
+public record ReplayPolicy(String admissionInput, Set<String> targets, int maxReplays, Set<String> alreadyReplayed,
+                           boolean acceptRepay) {
+    /**
+     * Error classes of calls that may have reached the provider and been billed, with no result published:
+     * {@code OUTCOME_UNKNOWN} (reset or timeout after the request was sent; {@code TIMEOUT} in older letters),
+     * {@code SERVER_ERROR} (a 5xx after the provider may have run it) and {@code MALFORMED_RESPONSE} (an answer
+     * was produced, and billed, but could not be read). Replaying them may pay a second time.
+     */
+    public static final Set<String> MAY_HAVE_BEEN_BILLED = Set.of("OUTCOME_UNKNOWN", "TIMEOUT", "SERVER_ERROR", "MALFORMED_RESPONSE");
+
+    public ReplayPolicy(String admissionInput, Set<String> targets, int maxReplays, Set<String> alreadyReplayed) {
+        this(admissionInput, targets, maxReplays, alreadyReplayed, false);
+    }
 
     /** What happens to one letter. */
     public enum Outcome {
@@ -20,7 +33,9 @@ public record ReplayPolicy(String admissionInput, Set<String> targets, int maxRe
         REFUSED_ADMISSION_INPUT("refused: failed at admission input llm.requests, which is bad input (undecodable or invalid)"
                 + " that would fail again; fix the producer and send a new request"),
         REFUSED_LIMIT("refused: replay limit reached"),
-        REFUSED_UNKNOWN_TOPIC("refused: original topic is not a Sluice stage input under this prefix");
+        REFUSED_UNKNOWN_TOPIC("refused: original topic is not a Sluice stage input under this prefix"),
+        REFUSED_MAY_REPAY("refused: the provider may already have run and billed this call (its outcome is unknown), so replaying "
+                + "it may pay twice; check the provider's usage for the request, then pass --accept-repay to send it anyway");
 
         private final String label;
 
@@ -46,6 +61,9 @@ public record ReplayPolicy(String admissionInput, Set<String> targets, int maxRe
         }
         if (alreadyReplayed.contains(ReplayLedger.keyOf(letter))) {
             return Outcome.ALREADY_REPLAYED;
+        }
+        if (!acceptRepay && MAY_HAVE_BEEN_BILLED.contains(letter.view().getErrorClass())) {
+            return Outcome.REFUSED_MAY_REPAY;
         }
         return Outcome.REPLAY;
     }

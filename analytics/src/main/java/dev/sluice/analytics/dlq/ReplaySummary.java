@@ -56,7 +56,7 @@ public final class ReplaySummary {
         out.printf("replay summary%s: %d selected, %d %s, %d already replayed, %d refused%n", dryRun ? " (dry run, nothing sent)" : "",
                 selected(), count(ReplayPolicy.Outcome.REPLAY), verb, count(ReplayPolicy.Outcome.ALREADY_REPLAYED),
                 count(ReplayPolicy.Outcome.REFUSED_ADMISSION_INPUT) + count(ReplayPolicy.Outcome.REFUSED_LIMIT)
-                        + count(ReplayPolicy.Outcome.REFUSED_UNKNOWN_TOPIC));
+                        + count(ReplayPolicy.Outcome.REFUSED_UNKNOWN_TOPIC) + count(ReplayPolicy.Outcome.REFUSED_MAY_REPAY));
         targets.forEach((topic, n) -> out.printf("  %s %d to %s%n", verb, n, topic));
         for (ReplayPolicy.Outcome o : ReplayPolicy.Outcome.values()) {
             if (o != ReplayPolicy.Outcome.REPLAY && count(o) > 0) {

@@ -39,75 +39,103 @@ public final class Replayer {
     }
 
     /**
-     * Decides every letter with {@code policy} and, unless {@code dryRun}, sends those to replay at most
-     * {@code ratePerSecond} per second (0 = unlimited). Per-letter lines go to {@code out} on a dry run and for
-     * refusals; the progress line goes to {@code err}.
+     * Decides every letter {@code source} streams with {@code policy} and, unless {@code dryRun}, sends those to
+     * replay at most {@code ratePerSecond} per second (0 = unlimited), {@value #BATCH} per transaction: only one
+     * batch of letters is held at a time. Per-letter lines go to {@code out} on a dry run and for refusals; the
+     * progress line goes to {@code err}.
      */
-    public ReplaySummary replay(List<Letter> letters, ReplayPolicy policy, boolean dryRun, double ratePerSecond,
-                                PrintWriter out, PrintWriter err) {
+    public ReplaySummary replay(java.util.function.Consumer<java.util.function.Consumer<Letter>> source, ReplayPolicy policy,
+                                boolean dryRun, double ratePerSecond, PrintWriter out, PrintWriter err) {
         ReplaySummary summary = new ReplaySummary(dryRun, policy.maxReplays());
         long start = System.nanoTime();
-        List<Letter> toSend = new java.util.ArrayList<>();
-        for (Letter letter : letters) {
-            ReplayPolicy.Outcome outcome = policy.decide(letter);
-            String target = letter.view().getOriginalTopic();
-            summary.count(outcome, target);
-            if (outcome == ReplayPolicy.Outcome.REPLAY) {
-                toSend.add(letter);
-                if (dryRun) {
-                    out.printf("would replay %s -> %s (replay %d of max %d) stage=%s error=%s user=%s request=%s%n", letter.coordinates(), target,
-                            letter.view().getReplayCount() + 1, policy.maxReplays(), letter.view().getStage(),
-                            letter.view().getErrorClass(), letter.view().getUserId(), letter.view().getRequestId());
+        try (Sender sender = dryRun ? null : new Sender(ratePerSecond, err)) {
+            List<Letter> batch = new java.util.ArrayList<>();
+            source.accept(letter -> {
+                ReplayPolicy.Outcome outcome = policy.decide(letter);
+                String target = letter.view().getOriginalTopic();
+                summary.count(outcome, target);
+                if (outcome == ReplayPolicy.Outcome.REPLAY) {
+                    if (dryRun) {
+                        out.printf("would replay %s -> %s (replay %d of max %d) stage=%s error=%s user=%s request=%s%n", letter.coordinates(), target,
+                                letter.view().getReplayCount() + 1, policy.maxReplays(), letter.view().getStage(),
+                                letter.view().getErrorClass(), letter.view().getUserId(), letter.view().getRequestId());
+                    } else {
+                        batch.add(letter);
+                        if (batch.size() >= BATCH) {
+                            sender.send(batch);
+                            batch.clear();
+                        }
+                    }
+                } else {
+                    out.printf("%s %s: %s (original topic %s, replayed %d times)%n", dryRun ? "would skip" : "skipped",
+                            letter.coordinates(), outcome.label(), target, letter.view().getReplayCount());
                 }
-            } else {
-                out.printf("%s %s: %s (original topic %s, replayed %d times)%n", dryRun ? "would skip" : "skipped",
-                        letter.coordinates(), outcome.label(), target, letter.view().getReplayCount());
+            });
+            if (sender != null && !batch.isEmpty()) {
+                sender.send(batch);
             }
-        }
-        if (!dryRun && !toSend.isEmpty()) {
-            send(toSend, ratePerSecond, err);
         }
         summary.finish(Duration.ofNanos(System.nanoTime() - start));
         return summary;
     }
 
-    private void send(List<Letter> letters, double ratePerSecond, PrintWriter err) {
-        Progress progress = new Progress(err, letters.size());
-        long intervalNanos = ratePerSecond > 0 ? (long) (1e9 / ratePerSecond) : 0;
-        long t0 = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer())) {
-            producer.initTransactions();
-            int sent = 0;
-            while (sent < letters.size()) {
-                producer.beginTransaction();
-                try {
-                    int end = Math.min(sent + BATCH, letters.size());
-                    for (int i = sent; i < end; i++) {
-                        if (intervalNanos > 0) {
-                            long due = t0 + i * intervalNanos;
-                            long wait = due - System.nanoTime();
-                            if (wait > 0) {
-                                LockSupport.parkNanos(wait);
-                            }
-                        }
-                        Letter letter = letters.get(i);
-                        String target = letter.view().getOriginalTopic();
-                        producer.send(new ProducerRecord<>(target, null, letter.record().key(), letter.record().value(),
-                                ReplayHeaders.forReplay(letter)));
-                        producer.send(ledger.entry(letter, target, clock.instant()));
-                        progress.update(i + 1);
-                    }
-                    producer.commitTransaction();
-                    sent = end;
-                } catch (KafkaException e) {
-                    safeAbort(producer);
-                    throw new ReplayException("replay stopped after " + sent + " of " + letters.size()
-                            + " letters; the failed batch was rolled back, run the same replay again to continue: " + e.getMessage(), e);
-                }
+    /** All letters of {@code letters} (tests and small callers). */
+    public ReplaySummary replay(List<Letter> letters, ReplayPolicy policy, boolean dryRun, double ratePerSecond,
+                                PrintWriter out, PrintWriter err) {
+        return replay(letters::forEach, policy, dryRun, ratePerSecond, out, err);
+    }
+
+    /** One transactional producer for the whole replay, opened on the first batch. */
+    private final class Sender implements AutoCloseable {
+        private final long intervalNanos;
+        private final Progress progress;
+        private final long t0 = System.nanoTime();
+        private KafkaProducer<byte[], byte[]> producer;
+        private int sent;
+
+        Sender(double ratePerSecond, PrintWriter err) {
+            this.intervalNanos = ratePerSecond > 0 ? (long) (1e9 / ratePerSecond) : 0;
+            this.progress = new Progress(err, -1);
+        }
+
+        void send(List<Letter> letters) {
+            if (producer == null) {
+                producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
+                producer.initTransactions();
             }
-            progress.update(letters.size());
-        } finally {
+            producer.beginTransaction();
+            try {
+                for (Letter letter : letters) {
+                    if (intervalNanos > 0) {
+                        long wait = t0 + sent * intervalNanos - System.nanoTime();
+                        if (wait > 0) {
+                            LockSupport.parkNanos(wait);
+                        }
+                    }
+                    String target = letter.view().getOriginalTopic();
+                    producer.send(new ProducerRecord<>(target, null, letter.record().key(), letter.record().value(),
+                            ReplayHeaders.forReplay(letter)));
+                    producer.send(ledger.entry(letter, target, clock.instant()));
+                    progress.update(++sent);
+                }
+                producer.commitTransaction();
+            } catch (KafkaException e) {
+                safeAbort(producer);
+                sent -= letters.size();
+                throw new ReplayException("replay stopped after " + Math.max(0, sent) + " letters; the failed batch was rolled back, "
+                        + "run the same replay again to continue: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (sent > 0) {
+                progress.finish(sent);
+            }
             progress.done();
+            if (producer != null) {
+                producer.close();
+            }
         }
     }
 

@@ -70,9 +70,36 @@ final class DlqFixture {
 
     /** Everything committed on {@code topic} now. */
     List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+        awaitTransactionsSettled(topic);
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         new DlqReader(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers())).scan(topic, true, out::add);
         return out;
+    }
+
+    /**
+     * commitTransaction returns once the coordinator logged the commit; the markers that make the records visible to
+     * read_committed readers are written just after. Reading at once could stop at a last stable offset below the
+     * replayed records (seen as an empty topic under load), so wait until no transaction is pending on the topic.
+     */
+    private void awaitTransactionsSettled(String topic) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            try (org.apache.kafka.clients.admin.Admin admin = kafka.admin()) {
+                var description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+                if (description == null) {
+                    return true;
+                }
+                Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+                description.partitions().forEach(p -> latest.put(new org.apache.kafka.common.TopicPartition(topic, p.partition()),
+                        org.apache.kafka.clients.admin.OffsetSpec.latest()));
+                var committed = admin.listOffsets(latest, new org.apache.kafka.clients.admin.ListOffsetsOptions(
+                        org.apache.kafka.common.IsolationLevel.READ_COMMITTED)).all().get();
+                var uncommitted = admin.listOffsets(latest, new org.apache.kafka.clients.admin.ListOffsetsOptions(
+                        org.apache.kafka.common.IsolationLevel.READ_UNCOMMITTED)).all().get();
+                return latest.keySet().stream().allMatch(tp -> committed.get(tp).offset() == uncommitted.get(tp).offset());
+            } catch (java.util.concurrent.ExecutionException e) {
+                return e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+            }
+        });
     }
 
     record Run(int exitCode, String out, String err) {}

@@ -16,7 +16,11 @@ class ReplayPolicyTest {
     private static final String ENRICHED = "p.llm.requests.enriched";
 
     private static Letter letter(String originalTopic, int replayCount, long dlqOffset) {
-        ProducerRecord<byte[], byte[]> p = DlqFixture.letter("p.llm.dlq", originalTopic, 5, "generation", "RETRIES_EXHAUSTED", "alice",
+        return letter(originalTopic, replayCount, dlqOffset, "RETRIES_EXHAUSTED");
+    }
+
+    private static Letter letter(String originalTopic, int replayCount, long dlqOffset, String errorClass) {
+        ProducerRecord<byte[], byte[]> p = DlqFixture.letter("p.llm.dlq", originalTopic, 5, "generation", errorClass, "alice",
                 "r1", DlqFixture.NOW, replayCount);
         ConsumerRecord<byte[], byte[]> c = new ConsumerRecord<>("p.llm.dlq", 0, dlqOffset, p.key(), p.value());
         p.headers().forEach(h -> c.headers().add(h));
@@ -33,6 +37,19 @@ class ReplayPolicyTest {
         assertThat(policy.decide(letter("p.llm.requests", 0, 1))).isEqualTo(ReplayPolicy.Outcome.REFUSED_ADMISSION_INPUT);
         assertThat(policy.decide(letter("other.llm.requests.enriched", 0, 1))).isEqualTo(ReplayPolicy.Outcome.REFUSED_UNKNOWN_TOPIC);
         assertThat(policy.decide(done)).isEqualTo(ReplayPolicy.Outcome.ALREADY_REPLAYED);
+    }
+
+    @Test
+    void shouldRefuseALetterWhoseCallMayHaveBeenBilledUnlessTheOperatorAcceptsToPayAgain() {
+        Letter unknown = letter(ENRICHED, 0, 4, "OUTCOME_UNKNOWN");
+        ReplayPolicy careful = new ReplayPolicy("p.llm.requests", Set.of(ENRICHED), 3, Set.of());
+        assertThat(careful.decide(unknown)).isEqualTo(ReplayPolicy.Outcome.REFUSED_MAY_REPAY);
+        assertThat(careful.decide(letter(ENRICHED, 0, 5, "SERVER_ERROR"))).isEqualTo(ReplayPolicy.Outcome.REFUSED_MAY_REPAY);
+        assertThat(ReplayPolicy.Outcome.REFUSED_MAY_REPAY.label()).contains("may pay twice").contains("--accept-repay");
+        assertThat(careful.decide(letter(ENRICHED, 0, 6, "OVERLOADED"))).as("never reached the provider").isEqualTo(ReplayPolicy.Outcome.REPLAY);
+
+        ReplayPolicy accepting = new ReplayPolicy("p.llm.requests", Set.of(ENRICHED), 3, Set.of(), true);
+        assertThat(accepting.decide(unknown)).isEqualTo(ReplayPolicy.Outcome.REPLAY);
     }
 
     @Test

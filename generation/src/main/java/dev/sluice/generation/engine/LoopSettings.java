@@ -8,11 +8,24 @@ import java.time.Duration;
  * @param maxInFlight             requests being processed at once (calls, breaker waits); more are not dispatched
  * @param maxPendingPerPartition  polled-but-uncommitted records of one partition before it is paused
  * @param commitInterval          time between transactions
+ * @param drainTimeout            how long a revoked partition (or a closing stage) waits for its in-flight calls
+ *                                before handing over; calls still running then are abandoned (and counted)
+ * @param maxRecordBytes          the producer's {@code max.request.size}: larger outputs are dead-lettered
  */
-public record LoopSettings(int maxInFlight, int maxPendingPerPartition, Duration commitInterval) {
+public record LoopSettings(int maxInFlight, int maxPendingPerPartition, Duration commitInterval, Duration drainTimeout,
+                           int maxRecordBytes) {
+    /** Default {@link #drainTimeout}: 30 s, longer than a typical completion. */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+    /** Kafka's default {@code max.request.size}, 1 MiB. */
+    public static final int DEFAULT_MAX_RECORD_BYTES = 1_048_576;
+
     public LoopSettings {
         if (maxInFlight < 1 || maxPendingPerPartition < 1) {
             throw new IllegalArgumentException("in-flight and pending limits must be at least 1");
         }
+    }
+
+    public LoopSettings(int maxInFlight, int maxPendingPerPartition, Duration commitInterval) {
+        this(maxInFlight, maxPendingPerPartition, commitInterval, DEFAULT_DRAIN_TIMEOUT, DEFAULT_MAX_RECORD_BYTES);
     }
 }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
+import dev.sluice.generation.ledger.RequestHash;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
@@ -25,6 +26,8 @@ public final class PartitionProgress {
     public static final class Slot {
         private final ConsumerRecord<byte[], byte[]> record;
         private volatile Outcome outcome;
+        private RequestHash request;
+        private boolean dispatched;
 
         Slot(ConsumerRecord<byte[], byte[]> record) {
             this.record = record;
@@ -36,6 +39,20 @@ public final class PartitionProgress {
 
         public Outcome outcome() {
             return outcome;
+        }
+
+        /** The request's ledger identity when the ledger admitted it (loop thread only). */
+        public RequestHash request() {
+            return request;
+        }
+
+        public void request(RequestHash admitted) {
+            this.request = admitted;
+        }
+
+        /** Marks the slot handed to the processor (loop thread only). */
+        public void dispatched() {
+            this.dispatched = true;
         }
 
         /** Thread-safe; the loop thread sees it at its next commit. */
@@ -74,6 +91,17 @@ public final class PartitionProgress {
             it.next();
             it.remove();
         }
+    }
+
+    /** Calls handed to the processor and not decided yet: what a hand-over must wait for. */
+    public int inFlight() {
+        int n = 0;
+        for (Slot s : slots) {
+            if (s.dispatched && s.outcome == null) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Records polled and not yet committed. */

@@ -39,7 +39,7 @@ public final class AnthropicProvider extends HttpProviderSupport {
     }
 
     @Override
-    protected Map<String, String> headers(String apiKey) {
+    protected Map<String, String> headers(String apiKey, CompletionRequest request) {
         return apiKey == null ? Map.of("anthropic-version", API_VERSION)
                 : Map.of("x-api-key", apiKey, "anthropic-version", API_VERSION);
     }

@@ -6,7 +6,10 @@ package dev.sluice.generation.provider;
  * {@code countsForBreaker} says whether the failure tells something about the provider's health.
  */
 public enum ErrorClass {
-    /** Connection refused, reset or closed before any response: the request never ran. */
+    /**
+     * The request provably never reached the provider: connection refused, connect timeout, TLS handshake failure,
+     * or the connection failed before the client had taken the whole request body.
+     */
     CONNECT_FAILED(true, true),
     /** HTTP 429: rejected before any work; honour Retry-After. */
     RATE_LIMITED(true, true),
@@ -16,8 +19,12 @@ public enum ErrorClass {
     THROTTLED_LOCALLY(true, false),
     /** Other 5xx: the provider may have done (and billed) the work, so no retry. */
     SERVER_ERROR(false, true),
-    /** No answer within the time limit: the provider may still bill it, so no retry. */
-    TIMEOUT(false, true),
+    /**
+     * The request was sent and then the connection was reset or closed, or no answer came within the time limit:
+     * the provider may have run and billed it. Never retried automatically; dead-lettered with the reservation kept,
+     * and {@code sluice dlq replay} asks for {@code --accept-repay} before sending it again.
+     */
+    OUTCOME_UNKNOWN(false, true),
     /** HTTP 200 with a body we cannot read (bad JSON, no choices, no usage). */
     MALFORMED_RESPONSE(false, true),
     /** HTTP 401 / 403: wrong or missing key; will not succeed on retry. */

@@ -49,8 +49,13 @@ public final class HttpErrors {
         return ErrorClass.INVALID_REQUEST;
     }
 
-    /** A transport failure: before any response means unbilled (retriable); a timeout may have been billed. */
-    public static ProviderException fromTransport(String provider, Throwable failure) {
+    /**
+     * A transport failure. Only what provably never reached the provider is {@link ErrorClass#CONNECT_FAILED}
+     * (retriable): no connection, no TLS session, or a failure before the client took the whole request body (a
+     * server cannot run a request it has not fully received). Anything later (reset, EOF, timeout after the body
+     * was handed over) is {@link ErrorClass#OUTCOME_UNKNOWN}: the provider may have billed it.
+     */
+    public static ProviderException fromTransport(String provider, Throwable failure, boolean bodyHandedOver) {
         Throwable t = failure;
         while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
                 && t.getCause() != null) {
@@ -59,18 +64,33 @@ public final class HttpErrors {
         if (t instanceof ProviderException pe) {
             return pe;
         }
-        if (t instanceof HttpConnectTimeoutException || t instanceof ConnectException) {
+        if (neverConnected(t)) {
             return ProviderException.of(ErrorClass.CONNECT_FAILED, provider + ": could not connect (" + t.getClass().getSimpleName() + ")");
         }
-        if (t instanceof HttpTimeoutException) {
-            return ProviderException.of(ErrorClass.TIMEOUT, provider + ": no response within the request timeout");
-        }
-        if (t instanceof IOException) {
-            // reset / EOF before a status line: the JDK client surfaces it only before any response.
-            return ProviderException.of(ErrorClass.CONNECT_FAILED, provider + ": connection closed before a response ("
+        if (!bodyHandedOver && (t instanceof IOException)) {
+            return ProviderException.of(ErrorClass.CONNECT_FAILED, provider + ": connection failed before the request was sent ("
                     + t.getClass().getSimpleName() + ")");
         }
+        if (t instanceof HttpTimeoutException) {
+            return ProviderException.of(ErrorClass.OUTCOME_UNKNOWN, provider + ": no response within the request timeout "
+                    + "after the request was sent; it may have been billed");
+        }
+        if (t instanceof IOException) {
+            return ProviderException.of(ErrorClass.OUTCOME_UNKNOWN, provider + ": connection lost after the request was sent ("
+                    + t.getClass().getSimpleName() + "); it may have been billed");
+        }
         return ProviderException.of(ErrorClass.SERVER_ERROR, provider + ": call failed (" + t.getClass().getSimpleName() + ")");
+    }
+
+    private static boolean neverConnected(Throwable failure) {
+        for (Throwable c = failure; c != null; c = c.getCause()) {
+            if (c instanceof HttpConnectTimeoutException || c instanceof ConnectException
+                    || c instanceof javax.net.ssl.SSLHandshakeException || c instanceof java.nio.channels.UnresolvedAddressException
+                    || c instanceof java.net.UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Retry-After in seconds or as an HTTP date, or the OpenAI-style {@code retry-after-ms}. */

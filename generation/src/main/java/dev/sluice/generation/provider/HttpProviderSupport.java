@@ -44,8 +44,8 @@ abstract class HttpProviderSupport implements LlmProvider {
     /** The request body for {@code request}. */
     protected abstract ObjectNode body(CompletionRequest request);
 
-    /** Extra headers (authentication, API version). */
-    protected abstract Map<String, String> headers(String apiKey);
+    /** Extra headers (authentication, API version, idempotency key). */
+    protected abstract Map<String, String> headers(String apiKey, CompletionRequest request);
 
     /** The endpoint's full URI. */
     protected abstract URI endpoint();
@@ -58,7 +58,7 @@ abstract class HttpProviderSupport implements LlmProvider {
         HttpRequest.Builder http = HttpRequest.newBuilder(endpoint())
                 .timeout(requestTimeout)
                 .header("content-type", "application/json");
-        headers(apiKey).forEach(http::header);
+        headers(apiKey, request).forEach(http::header);
         byte[] payload;
         try {
             payload = JSON.writeValueAsBytes(body(request));
@@ -66,11 +66,12 @@ abstract class HttpProviderSupport implements LlmProvider {
             return CompletableFuture.failedFuture(ProviderException.of(ErrorClass.INVALID_REQUEST,
                     name() + ": request could not be encoded"));
         }
-        HttpRequest built = http.POST(HttpRequest.BodyPublishers.ofByteArray(payload)).build();
+        TrackedBody body = new TrackedBody(payload);
+        HttpRequest built = http.POST(body).build();
         return client.sendAsync(built, HttpResponse.BodyHandlers.ofString())
                 .handle((response, failure) -> {
                     if (failure != null) {
-                        throw HttpErrors.fromTransport(name(), failure);
+                        throw HttpErrors.fromTransport(name(), failure, body.handedOver());
                     }
                     return read(request, response);
                 });

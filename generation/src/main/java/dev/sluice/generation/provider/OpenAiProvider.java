@@ -36,8 +36,15 @@ public final class OpenAiProvider extends HttpProviderSupport {
     }
 
     @Override
-    protected Map<String, String> headers(String apiKey) {
-        return apiKey == null ? Map.of() : Map.of("authorization", "Bearer " + apiKey);
+    protected Map<String, String> headers(String apiKey, CompletionRequest request) {
+        Map<String, String> headers = new java.util.HashMap<>();
+        if (apiKey != null) {
+            headers.put("authorization", "Bearer " + apiKey);
+        }
+        if (request.idempotencyKey() != null) {
+            headers.put("idempotency-key", request.idempotencyKey());
+        }
+        return headers;
     }
 
     @Override

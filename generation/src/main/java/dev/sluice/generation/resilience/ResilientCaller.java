@@ -158,8 +158,9 @@ public final class ResilientCaller {
             }
             Throwable cause = unwrap(failure);
             if (cause instanceof TimeoutException) {
-                throw ProviderException.of(ErrorClass.TIMEOUT, provider.name() + ": no answer within "
-                        + settings.timeout().toMillis() + " ms");
+                // the request may be running (and billed) at the provider: never retried
+                throw ProviderException.of(ErrorClass.OUTCOME_UNKNOWN, provider.name() + ": no answer within "
+                        + settings.timeout().toMillis() + " ms; it may have been billed");
             }
             throw ProviderException.find(cause).orElseGet(() ->
                     ProviderException.of(ErrorClass.SERVER_ERROR, provider.name() + ": " + cause.getClass().getSimpleName()));

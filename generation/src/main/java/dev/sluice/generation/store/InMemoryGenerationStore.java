@@ -5,48 +5,97 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import dev.sluice.schema.GenerationResult;
 
 /**
- * A process-local store (no TTLs). Used by unit tests and, loudly, when no Redis is configured: then a crash
- * forgets completed-but-uncommitted calls and they are paid again on restart.
+ * A process-local store, used by unit tests and, loudly, when no Redis is configured: then a crash forgets
+ * completed-but-uncommitted calls and they are paid again on restart. Bounded: each of its three maps holds at
+ * most {@code maxEntries} entries (least recently used evicted first) and every entry expires after the TTL it
+ * was written with, as in Redis. Losing an entry early is safe: the Kafka ledger, not this store, decides whether
+ * a request was answered.
  */
 public final class InMemoryGenerationStore implements GenerationStore {
-    private final Map<String, GenerationResult> done = new ConcurrentHashMap<>();
-    private final Map<String, GenerationResult> cache = new ConcurrentHashMap<>();
-    private final Map<String, Boolean> committed = new ConcurrentHashMap<>();
+    /** Default bound per map. */
+    public static final int DEFAULT_MAX_ENTRIES = 100_000;
+
+    private record Entry<V>(V value, Duration ttl) {}
+
+    private final Cache<String, Entry<GenerationResult>> done;
+    private final Cache<String, Entry<GenerationResult>> cache;
+    private final Cache<String, Entry<Boolean>> committed;
+
+    public InMemoryGenerationStore() {
+        this(DEFAULT_MAX_ENTRIES);
+    }
+
+    public InMemoryGenerationStore(int maxEntries) {
+        this.done = bounded(maxEntries);
+        this.cache = bounded(maxEntries);
+        this.committed = bounded(maxEntries);
+    }
+
+    private static <V> Cache<String, Entry<V>> bounded(int maxEntries) {
+        return Caffeine.newBuilder().maximumSize(maxEntries).expireAfter(new Expiry<String, Entry<V>>() {
+            @Override
+            public long expireAfterCreate(String key, Entry<V> entry, long now) {
+                return entry.ttl().toNanos();
+            }
+
+            @Override
+            public long expireAfterUpdate(String key, Entry<V> entry, long now, long current) {
+                return entry.ttl().toNanos();
+            }
+
+            @Override
+            public long expireAfterRead(String key, Entry<V> entry, long now, long current) {
+                return current;
+            }
+        }).build();
+    }
 
     @Override
     public CompletableFuture<Lookup> lookup(String requestKey, String cacheKey) {
-        return CompletableFuture.completedFuture(new Lookup(committed.containsKey(requestKey),
-                Optional.ofNullable(done.get(requestKey)),
-                cacheKey == null ? Optional.empty() : Optional.ofNullable(cache.get(cacheKey))));
+        return CompletableFuture.completedFuture(new Lookup(committed.getIfPresent(requestKey) != null,
+                Optional.ofNullable(done.getIfPresent(requestKey)).map(Entry::value),
+                cacheKey == null ? Optional.empty() : Optional.ofNullable(cache.getIfPresent(cacheKey)).map(Entry::value)));
     }
 
     @Override
     public CompletableFuture<Void> saveDone(GenerationResult result, Duration ttl) {
-        done.put(GenerationStore.requestKey(result), result);
+        done.put(GenerationStore.requestKey(result), new Entry<>(result, ttl));
         return CompletableFuture.completedFuture(null);
     }
 
     @Override
     public void cachePut(String cacheKey, GenerationResult result, Duration ttl) {
-        cache.put(cacheKey, result);
+        cache.put(cacheKey, new Entry<>(result, ttl));
     }
 
     @Override
     public void markCommitted(Collection<String> requestKeys, Duration ttl) {
         for (String id : requestKeys) {
-            committed.put(id, Boolean.TRUE);
-            done.remove(id);
+            committed.put(id, new Entry<>(Boolean.TRUE, ttl));
+            done.invalidate(id);
         }
     }
 
     /** Done entries currently held, by request key (tests). */
     public Map<String, GenerationResult> doneEntries() {
-        return Map.copyOf(done);
+        Map<String, GenerationResult> out = new java.util.HashMap<>();
+        done.asMap().forEach((k, e) -> out.put(k, e.value()));
+        return Map.copyOf(out);
+    }
+
+    /** Entries held in all three maps (tests, to see the bound). */
+    public long size() {
+        done.cleanUp();
+        cache.cleanUp();
+        committed.cleanUp();
+        return done.estimatedSize() + cache.estimatedSize() + committed.estimatedSize();
     }
 
     @Override

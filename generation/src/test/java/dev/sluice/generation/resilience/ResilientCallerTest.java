@@ -81,7 +81,7 @@ class ResilientCallerTest {
 
     static List<Object[]> unbilled() {
         return List.of(new Object[] {Fault.status(429)}, new Object[] {Fault.status(503)},
-                new Object[] {Fault.status(529)}, new Object[] {Fault.connectionReset()});
+                new Object[] {Fault.status(529)});
     }
 
     @ParameterizedTest
@@ -102,7 +102,8 @@ class ResilientCallerTest {
     static List<Object[]> billedOrHopeless() {
         return List.of(new Object[] {Fault.status(500), "SERVER_ERROR"}, new Object[] {Fault.status(400), "INVALID_REQUEST"},
                 new Object[] {Fault.status(401), "AUTH_FAILED"}, new Object[] {Fault.malformedJson(), "MALFORMED_RESPONSE"},
-                new Object[] {Fault.hang(Duration.ofSeconds(3)), "TIMEOUT"});
+                new Object[] {Fault.hang(Duration.ofSeconds(3)), "OUTCOME_UNKNOWN"},
+                new Object[] {Fault.connectionReset(), "OUTCOME_UNKNOWN"});
     }
 
     @ParameterizedTest
@@ -116,6 +117,58 @@ class ResilientCallerTest {
         assertThat(e.errorClass()).isEqualTo(errorClass);
         assertThat(e.attempts()).isEqualTo(1);
         assertThat(waits.delaysMillis()).isEmpty();
+    }
+
+    @Test
+    void shouldNotRetryAResetAfterTheRequestReachedTheProviderAndSayItMayHaveBeenBilled() {
+        mock.always(Fault.connectionReset());
+        RecordingScheduler waits = new RecordingScheduler();
+        CallFailedException e = failure(caller(openai(), settings(), waits).call(request()));
+        assertThat(mock.callCount()).as("the provider saw the request once: no second bill").isEqualTo(1);
+        assertThat(e.errorClass()).isEqualTo("OUTCOME_UNKNOWN");
+        assertThat(e.getMessage()).contains("may have been billed").doesNotContain(KEY).doesNotContain("sluices");
+        assertThat(waits.delaysMillis()).isEmpty();
+    }
+
+    @Test
+    void shouldRetryARefusedConnectionAndCompleteOnceTheProviderListens() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort(); // closed again: connecting now is refused
+        }
+        MockLlmServer[] later = new MockLlmServer[1];
+        RecordingScheduler waits = new RecordingScheduler() {
+            @Override
+            public java.util.concurrent.ScheduledFuture<?> schedule(Runnable command, long delay, java.util.concurrent.TimeUnit unit) {
+                if (later[0] == null) {
+                    later[0] = MockLlmServer.start(port); // the provider comes up during the backoff
+                }
+                return super.schedule(command, delay, unit);
+            }
+        };
+        LlmProvider refused = new OpenAiProvider("http://127.0.0.1:" + port + "/v1", KEY, Duration.ofSeconds(10),
+                Executors.newCachedThreadPool(), clock);
+        try {
+            CallResult result = caller(refused, settings(), waits).call(request()).join();
+            assertThat(result.attempts()).isEqualTo(2);
+            assertThat(later[0].callCount()).as("the refused attempt never reached it").isEqualTo(1);
+            assertThat(waits.delaysMillis()).hasSize(1);
+        } finally {
+            if (later[0] != null) {
+                later[0].close();
+            }
+        }
+    }
+
+    @Test
+    void shouldSendTheSameIdempotencyKeyDerivedFromUserAndRequestOnEveryAttempt() {
+        mock.enqueue(Fault.status(503));
+        CompletionRequest keyed = new CompletionRequest("r-9", "gpt-4o-mini", List.of(new ChatTurn("user", "hi there")), 16, null,
+                CompletionRequest.idempotencyKey("alice", "r-9"));
+        caller(openai(), settings(), new RecordingScheduler()).call(keyed).join();
+        assertThat(mock.calls()).hasSize(2).allSatisfy(c -> assertThat(c.idempotencyKey())
+                .isEqualTo(CompletionRequest.idempotencyKey("alice", "r-9")).startsWith("sluice-").doesNotContain("alice"));
+        assertThat(CompletionRequest.idempotencyKey("bob", "r-9")).isNotEqualTo(CompletionRequest.idempotencyKey("alice", "r-9"));
     }
 
     @Test

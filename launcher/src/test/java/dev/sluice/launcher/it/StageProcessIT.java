@@ -69,6 +69,34 @@ class StageProcessIT {
     }
 
     @Test
+    void shouldReportNotLiveAndExitNonZeroWhenTheStageLoopDies(KafkaBroker kafka, SchemaRegistryServer registry) throws Exception {
+        String prefix = SluiceInfra.uniquePrefix("process-dies");
+        Map<String, String> env = Map.of("SLUICE_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                "SLUICE_SCHEMA_REGISTRY_URL", registry.url(), "SLUICE_TOPIC_PREFIX", prefix);
+        assertThat(Launch.inProcess(env, "topics", "create").exitCode()).isZero();
+        int port = FreePorts.next();
+        Path log = SluiceInfra.workDir("launcher").resolve("probe-dies-" + port + ".log");
+        Process process = Launch.child(Map.of("SLUICE_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                "SLUICE_SCHEMA_REGISTRY_URL", registry.url(), "SLUICE_TOPIC_PREFIX", prefix, "SLUICE_HTTP_PORT", Integer.toString(port),
+                "SLUICE_PROBE_DIE_AFTER_MS", "3000"), log, false, "run", "probe");
+        try {
+            boolean[] sawNotLive = {false};
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                HttpResponse<String> health = get(port, "/health");
+                if (health != null && health.statusCode() != 200 && health.body().contains("DEAD")) {
+                    sawNotLive[0] = true;
+                }
+                return !process.isAlive();
+            });
+            assertThat(process.exitValue()).as(() -> logOf(log)).isEqualTo(70);
+            assertThat(sawNotLive[0]).as("/health said not live before the exit").isTrue();
+            assertThat(logOf(log)).contains("is no longer live").contains(ProbeStageProvider.CLOSED_LINE);
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
     void shouldExitNamingTheKeyWhenTheRegistryIsDown(KafkaBroker kafka) throws Exception {
         Path log = SluiceInfra.workDir("launcher").resolve("no-registry.log");
         Process process = Launch.child(Map.of("SLUICE_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),

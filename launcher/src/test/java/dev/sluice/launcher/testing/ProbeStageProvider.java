@@ -23,6 +23,8 @@ import org.apache.kafka.clients.admin.Admin;
 public final class ProbeStageProvider implements StageProvider {
     /** Printed to stdout when the stage is closed (tests look for it after SIGTERM). */
     public static final String CLOSED_LINE = "probe stage closed";
+    /** Config key (env {@code SLUICE_PROBE_DIE_AFTER_MS}): kill the probe's loop this many ms after start. */
+    public static final String DIE_AFTER_MS = "probe.die.after.ms";
 
     @Override
     public String name() {
@@ -34,6 +36,18 @@ public final class ProbeStageProvider implements StageProvider {
         Map<String, Object> kafka = new HashMap<>(CommonKeys.kafkaClientProperties(config));
         Counter starts = Counter.builder("sluice.probe.starts").register(meters);
         AtomicBoolean started = new AtomicBoolean();
+        // fault injection: the stage's processing thread dies this long after start (like a loop killed by an
+        // unexpected exception), which must make /health not live and the process exit non-zero
+        long dieAfterMs = config.longValue(DIE_AFTER_MS, -1, -1, Long.MAX_VALUE);
+        Thread loop = new Thread(() -> {
+            try {
+                Thread.sleep(dieAfterMs);
+            } catch (InterruptedException e) {
+                return;
+            }
+            throw new IllegalStateException("probe: injected fault kills the loop");
+        }, "probe-loop");
+        loop.setDaemon(true);
         return new Stage() {
             @Override
             public String name() {
@@ -50,10 +64,16 @@ public final class ProbeStageProvider implements StageProvider {
                 }
                 starts.increment();
                 started.set(true);
+                if (dieAfterMs >= 0) {
+                    loop.start();
+                }
             }
 
             @Override
             public StageHealth health() {
+                if (dieAfterMs >= 0 && loop.getState() == Thread.State.TERMINATED) {
+                    return new StageHealth(false, false, false, Map.of("loop", "DEAD"));
+                }
                 return started.get() ? StageHealth.up(Map.of("kafka", "UP")) : new StageHealth(true, false, false, Map.of());
             }
 

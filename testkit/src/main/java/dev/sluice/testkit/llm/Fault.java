@@ -21,7 +21,10 @@ public record Fault(Kind kind, int status, long retryAfterSeconds, Duration hang
         HANG,
         /** HTTP 200 whose body is not JSON. */
         MALFORMED_JSON,
-        /** Close the connection without any response. */
+        /**
+         * Read the whole request (it reached the provider, which may have billed it), then close the connection
+         * without any response.
+         */
         CONNECTION_RESET,
         /** An error whose body echoes the API key, the Authorization header and the request body (prompt). */
         ECHO_SECRETS

@@ -23,7 +23,8 @@ import com.sun.net.httpserver.HttpServer;
  * A fake LLM API on a loopback port speaking both the OpenAI Chat Completions shape
  * ({@code POST /v1/chat/completions}) and the Anthropic Messages shape ({@code POST /v1/messages}), with a
  * configurable latency, scripted faults ({@link Fault}: 429 + Retry-After, 500, 503, 529, hang, malformed JSON,
- * connection reset, an error body echoing the key and prompt) and a log of every call.
+ * connection reset after the whole request was received, an error body echoing the key and prompt) and a log of
+ * every call. A connection refused before anything is sent is a port with no server: see {@link #start(int)}.
  *
  * <p>Token counts are deterministic: input = request body length / 4, output = 16 (or max_tokens if smaller).
  */
@@ -49,10 +50,11 @@ public final class MockLlmServer implements AutoCloseable {
     private volatile Duration latency = Duration.ZERO;
 
     /** One received call. {@code fault} is what the server did with it. */
-    public record Call(String path, String authorization, String apiKeyHeader, String body, long receivedNanos, Fault fault) {}
+    public record Call(String path, String authorization, String apiKeyHeader, String body, long receivedNanos, Fault fault,
+                       String idempotencyKey) {}
 
-    private MockLlmServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 512);
+    private MockLlmServer(int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 512);
         server.createContext("/v1/chat/completions", ex -> handle(ex, false));
         server.createContext("/v1/messages", ex -> handle(ex, true));
         server.setExecutor(executor);
@@ -61,8 +63,13 @@ public final class MockLlmServer implements AutoCloseable {
 
     /** Starts a server on a free loopback port. */
     public static MockLlmServer start() {
+        return start(0);
+    }
+
+    /** Starts a server on {@code port} (0: any free port), e.g. where a client was refused a moment ago. */
+    public static MockLlmServer start(int port) {
         try {
-            return new MockLlmServer();
+            return new MockLlmServer(port);
         } catch (IOException e) {
             throw new IllegalStateException("could not start the mock LLM server", e);
         }
@@ -124,7 +131,8 @@ public final class MockLlmServer implements AutoCloseable {
         }
         count.incrementAndGet();
         calls.add(new Call(ex.getRequestURI().getPath(), ex.getRequestHeaders().getFirst("authorization"),
-                ex.getRequestHeaders().getFirst("x-api-key"), body, System.nanoTime(), fault));
+                ex.getRequestHeaders().getFirst("x-api-key"), body, System.nanoTime(), fault,
+                ex.getRequestHeaders().getFirst("idempotency-key")));
         sleep(latency);
         switch (fault.kind()) {
             case NONE -> send(ex, 200, anthropic ? anthropicAnswer(body) : openAiAnswer(body), -1);
