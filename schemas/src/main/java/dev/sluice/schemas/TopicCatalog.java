@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 
 import dev.sluice.schema.AdmittedRequest;
+import dev.sluice.schema.ApiKey;
 import dev.sluice.schema.CostEvent;
 import dev.sluice.schema.EnrichedRequest;
 import dev.sluice.schema.GenerationResult;
@@ -50,6 +51,7 @@ public final class TopicCatalog {
     private final Topic<String, CostEvent> costs;
     private final Topic<byte[], byte[]> dlq;
     private final Topic<String, UserPolicy> userPolicies;
+    private final Topic<String, ApiKey> apiKeys;
 
     public TopicCatalog(String prefix, int partitions, SchemaRegistryClient registry) {
         this.prefix = Objects.requireNonNull(prefix, "prefix");
@@ -66,6 +68,9 @@ public final class TopicCatalog {
                 Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
                         TopicConfig.RETENTION_MS_CONFIG, Long.toString(DLQ_RETENTION_MS)));
         this.userPolicies = avro(TopicNames.USER_POLICIES, UserPolicy.class, partitions,
+                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT), registry);
+        // Few keys and a handful of readers (every gateway instance reads all of it): one partition keeps start-up cheap.
+        this.apiKeys = avro(TopicNames.API_KEYS, ApiKey.class, 1,
                 Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT), registry);
     }
 
@@ -84,10 +89,11 @@ public final class TopicCatalog {
     public Topic<String, CostEvent> costs() { return costs; }
     public Topic<byte[], byte[]> dlq() { return dlq; }
     public Topic<String, UserPolicy> userPolicies() { return userPolicies; }
+    public Topic<String, ApiKey> apiKeys() { return apiKeys; }
 
     /** Every topic, in pipeline order. */
     public List<Topic<?, ?>> all() {
-        return List.of(requests, admitted, rejected, enriched, results, costs, dlq, userPolicies);
+        return List.of(requests, admitted, rejected, enriched, results, costs, dlq, userPolicies, apiKeys);
     }
 
     /**
@@ -161,6 +167,7 @@ public final class TopicCatalog {
         register(registry, results, GenerationResult.class, ids);
         register(registry, costs, CostEvent.class, ids);
         register(registry, userPolicies, UserPolicy.class, ids);
+        register(registry, apiKeys, ApiKey.class, ids);
         return ids;
     }
 
