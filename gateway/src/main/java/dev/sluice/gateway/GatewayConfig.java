@@ -19,7 +19,7 @@ public record GatewayConfig(int port, Duration maxWait, Duration outcomeLookback
     public static final String MAX_WAIT_MS = "gateway.max.wait.ms";
     /** How far back an instance reads outcomes at start, milliseconds; default 600000 (10 min): results of that age can still be fetched after a restart. */
     public static final String OUTCOME_LOOKBACK_MS = "gateway.outcome.lookback.ms";
-    /** Outcomes remembered per instance for duplicates and {@code GET /v1/sluice/requests/{id}}; default 10000. */
+    /** Outcomes remembered per instance for duplicates and {@code GET /v1/sluice/requests/REQUEST_ID}; default 10000. */
     public static final String RECENT_OUTCOMES = "gateway.recent.outcomes";
     /** {@code maxOutputTokens} of a call that names neither {@code max_completion_tokens} nor {@code max_tokens}; default 1024. Budgets reserve this many. */
     public static final String DEFAULT_MAX_OUTPUT_TOKENS = "gateway.default.max.output.tokens";
