@@ -14,7 +14,12 @@ import dev.sluice.gateway.http.ChatHandler;
 import dev.sluice.gateway.http.ChatRequestParser;
 import dev.sluice.gateway.http.GatewayServer;
 import dev.sluice.gateway.http.LookupHandlers;
+import dev.sluice.gateway.batch.BatchHandlers;
+import dev.sluice.gateway.batch.BatchService;
+import dev.sluice.gateway.batch.BatchStore;
+import dev.sluice.gateway.batch.OutcomeScanner;
 import dev.sluice.gateway.keys.KeyDirectory;
+import dev.sluice.gateway.outcome.OutcomeDecoder;
 import dev.sluice.gateway.outcome.OutcomeListener;
 import dev.sluice.gateway.outcome.Waiters;
 import dev.sluice.schemas.TopicCatalog;
@@ -36,10 +41,13 @@ public final class GatewayStage implements Stage {
     private final TopicCatalog catalog;
     private final Map<String, Object> kafka;
     private final MeterRegistry meters;
+    private final short replication;
     private final Clock clock;
     private KeyDirectory keys;
     private OutcomeListener outcomes;
     private RequestPublisher publisher;
+    private BatchStore store;
+    private BatchService batches;
     private GatewayServer server;
 
     public GatewayStage(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters, Clock clock) {
@@ -47,6 +55,7 @@ public final class GatewayStage implements Stage {
         this.catalog = catalog;
         this.kafka = CommonKeys.kafkaClientProperties(config);
         this.meters = meters;
+        this.replication = (short) config.intValue(CommonKeys.TOPIC_REPLICATION_FACTOR, 1, 1, Short.MAX_VALUE);
         this.clock = clock;
     }
 
@@ -60,8 +69,20 @@ public final class GatewayStage implements Stage {
         String id = config.instanceId();
         Waiters waiters = new Waiters(config.recentOutcomes());
         keys = new KeyDirectory(kafka, catalog.apiKeys(), clock, "sluice-gateway-keys-" + id).start();
-        outcomes = new OutcomeListener(kafka, catalog, waiters, config.outcomeLookback(), clock, "sluice-gateway-outcomes-" + id).start();
+        OutcomeDecoder decoder = new OutcomeDecoder(catalog);
         publisher = new RequestPublisher(kafka, catalog.requests(), "sluice-gateway-" + id);
+        ChatRequestParser parser = new ChatRequestParser(config.models(), config.defaultMaxOutputTokens());
+        try {
+            store = new BatchStore(kafka, catalog.prefix(), replication, "sluice-gateway-" + id).start();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted reading batch metadata", e);
+        }
+        batches = new BatchService(store, parser, publisher, new OutcomeScanner(kafka, decoder, clock), id, clock).start();
+        outcomes = new OutcomeListener(kafka, decoder, o -> {
+            waiters.offer(o);
+            batches.offer(o);
+        }, config.outcomeLookback(), clock, "sluice-gateway-outcomes-" + id).start();
         try {
             if (!keys.tail().awaitCaughtUp(CATCH_UP_TIMEOUT)) {
                 throw new IllegalStateException("the gateway could not read " + catalog.apiKeys().name() + " within " + CATCH_UP_TIMEOUT);
@@ -72,12 +93,18 @@ public final class GatewayStage implements Stage {
         }
         Authenticator auth = new Authenticator(keys);
         LookupHandlers lookups = new LookupHandlers(auth, config.models(), waiters, clock.instant().getEpochSecond());
-        ChatHandler chat = new ChatHandler(auth, new ChatRequestParser(config.models(), config.defaultMaxOutputTokens()), publisher,
-                waiters, config.maxWait(), id, clock);
+        ChatHandler chat = new ChatHandler(auth, parser, publisher, waiters, config.maxWait(), id, clock);
+        BatchHandlers batch = new BatchHandlers(auth, batches, config.maxBodyBytes(), clock);
         server = new GatewayServer(config.maxBodyBytes(), new GatewayMetrics(meters, waiters))
                 .route("POST", "/v1/chat/completions", chat)
                 .route("GET", "/v1/models", lookups::models)
                 .route("GET", "/v1/sluice/requests/([^/]+)", lookups::request)
+                .route("POST", "/v1/files", batch::upload)
+                .route("GET", "/v1/files/([^/]+)", batch::file)
+                .route("GET", "/v1/files/([^/]+)/content", batch::content)
+                .route("POST", "/v1/batches", batch::create)
+                .route("GET", "/v1/batches/([^/]+)", batch::get)
+                .route("POST", "/v1/batches/([^/]+)/cancel", batch::cancel)
                 .start(config.port(), config.httpThreads());
         log.info("gateway {} serving the OpenAI-compatible API on port {}", id, server.port());
     }
@@ -107,7 +134,7 @@ public final class GatewayStage implements Stage {
     @Override
     public void close() {
         // Stop taking calls first, then the readers; requests already published still complete in the pipeline.
-        for (AutoCloseable c : new AutoCloseable[] {server, publisher, outcomes, keys}) {
+        for (AutoCloseable c : new AutoCloseable[] {server, batches, outcomes, publisher, store, keys}) {
             if (c != null) {
                 try {
                     c.close();

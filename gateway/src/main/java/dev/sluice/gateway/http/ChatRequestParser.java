@@ -174,7 +174,7 @@ public final class ChatRequestParser {
         return out;
     }
 
-    static String shorten(String s) {
+    public static String shorten(String s) {
         return s.length() <= 64 ? s : s.substring(0, 64) + "…";
     }
 }

@@ -66,6 +66,7 @@ final class Pipeline implements AutoCloseable {
                 "generation.cache.enabled", "false",
                 "ingest.tier.pro.requests.per.minute", "100000",
                 "ingest.tier.pro.tokens.per.minute", "1000000000",
+                "ingest.tier.pro.requests.per.day", "100000000",
                 "gateway.port", "0"));
         values.putAll(extra);
         config = SluiceConfig.of(values);
