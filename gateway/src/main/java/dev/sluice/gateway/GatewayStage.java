@@ -103,6 +103,7 @@ public final class GatewayStage implements Stage {
                 .route("GET", "/v1/files/([^/]+)", batch::file)
                 .route("GET", "/v1/files/([^/]+)/content", batch::content)
                 .route("POST", "/v1/batches", batch::create)
+                .route("GET", "/v1/batches", batch::list)
                 .route("GET", "/v1/batches/([^/]+)", batch::get)
                 .route("POST", "/v1/batches/([^/]+)/cancel", batch::cancel)
                 .start(config.port(), config.httpThreads());

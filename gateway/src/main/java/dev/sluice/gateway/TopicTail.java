@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
 public final class TopicTail implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TopicTail.class);
 
+    /** How long a topic created a moment ago may take to appear in metadata. */
+    static final Duration METADATA_WAIT = Duration.ofSeconds(15);
+
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Consumer<ConsumerRecord<byte[], byte[]>> handler;
     private final Thread thread;
@@ -48,19 +51,43 @@ public final class TopicTail implements AutoCloseable {
         props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, name);
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.handler = handler;
-        List<TopicPartition> partitions = topics.stream()
-                .flatMap(t -> consumer.partitionsFor(t, Duration.ofSeconds(30)).stream()
-                        .map(p -> new TopicPartition(p.topic(), p.partition())))
-                .toList();
-        if (partitions.isEmpty()) {
-            consumer.close();
-            throw new IllegalStateException("topics " + topics + " do not exist; run `sluice topics create` first");
-        }
+        List<TopicPartition> partitions = partitions(topics);
         consumer.assign(partitions);
         startOffsets.apply(consumer).forEach(consumer::seek);
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
         this.thread = new Thread(() -> run(end), name);
         this.thread.setDaemon(true);
+    }
+
+    /** Every partition of {@code topics}; waits a while for topics created a moment ago to reach this client's metadata. */
+    private List<TopicPartition> partitions(List<String> topics) {
+        long deadline = System.nanoTime() + METADATA_WAIT.toNanos();
+        while (true) {
+            List<TopicPartition> found = new java.util.ArrayList<>();
+            List<String> missing = new java.util.ArrayList<>();
+            for (String t : topics) {
+                List<org.apache.kafka.common.PartitionInfo> info = consumer.partitionsFor(t, Duration.ofSeconds(30));
+                if (info == null || info.isEmpty()) {
+                    missing.add(t);
+                } else {
+                    info.forEach(p -> found.add(new TopicPartition(p.topic(), p.partition())));
+                }
+            }
+            if (missing.isEmpty()) {
+                return found;
+            }
+            if (System.nanoTime() > deadline) {
+                consumer.close();
+                throw new IllegalStateException("topics " + missing + " do not exist; run `sluice topics create` first");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                consumer.close();
+                throw new IllegalStateException("interrupted waiting for topic metadata", e);
+            }
+        }
     }
 
     public TopicTail start() {

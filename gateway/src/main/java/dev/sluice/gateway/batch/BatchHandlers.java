@@ -122,6 +122,27 @@ public final class BatchHandlers {
         return done(Reply.json(200, view(batches.batch(principal.userId(), call.pathParam(1)))));
     }
 
+    /** {@code GET /v1/batches}: the caller's batches, newest first ({@code limit}, default 20, at most 100). */
+    public CompletableFuture<Reply> list(HttpCall call) {
+        Principal principal = auth.require(call);
+        int limit;
+        try {
+            limit = Math.max(1, Math.min(100, Integer.parseInt(call.query("limit").orElse("20"))));
+        } catch (NumberFormatException e) {
+            throw ApiError.invalid("limit", "limit must be a number between 1 and 100");
+        }
+        List<ObjectNode> mine = batches.store().allMeta().entrySet().stream()
+                .filter(e -> e.getKey().startsWith("batch:") && e.getValue().path("user_id").asText().equals(principal.userId()))
+                .map(e -> e.getValue().deepCopy())
+                .sorted((a, b) -> Long.compare(b.path("created_at").asLong(), a.path("created_at").asLong()))
+                .toList();
+        ObjectNode body = Json.object().put("object", "list");
+        com.fasterxml.jackson.databind.node.ArrayNode data = body.putArray("data");
+        mine.stream().limit(limit).forEach(b -> data.add(view(b)));
+        body.put("has_more", mine.size() > limit);
+        return done(Reply.json(200, body));
+    }
+
     /** {@code POST /v1/batches/{id}/cancel}. */
     public CompletableFuture<Reply> cancel(HttpCall call) {
         Principal principal = auth.require(call);

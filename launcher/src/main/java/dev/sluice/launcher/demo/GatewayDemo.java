@@ -81,6 +81,48 @@ public final class GatewayDemo {
                     header(r, "x-ratelimit-reset-requests"));
             out.printf("  429 body: %s%n", read(r.body()).path("error").path("message").asText());
         }
+        batch(admin, out);
+    }
+
+    /** A small batch of a PRO user: upload, create, poll to a terminal status, show the counts and an output line. */
+    private void batch(KeyAdmin admin, PrintStream out) throws InterruptedException {
+        KeyAdmin.Created key = admin.create("gateway-batch-" + UUID.randomUUID().toString().substring(0, 6), Optional.of("PRO"),
+                Optional.empty(), Optional.of(Duration.ofHours(1)), Optional.of("sluice demo batch"));
+        Thread.sleep(1_000); // the policy reaches admission through its own topic
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < 5; i++) {
+            jsonl.append("{\"custom_id\":\"q").append(i).append("\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",")
+                    .append("\"body\":{\"model\":\"gpt-4o-mini\",\"max_tokens\":32,\"messages\":[{\"role\":\"user\",\"content\":\"batch question ")
+                    .append(i).append("\"}]}}\n");
+        }
+        String boundary = "sluice-demo-" + UUID.randomUUID();
+        String form = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--" + boundary
+                + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"demo.jsonl\"\r\n\r\n" + jsonl + "\r\n--" + boundary + "--\r\n";
+        JsonNode file = read(call(key.secret(), "/files", "multipart/form-data; boundary=" + boundary, form).body());
+        JsonNode batch = read(call(key.secret(), "/batches", "application/json", "{\"input_file_id\":\"" + file.path("id").asText()
+                + "\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\"}").body());
+        String id = batch.path("id").asText();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (!batch.path("status").asText().matches("completed|cancelled|failed") && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            batch = read(call(key.secret(), "/batches/" + id, null, null).body());
+        }
+        out.printf("  batch %s of 5 lines -> %s, request_counts %s%n", id, batch.path("status").asText(), batch.path("request_counts"));
+        if (batch.hasNonNull("output_file_id")) {
+            String first = call(key.secret(), "/files/" + batch.path("output_file_id").asText() + "/content", null, null).body().lines()
+                    .findFirst().orElse("");
+            out.printf("  output line: custom_id %s, status %s%n", read(first).path("custom_id").asText(),
+                    read(first).path("response").path("status_code").asText());
+        }
+    }
+
+    private HttpResponse<String> call(String key, String path, String contentType, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + key);
+        if (body != null) {
+            b.header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body));
+        }
+        return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString()).join();
     }
 
     private CompletableFuture<HttpResponse<String>> send(String key, String question) {
