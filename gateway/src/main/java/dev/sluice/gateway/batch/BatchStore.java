@@ -103,8 +103,7 @@ public final class BatchStore implements AutoCloseable {
         }
         try {
             ObjectNode value = (ObjectNode) Json.MAPPER.readTree(record.value());
-            // Versions only move forward: a late, older record (a resumed publisher's marker) never undoes a newer state.
-            meta.merge(key, value, (old, neu) -> neu.path("version").asLong() >= old.path("version").asLong() ? neu : old);
+            meta.merge(key, value, BatchStore::newer);
         } catch (java.io.IOException e) {
             throw new IllegalStateException("unreadable metadata record " + key, e);
         }
@@ -126,7 +125,12 @@ public final class BatchStore implements AutoCloseable {
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("could not write " + key + " to " + metaTopic, e);
         }
-        meta.merge(key, value, (old, neu) -> neu.path("version").asLong() >= old.path("version").asLong() ? neu : old);
+        meta.merge(key, value, BatchStore::newer);
+    }
+
+    /** Versions only move forward: a late, older record (a resumed publisher's marker) never undoes a newer state. */
+    private static ObjectNode newer(ObjectNode old, ObjectNode neu) {
+        return neu.path("version").asLong() >= old.path("version").asLong() ? neu : old;
     }
 
     public Optional<ObjectNode> meta(String key) {

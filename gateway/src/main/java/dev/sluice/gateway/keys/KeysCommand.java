@@ -53,6 +53,15 @@ public final class KeysCommand implements Runnable {
         return new KeyAdmin(CommonKeys.kafkaClientProperties(c), catalog.apiKeys(), catalog.userPolicies(), clock);
     }
 
+    /** Runs {@code action}; a bad argument it reports becomes a usage error (exit code 2, message, no stack trace). */
+    static <T> T usageError(CommandSpec spec, Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     /** {@code 30d}, {@code 12h}, {@code 90m}, {@code 45s}. */
     static Duration parseDuration(String text) {
         Matcher m = Pattern.compile("(\\d{1,9})([dhms])").matcher(text.trim().toLowerCase(Locale.ROOT));
@@ -93,15 +102,9 @@ public final class KeysCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Optional<Long> budget;
-            KeyAdmin.Created created;
-            try {
-                budget = Optional.ofNullable(budgetUsd).map(KeysCommand::usdToMicros);
-                created = keys.admin().create(user, Optional.ofNullable(tier).map(t -> t.toUpperCase(Locale.ROOT)), budget,
-                        Optional.ofNullable(expires).map(KeysCommand::parseDuration), Optional.ofNullable(label));
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-            }
+            Optional<Long> budget = usageError(spec, () -> Optional.ofNullable(budgetUsd).map(KeysCommand::usdToMicros));
+            KeyAdmin.Created created = usageError(spec, () -> keys.admin().create(user, Optional.ofNullable(tier).map(t -> t.toUpperCase(Locale.ROOT)),
+                    budget, Optional.ofNullable(expires).map(KeysCommand::parseDuration), Optional.ofNullable(label)));
             PrintWriter out = spec.commandLine().getOut();
             ApiKey r = created.record();
             out.printf("key id   %s%nuser     %s%n", r.getKeyId(), r.getUserId());
@@ -147,12 +150,7 @@ public final class KeysCommand implements Runnable {
 
         @Override
         public Integer call() {
-            ApiKey revoked;
-            try {
-                revoked = keys.admin().revoke(keyId);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-            }
+            ApiKey revoked = usageError(spec, () -> keys.admin().revoke(keyId));
             spec.commandLine().getOut().printf("revoked %s (user %s) at %s%n", revoked.getKeyId(), revoked.getUserId(), revoked.getRevokedAt());
             spec.commandLine().getOut().flush();
             return 0;
