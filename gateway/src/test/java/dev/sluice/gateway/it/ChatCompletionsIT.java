@@ -195,6 +195,29 @@ class ChatCompletionsIT {
                 .satisfies(e -> assertThat(((NotFoundException) e).param()).hasValue("model"));
     }
 
+    @Test
+    void shouldAnswer504WithTheRequestIdWhenTheWaitEndsAndServeTheResultLaterOnEitherInstance() throws Exception {
+        String key = pipeline.key("hank", "PRO");
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> timedOut = http.send(HttpRequest.newBuilder(URI.create(first.baseUrl() + "/chat/completions"))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json").header("X-Sluice-Wait-Ms", "1")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o-mini\",\"max_tokens\":16,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"slow " + UUID.randomUUID() + "\"}]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(timedOut.statusCode()).isEqualTo(504);
+        String requestId = timedOut.headers().firstValue("x-request-id").orElseThrow();
+        assertThat(timedOut.body()).contains("/v1/sluice/requests/" + requestId);
+        for (GatewayStage gateway : List.of(first, second)) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> http.send(
+                    HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/sluice/requests/" + requestId)).header("Authorization", "Bearer " + key)
+                            .build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+        }
+        HttpResponse<String> otherUser = http.send(HttpRequest.newBuilder(URI.create(first.baseUrl() + "/sluice/requests/" + requestId))
+                .header("Authorization", "Bearer " + pipeline.key("ivan", "PRO")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(otherUser.statusCode()).isEqualTo(404);
+    }
+
     static int status(GatewayStage gateway, String key) throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/models"))
                 .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString());
