@@ -19,6 +19,8 @@ import dev.sluice.launcher.demo.BreakerSampler;
 import dev.sluice.launcher.demo.DemoObserver;
 import dev.sluice.launcher.demo.DemoSummary;
 import dev.sluice.launcher.demo.DemoWorkload;
+import dev.sluice.launcher.demo.GatewayDemo;
+import dev.sluice.gateway.GatewayConfig;
 import dev.sluice.launcher.demo.ProviderOutage;
 import dev.sluice.launcher.embedded.EmbeddedStack;
 import dev.sluice.launcher.http.Meters;
@@ -92,6 +94,8 @@ public final class DemoCommand implements Callable<Integer> {
             config = config.with(demo);
             outage = ProviderOutage.file(outageFile);
         }
+        int gatewayPort = GatewayDemo.port(config);
+        config = config.with(Map.of(GatewayConfig.PORT, Integer.toString(gatewayPort)));
         TopicCatalog catalog = Topics.catalog(config, new SchemaRegistryClient(stack.registryUrl()));
         try (Admin admin = new Preflight(config).kafka()) {
             TopicsCommand.Create.create(admin, catalog, (short) 1);
@@ -107,7 +111,11 @@ public final class DemoCommand implements Callable<Integer> {
             try (StageHost running = host.get()) {
                 out.printf("  stages    %s; /health and /metrics on http://127.0.0.1:%d%n", String.join(", ", running.names()), http.port());
                 awaitReady(running);
-                return drive(catalog, kafka, meters, outage, out);
+                int exit = drive(catalog, kafka, meters, outage, out);
+                if (running.names().contains("gateway")) {
+                    new GatewayDemo("http://127.0.0.1:" + gatewayPort + "/v1").run(catalog, kafka, out);
+                }
+                return exit;
             }
         }
     }

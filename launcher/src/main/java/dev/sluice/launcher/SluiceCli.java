@@ -11,6 +11,7 @@ import dev.sluice.analytics.ReportCommand;
 import dev.sluice.analytics.dlq.DlqCommand;
 import dev.sluice.common.ConfigException;
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.gateway.keys.KeysCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -40,7 +41,7 @@ public final class SluiceCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required: demo, run, topics, load, dlq, report");
+        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required: demo, run, topics, load, keys, dlq, report");
     }
 
     /** A configured command line, with the error handling every subcommand shares. */
@@ -50,6 +51,7 @@ public final class SluiceCli implements Runnable {
                 Optional.ofNullable(env.get(SluiceConfig.CONFIG_FILE_ENV)).filter(s -> !s.isBlank()).map(Path::of), env);
         cli.addSubcommand(new DlqCommand(config, Clock.systemUTC()));
         cli.addSubcommand(new ReportCommand(config, Clock.systemUTC()));
+        cli.addSubcommand(new KeysCommand(config, Clock.systemUTC()));
         cli.setExecutionExceptionHandler(SluiceCli::handle);
         return cli;
     }

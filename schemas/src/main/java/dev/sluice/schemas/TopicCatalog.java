@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 
 import dev.sluice.schema.AdmittedRequest;
+import dev.sluice.schema.ApiKey;
 import dev.sluice.schema.CostEvent;
 import dev.sluice.schema.EnrichedRequest;
 import dev.sluice.schema.GenerationResult;
@@ -65,6 +66,7 @@ public final class TopicCatalog {
     private final Topic<byte[], byte[]> dlq;
     private final Topic<String, UserPolicy> userPolicies;
     private final Topic<byte[], byte[]> generationLedger;
+    private final Topic<String, ApiKey> apiKeys;
 
     public TopicCatalog(String prefix, int partitions, SchemaRegistryClient registry) {
         this.prefix = Objects.requireNonNull(prefix, "prefix");
@@ -88,6 +90,9 @@ public final class TopicCatalog {
                 partitions, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
                         TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
                         TopicConfig.RETENTION_MS_CONFIG, Long.toString(LEDGER_RETENTION_MS)));
+        // Few keys and a handful of readers (every gateway instance reads all of it): one partition keeps start-up cheap.
+        this.apiKeys = avro(TopicNames.API_KEYS, ApiKey.class, 1,
+                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT), registry);
     }
 
     private <V extends SpecificRecord> Topic<String, V> avro(String name, Class<V> type, int partitions,
@@ -108,9 +113,12 @@ public final class TopicCatalog {
     /** Internal to generation; same partition count as {@link #enriched()}. */
     public Topic<byte[], byte[]> generationLedger() { return generationLedger; }
 
+    /** Hashed API keys of the gateway (compacted, one partition). */
+    public Topic<String, ApiKey> apiKeys() { return apiKeys; }
+
     /** Every topic, in pipeline order. */
     public List<Topic<?, ?>> all() {
-        return List.of(requests, admitted, rejected, enriched, results, costs, dlq, userPolicies, generationLedger);
+        return List.of(requests, admitted, rejected, enriched, results, costs, dlq, userPolicies, generationLedger, apiKeys);
     }
 
     /**
@@ -184,6 +192,7 @@ public final class TopicCatalog {
         register(registry, results, GenerationResult.class, ids);
         register(registry, costs, CostEvent.class, ids);
         register(registry, userPolicies, UserPolicy.class, ids);
+        register(registry, apiKeys, ApiKey.class, ids);
         return ids;
     }
 

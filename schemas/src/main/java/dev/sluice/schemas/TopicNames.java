@@ -26,6 +26,8 @@ public final class TopicNames {
     public static final String GENERATION_LEDGER = "llm.generation.ledger";
     /** Compacted tiers and per-user overrides, keyed by userId. */
     public static final String USER_POLICIES = "llm.user-policies";
+    /** Compacted gateway API keys (hashes only), keyed by the key's SHA-256. */
+    public static final String API_KEYS = "llm.api-keys";
 
     private TopicNames() {}
 }

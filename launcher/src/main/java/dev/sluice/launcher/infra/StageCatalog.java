@@ -12,7 +12,7 @@ import dev.sluice.launcher.LauncherException;
 /** The stages this jar holds, discovered through {@link ServiceLoader} from {@code META-INF/services}. */
 public final class StageCatalog {
     /** Pipeline order, so the demo starts consumers downstream-last and summaries read top to bottom. */
-    private static final java.util.List<String> ORDER = java.util.List.of("ingest", "enrichment", "generation", "analytics");
+    private static final java.util.List<String> ORDER = java.util.List.of("ingest", "enrichment", "generation", "analytics", "gateway");
 
     private final Map<String, StageProvider> providers;
 

@@ -1,0 +1,22 @@
+package dev.sluice.gateway;
+
+import java.time.Clock;
+
+import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.Stage;
+import dev.sluice.common.StageProvider;
+import dev.sluice.schemas.TopicCatalog;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/** Registers the gateway with the launcher ({@code sluice run gateway}). */
+public final class GatewayStageProvider implements StageProvider {
+    @Override
+    public String name() {
+        return "gateway";
+    }
+
+    @Override
+    public Stage create(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters) {
+        return new GatewayStage(config, catalog, meters, Clock.systemUTC());
+    }
+}

@@ -1,0 +1,49 @@
+package dev.sluice.gateway.http;
+
+import java.util.concurrent.CompletableFuture;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.common.ModelCatalog;
+import dev.sluice.gateway.keys.Principal;
+import dev.sluice.gateway.outcome.Outcome;
+import dev.sluice.gateway.outcome.Waiters;
+
+/** The read-only endpoints: {@code GET /v1/models} and {@code GET /v1/sluice/requests/{id}}. */
+public final class LookupHandlers {
+    private final Authenticator auth;
+    private final ModelCatalog models;
+    private final Waiters waiters;
+    private final long createdEpochSecond;
+
+    public LookupHandlers(Authenticator auth, ModelCatalog models, Waiters waiters, long createdEpochSecond) {
+        this.auth = auth;
+        this.models = models;
+        this.waiters = waiters;
+        this.createdEpochSecond = createdEpochSecond;
+    }
+
+    /** The model catalog (allowlist) in OpenAI's list shape. */
+    public CompletableFuture<Reply> models(HttpCall call) {
+        auth.require(call);
+        ObjectNode body = Json.object().put("object", "list");
+        ArrayNode data = body.putArray("data");
+        for (String id : models.models()) {
+            data.add(Json.object().put("id", id).put("object", "model").put("created", createdEpochSecond).put("owned_by", "sluice"));
+        }
+        return CompletableFuture.completedFuture(Reply.json(200, body));
+    }
+
+    /**
+     * The outcome of one of the caller's own requests (after a 504, say), as the completion, the error it ended
+     * with, or 404 while it is pending or older than this instance remembers. Another user's id is a 404 too.
+     */
+    public CompletableFuture<Reply> request(HttpCall call) {
+        Principal principal = auth.require(call);
+        String requestId = call.pathParam(1);
+        Outcome outcome = waiters.recent(principal.userId(), requestId).orElseThrow(() -> ApiError.notFound(
+                "no outcome known for request " + ChatRequestParser.shorten(requestId) + " of this key's user: it is still in the "
+                        + "pipeline, or older than this gateway remembers (gateway.outcome.lookback.ms)"));
+        return CompletableFuture.completedFuture(OutcomeReplies.reply(outcome, false));
+    }
+}

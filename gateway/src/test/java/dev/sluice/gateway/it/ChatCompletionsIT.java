@@ -1,0 +1,226 @@
+package dev.sluice.gateway.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.NotFoundException;
+import com.openai.errors.RateLimitException;
+import com.openai.errors.UnauthorizedException;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import dev.sluice.gateway.GatewayStage;
+import dev.sluice.gateway.http.ChatHandler;
+import dev.sluice.gateway.http.Completions;
+import dev.sluice.testkit.KafkaBroker;
+import dev.sluice.testkit.RedisServer;
+import dev.sluice.testkit.SchemaRegistryServer;
+import dev.sluice.testkit.SluiceInfra;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The official OpenAI Java SDK against two gateway instances in front of the real pipeline (broker, registry,
+ * Redis, ingest, enrichment, generation calling a mock provider over HTTP).
+ */
+@Tag("integration")
+@Timeout(600)
+@ExtendWith(SluiceInfra.class)
+class ChatCompletionsIT {
+    static Pipeline pipeline;
+    static GatewayStage first;
+    static GatewayStage second;
+
+    @BeforeAll
+    static void start(KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
+        pipeline = new Pipeline("gateway-chat", kafka, registry, redis, Map.of());
+        first = pipeline.gateway("gw-a");
+        second = pipeline.gateway("gw-b");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (pipeline != null) {
+            pipeline.close();
+        }
+    }
+
+    static OpenAIClient sdk(GatewayStage gateway, String key) {
+        return OpenAIOkHttpClient.builder().baseUrl(gateway.baseUrl()).apiKey(key).maxRetries(0).timeout(Duration.ofSeconds(90)).build();
+    }
+
+    static ChatCompletionCreateParams.Builder ask(String question) {
+        return ChatCompletionCreateParams.builder().model("gpt-4o-mini").addUserMessage(question).maxCompletionTokens(32);
+    }
+
+    @Test
+    void shouldAnswerTheOfficialSdkWithAChatCompletionAndUsage() {
+        OpenAIClient client = sdk(first, pipeline.key("alice", "PRO"));
+
+        ChatCompletion completion = client.chat().completions().create(ask("What is a sluice? " + UUID.randomUUID()).build());
+
+        assertThat(completion.id()).startsWith("chatcmpl-");
+        assertThat(completion.choices()).hasSize(1);
+        assertThat(completion.choices().get(0).message().content()).hasValueSatisfying(c -> assertThat(c).isNotBlank());
+        assertThat(completion.usage()).hasValueSatisfying(u -> {
+            assertThat(u.promptTokens()).isPositive();
+            assertThat(u.totalTokens()).isEqualTo(u.promptTokens() + u.completionTokens());
+        });
+        assertThat(pipeline.llm.calls()).allSatisfy(call -> assertThat(call.authorization()).doesNotContain("sk-sluice-"));
+    }
+
+    @Test
+    void shouldStreamTheCompletedResultAsChunksEndingWithUsage() {
+        OpenAIClient client = sdk(first, pipeline.key("streamer", "PRO"));
+        StringBuilder text = new StringBuilder();
+        List<ChatCompletionChunk> chunks = new ArrayList<>();
+
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(ask("stream " + UUID.randomUUID()).build())) {
+            stream.stream().forEach(chunk -> {
+                chunks.add(chunk);
+                chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append));
+            });
+        }
+
+        assertThat(text.toString()).isNotBlank();
+        assertThat(chunks.get(chunks.size() - 1).usage()).isPresent();
+    }
+
+    @Test
+    void shouldRefuseMissingWrongAndRevokedKeysWith401AndSeeARevocationOnAnotherInstanceWithinASecond() {
+        String key = pipeline.key("bob", "PRO");
+        assertThat(sdk(second, key).chat().completions().create(ask("hello " + UUID.randomUUID()).build()).choices()).hasSize(1);
+
+        assertThatThrownBy(() -> sdk(first, "sk-sluice-not-a-real-key").chat().completions().create(ask("x").build()))
+                .isInstanceOf(UnauthorizedException.class)
+                .satisfies(e -> assertThat(((UnauthorizedException) e).code()).hasValue("invalid_api_key"));
+
+        String keyId = pipeline.keys.list().stream().filter(k -> k.getUserId().equals("bob")).findFirst().orElseThrow().getKeyId();
+        pipeline.keys.revoke(keyId);
+        long revokedAt = System.nanoTime(); // the revocation is durable on the topic from here
+        // Revoked through one path, refused by the other instance: polled, never slept.
+        await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20)).until(() -> status(second, key) == 401);
+        System.out.printf("revocation honoured by the second instance after %d ms%n", (System.nanoTime() - revokedAt) / 1_000_000);
+        assertThatThrownBy(() -> sdk(second, key).chat().completions().create(ask("again").build()))
+                .isInstanceOf(UnauthorizedException.class).hasMessageContaining("revoked");
+    }
+
+    @Test
+    void shouldMakeOneProviderCallForTwoCallsWithTheSameIdempotencyKey() {
+        OpenAIClient client = sdk(first, pipeline.key("carol", "PRO"));
+        String question = "idempotent " + UUID.randomUUID();
+        ChatCompletionCreateParams params = ask(question).putAdditionalHeader("Idempotency-Key", "retry-" + UUID.randomUUID()).build();
+
+        ChatCompletion once = client.chat().completions().create(params);
+        ChatCompletion twice = sdk(second, pipeline.key("carol", "PRO")).chat().completions().create(params);
+
+        assertThat(twice.id()).isEqualTo(once.id());
+        assertThat(twice.choices().get(0).message().content()).isEqualTo(once.choices().get(0).message().content());
+        assertThat(pipeline.llm.calls().stream().filter(c -> c.body().contains(question))).hasSize(1);
+    }
+
+    @Test
+    void shouldAnswerABurstOverTheFreeTierWith429sCarryingRetryAfterAndRateLimitHeaders() {
+        OpenAIClient client = sdk(first, pipeline.key("dave", "FREE"));
+        List<CompletableFuture<ChatCompletion>> calls = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            calls.add(client.async().chat().completions().create(ask("burst " + i + " " + UUID.randomUUID()).build()));
+        }
+        List<RateLimitException> limited = new ArrayList<>();
+        int ok = 0;
+        for (CompletableFuture<ChatCompletion> call : calls) {
+            try {
+                call.join();
+                ok++;
+            } catch (java.util.concurrent.CompletionException e) {
+                assertThat(e.getCause()).isInstanceOf(RateLimitException.class);
+                limited.add((RateLimitException) e.getCause());
+            }
+        }
+
+        assertThat(ok).isEqualTo(10);
+        assertThat(limited).hasSize(2).allSatisfy(e -> {
+            assertThat(e.headers().values("Retry-After")).singleElement().satisfies(v -> assertThat(Long.parseLong(v)).isBetween(1L, 60L));
+            assertThat(e.headers().values("x-ratelimit-limit-requests")).containsExactly("10");
+            assertThat(e.headers().values("x-ratelimit-remaining-requests")).containsExactly("0");
+            assertThat(e.headers().values("x-ratelimit-reset-requests")).hasSize(1);
+            assertThat(e.code()).hasValue("rate_limit_exceeded");
+        });
+    }
+
+    @Test
+    void shouldGiveEveryCallerExactlyItsOwnAnswerWhenTwoInstancesServeAtOnce() {
+        OpenAIClient viaFirst = sdk(first, pipeline.key("erin", "PRO"));
+        OpenAIClient viaSecond = sdk(second, pipeline.key("frank", "PRO"));
+        List<String> expectedIds = new ArrayList<>();
+        List<CompletableFuture<ChatCompletion>> calls = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String idempotencyKey = "call-" + i + "-" + UUID.randomUUID();
+            String user = i % 2 == 0 ? "erin" : "frank";
+            // The request id is derived from (user, Idempotency-Key), so each answer's id says whose call it answers.
+            expectedIds.add(Completions.id(ChatHandler.requestId(user, idempotencyKey)));
+            calls.add((i % 2 == 0 ? viaFirst : viaSecond).async().chat().completions()
+                    .create(ask("which " + i).putAdditionalHeader("Idempotency-Key", idempotencyKey).build()));
+        }
+        for (int i = 0; i < calls.size(); i++) {
+            assertThat(calls.get(i).join().id()).as("answer %d", i).isEqualTo(expectedIds.get(i));
+        }
+    }
+
+    @Test
+    void shouldRefuseAnUnknownModelAndNameTheField() {
+        OpenAIClient client = sdk(first, pipeline.key("gina", "PRO"));
+        assertThatThrownBy(() -> client.chat().completions().create(ChatCompletionCreateParams.builder().model("no-such-model")
+                .addUserMessage("x").build()))
+                .isInstanceOf(NotFoundException.class)
+                .satisfies(e -> assertThat(((NotFoundException) e).param()).hasValue("model"));
+    }
+
+    @Test
+    void shouldAnswer504WithTheRequestIdWhenTheWaitEndsAndServeTheResultLaterOnEitherInstance() throws Exception {
+        String key = pipeline.key("hank", "PRO");
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> timedOut = http.send(HttpRequest.newBuilder(URI.create(first.baseUrl() + "/chat/completions"))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json").header("X-Sluice-Wait-Ms", "1")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o-mini\",\"max_tokens\":16,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"slow " + UUID.randomUUID() + "\"}]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(timedOut.statusCode()).isEqualTo(504);
+        String requestId = timedOut.headers().firstValue("x-request-id").orElseThrow();
+        assertThat(timedOut.body()).contains("/v1/sluice/requests/" + requestId);
+        for (GatewayStage gateway : List.of(first, second)) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> http.send(
+                    HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/sluice/requests/" + requestId)).header("Authorization", "Bearer " + key)
+                            .build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+        }
+        HttpResponse<String> otherUser = http.send(HttpRequest.newBuilder(URI.create(first.baseUrl() + "/sluice/requests/" + requestId))
+                .header("Authorization", "Bearer " + pipeline.key("ivan", "PRO")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(otherUser.statusCode()).isEqualTo(404);
+    }
+
+    static int status(GatewayStage gateway, String key) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/models"))
+                .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString());
+        return r.statusCode();
+    }
+}

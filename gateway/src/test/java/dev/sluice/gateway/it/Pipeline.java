@@ -1,0 +1,111 @@
+package dev.sluice.gateway.it;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+
+import dev.sluice.common.CommonKeys;
+import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.Stage;
+import dev.sluice.common.StageProvider;
+import dev.sluice.gateway.GatewayStage;
+import dev.sluice.gateway.keys.KeyAdmin;
+import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.schemas.registry.SchemaRegistryClient;
+import dev.sluice.testkit.KafkaBroker;
+import dev.sluice.testkit.RedisServer;
+import dev.sluice.testkit.SchemaRegistryServer;
+import dev.sluice.testkit.SluiceInfra;
+import dev.sluice.testkit.llm.MockLlmServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The real pipeline (ingest, enrichment, generation) on the test kit's broker, registry and Redis, with the
+ * generation stage calling {@link MockLlmServer} over HTTP (so provider calls can be counted), plus any number of
+ * gateway instances in front of it. Each pipeline has its own topic prefix.
+ */
+final class Pipeline implements AutoCloseable {
+    static final List<String> STAGES = List.of("ingest", "enrichment", "generation");
+
+    final TopicCatalog catalog;
+    final SluiceConfig config;
+    final MockLlmServer llm;
+    final KeyAdmin keys;
+    private final List<Stage> stages = new ArrayList<>();
+    private final List<GatewayStage> gateways = new ArrayList<>();
+
+    Pipeline(String name, KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis, Map<String, String> extra) throws Exception {
+        String prefix = SluiceInfra.uniquePrefix(name);
+        Path state = Files.createTempDirectory("sluice-gateway-it");
+        llm = MockLlmServer.start();
+        Map<String, String> values = new HashMap<>(Map.of(
+                CommonKeys.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
+                CommonKeys.SCHEMA_REGISTRY_URL, registry.url(),
+                CommonKeys.REDIS_URL, redis.uri(),
+                CommonKeys.TOPIC_PREFIX, prefix,
+                CommonKeys.TOPIC_PARTITIONS, "3",
+                CommonKeys.STATE_DIR, state.toString(),
+                CommonKeys.PROVIDER, "openai",
+                CommonKeys.PROVIDER_BASE_URL, llm.openAiBaseUrl(),
+                "provider.api.key", "sk-mock-provider-key-0123456789"));
+        values.putAll(Map.of(
+                "ingest.application.id", prefix + "ingest",
+                "enrichment.group.id", prefix + "enrichment",
+                "generation.group.id", prefix + "generation",
+                // Every call must reach the provider, so "one provider call" is measured, not hidden by the cache.
+                "generation.cache.enabled", "false",
+                "ingest.tier.pro.requests.per.minute", "100000",
+                "ingest.tier.pro.tokens.per.minute", "1000000000",
+                "ingest.tier.pro.requests.per.day", "100000000",
+                "gateway.port", "0"));
+        values.putAll(extra);
+        config = SluiceConfig.of(values);
+        catalog = new TopicCatalog(prefix, 3, new SchemaRegistryClient(registry.url()));
+        try (Admin admin = kafka.admin()) {
+            catalog.createAll(admin, (short) 1);
+        }
+        Map<String, StageProvider> found = new HashMap<>();
+        ServiceLoader.load(StageProvider.class).forEach(p -> found.put(p.name(), p));
+        for (String name1 : STAGES) {
+            Stage stage = found.get(name1).create(config, catalog, new SimpleMeterRegistry());
+            stages.add(stage);
+            stage.start();
+        }
+        await().atMost(Duration.ofSeconds(120)).until(() -> stages.stream().allMatch(s -> s.health().ready()));
+        keys = new KeyAdmin(CommonKeys.kafkaClientProperties(config), catalog.apiKeys(), catalog.userPolicies(), Clock.systemUTC());
+    }
+
+    /** Starts one more gateway instance in front of the pipeline. */
+    GatewayStage gateway(String instanceId) {
+        GatewayStage gateway = new GatewayStage(config.with(Map.of("gateway.instance.id", instanceId)), catalog,
+                new SimpleMeterRegistry(), Clock.systemUTC());
+        gateways.add(gateway);
+        gateway.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.health().ready());
+        return gateway;
+    }
+
+    /** A new key for {@code user} on {@code tier}; returns the secret. */
+    String key(String user, String tier) {
+        return keys.create(user, Optional.of(tier), Optional.empty(), Optional.empty(), Optional.of("it")).secret();
+    }
+
+    @Override
+    public void close() {
+        gateways.forEach(GatewayStage::close);
+        for (int i = stages.size() - 1; i >= 0; i--) {
+            stages.get(i).close();
+        }
+        llm.close();
+    }
+}
