@@ -70,7 +70,8 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
         }
         Reservation previous = ledger.find(request.getUserId(), request.getRequestId());
         if (ledger.isDuplicate(previous, at)) {
-            reject(request, at, RejectReason.DUPLICATE, "requestId", "unique per user while its reservation is held and for " + horizonMs + " ms after",
+            reject(request, at, RejectReason.DUPLICATE, "requestId",
+                    "unique per user while its reservation is held and for " + horizonMs + " ms after",
                     "this requestId was already admitted; its result will follow", null);
             return;
         }

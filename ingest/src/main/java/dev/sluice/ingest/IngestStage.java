@@ -108,8 +108,9 @@ public final class IngestStage implements Stage {
                     return;
                 } catch (IllegalStateException | ExecutionException e) {
                     if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
-                        throw e instanceof ExecutionException ? new IllegalStateException("topic " + topics.userPolicies().name()
-                                + " is not available: " + e.getCause().getMessage(), e.getCause()) : (IllegalStateException) e;
+                        throw e instanceof ExecutionException ? new IllegalStateException("could not check the input topics "
+                                + topics.requests().name() + ", " + topics.costs().name() + " and " + topics.userPolicies().name()
+                                + ": " + e.getCause().getMessage(), e.getCause()) : (IllegalStateException) e;
                     }
                     Thread.sleep(200);
                 }

@@ -54,10 +54,10 @@ class AdmissionIT {
             List<AdmittedRequest> admissions = new ArrayList<>();
             List<RejectedRequest> rejections = new ArrayList<>();
             send(producer, cluster, "burst-user", 0, 500);
-            awaitDecisions(admitted, rejected, admissions, rejections, 250);
+            IngestCluster.awaitDecisions(admitted, rejected, admissions, rejections, 250);
             first.close(); // a rebalance in the middle of the burst: the user's state moves with its task
             send(producer, cluster, "burst-user", 500, 1000);
-            awaitDecisions(admitted, rejected, admissions, rejections, 1000);
+            IngestCluster.awaitDecisions(admitted, rejected, admissions, rejections, 1000);
 
             assertThat(admissions).hasSize(10);
             assertThat(rejections).hasSize(990).allSatisfy(r -> assertThat(r.getReason())
@@ -155,14 +155,6 @@ class AdmissionIT {
         producer.flush();
     }
 
-    private static void awaitDecisions(KafkaConsumer<String, AdmittedRequest> admitted, KafkaConsumer<String, RejectedRequest> rejected,
-                                       List<AdmittedRequest> admissions, List<RejectedRequest> rejections, int atLeast) {
-        Awaitility.await().atMost(120, TimeUnit.SECONDS).until(() -> {
-            admitted.poll(Duration.ofMillis(100)).forEach(r -> admissions.add(r.value()));
-            rejected.poll(Duration.ofMillis(100)).forEach(r -> rejections.add(r.value()));
-            return admissions.size() + rejections.size() >= atLeast;
-        });
-    }
 
     /** Stands in for generation: for every admitted request, publishes its cost (the full worst case) twice. */
     private static final class CostSimulator implements Runnable {

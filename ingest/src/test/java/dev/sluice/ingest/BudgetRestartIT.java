@@ -57,7 +57,7 @@ class BudgetRestartIT {
             List<AdmittedRequest> admissions = new ArrayList<>();
             List<RejectedRequest> rejections = new ArrayList<>();
             sendRequests(cluster, producer, 15);
-            awaitDecisions(admitted, rejected, admissions, rejections, 15);
+            IngestCluster.awaitDecisions(admitted, rejected, admissions, rejections, 15);
             assertThat(admissions).hasSize(10);
             assertThat(rejections).hasSize(5).allSatisfy(r -> assertThat(r.getReason()).isEqualTo(RejectReason.BUDGET_EXCEEDED));
 
@@ -112,14 +112,5 @@ class BudgetRestartIT {
             throws Exception {
         costs.send(new ProducerRecord<>(cluster.topics.costs().name(), USER, AdmissionDriver.costEvent(USER, a.getRequest().getRequestId(),
                 micros, Instant.now()).setModel("flat-model").setReservedMicros(a.getReservedMicros()).setKind(kind).build())).get();
-    }
-
-    private static void awaitDecisions(KafkaConsumer<String, AdmittedRequest> admitted, KafkaConsumer<String, RejectedRequest> rejected,
-                                       List<AdmittedRequest> admissions, List<RejectedRequest> rejections, int atLeast) {
-        Awaitility.await().atMost(120, TimeUnit.SECONDS).until(() -> {
-            admitted.poll(Duration.ofMillis(100)).forEach(r -> admissions.add(r.value()));
-            rejected.poll(Duration.ofMillis(100)).forEach(r -> rejections.add(r.value()));
-            return admissions.size() + rejections.size() >= atLeast;
-        });
     }
 }

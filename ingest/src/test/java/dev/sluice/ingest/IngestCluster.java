@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.schema.AdmittedRequest;
+import dev.sluice.schema.RejectedRequest;
 import dev.sluice.schemas.Topic;
 import dev.sluice.schemas.TopicCatalog;
 import dev.sluice.schemas.registry.SchemaRegistryClient;
@@ -77,6 +79,16 @@ final class IngestCluster implements AutoCloseable {
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), topic.keySerde().deserializer(), topic.valueSerde().deserializer());
         consumer.subscribe(List.of(topic.name()));
         return consumer;
+    }
+
+    /** Polls both outcome topics into the lists until at least {@code atLeast} decisions have been read. */
+    static void awaitDecisions(KafkaConsumer<String, AdmittedRequest> admitted, KafkaConsumer<String, RejectedRequest> rejected,
+                               List<AdmittedRequest> admissions, List<RejectedRequest> rejections, int atLeast) {
+        Awaitility.await().atMost(120, TimeUnit.SECONDS).until(() -> {
+            admitted.poll(Duration.ofMillis(100)).forEach(r -> admissions.add(r.value()));
+            rejected.poll(Duration.ofMillis(100)).forEach(r -> rejections.add(r.value()));
+            return admissions.size() + rejections.size() >= atLeast;
+        });
     }
 
     @Override

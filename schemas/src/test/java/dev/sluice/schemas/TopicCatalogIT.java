@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import dev.sluice.schemas.registry.SchemaRegistryClient;
 import dev.sluice.testkit.KafkaBroker;
@@ -13,6 +14,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -36,8 +38,10 @@ class TopicCatalogIT {
             catalog.createAll(admin, (short) 1);
             for (Topic<?, ?> topic : catalog.all()) {
                 ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic.name());
-                String type = admin.describeConfigs(List.of(resource)).all().get().get(resource)
-                        .get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG).value();
+                // createAll waits for the metadata of requests and costs only; the others may not be known to the broker yet.
+                String type = Awaitility.await().atMost(30, TimeUnit.SECONDS).ignoreExceptions().until(() -> admin
+                        .describeConfigs(List.of(resource)).all().get().get(resource).get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG).value(),
+                        v -> v != null);
                 boolean guardsLimits = topic == catalog.requests() || topic == catalog.costs();
                 assertThat(type).as(topic.name()).isEqualTo(guardsLimits ? "LogAppendTime" : "CreateTime");
             }

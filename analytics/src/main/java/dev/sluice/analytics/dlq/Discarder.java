@@ -31,19 +31,26 @@ public final class Discarder {
     static final int BATCH = 1000;
     /** The {@code provider} of a release: who ended the reservation. */
     public static final String RELEASED_BY = "dlq-discard";
+    /**
+     * Error class of a letter whose call may have reached the provider (reset or timeout after sending): it may have been
+     * billed, and no cost event will ever come for it, so releasing its reservation would hide a charge.
+     */
+    public static final String OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN";
 
     private final Map<String, Object> producerProps;
     private final Topic<String, CostEvent> costs;
     private final Set<String> reservedTopics;
     private final ReplayLedger ledger;
     private final Clock clock;
+    private final boolean notBilled;
 
     /**
      * @param reservedTopics topics whose letters hold a reservation (llm.requests.admitted and llm.requests.enriched,
      *                       prefixed)
+     * @param notBilled      the operator checked that OUTCOME_UNKNOWN letters were not billed: release them too
      */
     public Discarder(Map<String, Object> kafkaClientProps, String prefix, Topic<String, CostEvent> costs, Set<String> reservedTopics,
-                     ReplayLedger ledger, Clock clock) {
+                     ReplayLedger ledger, Clock clock, boolean notBilled) {
         this.producerProps = new HashMap<>(kafkaClientProps);
         producerProps.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, prefix + "sluice-dlq-discarder");
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -52,6 +59,7 @@ public final class Discarder {
         this.reservedTopics = Set.copyOf(reservedTopics);
         this.ledger = ledger;
         this.clock = clock;
+        this.notBilled = notBilled;
     }
 
     /** What discarding a letter does. */
@@ -61,7 +69,9 @@ public final class Discarder {
         /** Discard it; it holds no reservation (it failed before admission, or is not a request). */
         DISCARD,
         /** Leave it: replayed or discarded before. */
-        SKIP
+        SKIP,
+        /** Leave it: its call may have been billed (OUTCOME_UNKNOWN) and the operator did not say it was not. */
+        REFUSE
     }
 
     Action decide(Letter letter, Set<String> inLedger) {
@@ -70,6 +80,9 @@ public final class Discarder {
         }
         boolean holdsReservation = reservedTopics.contains(letter.view().getOriginalTopic())
                 && letter.view().getUserId() != null && letter.view().getRequestId() != null;
+        if (holdsReservation && !notBilled && OUTCOME_UNKNOWN.equalsIgnoreCase(letter.view().getErrorClass())) {
+            return Action.REFUSE;
+        }
         return holdsReservation ? Action.RELEASE : Action.DISCARD;
     }
 
@@ -84,10 +97,11 @@ public final class Discarder {
                 case RELEASE -> "discard and release the reservation of";
                 case DISCARD -> "discard (no reservation held)";
                 case SKIP -> "skip (already replayed or discarded)";
+                case REFUSE -> "refuse (outcome unknown: the provider may have billed it; check, then use --not-billed)";
             };
             out.printf("%s%s %s user=%s request=%s original=%s%n", dryRun ? "would " : "", verb, letter.coordinates(),
                     letter.view().getUserId(), letter.view().getRequestId(), letter.view().getOriginalTopic());
-            if (action != Action.SKIP) {
+            if (action == Action.RELEASE || action == Action.DISCARD) {
                 chosen.add(letter);
             }
         }

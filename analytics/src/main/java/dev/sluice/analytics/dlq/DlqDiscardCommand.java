@@ -33,6 +33,9 @@ final class DlqDiscardCommand implements Callable<Integer> {
     FilterOptions filter = new FilterOptions();
     @Option(names = "--dry-run", description = "Send nothing; print what would be discarded and released.")
     boolean dryRun;
+    @Option(names = "--not-billed", description = "Also release OUTCOME_UNKNOWN letters (refused by default: the provider may have billed "
+            + "them and no cost event will come). Use only after checking the provider's usage for those requests.")
+    boolean notBilled;
 
     @Override
     public Integer call() {
@@ -50,11 +53,12 @@ final class DlqDiscardCommand implements Callable<Integer> {
             }
         }
         Set<String> reserved = Set.of(dlq.prefix() + TopicNames.ADMITTED, dlq.prefix() + TopicNames.ENRICHED);
-        Map<Discarder.Action, Integer> counts = new Discarder(dlq.kafka(), dlq.prefix(), topics.costs(), reserved, ledger, dlq.clock())
+        Map<Discarder.Action, Integer> counts = new Discarder(dlq.kafka(), dlq.prefix(), topics.costs(), reserved, ledger, dlq.clock(), notBilled)
                 .discard(letters, ledger.load(), dryRun, out);
-        out.printf("%s%d discarded with their reservation released, %d discarded holding none, %d skipped (replayed or discarded before)%n",
-                dryRun ? "dry run: " : "", counts.getOrDefault(Discarder.Action.RELEASE, 0), counts.getOrDefault(Discarder.Action.DISCARD, 0),
-                counts.getOrDefault(Discarder.Action.SKIP, 0));
+        out.printf("%s%d discarded with their reservation released, %d discarded holding none, %d skipped (replayed or discarded before), "
+                        + "%d refused (outcome unknown)%n", dryRun ? "dry run: " : "", counts.getOrDefault(Discarder.Action.RELEASE, 0),
+                counts.getOrDefault(Discarder.Action.DISCARD, 0), counts.getOrDefault(Discarder.Action.SKIP, 0),
+                counts.getOrDefault(Discarder.Action.REFUSE, 0));
         out.flush();
         return 0;
     }

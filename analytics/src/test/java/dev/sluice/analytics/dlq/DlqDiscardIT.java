@@ -43,13 +43,17 @@ class DlqDiscardIT {
                 DlqFixture.letter(dlq, f.topic(TopicNames.REQUESTS), 4, "ingest", "DESERIALIZATION", "dave", "r-4", DlqFixture.hoursAgo(1), 0)));
 
         String dry = run(config, "discard", "--dry-run");
-        assertThat(dry.lines().filter(l -> l.startsWith("would discard and release the reservation of "))).hasSize(3);
+        assertThat(dry.lines().filter(l -> l.startsWith("would discard and release the reservation of "))).hasSize(2);
+        assertThat(dry.lines().filter(l -> l.startsWith("would refuse (outcome unknown"))).hasSize(1);
         assertThat(dry.lines().filter(l -> l.startsWith("would discard (no reservation held)"))).hasSize(1);
         assertThat(f.readAll(f.topic(TopicNames.COSTS))).as("a dry run sends nothing").isEmpty();
 
-        assertThat(run(config, "discard", "--user", "bob")).contains("1 discarded with their reservation released");
+        assertThat(run(config, "discard", "--user", "bob")).as("bob's call may have been billed")
+                .contains("0 discarded with their reservation released, 0 discarded holding none, 0 skipped (replayed or discarded before), 1 refused");
+        assertThat(run(config, "discard", "--user", "bob", "--not-billed")).contains("1 discarded with their reservation released");
         assertThat(run(config, "discard")).contains("2 discarded with their reservation released, 1 discarded holding none, 1 skipped");
-        assertThat(run(config, "discard")).as("discarding again releases nothing twice").contains("0 discarded with their reservation released, 0 discarded holding none, 4 skipped");
+        assertThat(run(config, "discard")).as("discarding again releases nothing twice")
+                .contains("0 discarded with their reservation released, 0 discarded holding none, 4 skipped");
 
         TopicCatalog topics = new TopicCatalog(f.prefix, 3, new SchemaRegistryClient(registry.url()));
         List<CostEvent> releases = f.readAll(f.topic(TopicNames.COSTS)).stream()
