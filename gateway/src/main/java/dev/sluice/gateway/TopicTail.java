@@ -117,7 +117,7 @@ public final class TopicTail implements AutoCloseable {
             failure = e;
             log.error("{} stopped: {}", thread.getName(), e.toString());
         } finally {
-            consumer.close(Duration.ofSeconds(5));
+            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
         }
     }
 

@@ -16,6 +16,7 @@ import dev.sluice.schema.RejectReason;
 import dev.sluice.schema.RejectedRequest;
 import dev.sluice.schema.Role;
 import dev.sluice.schema.UserPolicy;
+import dev.sluice.schema.ApiKey;
 
 /** One filled-in instance of every contract, for round-trip tests. */
 final class SampleRecords {
@@ -62,6 +63,12 @@ final class SampleRecords {
         return CostEvent.newBuilder().setRequestId(UUID.randomUUID().toString()).setUserId("user-42")
                 .setModel("gpt-4o-mini").setProvider("cache").setInputTokens(12).setOutputTokens(3)
                 .setCostMicros(0).setSavedMicros(4).setReservedMicros(1_234).setCacheHit(true).setOccurredAt(NOW).build();
+    }
+
+    static ApiKey apiKey() {
+        String hash = "3f9a2c1b4d5e" + "0".repeat(52);
+        return ApiKey.newBuilder().setKeyHash(hash).setKeyId(hash.substring(0, 12)).setUserId("user-42").setLabel("billing app")
+                .setCreatedAt(Instant.parse("2026-11-01T10:15:30Z")).setExpiresAt(Instant.parse("2026-12-01T10:15:30Z")).setRevokedAt(null).build();
     }
 
     static UserPolicy policy() {

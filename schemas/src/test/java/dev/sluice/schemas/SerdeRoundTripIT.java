@@ -48,7 +48,7 @@ class SerdeRoundTripIT {
         this.registry = new SchemaRegistryClient(registryServer.url());
         this.catalog = new TopicCatalog(SluiceInfra.uniquePrefix("serde"), 3, registry);
         try (Admin admin = kafka.admin()) {
-            assertThat(catalog.createAll(admin, (short) 1)).hasSize(8);
+            assertThat(catalog.createAll(admin, (short) 1)).hasSize(catalog.all().size());
             assertThat(catalog.createAll(admin, (short) 1)).as("second run creates nothing").isEmpty();
         }
     }
@@ -62,12 +62,13 @@ class SerdeRoundTripIT {
         assertRoundTrip(catalog.results(), SampleRecords.result());
         assertRoundTrip(catalog.costs(), SampleRecords.cost());
         assertRoundTrip(catalog.userPolicies(), SampleRecords.policy());
+        assertRoundTrip(catalog.apiKeys(), SampleRecords.apiKey());
     }
 
     @Test
     void shouldRegisterEverySchemaUnderItsTopicValueSubject() {
         Map<String, Integer> ids = catalog.registerSchemas(registry);
-        assertThat(ids).hasSize(7).containsKey(catalog.requests().name() + "-value");
+        assertThat(ids).hasSize(8).containsKey(catalog.requests().name() + "-value").containsKey(catalog.apiKeys().valueSubject());
         SchemaRegistryClient fresh = new SchemaRegistryClient(registry.baseUrl());
         int requestId = ids.get(catalog.requests().name() + "-value");
         assertThat(fresh.schemaById(requestId).getFullName()).isEqualTo("dev.sluice.schema.LlmRequest");

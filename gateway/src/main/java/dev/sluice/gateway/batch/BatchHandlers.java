@@ -2,7 +2,6 @@ package dev.sluice.gateway.batch;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -45,6 +44,7 @@ public final class BatchHandlers {
         Principal principal = auth.require(call);
         String fileId = "file-" + UUID.randomUUID().toString().replace("-", "");
         Set<String> customIds = new HashSet<>();
+        // Only the first and the last line's positions are kept: together they locate the whole file.
         List<Future<RecordMetadata>> ends = new ArrayList<>(2);
         int[] lines = {0};
         Map<String, String> fields = new MultipartLines(call.bodyStream(), call.contentType(), maxLineBytes).read(line -> {
@@ -57,9 +57,7 @@ public final class BatchHandlers {
                 throw ApiError.invalid("file", "line " + n + ": custom_id '" + customId + "' is not unique in the file");
             }
             Future<RecordMetadata> sent = batches.store().appendLine(fileId, line);
-            if (ends.isEmpty()) {
-                ends.add(sent);
-            } else if (ends.size() == 1) {
+            if (ends.size() < 2) {
                 ends.add(sent);
             } else {
                 ends.set(1, sent);
@@ -207,9 +205,5 @@ public final class BatchHandlers {
 
     private static CompletableFuture<Reply> done(Reply reply) {
         return CompletableFuture.completedFuture(reply);
-    }
-
-    static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

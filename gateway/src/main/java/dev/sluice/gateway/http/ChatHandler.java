@@ -71,7 +71,6 @@ public final class ChatHandler implements GatewayServer.Handler {
                     }
                     Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
                     if (cause instanceof TimeoutException) {
-                        outcome.cancel(false);
                         return OutcomeReplies.timeout(requestId, wait, retrySafe);
                     }
                     throw cause instanceof RuntimeException re ? re : new IllegalStateException(cause);

@@ -163,7 +163,7 @@ public final class ChatRequestParser {
         if (!node.isObject() || node.size() > MAX_METADATA_ENTRIES) {
             throw ApiError.invalid("metadata", "'metadata' must be an object of at most " + MAX_METADATA_ENTRIES + " string values");
         }
-        node.fields().forEachRemaining(e -> {
+        node.properties().forEach(e -> {
             if (e.getKey().length() > MAX_METADATA_KEY || !e.getValue().isTextual() || e.getValue().asText().length() > MAX_METADATA_VALUE
                     || e.getKey().startsWith("sluice.")) {
                 throw ApiError.invalid("metadata." + shorten(e.getKey()), "metadata keys are at most " + MAX_METADATA_KEY

@@ -123,7 +123,6 @@ public final class KeyAdmin {
         return revoked;
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
     private KafkaProducer<String, Object> producer() {
         Map<String, Object> props = new HashMap<>(kafka);
         props.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -218,6 +218,25 @@ class ChatCompletionsIT {
         assertThat(otherUser.statusCode()).isEqualTo(404);
     }
 
+    @Test
+    void shouldNeverLogTheKeyOrThePrompt() {
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs = new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        root.addAppender(logs);
+        String key = pipeline.key("judy", "PRO");
+        String prompt = "secret-plan-" + UUID.randomUUID();
+        try {
+            GatewayStage logged = pipeline.gateway("gw-logged"); // starts (and logs) inside the capture: the capture is not vacuous
+            sdk(logged, key).chat().completions().create(ask(prompt).build());
+            assertThatThrownBy(() -> sdk(logged, key + "x").chat().completions().create(ask(prompt).build()))
+                    .isInstanceOf(UnauthorizedException.class).hasMessageNotContaining(key);
+        } finally {
+            root.detachAppender(logs);
+        }
+        assertThat(logs.list).isNotEmpty().allSatisfy(e -> assertThat(e.getFormattedMessage()).doesNotContain(key).doesNotContain(prompt));
+    }
+
     static int status(GatewayStage gateway, String key) throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/models"))
                 .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString());
