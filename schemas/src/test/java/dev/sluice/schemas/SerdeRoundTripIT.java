@@ -48,7 +48,7 @@ class SerdeRoundTripIT {
         this.registry = new SchemaRegistryClient(registryServer.url());
         this.catalog = new TopicCatalog(SluiceInfra.uniquePrefix("serde"), 3, registry);
         try (Admin admin = kafka.admin()) {
-            assertThat(catalog.createAll(admin, (short) 1)).hasSize(8);
+            assertThat(catalog.createAll(admin, (short) 1)).hasSize(9);
             assertThat(catalog.createAll(admin, (short) 1)).as("second run creates nothing").isEmpty();
         }
     }
