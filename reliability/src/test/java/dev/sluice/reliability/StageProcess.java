@@ -108,6 +108,18 @@ final class StageProcess implements AutoCloseable {
         kills++;
     }
 
+    /** SIGTERM (the shutdown hook drains and closes the stage), then waits for the process to exit. */
+    synchronized void stop() {
+        process.destroy();
+        try {
+            if (!process.waitFor(90, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(instance + " did not exit within 90 s of SIGTERM");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     synchronized boolean alive() {
         return process != null && process.isAlive();
     }

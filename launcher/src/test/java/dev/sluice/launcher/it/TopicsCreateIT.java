@@ -30,14 +30,14 @@ class TopicsCreateIT {
 
         assertThat(first.exitCode()).as(first.err()).isZero();
         assertThat(second.exitCode()).as(second.err()).isZero();
-        assertThat(first.out().lines().filter(l -> l.startsWith("topic ") && l.contains(" created "))).hasSize(9);
-        assertThat(second.out().lines().filter(l -> l.startsWith("topic ") && l.contains(" exists "))).hasSize(9);
+        assertThat(first.out().lines().filter(l -> l.startsWith("topic ") && l.contains(" created "))).hasSize(10);
+        assertThat(second.out().lines().filter(l -> l.startsWith("topic ") && l.contains(" exists "))).hasSize(10);
         assertThat(second.out()).contains("subject " + prefix + "llm.requests-value");
         try (Admin admin = kafka.admin()) {
             Set<String> names = admin.listTopics().names().get();
             assertThat(names).contains(prefix + "llm.requests", prefix + "llm.requests.admitted", prefix + "llm.requests.rejected",
                     prefix + "llm.requests.enriched", prefix + "llm.results", prefix + "llm.costs", prefix + "llm.dlq",
-                    prefix + "llm.user-policies", prefix + "llm.api-keys");
+                    prefix + "llm.user-policies", prefix + "llm.generation.ledger", prefix + "llm.api-keys");
             assertThat(admin.describeTopics(Set.of(prefix + "llm.costs")).allTopicNames().get()
                     .get(prefix + "llm.costs").partitions()).hasSize(3);
         }

@@ -1,0 +1,68 @@
+package dev.sluice.generation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+
+import dev.sluice.common.DeadLetterHeaders;
+import dev.sluice.common.SluiceConfig;
+import dev.sluice.schema.DeadLetter;
+import dev.sluice.schema.EnrichedRequest;
+import dev.sluice.testkit.KafkaBroker;
+import dev.sluice.testkit.RedisServer;
+import dev.sluice.testkit.SchemaRegistryServer;
+import dev.sluice.testkit.SluiceInfra;
+import dev.sluice.testkit.llm.MockLlmServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * No record can stop the stage: a result larger than the producer's max.request.size would fail every transaction
+ * forever. It becomes a dead letter OUTPUT_TOO_LARGE (its cost still published: the call was paid), and the next
+ * request behind it is answered.
+ */
+@ExtendWith(SluiceInfra.class)
+class GenerationOversizeIT {
+    private static final String SECRET_PROMPT = "Oversize memo: the heron budget line is confidential";
+
+    @Test
+    void shouldDeadLetterAResultTooLargeToPublishAndKeepGoing(KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis)
+            throws Exception {
+        Fixture f = new Fixture(kafka, registry, redis, "gen-oversize", 1);
+        try (MockLlmServer mock = MockLlmServer.start(); TopicReader results = f.results(); TopicReader costs = f.costs();
+             TopicReader dlq = f.dlq()) {
+            SluiceConfig config = SluiceConfig.of(f.config(Map.of("provider", "openai", "provider.base.url", mock.openAiBaseUrl(),
+                    "generation.instance.id", "oversize", "kafka.max.request.size", "65536")));
+            try (GenerationStage stage = new GenerationStage(config, f.catalog, new SimpleMeterRegistry())) {
+                stage.start();
+                String bigId = UUID.randomUUID().toString();
+                EnrichedRequest big = Requests.enriched(bigId, "alice", "gpt-4o-mini", SECRET_PROMPT);
+                // metadata is copied onto the result: 100 KB of it makes the result too large for a 64 KiB limit
+                big.getAdmitted().getRequest().setMetadata(Map.of("blob", "x".repeat(100_000)));
+                f.produce("alice", f.encode(big));
+                String nextId = UUID.randomUUID().toString();
+                f.produce("alice", f.encode(Requests.enriched(nextId, "alice", "gpt-4o-mini", "a small one")));
+
+                await().atMost(Duration.ofSeconds(90)).until(() -> results.count(nextId) == 1 && dlq.total() == 1);
+                assertThat(results.count(bigId)).isZero();
+                assertThat(costs.count(bigId)).as("the call was paid: its cost is published").isEqualTo(1);
+                assertThat(mock.callCount()).isEqualTo(2);
+                ConsumerRecord<byte[], byte[]> letter = dlq.records().get(0);
+                DeadLetter described = DeadLetterHeaders.describe(letter);
+                assertThat(described.getErrorClass()).isEqualTo("OUTPUT_TOO_LARGE");
+                assertThat(described.getRequestId()).isEqualTo(bigId);
+                assertThat(letter.value()).as("the original record is too large to carry along").isNull();
+                for (var h : letter.headers()) {
+                    assertThat(new String(h.value(), StandardCharsets.UTF_8)).doesNotContain("heron");
+                }
+                assertThat(stage.health().live()).isTrue();
+            }
+        }
+    }
+}
