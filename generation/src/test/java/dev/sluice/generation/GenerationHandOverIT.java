@@ -35,7 +35,10 @@ class GenerationHandOverIT {
             KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
         Fixture f = new Fixture(kafka, registry, redis, "gen-handover", 6);
         try (MockLlmServer mock = MockLlmServer.start(); TopicReader results = f.results(); TopicReader costs = f.costs()) {
-            mock.latency(Duration.ofSeconds(2));
+            // Calls long enough that both instances hold calls in flight at once: the drain blocks the first one's loop
+            // until its revoked calls finish, and with 2 s calls everything it still owned could finish during that
+            // wait on a loaded machine, leaving nothing in flight to hand over (seen in CI).
+            mock.latency(Duration.ofSeconds(10));
             SimpleMeterRegistry metersA = new SimpleMeterRegistry();
             GenerationStage a = new GenerationStage(config(f, mock, "handover-a"), f.catalog, metersA);
             GenerationStage b = new GenerationStage(config(f, mock, "handover-b"), f.catalog, new SimpleMeterRegistry());
