@@ -28,7 +28,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(SluiceInfra.class)
 class GenerationHandOverIT {
-    private static final int N = 600;
+    private static final int BATCH = 600;
+    private static final int N = 2 * BATCH;
 
     @Test
     void shouldCallEachRequestOnceWhenAnInstanceJoinsAndAnotherLeavesWithCallsInFlight(
@@ -45,17 +46,16 @@ class GenerationHandOverIT {
             try {
                 a.start();
                 try (KafkaProducer<byte[], byte[]> producer = f.producer()) {
-                    for (int i = 0; i < N; i++) {
-                        String user = "user-" + (i % 40);
-                        String id = UUID.randomUUID().toString();
-                        producer.send(new ProducerRecord<>(f.catalog.enriched().name(), user.getBytes(StandardCharsets.UTF_8),
-                                f.encode(Requests.enriched(id, user, "gpt-4o-mini", "slow question " + id))));
-                    }
-                }
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
-                        .until(() -> a.metrics().inFlight().get() >= 250);
+                    send(f, producer, BATCH);
+                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                            .until(() -> a.metrics().inFlight().get() >= 250);
 
-                b.start(); // joins: some of a's partitions move, each after its calls finished
+                    b.start(); // joins: some of a's partitions move, each after its calls finished
+                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> b.health().ready());
+                    // The first batch may be all in flight at a when its partitions move, leaving b nothing to call:
+                    // a second batch gives both instances calls of their own (10 s each, so they overlap).
+                    send(f, producer, BATCH);
+                }
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
                         .until(() -> b.metrics().inFlight().get() > 0 && a.metrics().inFlight().get() > 0);
 
@@ -74,6 +74,16 @@ class GenerationHandOverIT {
                 b.close();
             }
         }
+    }
+
+    private static void send(Fixture f, KafkaProducer<byte[], byte[]> producer, int count) {
+        for (int i = 0; i < count; i++) {
+            String user = "user-" + (i % 40);
+            String id = UUID.randomUUID().toString();
+            producer.send(new ProducerRecord<>(f.catalog.enriched().name(), user.getBytes(StandardCharsets.UTF_8),
+                    f.encode(Requests.enriched(id, user, "gpt-4o-mini", "slow question " + id))));
+        }
+        producer.flush();
     }
 
     private static SluiceConfig config(Fixture f, MockLlmServer mock, String instance) {
