@@ -104,18 +104,25 @@ final class AdversaryScenario {
         Suite.Mark mark = suite.mark();
         Instant start = Instant.now().minusSeconds(1);
         List<String> users = suite.lagUsers;
+        List<String> waiting;
+        List<String> whileWaiting;
+        Checker.Snapshot before;
         suite.mock.always(Fault.status(503));
-        List<String> waiting = sendEach(suite, users, Suite.LAG_ALLOWED, Suite.FLAT_MODEL);
-        suite.outcomes.awaitSettled(mark.outcomesBefore() + waiting.size(), Verdict.QUIET, Duration.ofMinutes(5));
-        List<String> whileWaiting = sendEach(suite, users, LAG_EXTRA, Suite.FLAT_MODEL);
-        suite.outcomes.awaitSettled(mark.outcomesBefore() + waiting.size() + whileWaiting.size(), Verdict.QUIET, Duration.ofMinutes(5));
-        Checker.Snapshot before = suite.checker.snapshot();
+        try {
+            waiting = sendEach(suite, users, Suite.LAG_ALLOWED, Suite.FLAT_MODEL);
+            suite.outcomes.awaitSettled(mark.outcomesBefore() + waiting.size(), Verdict.QUIET, Duration.ofMinutes(5));
+            whileWaiting = sendEach(suite, users, LAG_EXTRA, Suite.FLAT_MODEL);
+            suite.outcomes.awaitSettled(mark.outcomesBefore() + waiting.size() + whileWaiting.size(), Verdict.QUIET, Duration.ofMinutes(5));
+            before = suite.checker.snapshot();
+        } finally {
+            suite.mock.always(Fault.none()); // the scenarios after this one need a provider that answers
+        }
         long lettered = waiting.stream().filter(before.dead::containsKey).count();
         long answeredEarly = waiting.stream().filter(before.results::containsKey).count();
         long refusedForBudget = count(whileWaiting, id -> "BUDGET_EXCEEDED".equals(before.rejectReasons.get(id)));
 
-        suite.mock.always(Fault.none());
-        boolean breakerClosed = closeBreaker(suite);
+        int probes = closeBreaker(suite);
+        boolean breakerClosed = probes > 0;
         String replay = ProviderOutageScenario.replay(suite, start, false);
         boolean completed = ProviderOutageScenario.awaitAllResults(suite, Set.copyOf(waiting));
         List<String> afterReplay = sendEach(suite, users, 1, Suite.FLAT_MODEL);
@@ -134,7 +141,6 @@ final class AdversaryScenario {
         long overBooked = overspend.stream().mapToLong(id -> s.chargedMicros.getOrDefault(id, 0L)).sum();
         long overPaid = paidCalls(suite, overspend) * OVERSPEND_MICROS;
         long wrongFlags = count(overspend, id -> !flaggedInFull(s.overspent.get(id), s.chargedMicros.getOrDefault(id, 0L)));
-        int n = waiting.size() + whileWaiting.size() + afterReplay.size() + overspend.size();
         return new Verdict("A2 lag + replay", ids.size(), "503 until every request dead-lettered; replayed after; provider bills 2× estimate",
                 s, ids, observed.secrets())
                 .check("every budgeted request dead-lettered while the provider was down: " + lettered + " of " + waiting.size(),
@@ -151,10 +157,10 @@ final class AdversaryScenario {
                 .check("every overspend flagged OVERSPENT with the full charge; wrong: " + wrongFlags, flagged && wrongFlags == 0)
                 .check("every result billed exactly once", s.unbilledOrOrphanCosts(ids) == 0)
                 .note(String.format("%d users, budget %d µ$ = %d answers; %d dead-lettered %s; %d refused while waiting; replay: %s; "
-                                + "highest spend %d µ$; %d overspent requests charged %d µ$ against %d µ$ reserved (%d sent in all)",
+                                + "highest spend %d µ$; %d overspent requests charged %d µ$ against %d µ$ reserved; %d probe request(s) to close the breaker",
                         users.size(), Suite.LAG_BUDGET_MICROS, Suite.LAG_ALLOWED, lettered,
                         RedisOutageScenario.deadClasses(before, Set.copyOf(waiting)), refusedForBudget, replay, maxSpend,
-                        overspend.size(), overBooked, overspend.size() * FLAT_MICROS, n));
+                        overspend.size(), overBooked, overspend.size() * FLAT_MICROS, probes));
     }
 
     /**
@@ -172,7 +178,7 @@ final class AdversaryScenario {
         int every = Math.max(1, normal / (2 * big));
         for (int i = 0; i < normal; i++) {
             suite.workload.send(suite.workload.request(users.get(i % users.size()), i));
-            if (i % every == 0 && fat.size() < big) {
+            if (i % every == 0 && fat.size() + many.size() < 2 * big) {
                 LlmRequest r = suite.workload.request(users.get(i % users.size()), i);
                 if (i / every % 2 == 0) {
                     r.setMetadata(Map.of("blob", "m".repeat(FAT_METADATA_BYTES)));
@@ -220,18 +226,18 @@ final class AdversaryScenario {
     }
 
     /**
-     * Sends single requests of an unlimited user until one is answered: the breaker left open by the outage lets a
+     * Sends single requests of an unlimited user until one is answered (returns how many, 0 if none was): the breaker left open by the outage lets a
      * replayed request wait only until its deadline, so the replay starts once calls go through again.
      */
-    private static boolean closeBreaker(Suite suite) {
-        for (int attempt = 0; attempt < 20; attempt++) {
+    private static int closeBreaker(Suite suite) {
+        for (int attempt = 1; attempt <= 20; attempt++) {
             List<String> probe = sendEach(suite, List.of("adv-lag-probe"), 1, Workload.MODEL);
             if (awaitQuietly(() -> suite.checker.snapshot().outcomes(probe.get(0)) > 0)
                     && suite.checker.snapshot().results.containsKey(probe.get(0))) {
-                return true;
+                return attempt;
             }
         }
-        return false;
+        return 0;
     }
 
     private static boolean awaitQuietly(java.util.concurrent.Callable<Boolean> condition) {
