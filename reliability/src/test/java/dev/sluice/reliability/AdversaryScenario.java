@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
 
 import dev.sluice.schema.ChatMessage;
 import dev.sluice.schema.CostEvent;
@@ -251,9 +250,9 @@ final class AdversaryScenario {
 
     /** Calls the mock answered (and so billed) for {@code ids}. */
     private static long paidCalls(Suite suite, List<String> ids) {
-        Set<String> rids = ids.stream().map(id -> "rid:" + id).collect(Collectors.toSet());
+        Set<String> wanted = Set.copyOf(ids);
         return suite.mock.calls().stream().filter(c -> c.fault().kind() == Fault.Kind.NONE)
-                .filter(c -> rids.stream().anyMatch(c.body()::contains)).count();
+                .filter(c -> wanted.contains(Checker.requestIdOf(c))).count();
     }
 
     private static boolean flaggedInFull(CostEvent flag, long charged) {

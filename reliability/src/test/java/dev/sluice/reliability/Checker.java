@@ -98,12 +98,18 @@ final class Checker {
         });
         for (MockLlmServer.Call call : mock.calls()) {
             s.totalCalls++;
-            Matcher m = RID.matcher(call.body());
-            if (m.find()) {
-                s.calls.merge(m.group(1), 1, Integer::sum);
+            String id = requestIdOf(call);
+            if (id != null) {
+                s.calls.merge(id, 1, Integer::sum);
             }
         }
         return s;
+    }
+
+    /** The request a provider call was made for (its {@code rid:} SYSTEM message), or null. */
+    static String requestIdOf(MockLlmServer.Call call) {
+        Matcher m = RID.matcher(call.body());
+        return m.find() ? m.group(1) : null;
     }
 
     private static List<Long> concat(List<Long> a, List<Long> b) {
