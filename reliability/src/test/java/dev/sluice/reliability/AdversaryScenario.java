@@ -128,6 +128,7 @@ final class AdversaryScenario {
         List<String> overspend = sendEach(suite, List.of("adv-overspend"), OVERSPENT_REQUESTS, Suite.OVERSPEND_MODEL);
         ProviderOutageScenario.awaitAllResults(suite, Set.copyOf(overspend));
         boolean flagged = awaitQuietly(() -> overspend.stream().allMatch(suite.checker.snapshot().overspent::containsKey));
+        awaitQuietly(() -> afterReplay.stream().allMatch(suite.checker.snapshot()::hasOutcome));
         Suite.Observed observed = suite.settle(mark, null, 0);
         Set<String> ids = observed.ids();
         Checker.Snapshot s = observed.snapshot();
@@ -231,7 +232,7 @@ final class AdversaryScenario {
     private static int closeBreaker(Suite suite) {
         for (int attempt = 1; attempt <= 20; attempt++) {
             List<String> probe = sendEach(suite, List.of("adv-lag-probe"), 1, Workload.MODEL);
-            if (awaitQuietly(() -> suite.checker.snapshot().outcomes(probe.get(0)) > 0)
+            if (awaitQuietly(() -> suite.checker.snapshot().hasOutcome(probe.get(0)))
                     && suite.checker.snapshot().results.containsKey(probe.get(0))) {
                 return attempt;
             }

@@ -256,6 +256,10 @@ final class Checker {
             return results.getOrDefault(id, 0) + rejected.getOrDefault(id, 0) + dead.getOrDefault(id, 0);
         }
 
+        boolean hasOutcome(String id) {
+            return outcomes(id) > 0;
+        }
+
         /** Ids with no outcome at all. */
         long lost(Set<String> ids) {
             return ids.stream().filter(id -> outcomes(id) == 0).count();
