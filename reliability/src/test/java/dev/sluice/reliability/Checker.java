@@ -53,18 +53,32 @@ final class Checker {
             GenerationResult v = results.deserialize(r.topic(), r.value());
             s.results.merge(v.getRequestId(), 1, Integer::sum);
             s.resultUsers.put(v.getRequestId(), v.getUserId());
+            s.outcomeTimestamps.merge(v.getRequestId(), List.of(r.timestamp()), Checker::concat);
         });
         var costs = catalog.costs().valueSerde().deserializer();
         TopicScan.read(pipeline.kafka, catalog.costs().name(), true, r -> {
             CostEvent v = costs.deserialize(r.topic(), r.value());
-            s.costs.merge(v.getRequestId(), 1, Integer::sum);
-            s.costMicrosByUser.merge(v.getUserId(), v.getCostMicros(), Long::sum);
+            // Only CHARGED moves money; RELEASED ends a reservation and OVERSPENT flags a charge already counted.
+            switch (v.getKind()) {
+                case CHARGED -> {
+                    s.costs.merge(v.getRequestId(), 1, Integer::sum);
+                    s.costMicrosByUser.merge(v.getUserId(), v.getCostMicros(), Long::sum);
+                    s.chargedMicros.merge(v.getRequestId(), v.getCostMicros(), Long::sum);
+                }
+                case OVERSPENT -> s.overspent.put(v.getRequestId(), v);
+                case RELEASED -> s.released.merge(v.getRequestId(), 1, Integer::sum);
+            }
         });
         var rejected = catalog.rejected().valueSerde().deserializer();
         TopicScan.read(pipeline.kafka, catalog.rejected().name(), true, r -> {
             RejectedRequest v = rejected.deserialize(r.topic(), r.value());
             s.rejected.merge(v.getRequestId(), 1, Integer::sum);
             s.rejectReasons.put(v.getRequestId(), v.getReason().name());
+            s.rejectFields.put(v.getRequestId(), String.valueOf(v.getField()));
+            if (v.getRetryAfterMs() != null) {
+                s.retryAfterMs.put(v.getRequestId(), v.getRetryAfterMs());
+            }
+            s.outcomeTimestamps.merge(v.getRequestId(), List.of(r.timestamp()), Checker::concat);
         });
         TopicScan.read(pipeline.kafka, catalog.dlq().name(), true, r -> {
             String errorClass = header(r, "sluice.dlq.error.class");
@@ -74,6 +88,7 @@ final class Checker {
             String id = requestIdOf(header(r, "__streams.errors.topic"), r.value());
             if (id != null) {
                 s.dead.merge(id, 1, Integer::sum);
+                s.outcomeTimestamps.merge(id, List.of(r.timestamp()), Checker::concat);
                 s.deadClasses.put(id, String.valueOf(errorClass));
             } else {
                 String fp = fingerprint(r.value());
@@ -83,12 +98,22 @@ final class Checker {
         });
         for (MockLlmServer.Call call : mock.calls()) {
             s.totalCalls++;
-            Matcher m = RID.matcher(call.body());
-            if (m.find()) {
-                s.calls.merge(m.group(1), 1, Integer::sum);
+            String id = requestIdOf(call);
+            if (id != null) {
+                s.calls.merge(id, 1, Integer::sum);
             }
         }
         return s;
+    }
+
+    /** The request a provider call was made for (its {@code rid:} SYSTEM message), or null. */
+    static String requestIdOf(MockLlmServer.Call call) {
+        Matcher m = RID.matcher(call.body());
+        return m.find() ? m.group(1) : null;
+    }
+
+    private static List<Long> concat(List<Long> a, List<Long> b) {
+        return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
     }
 
     /** Occurrences of the API key (or its last 24 characters, catching partial masking) in every topic of the deployment. */
@@ -207,10 +232,19 @@ final class Checker {
     static final class Snapshot {
         final Map<String, Integer> results = new HashMap<>();
         final Map<String, String> resultUsers = new HashMap<>();
+        /** CHARGED cost events per requestId (RELEASED and OVERSPENT events are counted apart). */
         final Map<String, Integer> costs = new HashMap<>();
+        /** Σ CHARGED costMicros per user. */
         final Map<String, Long> costMicrosByUser = new HashMap<>();
+        final Map<String, Long> chargedMicros = new HashMap<>();
+        final Map<String, CostEvent> overspent = new HashMap<>();
+        final Map<String, Integer> released = new HashMap<>();
         final Map<String, Integer> rejected = new HashMap<>();
         final Map<String, String> rejectReasons = new HashMap<>();
+        final Map<String, String> rejectFields = new HashMap<>();
+        final Map<String, Long> retryAfterMs = new HashMap<>();
+        /** Record timestamps (broker time, as a consumer reads them) of every outcome record per requestId. */
+        final Map<String, List<Long>> outcomeTimestamps = new HashMap<>();
         final Map<String, Integer> dead = new HashMap<>();
         final Map<String, Integer> deadUnattributed = new HashMap<>();
         final Map<String, String> deadClasses = new HashMap<>();
@@ -220,6 +254,10 @@ final class Checker {
         /** Result, rejection and dead-letter records of {@code id} (a replayed letter plus its result counts two). */
         int outcomes(String id) {
             return results.getOrDefault(id, 0) + rejected.getOrDefault(id, 0) + dead.getOrDefault(id, 0);
+        }
+
+        boolean hasOutcome(String id) {
+            return outcomes(id) > 0;
         }
 
         /** Ids with no outcome at all. */

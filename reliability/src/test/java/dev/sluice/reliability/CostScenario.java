@@ -78,7 +78,7 @@ final class CostScenario {
         return ids.stream().filter(id -> wanted.contains(suite.workload.userOf(id))).collect(Collectors.toSet());
     }
 
-    private static Map<String, Long> resultsPerUser(Checker.Snapshot s, Set<String> ids) {
+    static Map<String, Long> resultsPerUser(Checker.Snapshot s, Set<String> ids) {
         return ids.stream().filter(s.results::containsKey).collect(Collectors.groupingBy(s.resultUsers::get, Collectors.counting()));
     }
 }

@@ -96,11 +96,17 @@ final class Pipeline implements AutoCloseable {
 
     /** Adds (does not start) a stage process; {@code n} tells instances of one stage apart. */
     StageProcess stage(String stage, int n) {
+        return stage(stage, n, Map.of());
+    }
+
+    /** As {@link #stage(String, int)}, with extra {@code --set} overrides for this process only. */
+    StageProcess stage(String stage, int n, Map<String, String> extra) {
         String instance = stage + "-" + n;
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put(CommonKeys.STATE_DIR, dir.resolve("state").resolve(instance).toString());
         settings.put("generation.instance.id", prefix + instance);
         settings.put("enrichment.transactional.id", prefix + instance);
+        settings.putAll(extra);
         String keyVariable = "anthropic".equals(config.string(CommonKeys.PROVIDER, "openai")) ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY";
         StageProcess p = new StageProcess(stage, instance, configFile, settings, Map.of(keyVariable, apiKey), logDir);
         processes.add(p);

@@ -77,7 +77,7 @@ final class ProviderOutageScenario {
     }
 
     /** {@code sluice dlq replay --stage generation --from <start>} (with {@code --again}: ignoring the replay ledger). */
-    private static String replay(Suite suite, Instant from, boolean again) {
+    static String replay(Suite suite, Instant from, boolean again) {
         StringWriter out = new StringWriter();
         CommandLine cli = new CommandLine(new DlqCommand(suite.pipeline.config, Clock.systemUTC()));
         cli.setOut(new PrintWriter(out, true));
@@ -86,13 +86,13 @@ final class ProviderOutageScenario {
                 : new String[] {"replay", "--stage", "generation", "--from", from.toString()};
         int exit = cli.execute(args);
         String text = out.toString().strip();
-        System.out.println("R3 replay" + (again ? " --again" : "") + " (exit " + exit + "): " + text.replace('\n', ' '));
+        System.out.println("dlq replay" + (again ? " --again" : "") + " (exit " + exit + "): " + text.replace('\n', ' '));
         int at = text.indexOf("replay summary:");
         String summary = at < 0 ? text : text.substring(at + "replay summary:".length()).lines().findFirst().orElse("").strip();
         return "exit " + exit + ", " + summary;
     }
 
-    private static boolean awaitAllResults(Suite suite, Set<String> ids) {
+    static boolean awaitAllResults(Suite suite, Set<String> ids) {
         try {
             await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1))
                     .until(() -> suite.checker.snapshot().withResult(ids) == ids.size());

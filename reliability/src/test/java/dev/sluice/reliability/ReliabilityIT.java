@@ -18,7 +18,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The reliability suite: R1-R5 (R5 also with the Anthropic provider), C1, C2, R7 (reset after send) and R6 (rolling
+ * The reliability suite: R1-R5 (R5 also with the Anthropic provider), C1, C2, the adversaries A1-A3 (time, lag and
+ * replay, size), R7 (reset after send) and R6 (rolling
  * restart of generation) against one deployment of stage processes, in order, each recording a row of
  * {@code target/reliability-table.md} before its checks are asserted. Sizes: {@link Scale} ({@code -Pchaos} = full).
  */
@@ -82,6 +83,24 @@ class ReliabilityIT {
         List<Verdict> verdicts = CostScenario.run(suite);
         verdicts.forEach(Verdict::record);
         assertThat(verdicts).allSatisfy(v -> assertThat(v.pass()).as(v.failures()).isTrue());
+    }
+
+    @Test
+    @Order(8)
+    void shouldAdmitNoMoreThanTheLimitsAndStampOutcomesNowWhenTheProducerLiesAboutTime() throws Exception {
+        assertPasses(AdversaryScenario.time(suite));
+    }
+
+    @Test
+    @Order(9)
+    void shouldHoldTheBudgetWhileDeadLettersWaitAndChargeEveryOverspendInFullAfterTheReplay() throws Exception {
+        assertPasses(AdversaryScenario.lagAndReplay(suite));
+    }
+
+    @Test
+    @Order(10)
+    void shouldRejectOversizedRequestsAsInvalidAndAnswerEveryOtherWithoutStoppingAStage() throws Exception {
+        assertPasses(AdversaryScenario.size(suite));
     }
 
     @Test

@@ -33,6 +33,14 @@ final class Suite implements AutoCloseable {
     static final String FLAT_MODEL = "flat-model";
     /** C2's daily budget per user: exactly 100 answers of 160 µ$. */
     static final long C2_BUDGET_MICROS = 16_000;
+    /** The lag adversary's daily budget per user: exactly {@value #LAG_ALLOWED} answers of 160 µ$ of {@link #FLAT_MODEL}. */
+    static final long LAG_BUDGET_MICROS = 1_600;
+    static final int LAG_ALLOWED = 10;
+    /**
+     * Priced $10 per million output tokens for admission but $20 for generation: a provider that bills twice the
+     * worst case admission reserved (a stale price table), so the lag adversary can produce a real overspend.
+     */
+    static final String OVERSPEND_MODEL = "overspend-model";
     /** Mock provider latency: keeps a few dozen calls in flight at the suite's rates. */
     static final Duration PROVIDER_LATENCY = Duration.ofMillis(10);
 
@@ -53,6 +61,8 @@ final class Suite implements AutoCloseable {
     final OutcomeCounter outcomes;
     final List<String> c1Users;
     final List<String> c2Users;
+    final List<String> timeUsers;
+    final List<String> lagUsers;
 
     Suite(KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) {
         this.kafka = kafka;
@@ -67,11 +77,13 @@ final class Suite implements AutoCloseable {
                 "generation.breaker.wait.deadline.ms", Long.toString(scale.outage().toMillis() / 2)));
         this.c1Users = Workload.users("c1", scale.costUsers());
         this.c2Users = Workload.users("c2", scale.costUsers());
+        this.timeUsers = Workload.users("adv-time", scale.costUsers() / 2);
+        this.lagUsers = Workload.users("adv-lag", scale.costUsers() / 2);
         publishPolicies();
         this.ingest1 = pipeline.stage("ingest", 1);
         this.ingest2 = pipeline.stage("ingest", 2);
         this.enrichment = pipeline.stage("enrichment", 1);
-        this.generation = pipeline.stage("generation", 1);
+        this.generation = pipeline.stage("generation", 1, Map.of("models.file", generationModelsFile().toString()));
         List<StageProcess> all = List.of(ingest1, ingest2, enrichment, generation);
         all.forEach(StageProcess::start);
         all.forEach(p -> p.awaitReady(Duration.ofSeconds(180)));
@@ -142,6 +154,12 @@ final class Suite implements AutoCloseable {
             for (String u : c2Users) {
                 producer.send(new ProducerRecord<>(topic.name(), u, policy(u, "PRO", 1_000_000, 1_000_000, C2_BUDGET_MICROS, now)));
             }
+            for (String u : timeUsers) {
+                producer.send(new ProducerRecord<>(topic.name(), u, policy(u, "FREE", 10, 10, null, now)));
+            }
+            for (String u : lagUsers) {
+                producer.send(new ProducerRecord<>(topic.name(), u, policy(u, "PRO", 1_000_000, 1_000_000, LAG_BUDGET_MICROS, now)));
+            }
             producer.flush();
         }
     }
@@ -152,10 +170,20 @@ final class Suite implements AutoCloseable {
     }
 
     private static Path modelsFile() {
+        return writeModels("models.properties", 10);
+    }
+
+    /** Generation's price table: the same, except that {@link #OVERSPEND_MODEL} costs twice what admission reserves. */
+    private static Path generationModelsFile() {
+        return writeModels("generation-models.properties", 20);
+    }
+
+    private static Path writeModels(String name, int overspendOutputUsdPerMillion) {
         try {
             Path dir = Files.createDirectories(SluiceInfra.workDir("reliability"));
-            Path file = dir.resolve("models.properties");
-            Files.writeString(file, Workload.MODEL + " = 0.15, 0.60\n" + FLAT_MODEL + " = 0, 10\n");
+            Path file = dir.resolve(name);
+            Files.writeString(file, Workload.MODEL + " = 0.15, 0.60\n" + FLAT_MODEL + " = 0, 10\n"
+                    + OVERSPEND_MODEL + " = 0, " + overspendOutputUsdPerMillion + "\n");
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -78,8 +78,14 @@ final class Workload implements AutoCloseable {
 
     /** Sends a valid request and remembers its id as one that must reach a terminal outcome. */
     void send(LlmRequest request) {
+        send(request, null);
+    }
+
+    /** As {@link #send(LlmRequest)}, with the record timestamp the producer claims ({@code null}: the producer's now). */
+    void send(LlmRequest request, Long timestamp) {
         users.put(request.getRequestId(), request.getUserId());
-        producer.send(new ProducerRecord<>(pipeline.catalog.requests().name(), request.getUserId(), request), (m, e) -> {
+        var record = new ProducerRecord<>(pipeline.catalog.requests().name(), null, timestamp, request.getUserId(), request);
+        producer.send(record, (m, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);
             } else {
