@@ -43,7 +43,8 @@ class GatewayBenchmark {
     @Test
     void measureAddedLatencyAndSaturation(KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
         try (Pipeline pipeline = new Pipeline("gateway-bench", kafka, registry, redis, Map.of(
-                "ingest.tier.pro.requests.per.minute", "100000000", "ingest.tier.pro.daily.budget.micros", "1000000000000",
+                "ingest.tier.pro.requests.per.minute", "1000000", "ingest.tier.pro.requests.per.day", "2000000000",
+                "ingest.tier.pro.tokens.per.minute", "1000000000000", "ingest.tier.pro.daily.budget.micros", "1000000000000",
                 "generation.max.in.flight", "1024", "gateway.http.threads", "4"))) {
             pipeline.llm.latency(PROVIDER_LATENCY);
             GatewayStage gateway = pipeline.gateway("gw-bench");
