@@ -42,8 +42,8 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
      */
     public static final String LEDGER_LOAD_TIMEOUT_MS = "generation.ledger.load.timeout.ms";
     /**
-     * Bound of the in-memory store used when no Redis is configured: entries per map (done results, cache,
-     * committed markers), each also expiring after its TTL. Default 100000.
+     * Bound of the in-memory store used when no Redis is configured: entries per map (done results, cache),
+     * each also expiring after its TTL. Default 100000.
      */
     public static final String MEMORY_STORE_MAX_ENTRIES = "generation.memory.store.max.entries";
     /** Consumer group of the stage. Default {@code sluice-generation}. */
@@ -86,8 +86,6 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
     public static final String CACHE_TTL_MS = "generation.cache.ttl.ms";
     /** TTL of a completed-but-uncommitted result in Redis, ms. Default 86400000 (24 h). */
     public static final String DONE_TTL_MS = "generation.done.ttl.ms";
-    /** TTL of the committed marker that stops a second result for a requestId, ms. Default 86400000 (24 h). */
-    public static final String COMMITTED_TTL_MS = "generation.committed.ttl.ms";
     /** Redis command timeout, ms. Default 2000. */
     public static final String REDIS_TIMEOUT_MS = "generation.redis.timeout.ms";
     /** Threads running completion callbacks (lookups, cost, outcomes). Default 2. */
@@ -116,8 +114,7 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
                 c.millis(COMMIT_INTERVAL_MS, Duration.ofMillis(100)), c.millis(DRAIN_TIMEOUT_MS, LoopSettings.DEFAULT_DRAIN_TIMEOUT),
                 c.intValue("kafka.max.request.size", LoopSettings.DEFAULT_MAX_RECORD_BYTES, 1024, Integer.MAX_VALUE));
         ProcessorSettings processor = new ProcessorSettings(c.bool(CACHE_ENABLED, true),
-                c.millis(CACHE_TTL_MS, Duration.ofHours(1)), c.millis(DONE_TTL_MS, Duration.ofHours(24)),
-                c.millis(COMMITTED_TTL_MS, Duration.ofHours(24)));
+                c.millis(CACHE_TTL_MS, Duration.ofHours(1)), c.millis(DONE_TTL_MS, Duration.ofHours(24)));
         ResilienceSettings resilience = new ResilienceSettings(
                 c.intValue(RETRY_MAX_ATTEMPTS, 4, 1, 20),
                 c.millis(RETRY_INITIAL_BACKOFF_MS, Duration.ofMillis(500)),

@@ -55,7 +55,7 @@ class GenerationLedgerIT {
                 await().atMost(Duration.ofSeconds(90)).until(() -> results.distinct() == N && costs.distinct() == N);
                 assertThat(mock.callCount()).isEqualTo(N);
 
-                redis.flushAll(); // every committed marker and done entry gone
+                redis.flushAll(); // every done entry and cached answer gone
                 send(f, records);
                 awaitConsumed(f, 2 * N);
             }

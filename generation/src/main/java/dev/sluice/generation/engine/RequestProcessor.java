@@ -25,7 +25,7 @@ import dev.sluice.schema.GenerationResult;
 import dev.sluice.schema.LlmRequest;
 
 /**
- * Decides one request's {@link Outcome}, asynchronously: one store round trip (committed marker, done entry,
+ * Decides one request's {@link Outcome}, asynchronously: one store round trip (done entry,
  * cache), then at most one resilient provider call, whose result is saved as "done" <em>before</em> the outcome
  * is handed to the transaction, so a crash never pays for the same completion twice.
  */
@@ -76,9 +76,6 @@ public final class RequestProcessor {
 
     private CompletableFuture<Outcome> decide(Lookup lookup, LlmRequest request, long reserved, CompletionRequest call,
                                               String cacheKey, ModelPrice price, long started) {
-        if (lookup.committed()) {
-            return CompletableFuture.completedFuture(new Outcome.Skip(request.getRequestId()));
-        }
         if (lookup.done().isPresent()) {
             GenerationResult done = lookup.done().get();
             return CompletableFuture.completedFuture(new Outcome.Emit(done, costOf(done, reserved, 0), GenerationMetrics.RECOVERED));

@@ -137,7 +137,7 @@ public final class Transactions {
             }
         }
         if (!emitted.isEmpty()) {
-            store.markCommitted(emitted, processorSettings.committedTtl());
+            store.forgetDone(emitted);
         }
     }
 

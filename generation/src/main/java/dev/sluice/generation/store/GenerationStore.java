@@ -11,8 +11,6 @@ import dev.sluice.schema.GenerationResult;
  * <ul>
  *   <li>{@code gen:done:<requestKey>}: a result computed but maybe not yet committed, written <em>before</em>
  *       the transaction, so a crash and restart re-emits it without paying the provider again;</li>
- *   <li>{@code gen:committed:<requestKey>}: the result was committed; later copies of the request (re-delivery,
- *       dead-letter replay) produce nothing;</li>
  *   <li>{@code gen:cache:<sha256>}: the response cache.</li>
  * </ul>
  * A request is known by its {@link #requestKey} (user and requestId), never by its requestId alone: another user
@@ -34,7 +32,7 @@ public interface GenerationStore extends AutoCloseable {
         return requestKey(result.getUserId(), result.getRequestId());
     }
 
-    /** Looks up the committed marker, the done entry and (when {@code cacheKey} is not null) the cache. */
+    /** Looks up the done entry and (when {@code cacheKey} is not null) the cache. */
     CompletableFuture<Lookup> lookup(String requestKey, String cacheKey);
 
     /** Remembers a computed result until its transaction commits; completes when stored (or failed). */
@@ -43,8 +41,11 @@ public interface GenerationStore extends AutoCloseable {
     /** Caches an answer under {@code cacheKey}; fire and forget. */
     void cachePut(String cacheKey, GenerationResult result, Duration ttl);
 
-    /** After a commit: marks the requests committed and drops their done entries; fire and forget. */
-    void markCommitted(Collection<String> requestKeys, Duration ttl);
+    /**
+     * After a commit: drops the requests' done entries; fire and forget. Whether a request was answered is the
+     * ledger's to say (llm.generation.ledger), never the store's.
+     */
+    void forgetDone(Collection<String> requestKeys);
 
     /** False while the backend cannot be reached. */
     boolean healthy();

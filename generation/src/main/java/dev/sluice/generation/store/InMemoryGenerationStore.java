@@ -26,7 +26,6 @@ public final class InMemoryGenerationStore implements GenerationStore {
 
     private final Cache<String, Entry<GenerationResult>> done;
     private final Cache<String, Entry<GenerationResult>> cache;
-    private final Cache<String, Entry<Boolean>> committed;
 
     public InMemoryGenerationStore() {
         this(DEFAULT_MAX_ENTRIES);
@@ -35,7 +34,6 @@ public final class InMemoryGenerationStore implements GenerationStore {
     public InMemoryGenerationStore(int maxEntries) {
         this.done = bounded(maxEntries);
         this.cache = bounded(maxEntries);
-        this.committed = bounded(maxEntries);
     }
 
     private static <V> Cache<String, Entry<V>> bounded(int maxEntries) {
@@ -59,7 +57,7 @@ public final class InMemoryGenerationStore implements GenerationStore {
 
     @Override
     public CompletableFuture<Lookup> lookup(String requestKey, String cacheKey) {
-        return CompletableFuture.completedFuture(new Lookup(committed.getIfPresent(requestKey) != null,
+        return CompletableFuture.completedFuture(new Lookup(
                 Optional.ofNullable(done.getIfPresent(requestKey)).map(Entry::value),
                 cacheKey == null ? Optional.empty() : Optional.ofNullable(cache.getIfPresent(cacheKey)).map(Entry::value)));
     }
@@ -76,11 +74,8 @@ public final class InMemoryGenerationStore implements GenerationStore {
     }
 
     @Override
-    public void markCommitted(Collection<String> requestKeys, Duration ttl) {
-        for (String id : requestKeys) {
-            committed.put(id, new Entry<>(Boolean.TRUE, ttl));
-            done.invalidate(id);
-        }
+    public void forgetDone(Collection<String> requestKeys) {
+        done.invalidateAll(requestKeys);
     }
 
     /** Done entries currently held, by request key (tests). */
@@ -90,12 +85,11 @@ public final class InMemoryGenerationStore implements GenerationStore {
         return Map.copyOf(out);
     }
 
-    /** Entries held in all three maps (tests, to see the bound). */
+    /** Entries held in both maps (tests, to see the bound). */
     public long size() {
         done.cleanUp();
         cache.cleanUp();
-        committed.cleanUp();
-        return done.estimatedSize() + cache.estimatedSize() + committed.estimatedSize();
+        return done.estimatedSize() + cache.estimatedSize();
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.sluice.generation.store;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -31,9 +30,7 @@ import org.slf4j.LoggerFactory;
 public final class RedisGenerationStore implements GenerationStore {
     private static final Logger log = LoggerFactory.getLogger(RedisGenerationStore.class);
     private static final String DONE = "gen:done:";
-    private static final String COMMITTED = "gen:committed:";
     private static final String CACHE = "gen:cache:";
-    private static final byte[] MARK = "1".getBytes(StandardCharsets.US_ASCII);
 
     private final RedisClient client;
     private final StatefulRedisConnection<String, byte[]> connection;
@@ -56,8 +53,8 @@ public final class RedisGenerationStore implements GenerationStore {
     @Override
     public CompletableFuture<Lookup> lookup(String requestKey, String cacheKey) {
         String[] keys = cacheKey == null
-                ? new String[] {COMMITTED + requestKey, DONE + requestKey}
-                : new String[] {COMMITTED + requestKey, DONE + requestKey, CACHE + cacheKey};
+                ? new String[] {DONE + requestKey}
+                : new String[] {DONE + requestKey, CACHE + cacheKey};
         return redis.mget(keys).toCompletableFuture()
                 .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .handle((values, failure) -> {
@@ -66,7 +63,7 @@ public final class RedisGenerationStore implements GenerationStore {
                         return Lookup.EMPTY;
                     }
                     healthy = true;
-                    return new Lookup(present(values, 0), decode(values, 1), values.size() > 2 ? decode(values, 2) : Optional.empty());
+                    return new Lookup(decode(values, 0), values.size() > 1 ? decode(values, 1) : Optional.empty());
                 });
     }
 
@@ -90,12 +87,12 @@ public final class RedisGenerationStore implements GenerationStore {
     }
 
     @Override
-    public void markCommitted(Collection<String> requestKeys, Duration ttl) {
-        for (String id : requestKeys) {
-            // marker first: if we die between the two, the done entry only expires later and is never re-emitted
-            redis.set(COMMITTED + id, MARK, SetArgs.Builder.px(ttl.toMillis()));
-            redis.unlink(DONE + id).whenComplete((n, failure) -> { if (failure != null) unhealthy("commit marker", failure); });
+    public void forgetDone(Collection<String> requestKeys) {
+        if (requestKeys.isEmpty()) {
+            return;
         }
+        redis.unlink(requestKeys.stream().map(id -> DONE + id).toArray(String[]::new))
+                .whenComplete((n, failure) -> { if (failure != null) unhealthy("clean-up of committed results", failure); });
     }
 
     @Override

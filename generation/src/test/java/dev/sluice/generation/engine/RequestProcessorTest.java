@@ -95,21 +95,12 @@ class RequestProcessorTest {
     }
 
     @Test
-    void shouldSkipARequestWhoseResultWasAlreadyCommitted() {
-        SimulatedProvider provider = simulated();
-        store.markCommitted(java.util.List.of(GenerationStore.requestKey("u1", "r1")), Duration.ofHours(1));
-        Outcome outcome = processor(provider).process(Requests.enriched("r1", "u1", "gpt-4o-mini", "replayed")).join();
-        assertThat(outcome).isEqualTo(new Outcome.Skip("r1"));
-        assertThat(provider.calls()).isZero();
-    }
-
-    @Test
     void shouldKeepAnotherUsersRequestWithTheSameRequestIdApart() {
         SimulatedProvider provider = simulated();
         RequestProcessor processor = processor(provider);
         Outcome.Emit mine = (Outcome.Emit) processor.process(Requests.enriched("r1", "u1", "gpt-4o-mini", "my private question")).join();
         Outcome.Emit theirs = (Outcome.Emit) processor.process(Requests.enriched("r1", "u2", "gpt-4o-mini", "their question")).join();
-        store.markCommitted(java.util.List.of(GenerationStore.requestKey(mine.result())), Duration.ofHours(1));
+        store.forgetDone(java.util.List.of(GenerationStore.requestKey(mine.result())));
         Outcome third = processor.process(Requests.enriched("r1", "u3", "gpt-4o-mini", "a third question")).join();
 
         assertThat(provider.calls()).as("neither recovered from nor skipped because of u1's entry").isEqualTo(3);
