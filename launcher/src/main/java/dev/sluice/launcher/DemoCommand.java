@@ -32,6 +32,7 @@ import dev.sluice.launcher.load.OutcomeWatcher;
 import dev.sluice.launcher.load.Progress;
 import dev.sluice.launcher.load.TopicReader;
 import dev.sluice.schema.CostEvent;
+import dev.sluice.schema.CostKind;
 import dev.sluice.schemas.TopicCatalog;
 import dev.sluice.schemas.registry.SchemaRegistryClient;
 import org.apache.kafka.clients.admin.Admin;
@@ -142,7 +143,9 @@ public final class DemoCommand implements Callable<Integer> {
             finished = awaitOutcomes(observer, workload, deadline);
             transitions = breakers.transitions();
         }
-        List<CostEvent> costs = TopicReader.readAll(kafka, catalog.costs(), Duration.ofSeconds(30));
+        // money only: admission's OVERSPENT flags and discard's RELEASED events share the topic (docs/topics.md)
+        List<CostEvent> costs = TopicReader.readAll(kafka, catalog.costs(), Duration.ofSeconds(30)).stream()
+                .filter(c -> c != null && c.getKind() == CostKind.CHARGED).toList();
         PrintWriter writer = new PrintWriter(out, true);
         new DemoSummary(observer, costs, transitions, workload.expectedOutcomes(), outage.supported()).print(writer);
         if (!finished) {
