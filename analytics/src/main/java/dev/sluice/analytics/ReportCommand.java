@@ -9,8 +9,8 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
 import dev.sluice.analytics.dlq.DlqReader;
-import dev.sluice.analytics.dlq.Durations;
 import dev.sluice.common.CommonKeys;
+import dev.sluice.common.Durations;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.schemas.Topic;
 import dev.sluice.schemas.TopicCatalog;

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Optional;
 
 import dev.sluice.schema.DeadLetter;
+import dev.sluice.schemas.Pipeline;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -88,13 +89,9 @@ public final class DeadLetterHeaders {
                 .build();
     }
 
-    /** The stage that consumes a topic (by its unprefixed suffix): where replay sends a letter back to. */
+    /** The stage that consumes a topic, prefixed or not (see {@link Pipeline#stageOf}): where replay sends a letter back to. */
     public static String stageOf(String topic) {
-        if (topic.endsWith("llm.requests.enriched")) return "generation";
-        if (topic.endsWith("llm.requests.admitted")) return "enrichment";
-        if (topic.endsWith("llm.requests") || topic.endsWith("llm.costs") || topic.endsWith("llm.user-policies")) return "ingest";
-        if (topic.endsWith("llm.results")) return "analytics";
-        return "unknown";
+        return Pipeline.stageOf(topic);
     }
 
     public static Optional<String> get(Headers headers, String key) {

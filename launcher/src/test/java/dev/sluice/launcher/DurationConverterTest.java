@@ -19,6 +19,7 @@ class DurationConverterTest {
         assertThat(converter.convert("1h")).isEqualTo(Duration.ofHours(1));
         assertThat(converter.convert("PT45S")).isEqualTo(Duration.ofSeconds(45));
         assertThat(converter.convert("90")).isEqualTo(Duration.ofSeconds(90));
+        assertThat(converter.convert("7d")).as("the same parser as dlq and report").isEqualTo(Duration.ofDays(7));
     }
 
     @Test

@@ -29,7 +29,8 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * Every Sluice topic in one place: name (with an optional prefix), serdes, partitions and configs.
+ * Every Sluice topic a stage uses, ready to use: name (with an optional prefix), serdes, partitions and the configs
+ * {@link Pipeline} gives it.
  * Keys are plain UTF-8 userIds, so any producer's default partitioner co-partitions a user's requests
  * and costs. Values are Avro in the Confluent wire format, except {@code llm.dlq}, whose records are the
  * original bytes of whatever failed.
@@ -37,10 +38,10 @@ import org.apache.kafka.common.serialization.Serdes;
 public final class TopicCatalog {
     /** Default partitions of every topic; requests and costs must match (co-partitioning). */
     public static final int DEFAULT_PARTITIONS = 6;
-    /** Default retention of event topics: 7 days, in milliseconds. */
-    public static final long DEFAULT_RETENTION_MS = 7L * 24 * 3600 * 1000;
-    /** Retention of the dead-letter topic: 30 days, in milliseconds, so there is time to fix and replay. */
-    public static final long DLQ_RETENTION_MS = 30L * 24 * 3600 * 1000;
+    /** Default retention of event topics: 7 days, in milliseconds ({@link Pipeline#EVENT_RETENTION_MS}). */
+    public static final long DEFAULT_RETENTION_MS = Pipeline.EVENT_RETENTION_MS;
+    /** Retention of the dead-letter topic: 30 days, in milliseconds ({@link Pipeline#DLQ_RETENTION_MS}). */
+    public static final long DLQ_RETENTION_MS = Pipeline.DLQ_RETENTION_MS;
 
     /**
      * Configs of the topics whose record time guards limits and money ({@code llm.requests}, {@code llm.costs}):
@@ -50,11 +51,8 @@ public final class TopicCatalog {
      */
     public static final Map<String, String> BROKER_TIME = Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
 
-    /**
-     * Retention of the generation ledger: 40 days, in milliseconds: longer than a dead letter (30 days) plus an
-     * enriched record (7 days) can wait before it is replayed, so a replay always finds its request's entry.
-     */
-    public static final long LEDGER_RETENTION_MS = 40L * 24 * 3600 * 1000;
+    /** Retention of the generation ledger: 40 days, in milliseconds ({@link Pipeline#LEDGER_RETENTION_MS}). */
+    public static final long LEDGER_RETENTION_MS = Pipeline.LEDGER_RETENTION_MS;
 
     private final String prefix;
     private final Topic<String, LlmRequest> requests;
@@ -67,38 +65,41 @@ public final class TopicCatalog {
     private final Topic<String, UserPolicy> userPolicies;
     private final Topic<byte[], byte[]> generationLedger;
     private final Topic<String, ApiKey> apiKeys;
+    private final Topic<byte[], byte[]> gatewayFiles;
+    private final Topic<byte[], byte[]> gatewayBatches;
 
     public TopicCatalog(String prefix, int partitions, SchemaRegistryClient registry) {
         this.prefix = Objects.requireNonNull(prefix, "prefix");
         Objects.requireNonNull(registry, "registry");
-        Map<String, String> events = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
-                TopicConfig.RETENTION_MS_CONFIG, Long.toString(DEFAULT_RETENTION_MS));
-        Map<String, String> brokerTimed = new java.util.HashMap<>(events);
-        brokerTimed.putAll(BROKER_TIME);
-        this.requests = avro(TopicNames.REQUESTS, LlmRequest.class, partitions, brokerTimed, registry);
-        this.admitted = avro(TopicNames.ADMITTED, AdmittedRequest.class, partitions, events, registry);
-        this.rejected = avro(TopicNames.REJECTED, RejectedRequest.class, partitions, events, registry);
-        this.enriched = avro(TopicNames.ENRICHED, EnrichedRequest.class, partitions, events, registry);
-        this.results = avro(TopicNames.RESULTS, GenerationResult.class, partitions, events, registry);
-        this.costs = avro(TopicNames.COSTS, CostEvent.class, partitions, brokerTimed, registry);
-        this.dlq = new Topic<>(prefix + TopicNames.DLQ, Serdes.ByteArray(), Serdes.ByteArray(), partitions,
-                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
-                        TopicConfig.RETENTION_MS_CONFIG, Long.toString(DLQ_RETENTION_MS)));
-        this.userPolicies = avro(TopicNames.USER_POLICIES, UserPolicy.class, partitions,
-                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT), registry);
-        this.generationLedger = new Topic<>(prefix + TopicNames.GENERATION_LEDGER, Serdes.ByteArray(), Serdes.ByteArray(),
-                partitions, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
-                        TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
-                        TopicConfig.RETENTION_MS_CONFIG, Long.toString(LEDGER_RETENTION_MS)));
+        this.requests = avro(TopicNames.REQUESTS, LlmRequest.class, partitions, registry);
+        this.admitted = avro(TopicNames.ADMITTED, AdmittedRequest.class, partitions, registry);
+        this.rejected = avro(TopicNames.REJECTED, RejectedRequest.class, partitions, registry);
+        this.enriched = avro(TopicNames.ENRICHED, EnrichedRequest.class, partitions, registry);
+        this.results = avro(TopicNames.RESULTS, GenerationResult.class, partitions, registry);
+        this.costs = avro(TopicNames.COSTS, CostEvent.class, partitions, registry);
+        this.dlq = binary(TopicNames.DLQ, partitions);
+        this.userPolicies = avro(TopicNames.USER_POLICIES, UserPolicy.class, partitions, registry);
+        this.generationLedger = binary(TopicNames.GENERATION_LEDGER, partitions);
         // Few keys and a handful of readers (every gateway instance reads all of it): one partition keeps start-up cheap.
-        this.apiKeys = avro(TopicNames.API_KEYS, ApiKey.class, 1,
-                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT), registry);
+        this.apiKeys = avro(TopicNames.API_KEYS, ApiKey.class, partitions, registry);
+        this.gatewayFiles = binary(TopicNames.GATEWAY_FILES, partitions);
+        this.gatewayBatches = binary(TopicNames.GATEWAY_BATCHES, partitions);
     }
 
-    private <V extends SpecificRecord> Topic<String, V> avro(String name, Class<V> type, int partitions,
-                                                             Map<String, String> configs, SchemaRegistryClient registry) {
+    /** The partitions of {@code flow}: its own count if {@link Pipeline} fixes one, else the deployment's. */
+    private static int partitionsOf(Pipeline.Flow flow, int deploymentDefault) {
+        return flow.partitions() > 0 ? flow.partitions() : deploymentDefault;
+    }
+
+    private Topic<byte[], byte[]> binary(String name, int partitions) {
+        Pipeline.Flow flow = Pipeline.flow(name);
+        return new Topic<>(prefix + name, Serdes.ByteArray(), Serdes.ByteArray(), partitionsOf(flow, partitions), flow.configs());
+    }
+
+    private <V extends SpecificRecord> Topic<String, V> avro(String name, Class<V> type, int partitions, SchemaRegistryClient registry) {
+        Pipeline.Flow flow = Pipeline.flow(name);
         Serde<V> serde = AvroSerde.forValue(registry, type);
-        return new Topic<>(prefix + name, Serdes.String(), serde, partitions, configs);
+        return new Topic<>(prefix + name, Serdes.String(), serde, partitionsOf(flow, partitions), flow.configs());
     }
 
     public String prefix() { return prefix; }
@@ -116,9 +117,16 @@ public final class TopicCatalog {
     /** Hashed API keys of the gateway (compacted, one partition). */
     public Topic<String, ApiKey> apiKeys() { return apiKeys; }
 
-    /** Every topic, in pipeline order. */
+    /** The gateway's Batch API files (one JSONL line per record; one partition). */
+    public Topic<byte[], byte[]> gatewayFiles() { return gatewayFiles; }
+
+    /** The gateway's file and batch metadata (compacted JSON; one partition). */
+    public Topic<byte[], byte[]> gatewayBatches() { return gatewayBatches; }
+
+    /** Every topic, in the order of {@link Pipeline#TOPICS}. */
     public List<Topic<?, ?>> all() {
-        return List.of(requests, admitted, rejected, enriched, results, costs, dlq, userPolicies, generationLedger, apiKeys);
+        return List.of(requests, admitted, rejected, enriched, results, costs, dlq, userPolicies, generationLedger, apiKeys,
+                gatewayFiles, gatewayBatches);
     }
 
     /**

@@ -29,5 +29,10 @@ public final class TopicNames {
     /** Compacted gateway API keys (hashes only), keyed by the key's SHA-256. */
     public static final String API_KEYS = "llm.api-keys";
 
+    /** The gateway's uploaded Batch API files, one JSONL line per record (gateway-internal). */
+    public static final String GATEWAY_FILES = "llm.gateway.files";
+    /** Compacted JSON metadata of the gateway's files and batches (gateway-internal). */
+    public static final String GATEWAY_BATCHES = "llm.gateway.batches";
+
     private TopicNames() {}
 }

@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.schemas.Pipeline;
 import dev.sluice.schemas.TopicNames;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -73,8 +74,7 @@ public final class DlqCommand implements Runnable {
 
     /** Every stage input replay may write to: all Sluice topics but the admission input and the DLQ. */
     Set<String> replayTargets() {
-        return Set.copyOf(List.of(TopicNames.ADMITTED, TopicNames.ENRICHED, TopicNames.COSTS, TopicNames.RESULTS,
-                TopicNames.REJECTED, TopicNames.USER_POLICIES).stream().map(t -> prefix() + t).toList());
+        return Pipeline.replayTargets(prefix());
     }
 
     /** Streams the matching letters to {@code sink} (never all in memory); returns how many there were. */

@@ -5,6 +5,7 @@ import java.util.Set;
 
 import dev.sluice.analytics.AnalyticsConfig;
 import dev.sluice.common.CommonKeys;
+import dev.sluice.common.Durations;
 import dev.sluice.schemas.TopicCatalog;
 import dev.sluice.schemas.TopicNames;
 import org.apache.kafka.clients.admin.Admin;

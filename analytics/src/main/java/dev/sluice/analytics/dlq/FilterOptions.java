@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 
+import dev.sluice.common.Durations;
+
 import picocli.CommandLine.Option;
 
 /** The letter-selection options shared by {@code dlq list}, {@code inspect} and {@code replay}. */

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Set;
 
 import dev.sluice.common.DeadLetterHeaders;
+import dev.sluice.common.Durations;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;

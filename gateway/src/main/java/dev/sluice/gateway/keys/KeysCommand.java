@@ -12,6 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.sluice.common.CommonKeys;
+import dev.sluice.common.Durations;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.schema.ApiKey;
 import dev.sluice.schemas.TopicCatalog;
@@ -62,19 +63,18 @@ public final class KeysCommand implements Runnable {
         }
     }
 
-    /** {@code 30d}, {@code 12h}, {@code 90m}, {@code 45s}. */
+    /** {@code 30d}, {@code 12h}, {@code 90m}, {@code 45s} (see {@link Durations#parse}); must be positive. */
     static Duration parseDuration(String text) {
-        Matcher m = Pattern.compile("(\\d{1,9})([dhms])").matcher(text.trim().toLowerCase(Locale.ROOT));
-        if (!m.matches()) {
-            throw new IllegalArgumentException("--expires must be a number and a unit d, h, m or s (e.g. 30d), got '" + text + "'");
+        Duration d;
+        try {
+            d = Durations.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--expires: " + e.getMessage());
         }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "d" -> Duration.ofDays(n);
-            case "h" -> Duration.ofHours(n);
-            case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofSeconds(n);
-        };
+        if (d.isZero()) {
+            throw new IllegalArgumentException("--expires must be positive, got '" + text + "'");
+        }
+        return d;
     }
 
     /** Dollars to micro-dollars, exactly (money is never a double). */

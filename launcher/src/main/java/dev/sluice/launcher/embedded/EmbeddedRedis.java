@@ -1,15 +1,12 @@
 package dev.sluice.launcher.embedded;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import dev.sluice.embedded.ChildProcess;
 import dev.sluice.embedded.FreePorts;
+import dev.sluice.embedded.RedisProcess;
 import dev.sluice.launcher.LauncherException;
 import dev.sluice.launcher.infra.Preflight;
 import dev.sluice.launcher.infra.RedisUrls;
@@ -26,9 +23,9 @@ public final class EmbeddedRedis implements AutoCloseable {
 
     private final Optional<String> url;
     private final String description;
-    private final ChildProcess process;
+    private final RedisProcess process;
 
-    private EmbeddedRedis(Optional<String> url, String description, ChildProcess process) {
+    private EmbeddedRedis(Optional<String> url, String description, RedisProcess process) {
         this.url = url;
         this.description = description;
         this.process = process;
@@ -49,45 +46,17 @@ public final class EmbeddedRedis implements AutoCloseable {
             return new EmbeddedRedis(Optional.empty(), why + "no redis-server on the PATH", null);
         }
         int port = FreePorts.next();
-        ChildProcess child;
+        RedisProcess child;
         try {
-            child = ChildProcess.start("redis-server", List.of(binary.get().toString(),
-                    "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                    "--dir", workDir.toAbsolutePath().toString()), workDir, workDir.resolve("redis-server.log"));
-            child.awaitReady(() -> answers(port), Duration.ofSeconds(20));
+            child = RedisProcess.start(binary.get(), port, workDir, workDir.resolve("redis-server.log"));
         } catch (IllegalStateException e) {
             throw new LauncherException(e.getMessage(), LauncherException.EXIT_FAILURE, e);
         }
-        String url = "redis://127.0.0.1:" + port;
-        return new EmbeddedRedis(Optional.of(url), why + "redis-server child process (pid " + child.pid() + ") on port " + port, child);
+        return new EmbeddedRedis(Optional.of(child.url()), why + "redis-server child process (pid " + child.pid() + ") on port " + port, child);
     }
 
     static Optional<Path> binary(Map<String, String> env) {
-        String configured = env.get("SLUICE_REDIS_SERVER_BIN");
-        if (configured != null && !configured.isBlank()) {
-            return Optional.of(Paths.get(configured)).filter(Files::isExecutable);
-        }
-        for (String dir : env.getOrDefault("PATH", "/usr/bin:/usr/local/bin").split(":")) {
-            Path candidate = Paths.get(dir, "redis-server");
-            if (!dir.isBlank() && Files.isExecutable(candidate)) {
-                return Optional.of(candidate);
-            }
-        }
-        return Optional.empty();
-    }
-
-    // A raw RESP PING: the child has no AUTH or TLS, and a lettuce client per poll would be slow.
-    private static boolean answers(int port) {
-        try (java.net.Socket socket = new java.net.Socket()) {
-            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
-            socket.setSoTimeout(1000);
-            socket.getOutputStream().write("*1\r\n$4\r\nPING\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            byte[] buf = new byte[16];
-            int n = socket.getInputStream().read(buf);
-            return n > 0 && new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII).startsWith("+PONG");
-        } catch (java.io.IOException e) {
-            return false;
-        }
+        return RedisProcess.binary(env);
     }
 
     /** The Redis URL the stages should use, or empty when running degraded. */

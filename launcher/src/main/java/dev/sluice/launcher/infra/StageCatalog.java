@@ -7,12 +7,13 @@ import java.util.ServiceLoader;
 import java.util.TreeMap;
 
 import dev.sluice.common.StageProvider;
+import dev.sluice.schemas.Pipeline;
 import dev.sluice.launcher.LauncherException;
 
 /** The stages this jar holds, discovered through {@link ServiceLoader} from {@code META-INF/services}. */
 public final class StageCatalog {
     /** Pipeline order, so the demo starts consumers downstream-last and summaries read top to bottom. */
-    private static final java.util.List<String> ORDER = java.util.List.of("ingest", "enrichment", "generation", "analytics", "gateway");
+    private static final java.util.List<String> ORDER = Pipeline.STAGES;
 
     private final Map<String, StageProvider> providers;
 

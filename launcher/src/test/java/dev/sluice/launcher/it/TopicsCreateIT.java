@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 
 import dev.sluice.launcher.SluiceCli;
+import dev.sluice.schemas.Pipeline;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
@@ -30,8 +31,8 @@ class TopicsCreateIT {
 
         assertThat(first.exitCode()).as(first.err()).isZero();
         assertThat(second.exitCode()).as(second.err()).isZero();
-        assertThat(first.out().lines().filter(l -> l.startsWith("topic ") && l.contains(" created "))).hasSize(10);
-        assertThat(second.out().lines().filter(l -> l.startsWith("topic ") && l.contains(" exists "))).hasSize(10);
+        assertThat(first.out().lines().filter(l -> l.startsWith("topic ") && l.contains(" created "))).hasSize(Pipeline.TOPICS.size());
+        assertThat(second.out().lines().filter(l -> l.startsWith("topic ") && l.contains(" exists "))).hasSize(Pipeline.TOPICS.size());
         assertThat(second.out()).contains("subject " + prefix + "llm.requests-value");
         try (Admin admin = kafka.admin()) {
             Set<String> names = admin.listTopics().names().get();

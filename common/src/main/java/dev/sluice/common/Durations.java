@@ -1,22 +1,34 @@
-package dev.sluice.analytics.dlq;
+package dev.sluice.common;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
 
-/** Parses the command-line spellings of spans ({@code 90s}, {@code 30m}, {@code 24h}, {@code 7d}, {@code PT1H}) and instants. */
+/**
+ * The one parser of spans, instants and rates that commands and configuration accept. A span is a whole number and a
+ * unit ({@code 500ms}, {@code 90s}, {@code 30m}, {@code 24h}, {@code 7d}), a bare number of seconds ({@code 30}) or
+ * ISO-8601 ({@code PT1H}, {@code P1D}).
+ */
 public final class Durations {
     private Durations() {}
 
+    /** A span as described above; fails naming the text and the accepted spellings. */
     public static Duration parse(String text) {
         String s = text.trim().toLowerCase(Locale.ROOT);
         try {
             if (s.startsWith("p")) {
                 return Duration.parse(s.toUpperCase(Locale.ROOT));
             }
-            long n = Long.parseLong(s.substring(0, s.length() - 1));
-            return switch (s.charAt(s.length() - 1)) {
+            if (s.endsWith("ms")) {
+                return Duration.ofMillis(nonNegative(s.substring(0, s.length() - 2)));
+            }
+            char unit = s.charAt(s.length() - 1);
+            if (Character.isDigit(unit)) {
+                return Duration.ofSeconds(nonNegative(s));
+            }
+            long n = nonNegative(s.substring(0, s.length() - 1));
+            return switch (unit) {
                 case 's' -> Duration.ofSeconds(n);
                 case 'm' -> Duration.ofMinutes(n);
                 case 'h' -> Duration.ofHours(n);
@@ -24,8 +36,16 @@ public final class Durations {
                 default -> throw new IllegalArgumentException();
             };
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a duration; use e.g. 30m, 24h, 7d or PT1H");
+            throw new IllegalArgumentException("'" + text + "' is not a duration; use e.g. 500ms, 30s, 30m, 24h, 7d or PT1H");
         }
+    }
+
+    private static long nonNegative(String digits) {
+        long n = Long.parseLong(digits);
+        if (n < 0) {
+            throw new NumberFormatException();
+        }
+        return n;
     }
 
     /** An ISO-8601 instant ({@code 2025-03-01T12:00:00Z}) or a date ({@code 2025-03-01}, midnight UTC). */
