@@ -19,7 +19,6 @@ import dev.sluice.analytics.schema.TopSpenders;
 import dev.sluice.analytics.schema.UserDailySpend;
 import dev.sluice.schema.CostEvent;
 import dev.sluice.schema.CostKind;
-import dev.sluice.schema.RejectedRequest;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;

@@ -1,7 +1,6 @@
 package dev.sluice.generation;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;

@@ -1,7 +1,6 @@
 package dev.sluice.ingest;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 
 import dev.sluice.testkit.SluiceInfra;

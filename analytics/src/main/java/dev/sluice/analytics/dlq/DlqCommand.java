@@ -1,7 +1,6 @@
 package dev.sluice.analytics.dlq;
 
 import java.time.Clock;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;

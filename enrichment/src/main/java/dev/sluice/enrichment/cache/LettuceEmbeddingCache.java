@@ -26,7 +26,8 @@ import io.lettuce.core.codec.StringCodec;
  * {@link EmbeddingCache} on Redis through lettuce. One connection, commands flushed explicitly so a lookup is one
  * MGET and a write-back is one pipelined burst of {@code SET key value PX ttl}. Every call waits at most
  * {@code timeout}; (re)connecting may take up to {@link #CONNECT_TIMEOUT} (the first connection of a JVM loads netty and
- * runs the RESP handshake, which can exceed a 200 ms budget on a busy host; a refused connection fails at once). Auto-reconnect is off on purpose: a broken connection is dropped and the next call (which the
+ * runs the RESP handshake, which can exceed a 200 ms budget on a busy host; a refused connection fails at once).
+ * Auto-reconnect is off on purpose: a broken connection is dropped and the next call (which the
  * circuit breaker lets through only when half-open) reconnects, so recovery follows the breaker, not lettuce's own
  * backoff, and nothing is queued while Redis is away. Calls are serialised (one stage thread uses it).
  */

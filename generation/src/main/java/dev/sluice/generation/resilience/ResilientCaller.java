@@ -135,7 +135,11 @@ public final class ResilientCaller {
         }
         CompletableFuture<Completion> later = new CompletableFuture<>();
         waits.schedule(() -> bulkheaded(request, p, attempts, providerNanos).whenComplete((c, t) -> {
-            if (t != null) later.completeExceptionally(t); else later.complete(c);
+            if (t != null) {
+                later.completeExceptionally(t);
+            } else {
+                later.complete(c);
+            }
         }), waitNanos, TimeUnit.NANOSECONDS);
         return later;
     }

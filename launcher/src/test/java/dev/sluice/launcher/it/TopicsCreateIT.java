@@ -9,7 +9,6 @@ import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.Set;
 
-import dev.sluice.launcher.SluiceCli;
 import dev.sluice.schemas.Pipeline;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.SchemaRegistryServer;
