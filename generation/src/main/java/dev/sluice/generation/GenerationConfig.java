@@ -30,6 +30,8 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
     public static final String MAX_PENDING_PER_PARTITION = "generation.max.pending.per.partition";
     /** Milliseconds between transactions (each commits every completed prefix). Default 100. */
     public static final String COMMIT_INTERVAL_MS = "generation.commit.interval.ms";
+    /** Default of {@link #COMMIT_INTERVAL_MS}, milliseconds. */
+    public static final long DEFAULT_COMMIT_INTERVAL_MS = 100;
     /**
      * How long a revoked partition, or the whole stage on close, waits for its in-flight calls before handing
      * over, ms; calls still running then are abandoned (counted in {@code sluice.generation.abandoned.calls}) and
@@ -111,7 +113,7 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
         }
         int maxInFlight = c.intValue(MAX_IN_FLIGHT, 256, 1, 100_000);
         LoopSettings loop = new LoopSettings(maxInFlight, c.intValue(MAX_PENDING_PER_PARTITION, 2048, 1, 1_000_000),
-                c.millis(COMMIT_INTERVAL_MS, Duration.ofMillis(100)), c.millis(DRAIN_TIMEOUT_MS, LoopSettings.DEFAULT_DRAIN_TIMEOUT),
+                c.millis(COMMIT_INTERVAL_MS, Duration.ofMillis(DEFAULT_COMMIT_INTERVAL_MS)), c.millis(DRAIN_TIMEOUT_MS, LoopSettings.DEFAULT_DRAIN_TIMEOUT),
                 c.intValue("kafka.max.request.size", LoopSettings.DEFAULT_MAX_RECORD_BYTES, 1024, Integer.MAX_VALUE));
         ProcessorSettings processor = new ProcessorSettings(c.bool(CACHE_ENABLED, true),
                 c.millis(CACHE_TTL_MS, Duration.ofHours(1)), c.millis(DONE_TTL_MS, Duration.ofHours(24)));

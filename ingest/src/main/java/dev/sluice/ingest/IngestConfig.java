@@ -72,6 +72,8 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
     public static final String MAX_REQUEST_BYTES = "ingest.max.request.bytes";
 
     public static final String DEFAULT_APPLICATION_ID = "sluice-ingest";
+    /** Default of {@link #COMMIT_INTERVAL_MS}, milliseconds. */
+    public static final long DEFAULT_COMMIT_INTERVAL_MS = 100;
     public static final long DEFAULT_MAX_REQUEST_COST_MICROS = 5_000_000L;
     /** Default of {@link #MAX_METADATA_ENTRIES}, entries. */
     public static final int DEFAULT_MAX_METADATA_ENTRIES = 16;
@@ -114,7 +116,7 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
         return new IngestConfig(
                 c.string(APPLICATION_ID, DEFAULT_APPLICATION_ID),
                 c.intValue(STREAM_THREADS, 1, 1, 64),
-                Duration.ofMillis(c.longValue(COMMIT_INTERVAL_MS, 100, 1, 600_000)),
+                Duration.ofMillis(c.longValue(COMMIT_INTERVAL_MS, DEFAULT_COMMIT_INTERVAL_MS, 1, 600_000)),
                 c.string(CommonKeys.STATE_DIR, "./.sluice/state"),
                 c.string(CommonKeys.DEFAULT_TIER, "FREE").toUpperCase(Locale.ROOT),
                 tiers,

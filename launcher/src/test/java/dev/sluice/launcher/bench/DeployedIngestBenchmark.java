@@ -68,6 +68,8 @@ class DeployedIngestBenchmark {
     private static final int USERS = Integer.getInteger("bench.deployed.users", 10_000);
     private static final int ROUNDS = Integer.getInteger("bench.deployed.rounds", 1);
     private static final boolean JFR = Boolean.getBoolean("bench.deployed.jfr");
+    /** Ingest settings to compare, {@code ;} between variants, {@code ,} between key=value; "default" = none. */
+    private static final List<String> VARIANTS = List.of(System.getProperty("bench.deployed.ingest.variants", "default").split(";"));
     private static final List<String> JVM = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
             "-XX:MaxRAMPercentage=75");
 
@@ -115,20 +117,29 @@ class DeployedIngestBenchmark {
                         catalog.requests().name(), out, tmp.resolve("pt-" + r).toString())), work));
                 loads.add("after passthrough " + r + ": " + load());
 
-                List<String> ingest = new ArrayList<>(JVM);
-                if (JFR) {
-                    ingest.add("-XX:StartFlightRecording=filename=" + work.resolve("ingest-" + r + ".jfr") + ",settings=profile");
+                for (String variant : VARIANTS) {
+                    String label = "admission" + (variant.equals("default") ? "" : "[" + variant + "]");
+                    String tag = r + "-" + VARIANTS.indexOf(variant);
+                    List<String> ingest = new ArrayList<>(JVM);
+                    if (JFR) {
+                        ingest.add("-XX:StartFlightRecording=filename=" + work.resolve("ingest-" + tag + ".jfr") + ",settings=profile");
+                    }
+                    ingest.addAll(List.of("-jar", shadedJar().toString(), "run", "ingest",
+                            "--set", CommonKeys.KAFKA_BOOTSTRAP_SERVERS + "=" + bootstrap,
+                            "--set", CommonKeys.SCHEMA_REGISTRY_URL + "=" + registry.url(),
+                            "--set", CommonKeys.TOPIC_PREFIX + "=" + prefix,
+                            "--set", CommonKeys.STATE_DIR + "=" + tmp.resolve("ingest-" + tag),
+                            "--set", "ingest.application.id=" + prefix + "ingest-" + tag,
+                            "--set", CommonKeys.HTTP_PORT + "=0"));
+                    if (!variant.equals("default")) {
+                        for (String kv : variant.split(",")) {
+                            ingest.addAll(List.of("--set", kv.trim()));
+                        }
+                    }
+                    drains.add(drain(label + " " + r, bootstrap, List.of(catalog.admitted().name(), catalog.rejected().name(),
+                            catalog.dlq().name()), work.resolve("ingest-" + tag + ".log"), ingest, work));
+                    loads.add("after " + label + " " + r + ": " + load());
                 }
-                ingest.addAll(List.of("-jar", shadedJar().toString(), "run", "ingest",
-                        "--set", CommonKeys.KAFKA_BOOTSTRAP_SERVERS + "=" + bootstrap,
-                        "--set", CommonKeys.SCHEMA_REGISTRY_URL + "=" + registry.url(),
-                        "--set", CommonKeys.TOPIC_PREFIX + "=" + prefix,
-                        "--set", CommonKeys.STATE_DIR + "=" + tmp.resolve("ingest-" + r),
-                        "--set", "ingest.application.id=" + prefix + "ingest-" + r,
-                        "--set", CommonKeys.HTTP_PORT + "=0"));
-                drains.add(drain("admission " + r, bootstrap, List.of(catalog.admitted().name(), catalog.rejected().name(),
-                        catalog.dlq().name()), work.resolve("ingest-" + r + ".log"), ingest, work));
-                loads.add("after admission " + r + ": " + load());
 
                 for (String mode : List.of("sync", "pipelined")) {
                     redis.flushAll();
@@ -196,7 +207,7 @@ class DeployedIngestBenchmark {
                 }
                 long end = System.nanoTime();
                 Drain d = new Drain(what, (first - t0) / 1e9, (end - t0) / 1e9, (end - half) / 1e9, byTopic);
-                System.out.printf("%-22s first outcome after %5.1f s, drain %6.1f s = %,8.0f/s, second half %6.1f s = %,8.0f/s %s%n",
+                System.out.printf("%-48s first outcome after %5.1f s, drain %6.1f s = %,8.0f/s, second half %6.1f s = %,8.0f/s %s%n",
                         what, d.firstSeconds(), d.wholeSeconds(), d.whole(), d.secondHalfSeconds(), d.warm(), byTopic);
                 return d;
             }
@@ -231,23 +242,27 @@ class DeployedIngestBenchmark {
         System.out.printf("%n=== DeployedIngestBenchmark: %,d requests, %,d PRO users, 6 partitions; each contender its own JVM, broker its own JVM ===%n",
                 REQUESTS, USERS);
         System.out.println("machine load (uptime): " + String.join("; ", loads));
-        System.out.printf("%-22s %10s %12s %14s%n", "contender", "start s", "whole /s", "2nd half /s");
+        System.out.printf("%-48s %10s %12s %14s%n", "contender", "start s", "whole /s", "2nd half /s");
         for (Drain d : drains) {
-            System.out.printf("%-22s %10.1f %12.0f %14.0f%n", d.what(), d.firstSeconds(), d.whole(), d.warm());
+            System.out.printf("%-48s %10.1f %12.0f %14.0f%n", d.what(), d.firstSeconds(), d.whole(), d.warm());
         }
         for (int round = 1; round <= ROUNDS; round++) {
             String r = " r" + round;
             Drain pt = find(drains, "passthrough" + r);
-            Drain ad = find(drains, "admission" + r);
             Drain sync = find(drains, "redis sync" + r);
             Drain pipe = find(drains, "redis pipelined" + r);
             System.out.printf("round %d:%n", round);
-            System.out.printf("  P1  admission / passthrough, warm 2nd half   %6.2f  (%,.0f / %,.0f; goal >= 0.6)%n", ad.warm() / pt.warm(), ad.warm(), pt.warm());
-            System.out.printf("  P1c admission / passthrough, whole drain     %6.2f  (%,.0f / %,.0f; goal >= 0.5)%n", ad.whole() / pt.whole(), ad.whole(), pt.whole());
-            System.out.printf("  P2  admission / redis 1 in flight, warm      %6.2f  (%,.0f / %,.0f; goal >= 5)%n", ad.warm() / sync.warm(), ad.warm(), sync.warm());
-            System.out.printf("      admission / redis 1 in flight, whole     %6.2f  (%,.0f / %,.0f)%n", ad.whole() / sync.whole(), ad.whole(), sync.whole());
-            System.out.printf("  P2b admission / redis pipelined/poll, warm   %6.2f  (%,.0f / %,.0f; goal >= 1.2)%n", ad.warm() / pipe.warm(), ad.warm(), pipe.warm());
-            System.out.printf("      admission / redis pipelined/poll, whole  %6.2f  (%,.0f / %,.0f)%n", ad.whole() / pipe.whole(), ad.whole(), pipe.whole());
+            for (String variant : VARIANTS) {
+                String label = "admission" + (variant.equals("default") ? "" : "[" + variant + "]");
+                Drain ad = find(drains, label + r);
+                System.out.printf(" %s%n", label);
+                System.out.printf("  P1  admission / passthrough, warm 2nd half   %6.2f  (%,.0f / %,.0f; goal >= 0.6)%n", ad.warm() / pt.warm(), ad.warm(), pt.warm());
+                System.out.printf("  P1c admission / passthrough, whole drain     %6.2f  (%,.0f / %,.0f; goal >= 0.5)%n", ad.whole() / pt.whole(), ad.whole(), pt.whole());
+                System.out.printf("  P2  admission / redis 1 in flight, warm      %6.2f  (%,.0f / %,.0f; goal >= 5)%n", ad.warm() / sync.warm(), ad.warm(), sync.warm());
+                System.out.printf("      admission / redis 1 in flight, whole     %6.2f  (%,.0f / %,.0f)%n", ad.whole() / sync.whole(), ad.whole(), sync.whole());
+                System.out.printf("  P2b admission / redis pipelined/poll, warm   %6.2f  (%,.0f / %,.0f; goal >= 1.2)%n", ad.warm() / pipe.warm(), ad.warm(), pipe.warm());
+                System.out.printf("      admission / redis pipelined/poll, whole  %6.2f  (%,.0f / %,.0f)%n", ad.whole() / pipe.whole(), ad.whole(), pipe.whole());
+            }
         }
     }
 
