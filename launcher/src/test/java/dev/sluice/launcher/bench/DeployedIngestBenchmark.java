@@ -91,6 +91,7 @@ class DeployedIngestBenchmark {
         String classPath = System.getProperty("java.class.path");
         List<String> loads = new ArrayList<>();
         loads.add("start " + load());
+        Files.deleteIfExists(work.resolve("broker.log")); // ChildProcess appends: an old run's address must not be read
         try (ChildProcess broker = ChildProcess.start("broker", command(List.of("-Xmx1g", "-cp", classPath,
                 BrokerProcess.class.getName(), tmp.resolve("broker").toString())), work, work.resolve("broker.log"))) {
             String bootstrap = awaitBootstrap(broker, work.resolve("broker.log"));
