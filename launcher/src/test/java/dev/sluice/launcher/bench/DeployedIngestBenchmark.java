@@ -176,7 +176,8 @@ class DeployedIngestBenchmark {
                 observer.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
             }
             observer.assign(partitions);
-            observer.seekToBeginning(partitions);
+            // from the current end: the admission variants share ingest's output topics (fresh topics for the others)
+            observer.seekToEnd(partitions);
             partitions.forEach(observer::position); // resolve the start now, not while the contender runs
             Map<String, Long> byTopic = new LinkedHashMap<>();
             long seen = 0;
