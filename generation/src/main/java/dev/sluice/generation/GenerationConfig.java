@@ -28,8 +28,16 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
     public static final String MAX_IN_FLIGHT = "generation.max.in.flight";
     /** Records polled but not yet committed per partition before that partition is paused. Default 2048. */
     public static final String MAX_PENDING_PER_PARTITION = "generation.max.pending.per.partition";
-    /** Milliseconds between transactions (each commits every completed prefix). Default 100. */
+    /**
+     * Milliseconds between transactions (each commits every completed prefix). Default 20: a result is visible to
+     * read_committed readers only after the next commit, so this adds up to one interval per request. 20 ms met
+     * the end-to-end goal (p99 82 ms at 1,000 req/s, against 366 ms with 100 ms) on a quiet 2-core machine at no
+     * measurable saturation throughput; the cost is five times as many transactions (producer and coordinator
+     * round trips), which on a loaded machine cost up to 12 % of saturation throughput in one run.
+     */
     public static final String COMMIT_INTERVAL_MS = "generation.commit.interval.ms";
+    /** Default of {@link #COMMIT_INTERVAL_MS}, milliseconds. */
+    public static final long DEFAULT_COMMIT_INTERVAL_MS = 20;
     /**
      * How long a revoked partition, or the whole stage on close, waits for its in-flight calls before handing
      * over, ms; calls still running then are abandoned (counted in {@code sluice.generation.abandoned.calls}) and
@@ -111,7 +119,7 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
         }
         int maxInFlight = c.intValue(MAX_IN_FLIGHT, 256, 1, 100_000);
         LoopSettings loop = new LoopSettings(maxInFlight, c.intValue(MAX_PENDING_PER_PARTITION, 2048, 1, 1_000_000),
-                c.millis(COMMIT_INTERVAL_MS, Duration.ofMillis(100)), c.millis(DRAIN_TIMEOUT_MS, LoopSettings.DEFAULT_DRAIN_TIMEOUT),
+                c.millis(COMMIT_INTERVAL_MS, Duration.ofMillis(DEFAULT_COMMIT_INTERVAL_MS)), c.millis(DRAIN_TIMEOUT_MS, LoopSettings.DEFAULT_DRAIN_TIMEOUT),
                 c.intValue("kafka.max.request.size", LoopSettings.DEFAULT_MAX_RECORD_BYTES, 1024, Integer.MAX_VALUE));
         ProcessorSettings processor = new ProcessorSettings(c.bool(CACHE_ENABLED, true),
                 c.millis(CACHE_TTL_MS, Duration.ofHours(1)), c.millis(DONE_TTL_MS, Duration.ofHours(24)));

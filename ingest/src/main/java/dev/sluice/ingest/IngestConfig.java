@@ -25,7 +25,14 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
     public static final String APPLICATION_ID = "ingest.application.id";
     /** Stream threads per instance; default 1. */
     public static final String STREAM_THREADS = "ingest.stream.threads";
-    /** Transaction commit interval, milliseconds; default 100 (latency of admitted/rejected outputs). */
+    /**
+     * Transaction commit interval, milliseconds; default 20. Outputs become visible to read_committed readers only
+     * at a commit, so this sets most of the stage's latency (p50 about one interval). The trade: 20 ms met the
+     * end-to-end goal (p99 82 ms at 1,000 req/s, against 366 ms with 100 ms) on a quiet 2-core machine at no
+     * measurable saturation throughput (3,716 vs 3,694 req/s), but it runs five times as many transactions and
+     * flushes the record cache five times as often (fewer store writes coalesce); one loaded run measured 12 % less
+     * saturation throughput, so backlog-bound deployments that do not care about latency may prefer 100.
+     */
     public static final String COMMIT_INTERVAL_MS = "ingest.commit.interval.ms";
     /** Comma-separated tier names; default {@code FREE,STARTER,PRO}. Each has the four keys below. */
     public static final String TIERS = "ingest.tiers";
@@ -72,6 +79,8 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
     public static final String MAX_REQUEST_BYTES = "ingest.max.request.bytes";
 
     public static final String DEFAULT_APPLICATION_ID = "sluice-ingest";
+    /** Default of {@link #COMMIT_INTERVAL_MS}, milliseconds. */
+    public static final long DEFAULT_COMMIT_INTERVAL_MS = 20;
     public static final long DEFAULT_MAX_REQUEST_COST_MICROS = 5_000_000L;
     /** Default of {@link #MAX_METADATA_ENTRIES}, entries. */
     public static final int DEFAULT_MAX_METADATA_ENTRIES = 16;
@@ -114,7 +123,7 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
         return new IngestConfig(
                 c.string(APPLICATION_ID, DEFAULT_APPLICATION_ID),
                 c.intValue(STREAM_THREADS, 1, 1, 64),
-                Duration.ofMillis(c.longValue(COMMIT_INTERVAL_MS, 100, 1, 600_000)),
+                Duration.ofMillis(c.longValue(COMMIT_INTERVAL_MS, DEFAULT_COMMIT_INTERVAL_MS, 1, 600_000)),
                 c.string(CommonKeys.STATE_DIR, "./.sluice/state"),
                 c.string(CommonKeys.DEFAULT_TIER, "FREE").toUpperCase(Locale.ROOT),
                 tiers,

@@ -1,0 +1,314 @@
+package dev.sluice.launcher.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+import dev.sluice.common.CommonKeys;
+import dev.sluice.common.SluiceConfig;
+import dev.sluice.embedded.ChildProcess;
+import dev.sluice.launcher.infra.Topics;
+import dev.sluice.launcher.load.Requests;
+import dev.sluice.schema.LlmRequest;
+import dev.sluice.schema.UserPolicy;
+import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.schemas.registry.SchemaRegistryClient;
+import dev.sluice.testkit.RedisServer;
+import dev.sluice.testkit.SchemaRegistryServer;
+import dev.sluice.testkit.SluiceInfra;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * P1, P1c, P2, P2b as deployed: every contender is its own JVM, reading the same pre-filled requests topic (6
+ * partitions, written by a partner-style producer with the registered Avro schema) on a broker that runs in yet
+ * another JVM ({@link BrokerProcess}); this JVM only produces the backlog and counts the outcomes
+ * ({@code read_committed}).
+ * <ul>
+ *   <li>admission: {@code java -XX:MaxRAMPercentage=75 -jar target/sluice.jar run ingest} (the Dockerfile's command
+ *       line), every setting at its default except the addresses, topic prefix, a fresh application id and state
+ *       directory per run (a cold start: nothing to restore, nothing compiled);</li>
+ *   <li>passthrough: {@link PassthroughProcess}, a plain Streams {@code exactly_once_v2} byte copy;</li>
+ *   <li>Redis limiter: {@link RedisLimiterProcess}, one {@code MULTI/EXEC} per request, 1 in flight (P2) or pipelined
+ *       per poll (P2b).</li>
+ * </ul>
+ * Each drain is timed from the process launch to the last outcome visible to a {@code read_committed} reader (the
+ * whole drain, start-up included: P1c) and over its second half, from the N/2-th to the N-th outcome (JIT warm:
+ * P1). Users are PRO with a per-minute limit above the run's volume, so every request is admitted. Prints, asserts
+ * nothing. Size and rounds: {@code -Dbench.deployed.requests} (default 200,000), {@code -Dbench.deployed.users}
+ * (10,000), {@code -Dbench.deployed.rounds} (1); {@code -Dbench.deployed.jfr=true} records a JFR profile of each
+ * ingest process under {@code target/bench-deployed}.
+ * Run: {@code ./mvnw -Pbench -o -pl launcher -am verify -Dit.test=DeployedIngestBenchmark -Dtest=none
+ * -Dsurefire.failIfNoSpecifiedTests=false}.
+ */
+@ExtendWith(SluiceInfra.class)
+class DeployedIngestBenchmark {
+    private static final int REQUESTS = Integer.getInteger("bench.deployed.requests", 200_000);
+    private static final int USERS = Integer.getInteger("bench.deployed.users", 10_000);
+    private static final int ROUNDS = Integer.getInteger("bench.deployed.rounds", 1);
+    private static final boolean JFR = Boolean.getBoolean("bench.deployed.jfr");
+    /** Ingest settings to compare, {@code ;} between variants, {@code ,} between key=value; "default" = none. */
+    private static final List<String> VARIANTS = List.of(System.getProperty("bench.deployed.ingest.variants", "default").split(";"));
+    private static final List<String> JVM = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+            "-XX:MaxRAMPercentage=75");
+
+    /** One drain: seconds from launch to the first and last outcome, and from the N/2-th to the N-th. */
+    record Drain(String what, double firstSeconds, double wholeSeconds, double secondHalfSeconds, Map<String, Long> byTopic) {
+        double whole() {
+            return REQUESTS / wholeSeconds;
+        }
+
+        double warm() {
+            return (REQUESTS - REQUESTS / 2) / secondHalfSeconds;
+        }
+    }
+
+    @Test
+    void benchmark(SchemaRegistryServer registry, RedisServer redis, @TempDir Path tmp) throws Exception {
+        Path work = Paths.get("target", "bench-deployed").toAbsolutePath();
+        Files.createDirectories(work);
+        String classPath = System.getProperty("java.class.path");
+        List<String> loads = new ArrayList<>();
+        loads.add("start " + load());
+        Files.deleteIfExists(work.resolve("broker.log")); // ChildProcess appends: an old run's address must not be read
+        try (ChildProcess broker = ChildProcess.start("broker", command(List.of("-Xmx1g", "-cp", classPath,
+                BrokerProcess.class.getName(), tmp.resolve("broker").toString())), work, work.resolve("broker.log"))) {
+            String bootstrap = awaitBootstrap(broker, work.resolve("broker.log"));
+            String prefix = SluiceInfra.uniquePrefix("deployed");
+            Map<String, String> base = new HashMap<>();
+            base.put(CommonKeys.KAFKA_BOOTSTRAP_SERVERS, bootstrap);
+            base.put(CommonKeys.SCHEMA_REGISTRY_URL, registry.url());
+            base.put(CommonKeys.TOPIC_PREFIX, prefix);
+            TopicCatalog catalog = Topics.catalog(SluiceConfig.of(base), new SchemaRegistryClient(registry.url()));
+            try (Admin admin = admin(bootstrap)) {
+                Topics.createAll(admin, catalog, (short) 1);
+            }
+            long t0 = System.nanoTime();
+            fill(bootstrap, catalog);
+            System.out.printf("backlog: %,d requests over %,d PRO users written in %.1f s%n", REQUESTS, USERS, (System.nanoTime() - t0) / 1e9);
+
+            List<Drain> drains = new ArrayList<>();
+            for (int round = 1; round <= ROUNDS; round++) {
+                String r = "r" + round;
+                String out = prefix + "passthrough-out-" + r;
+                createTopic(bootstrap, out);
+                drains.add(drain("passthrough " + r, bootstrap, List.of(out), work.resolve("passthrough-" + r + ".log"), command(List.of(
+                        "-cp", classPath, PassthroughProcess.class.getName(), bootstrap, prefix + "passthrough-" + r,
+                        catalog.requests().name(), out, tmp.resolve("pt-" + r).toString())), work));
+                loads.add("after passthrough " + r + ": " + load());
+
+                for (String variant : VARIANTS) {
+                    String label = "admission" + (variant.equals("default") ? "" : "[" + variant + "]");
+                    String tag = r + "-" + VARIANTS.indexOf(variant);
+                    List<String> ingest = new ArrayList<>(JVM);
+                    if (JFR) {
+                        ingest.add("-XX:StartFlightRecording=filename=" + work.resolve("ingest-" + tag + ".jfr") + ",settings=profile");
+                    }
+                    ingest.addAll(List.of("-jar", shadedJar().toString(), "run", "ingest",
+                            "--set", CommonKeys.KAFKA_BOOTSTRAP_SERVERS + "=" + bootstrap,
+                            "--set", CommonKeys.SCHEMA_REGISTRY_URL + "=" + registry.url(),
+                            "--set", CommonKeys.TOPIC_PREFIX + "=" + prefix,
+                            "--set", CommonKeys.STATE_DIR + "=" + tmp.resolve("ingest-" + tag),
+                            "--set", "ingest.application.id=" + prefix + "ingest-" + tag,
+                            "--set", CommonKeys.HTTP_PORT + "=0"));
+                    if (!variant.equals("default")) {
+                        for (String kv : variant.split(",")) {
+                            ingest.addAll(List.of("--set", kv.trim()));
+                        }
+                    }
+                    drains.add(drain(label + " " + r, bootstrap, List.of(catalog.admitted().name(), catalog.rejected().name(),
+                            catalog.dlq().name()), work.resolve("ingest-" + tag + ".log"), ingest, work));
+                    loads.add("after " + label + " " + r + ": " + load());
+                }
+
+                for (String mode : List.of("sync", "pipelined")) {
+                    redis.flushAll();
+                    String limited = prefix + "redis-" + mode + "-out-" + r;
+                    createTopic(bootstrap, limited);
+                    drains.add(drain("redis " + mode + " " + r, bootstrap, List.of(limited), work.resolve("redis-" + mode + "-" + r + ".log"),
+                            command(List.of("-cp", classPath, RedisLimiterProcess.class.getName(), mode, bootstrap, redis.uri(),
+                                    prefix + "redis-" + mode + "-" + r, catalog.requests().name(), limited)), work));
+                    loads.add("after redis " + mode + " " + r + ": " + load());
+                }
+            }
+            print(drains, loads);
+        }
+    }
+
+    private static List<String> command(List<String> args) {
+        List<String> c = new ArrayList<>(JVM);
+        c.addAll(args);
+        return c;
+    }
+
+    /** Launches the process, counts its outcomes until all {@link #REQUESTS} are visible, then stops it. */
+    private static Drain drain(String what, String bootstrap, List<String> topics, Path log, List<String> command, Path work)
+            throws IOException {
+        Files.deleteIfExists(log);
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
+        try (KafkaConsumer<byte[], byte[]> observer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : topics) {
+                observer.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+            }
+            observer.assign(partitions);
+            // from the current end: the admission variants share ingest's output topics (fresh topics for the others)
+            observer.seekToEnd(partitions);
+            partitions.forEach(observer::position); // resolve the start now, not while the contender runs
+            Map<String, Long> byTopic = new LinkedHashMap<>();
+            long seen = 0;
+            long first = 0;
+            long half = 0;
+            long t0 = System.nanoTime();
+            try (ChildProcess process = ChildProcess.start(what, command, work, log)) {
+                long deadline = t0 + Duration.ofMinutes(20).toNanos();
+                while (seen < REQUESTS) {
+                    if (!process.isAlive() || System.nanoTime() > deadline) {
+                        throw new IllegalStateException(what + " stopped after " + seen + " of " + REQUESTS
+                                + " outcomes; log tail:\n" + process.logTail());
+                    }
+                    var records = observer.poll(Duration.ofMillis(20));
+                    if (records.isEmpty()) {
+                        continue;
+                    }
+                    for (var rec : records) {
+                        byTopic.merge(rec.topic(), 1L, Long::sum);
+                    }
+                    long now = System.nanoTime();
+                    if (seen == 0) {
+                        first = now;
+                    }
+                    if (seen < REQUESTS / 2 && seen + records.count() >= REQUESTS / 2) {
+                        half = now;
+                    }
+                    seen += records.count();
+                }
+                long end = System.nanoTime();
+                Drain d = new Drain(what, (first - t0) / 1e9, (end - t0) / 1e9, (end - half) / 1e9, byTopic);
+                System.out.printf("%-48s first outcome after %5.1f s, drain %6.1f s = %,8.0f/s, second half %6.1f s = %,8.0f/s %s%n",
+                        what, d.firstSeconds(), d.wholeSeconds(), d.whole(), d.secondHalfSeconds(), d.warm(), byTopic);
+                return d;
+            }
+        }
+    }
+
+    private static void fill(String bootstrap, TopicCatalog catalog) {
+        Map<String, Object> p = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 5,
+                ProducerConfig.BATCH_SIZE_CONFIG, 65_536);
+        Instant now = Instant.now();
+        try (KafkaProducer<String, UserPolicy> policies = new KafkaProducer<>(p, catalog.userPolicies().keySerde().serializer(),
+                catalog.userPolicies().valueSerde().serializer())) {
+            for (int u = 0; u < USERS; u++) {
+                String user = "user-" + u;
+                // PRO, with a per-minute limit above the run's volume: the benchmark measures admitting, not refusing
+                policies.send(new ProducerRecord<>(catalog.userPolicies().name(), user,
+                        Requests.policy(user, "PRO", 100_000, 100_000, null, null, now)));
+            }
+        }
+        try (KafkaProducer<String, LlmRequest> producer = new KafkaProducer<>(p, catalog.requests().keySerde().serializer(),
+                catalog.requests().valueSerde().serializer())) {
+            for (int n = 0; n < REQUESTS; n++) {
+                String user = "user-" + (n % USERS);
+                Instant at = Instant.now();
+                producer.send(new ProducerRecord<>(catalog.requests().name(), null, at.toEpochMilli(), user,
+                        Requests.request(user, Requests.DEFAULT_MODEL, "summarise the quarterly report, item " + (n % 64), 64, at)));
+            }
+        }
+    }
+
+    private static void print(List<Drain> drains, List<String> loads) {
+        System.out.printf("%n=== DeployedIngestBenchmark: %,d requests, %,d PRO users, 6 partitions; each contender its own JVM, broker its own JVM ===%n",
+                REQUESTS, USERS);
+        System.out.println("machine load (uptime): " + String.join("; ", loads));
+        System.out.printf("%-48s %10s %12s %14s%n", "contender", "start s", "whole /s", "2nd half /s");
+        for (Drain d : drains) {
+            System.out.printf("%-48s %10.1f %12.0f %14.0f%n", d.what(), d.firstSeconds(), d.whole(), d.warm());
+        }
+        for (int round = 1; round <= ROUNDS; round++) {
+            String r = " r" + round;
+            Drain pt = find(drains, "passthrough" + r);
+            Drain sync = find(drains, "redis sync" + r);
+            Drain pipe = find(drains, "redis pipelined" + r);
+            System.out.printf("round %d:%n", round);
+            for (String variant : VARIANTS) {
+                String label = "admission" + (variant.equals("default") ? "" : "[" + variant + "]");
+                Drain ad = find(drains, label + r);
+                System.out.printf(" %s%n", label);
+                System.out.printf("  P1  admission / passthrough, warm 2nd half   %6.2f  (%,.0f / %,.0f; goal >= 0.6)%n", ad.warm() / pt.warm(), ad.warm(), pt.warm());
+                System.out.printf("  P1c admission / passthrough, whole drain     %6.2f  (%,.0f / %,.0f; goal >= 0.5)%n", ad.whole() / pt.whole(), ad.whole(), pt.whole());
+                System.out.printf("  P2  admission / redis 1 in flight, warm      %6.2f  (%,.0f / %,.0f; goal >= 5)%n", ad.warm() / sync.warm(), ad.warm(), sync.warm());
+                System.out.printf("      admission / redis 1 in flight, whole     %6.2f  (%,.0f / %,.0f)%n", ad.whole() / sync.whole(), ad.whole(), sync.whole());
+                System.out.printf("  P2b admission / redis pipelined/poll, warm   %6.2f  (%,.0f / %,.0f; goal >= 1.2)%n", ad.warm() / pipe.warm(), ad.warm(), pipe.warm());
+                System.out.printf("      admission / redis pipelined/poll, whole  %6.2f  (%,.0f / %,.0f)%n", ad.whole() / pipe.whole(), ad.whole(), pipe.whole());
+            }
+        }
+    }
+
+    private static Drain find(List<Drain> drains, String what) {
+        return drains.stream().filter(d -> d.what().equals(what)).findFirst().orElseThrow();
+    }
+
+    private static String awaitBootstrap(ChildProcess broker, Path log) {
+        String[] found = {null};
+        broker.awaitReady(() -> {
+            try {
+                Optional<String> line = Files.readAllLines(log).stream().filter(l -> l.startsWith("BOOTSTRAP=")).findFirst();
+                line.ifPresent(l -> found[0] = l.substring("BOOTSTRAP=".length()).trim());
+                return line.isPresent();
+            } catch (IOException e) {
+                return false;
+            }
+        }, Duration.ofSeconds(120));
+        return found[0];
+    }
+
+    private static Admin admin(String bootstrap) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+    }
+
+    private static void createTopic(String bootstrap, String name) throws Exception {
+        try (Admin admin = admin(bootstrap)) {
+            admin.createTopics(List.of(new NewTopic(name, TopicCatalog.DEFAULT_PARTITIONS, (short) 1))).all().get();
+        }
+    }
+
+    private static Path shadedJar() {
+        Path jar = Paths.get(System.getProperty("sluice.launcher.jar", "target/sluice.jar")).toAbsolutePath();
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " missing: the benchmark runs after package (-Pbench -pl launcher -am verify)");
+        }
+        return jar;
+    }
+
+    private static String load() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+}
