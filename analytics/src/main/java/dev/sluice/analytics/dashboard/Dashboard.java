@@ -96,40 +96,46 @@ public final class Dashboard implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String method = exchange.getRequestMethod();
-            if (!method.equals("GET") && !method.equals("HEAD")) {
-                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                send(exchange, 405, "application/json", error("read-only API: " + method + " is not allowed"));
-                return;
-            }
-            URI uri = exchange.getRequestURI();
-            String path = uri.getPath();
-            String[] asset = ASSETS.get(path);
-            if (asset != null) {
-                try (InputStream in = Dashboard.class.getResourceAsStream(asset[0])) {
-                    if (in == null) {
-                        send(exchange, 500, "application/json", error("missing resource " + path));
-                        return;
-                    }
-                    send(exchange, 200, asset[1], in.readAllBytes());
-                }
-                return;
-            }
-            Function<Map<String, String>, Object> api = api(path);
-            if (api == null) {
-                send(exchange, 404, "application/json", error("no such page or endpoint: " + path + "; see /api/v1"));
-                return;
-            }
-            Object body;
-            try {
-                body = api.apply(query(uri.getRawQuery()));
-            } catch (IllegalArgumentException e) {
-                send(exchange, 400, "application/json", error(e.getMessage()));
-                return;
-            }
-            send(exchange, 200, "application/json", JSON.writeValueAsBytes(body));
+        try {
+            serve(exchange);
+        } finally {
+            exchange.close();
         }
+    }
+
+    private void serve(HttpExchange exchange) throws IOException {
+        String method = exchange.getRequestMethod();
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+            send(exchange, 405, "application/json", error("read-only API: " + method + " is not allowed"));
+            return;
+        }
+        URI uri = exchange.getRequestURI();
+        String path = uri.getPath();
+        String[] asset = ASSETS.get(path);
+        if (asset != null) {
+            try (InputStream in = Dashboard.class.getResourceAsStream(asset[0])) {
+                if (in == null) {
+                    send(exchange, 500, "application/json", error("missing resource " + path));
+                    return;
+                }
+                send(exchange, 200, asset[1], in.readAllBytes());
+            }
+            return;
+        }
+        Function<Map<String, String>, Object> api = api(path);
+        if (api == null) {
+            send(exchange, 404, "application/json", error("no such page or endpoint: " + path + "; see /api/v1"));
+            return;
+        }
+        Object body;
+        try {
+            body = api.apply(query(uri.getRawQuery()));
+        } catch (IllegalArgumentException e) {
+            send(exchange, 400, "application/json", error(e.getMessage()));
+            return;
+        }
+        send(exchange, 200, "application/json", JSON.writeValueAsBytes(body));
     }
 
     private Function<Map<String, String>, Object> api(String path) {

@@ -37,7 +37,8 @@
     }
   }
 
-  // One chart per element; rebuilt when its series change, otherwise fed with setData.
+  // One chart per element; rebuilt when its series change, otherwise fed with setData. data-points counts the values
+  // drawn (hourly charts: non-zero buckets; live charts: every sample, zero lag is data too).
   function chart(id, labels, data, opts) {
     const target = el(id);
     const key = labels.join('\u0001');
@@ -61,7 +62,7 @@
       c.plot.setData(data);
     }
     let points = 0;
-    for (let s = 1; s < data.length; s++) for (const v of data[s]) if (v != null && v !== 0) points++;
+    for (let s = 1; s < data.length; s++) for (const v of data[s]) if (v != null && (opts.live || v !== 0)) points++;
     target.dataset.points = String(points);
   }
 
@@ -146,7 +147,7 @@
     }
     for (const [id, store] of [['chart-throughput', live.throughput], ['chart-lag', live.lag]]) {
       const names = Object.keys(store).sort();
-      if (names.length) chart(id, names, [live.t.slice()].concat(names.map(n => store[n].slice())), { points: false });
+      if (names.length) chart(id, names, [live.t.slice()].concat(names.map(n => store[n].slice())), { points: false, live: true });
     }
   }
 

@@ -115,7 +115,7 @@ class DashboardApiIT {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 JsonNode pipeline = get(base + "api/v1/pipeline");
                 assertThat(pipeline.path("breakers").get(0).path("state").asText()).isEqualTo("OPEN");
-                assertThat(pipeline.path("breakers").get(0).path("name").asText()).isEqualTo("generation simulated/gpt-4o-mini");
+                assertThat(pipeline.path("breakers").get(0).path("name").asText()).isEqualTo("generation gpt-4o-mini/simulated");
                 assertThat(pipeline.path("redisDegraded").asBoolean(true)).isFalse();
                 assertThat(pipeline.path("latency").get(0).path("p99Ms").asDouble()).isEqualTo(12.5);
                 assertThat(pipeline.path("deadLetters").get(0).path("errorClass").asText()).isEqualTo("SCHEMA_MISMATCH");

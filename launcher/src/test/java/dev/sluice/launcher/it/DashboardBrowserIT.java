@@ -112,7 +112,7 @@ class DashboardBrowserIT {
                     ProviderOutage file = ProviderOutage.file(outageFile);
                     CompletableFuture<Void> outage = CompletableFuture.runAsync(() -> {
                         try {
-                            workload.outage(new HeldOutage(file, seenOpen), 6, Duration.ZERO);
+                            workload.outage(new HeldOutage(file, seenOpen), 8, Duration.ZERO);
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                         }
