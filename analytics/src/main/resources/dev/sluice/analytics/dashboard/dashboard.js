@@ -8,7 +8,7 @@
   const live = { t: [], throughput: {}, lag: {} };
   let refreshMs = 2000;
 
-  const usd = micros => '$' + (micros / 1e6).toFixed(micros !== 0 && Math.abs(micros) < 10000 ? 6 : 2);
+  const usd = micros => '$' + (micros / 1e6).toFixed(Math.abs(micros) < 1e6 ? 6 : 2); // under a dollar: to the micro-dollar
   const el = id => document.getElementById(id);
 
   function rows(tableId, items, cells, rowClass) {
@@ -54,7 +54,7 @@
         width: Math.max(300, target.clientWidth), height: 200, series: series,
         scales: { x: { time: true } },
         axes: [{ stroke: '#8b96a3', grid: { stroke: '#2a323c' } },
-               { stroke: '#8b96a3', grid: { stroke: '#2a323c' }, size: 60, values: opts.axis }],
+               { stroke: '#8b96a3', grid: { stroke: '#2a323c' }, size: 72, values: opts.axis }],
         legend: { live: false }
       }, data, target);
       c = charts[id] = { plot: plot, key: key };
@@ -162,7 +162,7 @@
       renderSpend(d.spend, now);
       renderRejections(d.rejections, d.spend, now);
       renderBudgets(d.budgets);
-      renderPipeline(d.pipeline, now);
+      renderPipeline(d.pipeline, Date.now() / 1000); // live samples on the browser's clock: one point per poll
       status.textContent = 'updated ' + d.generatedAt.substring(11, 19) + ' UTC · every ' + (refreshMs / 1000) + ' s';
       status.className = 'status';
       document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
