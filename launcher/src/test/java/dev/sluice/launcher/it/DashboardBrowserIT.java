@@ -45,10 +45,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -142,13 +140,12 @@ class DashboardBrowserIT {
 
                 await("charts drawn with data").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
                     for (String chart : CHARTS) {
-                        WebElement el = browser.findElement(By.id(chart));
-                        assertThat(Integer.parseInt(el.getDomAttribute("data-points") == null ? "0" : el.getDomAttribute("data-points")))
-                                .as(chart + " points").isPositive();
+                        Object points = browser.executeScript("return document.getElementById(arguments[0]).dataset.points || '0';", chart);
+                        assertThat(Integer.parseInt((String) points)).as(chart + " points").isPositive();
                         assertThat(paintedPixels(browser, chart)).as(chart + " painted pixels").isGreaterThan(200);
                     }
                 });
-                assertThat(browser.findElement(By.id("kpi-dead")).getText()).isNotEqualTo("0");
+                assertThat(texts(browser, "#kpi-dead")).singleElement().isNotEqualTo("0"); // the demo's malformed record
                 assertThat(texts(browser, "#dead-letters tbody td:nth-child(2)")).isNotEmpty();
 
                 List<String> requested = resourceUrls(browser);
@@ -192,21 +189,28 @@ class DashboardBrowserIT {
         return new ChromeDriver(service, options);
     }
 
+    // The page re-renders its tables on every poll, so each read is one script (one consistent DOM), not element by element.
+
+    @SuppressWarnings("unchecked")
     private static List<String> breakerStates(ChromeDriver browser) {
-        return browser.findElements(By.cssSelector("#breakers tbody tr[data-name^='generation']")).stream()
-                .map(tr -> tr.getDomAttribute("data-state")).toList();
+        return (List<String>) browser.executeScript("return Array.from(document.querySelectorAll("
+                + "\"#breakers tbody tr[data-name^='generation']\")).map(tr => tr.getAttribute('data-state'));");
     }
 
+    @SuppressWarnings("unchecked")
     private static Map<String, Long> rejectionsOnPage(ChromeDriver browser) {
+        Map<String, Object> shown = (Map<String, Object>) browser.executeScript("const out = {};"
+                + "document.querySelectorAll('#rejection-totals tbody tr[data-reason]').forEach(tr =>"
+                + " out[tr.getAttribute('data-reason')] = tr.querySelector('td.count').textContent); return out;");
         Map<String, Long> out = new TreeMap<>();
-        for (WebElement row : browser.findElements(By.cssSelector("#rejection-totals tbody tr[data-reason]"))) {
-            out.put(row.getDomAttribute("data-reason"), Long.parseLong(row.findElement(By.cssSelector("td.count")).getText()));
-        }
+        shown.forEach((reason, count) -> out.put(reason, Long.parseLong((String) count)));
         return out;
     }
 
+    @SuppressWarnings("unchecked")
     private static List<String> texts(ChromeDriver browser, String css) {
-        return browser.findElements(By.cssSelector(css)).stream().map(WebElement::getText).toList();
+        return (List<String>) browser.executeScript(
+                "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.textContent);", css);
     }
 
     /** Pixels of the chart's canvas that are not transparent: lines, points and axes drawn from the data. */
