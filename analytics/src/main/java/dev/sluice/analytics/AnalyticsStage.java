@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 
+import dev.sluice.analytics.dashboard.Dashboard;
+import dev.sluice.analytics.dashboard.DashboardConfig;
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.Stage;
@@ -31,10 +33,15 @@ public final class AnalyticsStage implements Stage {
     private final KafkaStreams streams;
     private final KafkaStreamsMetrics streamsMetrics;
     private final MeterRegistry meters;
+    private final DashboardConfig dashboardConfig;
+    private final TopicCatalog catalog;
+    private volatile Dashboard dashboard;
 
     public AnalyticsStage(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters) {
         this.config = config;
         this.meters = meters;
+        this.catalog = catalog;
+        this.dashboardConfig = DashboardConfig.from(config);
         AnalyticsConfig analytics = AnalyticsConfig.from(config);
         SchemaRegistryClient registry = new SchemaRegistryClient(config.required(CommonKeys.SCHEMA_REGISTRY_URL,
                 "the schema registry base URL, e.g. http://localhost:8081"));
@@ -63,7 +70,10 @@ public final class AnalyticsStage implements Stage {
         return "analytics";
     }
 
-    /** Creates this app's output topics (the pipeline topics are created by {@code sluice topics create}) and starts. */
+    /**
+     * Creates this app's output topics (the pipeline topics are created by {@code sluice topics create}), starts, and
+     * serves the dashboard unless {@code dashboard.enabled=false}.
+     */
     @Override
     public void start() {
         short rf = (short) config.intValue(CommonKeys.TOPIC_REPLICATION_FACTOR, 1, 1, 32);
@@ -73,6 +83,10 @@ public final class AnalyticsStage implements Stage {
         streamsMetrics.bindTo(meters);
         streams.start();
         log.info("analytics started as {}", streamsProps.get(StreamsConfig.APPLICATION_ID_CONFIG));
+        if (dashboardConfig.enabled()) {
+            dashboard = Dashboard.start(dashboardConfig, catalog, topics, CommonKeys.kafkaClientProperties(config), java.time.Clock.systemUTC());
+            log.info("dashboard on {}", dashboard.url());
+        }
     }
 
     @Override
@@ -80,7 +94,9 @@ public final class AnalyticsStage implements Stage {
         KafkaStreams.State state = streams.state();
         boolean live = state != KafkaStreams.State.ERROR && state != KafkaStreams.State.NOT_RUNNING
                 && state != KafkaStreams.State.PENDING_ERROR;
-        return new StageHealth(live, state == KafkaStreams.State.RUNNING, false, Map.of("streams", state.name()));
+        Dashboard d = dashboard;
+        return new StageHealth(live, state == KafkaStreams.State.RUNNING, false,
+                d == null ? Map.of("streams", state.name()) : Map.of("streams", state.name(), "dashboard", d.url()));
     }
 
     /** The Streams state, for tests and the launcher's logs. */
@@ -88,8 +104,16 @@ public final class AnalyticsStage implements Stage {
         return streams.state();
     }
 
+    /** The dashboard's address once started, if enabled. */
+    public java.util.Optional<String> dashboardUrl() {
+        return java.util.Optional.ofNullable(dashboard).map(Dashboard::url);
+    }
+
     @Override
     public void close() {
+        if (dashboard != null) {
+            dashboard.close();
+        }
         streams.close(Duration.ofSeconds(30));
         streamsMetrics.close();
     }

@@ -2,12 +2,17 @@ package dev.sluice.analytics;
 
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.analytics.dashboard.DashboardJson;
+import dev.sluice.analytics.dashboard.Tables;
 import dev.sluice.analytics.dlq.DlqReader;
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.Durations;
@@ -24,7 +29,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code sluice report [--since 24h]}: reads the {@code llm.analytics.*} tables (read_committed, latest value per
  * window) and prints spend per user/day and per model, cache savings, rejections by reason and top spenders; then the
- * overspend flags admission wrote to {@code llm.costs} ({@link OverspendReport}).
+ * overspend flags admission wrote to {@code llm.costs} ({@link OverspendReport}). With {@code --json}, the same documents
+ * as the dashboard's API ({@link DashboardJson#report}).
  */
 @Command(name = "report", mixinStandardHelpOptions = true, description = "Print spend, savings, rejections and top spenders.")
 public final class ReportCommand implements Callable<Integer> {
@@ -34,6 +40,8 @@ public final class ReportCommand implements Callable<Integer> {
     CommandSpec spec;
     @Option(names = "--since", paramLabel = "SPAN", defaultValue = "24h", description = "Windows overlapping this span before now (default: ${DEFAULT-VALUE}).")
     String since;
+    @Option(names = "--json", description = "Print the spend, rejections and budgets documents of the dashboard's JSON API (/api/v1, version 1) instead of tables.")
+    boolean json;
 
     public ReportCommand() {
         this(SluiceConfig::fromEnvironment, Clock.systemUTC());
@@ -60,6 +68,20 @@ public final class ReportCommand implements Callable<Integer> {
                 cfg.intValue(CommonKeys.TOPIC_PARTITIONS, TopicCatalog.DEFAULT_PARTITIONS, 1, 10_000), registry);
         AnalyticsTopics topics = AnalyticsTopics.from(catalog, registry);
         DlqReader reader = new DlqReader(CommonKeys.kafkaClientProperties(cfg));
+        if (json) {
+            Tables tables = new Tables(topics, catalog);
+            tables.topicNames().forEach(topic -> reader.scan(topic, true, tables::accept));
+            PrintWriter out = spec.commandLine().getOut();
+            Instant now = clock.instant();
+            try {
+                out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(
+                        DashboardJson.report(tables.snapshot(), now.minus(Durations.parse(since)), now)));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("could not render the report as JSON", e);
+            }
+            out.flush();
+            return 0;
+        }
         Report report = new Report(clock.instant().minus(Durations.parse(since)),
                 latest(reader, topics.spendByUserDay()), latest(reader, topics.spendByModelHour()), latest(reader, topics.savingsByDay()),
                 latest(reader, topics.rejectionsByReasonHour()), latest(reader, topics.topSpendersByDay()));

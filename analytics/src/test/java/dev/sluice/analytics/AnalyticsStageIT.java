@@ -50,7 +50,8 @@ class AnalyticsStageIT {
         SluiceConfig config = SluiceConfig.of(Map.of("kafka.bootstrap.servers", kafka.bootstrapServers(),
                 "schema.registry.url", registryServer.url(), "topic.prefix", prefix, "topic.partitions", "3",
                 "state.dir", SluiceInfra.workDir("analytics-state").resolve(prefix).toString(),
-                AnalyticsConfig.GRACE_MS, Long.toString(Duration.ofDays(30).toMillis()), AnalyticsConfig.COMMIT_INTERVAL_MS, "200"));
+                AnalyticsConfig.GRACE_MS, Long.toString(Duration.ofDays(30).toMillis()), AnalyticsConfig.COMMIT_INTERVAL_MS, "200",
+                dev.sluice.analytics.dashboard.DashboardConfig.PORT, "0"));
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         CostWorkload workload = CostWorkload.generate(7, 400, DAY_ONE, Duration.ofDays(2), Duration.ofMinutes(40), 0.3);
         AnalyticsTopics topics = AnalyticsTopics.from(catalog, registry);

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.sluice.analytics.dashboard.DashboardConfig;
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.StageProvider;
@@ -66,6 +67,9 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Longest wait for start-up and for every request to finish (default 3m).")
     Duration timeout;
 
+    @Option(names = "--keep-running", description = "After the summary, keep every stage and the dashboard up until Ctrl-C.")
+    boolean keepRunning;
+
     @Override
     public Integer call() throws InterruptedException {
         if (requests < 10 || users < 5) {
@@ -78,8 +82,22 @@ public final class DemoCommand implements Callable<Integer> {
         PrintStream out = System.out;
         quietLibraries(cli.env());
         SluiceConfig base = withProvider(options.load(Map.of(), cli.env()), out);
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        if (keepRunning) {
+            Thread main = Thread.currentThread();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> { // Ctrl-C: stop waiting, close everything, then exit
+                main.interrupt();
+                try {
+                    closed.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "sluice-demo-shutdown"));
+        }
         try (EmbeddedStack stack = EmbeddedStack.start(base, cli.env(), out, timeout)) {
             return run(stack, stages, out);
+        } finally {
+            closed.countDown();
         }
     }
 
@@ -96,7 +114,8 @@ public final class DemoCommand implements Callable<Integer> {
             outage = ProviderOutage.file(outageFile);
         }
         int gatewayPort = GatewayDemo.port(config);
-        config = config.with(Map.of(GatewayConfig.PORT, Integer.toString(gatewayPort)));
+        int dashboardPort = freePort(config, DashboardConfig.PORT);
+        config = config.with(Map.of(GatewayConfig.PORT, Integer.toString(gatewayPort), DashboardConfig.PORT, Integer.toString(dashboardPort)));
         TopicCatalog catalog = Topics.catalog(config, new SchemaRegistryClient(stack.registryUrl()));
         try (Admin admin = new Preflight(config).kafka()) {
             TopicsCommand.Create.create(admin, catalog, (short) 1);
@@ -108,13 +127,32 @@ public final class DemoCommand implements Callable<Integer> {
         try (Meters meters = Meters.prometheus("demo");
              ObservabilityServer http = ObservabilityServer.start(config.intValue(CommonKeys.HTTP_PORT, 0, 0, 65_535),
                      () -> host.get() == null ? StageHost.startingHealth(providers) : host.get().health(), meters::scrape)) {
-            host.set(StageHost.start(providers, config, catalog, meters.registry()));
+            // the dashboard reads breakers, latency and Redis state from this process's own /metrics
+            SluiceConfig stageConfig = config.find(DashboardConfig.SCRAPE_URLS).isPresent() ? config
+                    : config.with(Map.of(DashboardConfig.SCRAPE_URLS, "http://127.0.0.1:" + http.port() + "/metrics"));
+            host.set(StageHost.start(providers, stageConfig, catalog, meters.registry()));
             try (StageHost running = host.get()) {
                 out.printf("  stages    %s; /health and /metrics on http://127.0.0.1:%d%n", String.join(", ", running.names()), http.port());
+                String dashboard = running.names().contains("analytics") && stageConfig.bool(DashboardConfig.ENABLED, DashboardConfig.DEFAULT_ENABLED)
+                        ? "http://127.0.0.1:" + dashboardPort + "/" : null;
+                if (dashboard != null) {
+                    out.printf("  dashboard %s (live while the demo runs)%n", dashboard);
+                }
                 awaitReady(running);
                 int exit = drive(catalog, kafka, meters, outage, out);
                 if (running.names().contains("gateway")) {
                     new GatewayDemo("http://127.0.0.1:" + gatewayPort + "/v1").run(catalog, kafka, out);
+                }
+                if (dashboard != null) {
+                    out.printf("%nDashboard: %s%s%n", dashboard, keepRunning ? "" : " (run with --keep-running to keep it up after the summary)");
+                }
+                if (keepRunning) {
+                    out.println("sluice demo: --keep-running: every stage stays up; Ctrl-C stops and cleans up");
+                    try {
+                        new java.util.concurrent.CountDownLatch(1).await();
+                    } catch (InterruptedException e) {
+                        out.println("sluice demo: stopping");
+                    }
                 }
                 return exit;
             }
@@ -186,6 +224,19 @@ public final class DemoCommand implements Callable<Integer> {
                 throw new LauncherException("stages not ready after " + timeout.toSeconds() + " s: " + host.health().details());
             }
             Thread.sleep(200);
+        }
+    }
+
+    /** The configured port of {@code key} unless 0 or absent; otherwise a free one (the demo must know it to print it). */
+    private static int freePort(SluiceConfig config, String key) {
+        java.util.Optional<String> configured = config.find(key);
+        if (configured.isPresent() && !configured.get().equals("0")) {
+            return Integer.parseInt(configured.get());
+        }
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            return DashboardConfig.DEFAULT_PORT;
         }
     }
 

@@ -36,6 +36,7 @@ public final class ConfigReference {
         s.put("Generation (`sluice run generation`)", "generation/src/main/java/dev/sluice/generation/GenerationConfig.java");
         s.put("Generation provider key", "generation/src/main/java/dev/sluice/generation/provider/Providers.java");
         s.put("Analytics and replay (`sluice run analytics`, `sluice dlq`)", "analytics/src/main/java/dev/sluice/analytics/AnalyticsConfig.java");
+        s.put("Dashboard (served by `sluice run analytics` and `sluice demo`)", "analytics/src/main/java/dev/sluice/analytics/dashboard/DashboardConfig.java");
         s.put("Gateway (`sluice run gateway`)", "gateway/src/main/java/dev/sluice/gateway/GatewayConfig.java");
         return s;
     }

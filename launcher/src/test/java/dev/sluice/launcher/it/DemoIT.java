@@ -40,7 +40,8 @@ class DemoIT {
                     .contains("cost and savings per user").contains("latency per stage")
                     .contains("[x] provider outage opened the breaker")
                     .contains("POST /v1/chat/completions -> 200").contains("refused with 429").contains("429 headers: Retry-After")
-                    .contains("of 5 lines -> completed");
+                    .contains("of 5 lines -> completed")
+                    .containsPattern("Dashboard: http://127\\.0\\.0\\.1:\\d+/");
             assertThat(output).doesNotContain("\tat ");
             try (Stream<Path> left = Files.list(tmp)) {
                 List<Path> demoDirs = left.filter(p -> p.getFileName().toString().startsWith("sluice-demo-")).toList();
