@@ -79,9 +79,11 @@ public final class RequestProcessor {
             return CompletableFuture.completedFuture(new Outcome.DeadLetter(request.getRequestId(), UNPRICED_MODEL,
                     "model " + request.getModel() + " has no price in the model catalog", 0));
         }
-        String cacheKey = settings.cacheEnabled() ? CacheKey.of(call) : null;
-        // The semantic cache stores exact-cache keys, so it works only with the exact cache on.
-        Optional<SemanticCache.Query> query = cacheKey == null ? Optional.empty() : semantic.query(enriched);
+        // The semantic cache indexes exact-cache keys, so it works only with the exact cache on. For a request it
+        // serves, the exact key is scoped too: an identical prompt from another tenant must not get this answer.
+        Optional<SemanticCache.Query> query = settings.cacheEnabled() ? semantic.query(enriched) : Optional.empty();
+        String cacheKey = !settings.cacheEnabled() ? null
+                : query.map(q -> SemanticCache.answerKey(q, CacheKey.of(call))).orElseGet(() -> CacheKey.of(call));
         return store.lookup(GenerationStore.requestKey(request.getUserId(), request.getRequestId()), cacheKey)
                 .thenComposeAsync(lookup -> decide(lookup, request, reserved, call, cacheKey, query, price.get(), started), worker)
                 .exceptionally(t -> new Outcome.DeadLetter(request.getRequestId(), INTERNAL_ERROR,

@@ -103,6 +103,18 @@ public final class SemanticCache {
         return Optional.of(new Query(HexFormat.of().formatHex(sha.digest()), vector, TextGuard.of(user)));
     }
 
+    /**
+     * The exact-cache key of an eligible request: its exact key within its scope, so identical prompts from two
+     * tenants (or under two system prompts) never share an answer through the exact cache either.
+     */
+    public static String answerKey(Query query, String exactKey) {
+        MessageDigest sha = sha256();
+        field(sha, "scoped-v1");
+        field(sha, query.scope());
+        field(sha, exactKey);
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
     /** The most similar cached request of the query's scope that passes the threshold, the guard and the serve cap. */
     public Optional<Match> find(Query query, long nowMillis) {
         ScopeIndex index = scopes.getIfPresent(query.scope());
