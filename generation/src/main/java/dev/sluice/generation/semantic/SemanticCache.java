@@ -55,11 +55,19 @@ public final class SemanticCache {
         return settings;
     }
 
-    /** The request's query, or empty when it is not eligible. */
+    /** The request's query, or empty when it is not eligible. Never throws: a request it cannot read is called. */
     public Optional<Query> query(EnrichedRequest enriched) {
         if (!settings.enabled()) {
             return Optional.empty();
         }
+        try {
+            return eligible(enriched);
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private Optional<Query> eligible(EnrichedRequest enriched) {
         LlmRequest request = enriched.getAdmitted().getRequest();
         if (!settings.models().isEmpty() && !settings.models().contains(request.getModel())) {
             return Optional.empty();

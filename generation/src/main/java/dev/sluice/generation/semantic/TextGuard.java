@@ -38,6 +38,7 @@ public final class TextGuard {
             "nicht", "kein", "keine", "keinen", "nie", "ne", "pas", "jamais", "nunca", "nada", "ningún", "ninguna");
     private static final Map<String, String> NUMBER_WORDS = numberWords();
     private static final Map<String, String> UNITS = units();
+    private static final Set<String> TIME_UNITS = Set.of("s", "min", "h", "day", "week", "month", "year");
     private static final Map<String, Set<String>> STOP_WORDS = Map.of(
             "en", Set.of("the", "is", "are", "what", "how", "do", "does", "i", "my", "to", "of", "and", "in", "a", "an",
                     "can", "should", "it", "for", "with", "why", "which", "when", "where", "you", "on", "be", "that", "this"),
@@ -81,6 +82,7 @@ public final class TextGuard {
         Map<String, Integer> languageVotes = new HashMap<>();
         int negations = 0;
         boolean sentenceStart = true;
+        boolean afterNumber = false;
         Matcher t = TOKEN.matcher(text);
         int lastEnd = 0;
         while (t.find()) {
@@ -101,9 +103,11 @@ public final class TextGuard {
                 numbers.add(numberWord);
             }
             String unit = UNITS.get(lower);
-            if (unit != null) {
+            // "how many minutes" and "how long" ask the same; "5 minutes" and "5 hours" do not.
+            if (unit != null && (afterNumber || !TIME_UNITS.contains(unit))) {
                 units.add(unit);
             }
+            afterNumber = numberWord != null || Character.isDigit(word.codePointAt(0));
             STOP_WORDS.forEach((language, words) -> {
                 if (words.contains(lower)) {
                     languageVotes.merge(language, 1, Integer::sum);
