@@ -103,7 +103,7 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
     public static final String SEMANTIC_CACHE_TIERS = "generation.semantic.cache.tiers";
     /**
      * Cosine similarity (0–1) an earlier request's embedding must reach before the text guard (negations, numbers,
-     * units, entities, language, word order) is asked. Default 0.85 (false-hit rate on the labelled evaluation set
+     * units, entities, language, word order) is asked. Default 0.8 (false-hit rate on the labelled evaluation set
      * in the generation README).
      */
     public static final String SEMANTIC_CACHE_MIN_SIMILARITY = "generation.semantic.cache.min.similarity";

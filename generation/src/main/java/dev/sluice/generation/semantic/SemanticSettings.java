@@ -19,7 +19,7 @@ public record SemanticSettings(boolean enabled, Set<String> models, Set<String> 
                                boolean deterministicOnly, String tenantMetadataKey, int maxEntriesPerScope,
                                int maxScopes, int maxServes) {
     /** Default cosine threshold; chosen on the labelled evaluation set (see the generation README). */
-    public static final float DEFAULT_MIN_SIMILARITY = 0.85f;
+    public static final float DEFAULT_MIN_SIMILARITY = 0.80f;
     public static final int DEFAULT_MAX_ENTRIES_PER_SCOPE = 10_000;
     public static final int DEFAULT_MAX_SCOPES = 10_000;
     public static final int DEFAULT_MAX_SERVES = 100;

@@ -121,7 +121,7 @@ public final class TextGuard {
                 }
             }
             if (!ALL_STOP_WORDS.contains(lower) && !Character.isDigit(word.codePointAt(0))) {
-                contentWords.add(stripPossessive(lower));
+                contentWords.add(stem(stripPossessive(lower)));
             }
             sentenceStart = false;
         }
@@ -156,6 +156,12 @@ public final class TextGuard {
         if (!a.contentWords().equals(b.contentWords()) && sorted(a.contentWords()).equals(sorted(b.contentWords()))) {
             return Difference.ORDER;
         }
+        // The words both share, in another order: "pay rent with a credit card" / "pay a credit card with rent".
+        // Also refuses some true paraphrases ("a runny yolk" / "the yolk runny"): measured, and accepted.
+        List<String> sharedWords = firstOccurrences(a.contentWords(), b.contentWords());
+        if (sharedWords.size() >= 2 && !sharedWords.equals(firstOccurrences(b.contentWords(), a.contentWords()))) {
+            return Difference.ORDER;
+        }
         return null;
     }
 
@@ -172,10 +178,20 @@ public final class TextGuard {
         return true;
     }
 
+    private static List<String> firstOccurrences(List<String> words, List<String> other) {
+        Set<String> in = new HashSet<>(other);
+        return new java.util.LinkedHashSet<>(words).stream().filter(in::contains).toList();
+    }
+
     private static List<String> sorted(List<String> words) {
         List<String> copy = new ArrayList<>(words);
         copy.sort(null);
         return copy;
+    }
+
+    /** A plural or third-person "s" dropped ("eats" = "eat", "cats" = "cat"), so word order compares words. */
+    private static String stem(String word) {
+        return word.length() > 3 && word.endsWith("s") && !word.endsWith("ss") ? word.substring(0, word.length() - 1) : word;
     }
 
     private static String stripPossessive(String lower) {
@@ -231,7 +247,8 @@ public final class TextGuard {
         STOP_WORDS.values().forEach(all::addAll);
         all.addAll(Set.of("a", "an", "the", "please", "me", "we", "our", "your", "there", "any", "some", "than",
                 "was", "were", "will", "would", "could", "did", "has", "have", "had", "from", "at", "by", "about", "into",
-                "or", "if", "so", "get", "its", "their", "they", "he", "she", "him", "her", "them", "us", "am", "been"));
+                "or", "if", "so", "get", "its", "their", "they", "he", "she", "him", "her", "them", "us", "am", "been", "his",
+                "hers", "who", "whom", "whose", "way", "want", "need", "there", "then", "also", "just", "really", "much", "many"));
         return Set.copyOf(all);
     }
 

@@ -81,7 +81,7 @@ class SemanticCacheEvaluationTest {
                 paraphraseHits += hit ? 1 : 0;
             } else if (hit) {
                 nearMissHits++;
-                falseHits.add(p.category() + " (cos " + String.format("%.3f", cosine(i)) + ")");
+                falseHits.add(p.category() + " (cos " + String.format("%.3f", cosine(i)) + "): " + p.a() + " | " + p.b());
             }
         }
         long paraphrases = pairs.stream().filter(Pair::paraphrase).count();
