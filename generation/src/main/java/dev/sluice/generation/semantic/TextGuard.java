@@ -245,7 +245,7 @@ public final class TextGuard {
     private static Set<String> allStopWords() {
         Set<String> all = new HashSet<>();
         STOP_WORDS.values().forEach(all::addAll);
-        all.addAll(Set.of("a", "an", "the", "please", "me", "we", "our", "your", "there", "any", "some", "than",
+        all.addAll(List.of("a", "an", "the", "please", "me", "we", "our", "your", "there", "any", "some", "than",
                 "was", "were", "will", "would", "could", "did", "has", "have", "had", "from", "at", "by", "about", "into",
                 "or", "if", "so", "get", "its", "their", "they", "he", "she", "him", "her", "them", "us", "am", "been", "his",
                 "hers", "who", "whom", "whose", "way", "want", "need", "there", "then", "also", "just", "really", "much", "many"));
