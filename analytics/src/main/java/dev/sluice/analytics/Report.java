@@ -42,9 +42,9 @@ public record Report(Instant from, Collection<UserDailySpend> userDays, Collecti
                         e.getValue().getOutputTokens(), usd(e.getValue().getCostMicros()), usd(e.getValue().getSavedMicros())}).toList());
 
         out.println("Response-cache savings per day");
-        table(out, "%-12s %9s %11s %8s %14s %14s%n", new Object[] {"DAY", "REQUESTS", "CACHE HITS", "HIT %", "SAVED", "SPENT"},
+        table(out, "%-12s %9s %11s %9s %8s %14s %14s%n", new Object[] {"DAY", "REQUESTS", "CACHE HITS", "SEMANTIC", "HIT %", "SAVED", "SPENT"},
                 savings.stream().filter(s -> overlaps(s.getWindowStart(), UtcWindows.DAY.toMillis())).sorted(Comparator.comparing(DailySavings::getDay))
-                        .map(s -> new Object[] {s.getDay(), s.getTotals().getRequests(), s.getTotals().getCacheHits(),
+                        .map(s -> new Object[] {s.getDay(), s.getTotals().getRequests(), s.getTotals().getCacheHits(), s.getTotals().getSemanticHits(),
                                 String.format("%.1f", s.getTotals().getRequests() == 0 ? 0.0 : 100.0 * s.getTotals().getCacheHits() / s.getTotals().getRequests()),
                                 usd(s.getTotals().getSavedMicros()), usd(s.getTotals().getCostMicros())}).toList());
 
@@ -77,7 +77,7 @@ public record Report(Instant from, Collection<UserDailySpend> userDays, Collecti
             SpendTotals t = totals.apply(row);
             out.merge(key.apply(row), t, (a, b) -> new SpendTotals(a.getRequests() + b.getRequests(), a.getCostMicros() + b.getCostMicros(),
                     a.getSavedMicros() + b.getSavedMicros(), a.getCacheHits() + b.getCacheHits(), a.getInputTokens() + b.getInputTokens(),
-                    a.getOutputTokens() + b.getOutputTokens()));
+                    a.getOutputTokens() + b.getOutputTokens(), a.getSemanticHits() + b.getSemanticHits()));
         }
         return out;
     }

@@ -12,6 +12,7 @@ import dev.sluice.generation.engine.ProcessorSettings;
 import dev.sluice.generation.provider.ErrorClass;
 import dev.sluice.generation.provider.SimulatedSettings;
 import dev.sluice.generation.resilience.ResilienceSettings;
+import dev.sluice.generation.semantic.SemanticSettings;
 
 /**
  * The generation stage's configuration keys (environment variable = {@code SLUICE_} + key in upper snake case)
@@ -22,7 +23,7 @@ import dev.sluice.generation.resilience.ResilienceSettings;
 public record GenerationConfig(String provider, String baseUrl, String instanceId, String groupId,
                                LoopSettings loop, ProcessorSettings processor, ResilienceSettings resilience,
                                SimulatedSettings simulated, Duration redisTimeout, int workerThreads,
-                               Duration ledgerLoadTimeout, int memoryStoreMaxEntries) {
+                               Duration ledgerLoadTimeout, int memoryStoreMaxEntries, SemanticSettings semantic) {
 
     /** Calls (and breaker waits) in flight per instance. Default 256. */
     public static final String MAX_IN_FLIGHT = "generation.max.in.flight";
@@ -98,6 +99,35 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
     public static final String REDIS_TIMEOUT_MS = "generation.redis.timeout.ms";
     /** Threads running completion callbacks (lookups, cost, outcomes). Default 2. */
     public static final String WORKER_THREADS = "generation.worker.threads";
+    /**
+     * Semantic response cache on or off: a request similar (not identical) to an earlier one of the same scope
+     * (tenant, model, system prompt, sampling parameters) is answered with that request's cached answer, billed $0.
+     * Needs {@code generation.cache.enabled}. Default false.
+     */
+    public static final String SEMANTIC_CACHE_ENABLED = "generation.semantic.cache.enabled";
+    /** Models the semantic cache serves, comma-separated; empty = every model. Default empty. */
+    public static final String SEMANTIC_CACHE_MODELS = "generation.semantic.cache.models";
+    /** Admission tiers the semantic cache serves (e.g. {@code FREE,STARTER}), comma-separated; empty = every tier. Default empty. */
+    public static final String SEMANTIC_CACHE_TIERS = "generation.semantic.cache.tiers";
+    /**
+     * Cosine similarity (0–1) an earlier request's embedding must reach before the text guard (negations, numbers,
+     * units, entities, language, word order) is asked. Default 0.8 (false-hit rate on the labelled evaluation set
+     * in the generation README).
+     */
+    public static final String SEMANTIC_CACHE_MIN_SIMILARITY = "generation.semantic.cache.min.similarity";
+    /** Only requests with temperature 0 are eligible (a sampled answer is one of many). Default true. */
+    public static final String SEMANTIC_CACHE_DETERMINISTIC_ONLY = "generation.semantic.cache.deterministic.only";
+    /**
+     * Request metadata key whose value names a tenant group sharing one semantic cache (set by the calling service);
+     * empty, or a request without the key, = each user has their own. Default empty.
+     */
+    public static final String SEMANTIC_CACHE_TENANT_METADATA_KEY = "generation.semantic.cache.tenant.metadata.key";
+    /** Cached requests kept per scope (the oldest replaced first); each lookup scans them all. Default 10000. */
+    public static final String SEMANTIC_CACHE_MAX_ENTRIES_PER_SCOPE = "generation.semantic.cache.max.entries.per.scope";
+    /** Scopes kept per instance (least recently used dropped first); ~1.6 KiB per entry. Default 10000. */
+    public static final String SEMANTIC_CACHE_MAX_SCOPES = "generation.semantic.cache.max.scopes";
+    /** Times one cached answer may be served by the semantic cache before a real call refreshes it. Default 100. */
+    public static final String SEMANTIC_CACHE_MAX_SERVES = "generation.semantic.cache.max.serves";
     /** Simulated provider: median latency, ms. Default 200. */
     public static final String SIMULATED_LATENCY_MS = "simulated.latency.ms";
     /** Simulated provider: latency uniform in median ± spread, ms. Default 0. */
@@ -156,7 +186,23 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
         return new GenerationConfig(provider, baseUrl, c.string(INSTANCE_ID, hostName()),
                 c.string(GROUP_ID, "sluice-generation"), loop, processor, resilience, simulated,
                 c.millis(REDIS_TIMEOUT_MS, Duration.ofMillis(2000)), c.intValue(WORKER_THREADS, 2, 1, 256),
-                c.millis(LEDGER_LOAD_TIMEOUT_MS, Duration.ofSeconds(60)), c.intValue(MEMORY_STORE_MAX_ENTRIES, 100_000, 1, 100_000_000));
+                c.millis(LEDGER_LOAD_TIMEOUT_MS, Duration.ofSeconds(60)), c.intValue(MEMORY_STORE_MAX_ENTRIES, 100_000, 1, 100_000_000),
+                semantic(c));
+    }
+
+    private static SemanticSettings semantic(SluiceConfig c) {
+        return new SemanticSettings(c.bool(SEMANTIC_CACHE_ENABLED, false), list(c, SEMANTIC_CACHE_MODELS),
+                list(c, SEMANTIC_CACHE_TIERS),
+                (float) c.doubleValue(SEMANTIC_CACHE_MIN_SIMILARITY, SemanticSettings.DEFAULT_MIN_SIMILARITY, 0.5, 1.0),
+                c.bool(SEMANTIC_CACHE_DETERMINISTIC_ONLY, true), c.string(SEMANTIC_CACHE_TENANT_METADATA_KEY, "").strip(),
+                c.intValue(SEMANTIC_CACHE_MAX_ENTRIES_PER_SCOPE, SemanticSettings.DEFAULT_MAX_ENTRIES_PER_SCOPE, 1, 10_000_000),
+                c.intValue(SEMANTIC_CACHE_MAX_SCOPES, SemanticSettings.DEFAULT_MAX_SCOPES, 1, 10_000_000),
+                c.intValue(SEMANTIC_CACHE_MAX_SERVES, SemanticSettings.DEFAULT_MAX_SERVES, 1, Integer.MAX_VALUE));
+    }
+
+    private static java.util.Set<String> list(SluiceConfig c, String key) {
+        return java.util.Arrays.stream(c.string(key, "").split(",")).map(String::strip).filter(v -> !v.isEmpty())
+                .collect(java.util.stream.Collectors.toSet());
     }
 
     /** The producer's transactional.id. */

@@ -21,7 +21,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 public final class GenerationMetrics {
     /** Outcome tag values. */
     public static final String SUCCESS = "success", CACHE_HIT = "cache_hit", RECOVERED = "recovered",
-            SKIPPED = "skipped", DEAD_LETTER = "dead_letter";
+            SKIPPED = "skipped", DEAD_LETTER = "dead_letter", SEMANTIC_HIT = "semantic_hit";
 
     private final MeterRegistry registry;
     private final AtomicInteger inFlight = new AtomicInteger();

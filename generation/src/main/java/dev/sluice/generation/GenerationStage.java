@@ -16,6 +16,7 @@ import dev.sluice.common.Stage;
 import dev.sluice.common.StageHealth;
 import dev.sluice.generation.engine.GenerationLoop;
 import dev.sluice.generation.engine.RequestProcessor;
+import dev.sluice.generation.semantic.SemanticCache;
 import dev.sluice.generation.ledger.Ledger;
 import dev.sluice.generation.ledger.LedgerLoader;
 import dev.sluice.generation.provider.LlmProvider;
@@ -129,7 +130,7 @@ public final class GenerationStage implements Stage {
                 new KafkaConsumer<>(ledgerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
                 catalog.generationLedger().name(), settings.ledgerLoadTimeout()));
         RequestProcessor processor = new RequestProcessor(caller, store, ModelCatalog.from(config), settings.processor(),
-                clock, metrics, worker);
+                clock, metrics, worker, new SemanticCache(settings.semantic()));
         loop = GenerationLoop.create(
                 new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
                 new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer()),

@@ -17,7 +17,7 @@ public final class Aggregates {
     private Aggregates() {}
 
     public static SpendTotals emptyTotals() {
-        return new SpendTotals(0L, 0L, 0L, 0L, 0L, 0L);
+        return new SpendTotals(0L, 0L, 0L, 0L, 0L, 0L, 0L);
     }
 
     public static SpendTotals add(SpendTotals totals, CostEvent cost) {
@@ -26,7 +26,8 @@ public final class Aggregates {
                 totals.getSavedMicros() + cost.getSavedMicros(),
                 totals.getCacheHits() + (cost.getCacheHit() ? 1 : 0),
                 totals.getInputTokens() + cost.getInputTokens(),
-                totals.getOutputTokens() + cost.getOutputTokens());
+                totals.getOutputTokens() + cost.getOutputTokens(),
+                totals.getSemanticHits() + (cost.getSemanticHit() ? 1 : 0));
     }
 
     public static TopSpenders emptyTop() {

@@ -17,6 +17,8 @@ import dev.sluice.generation.provider.HttpErrors;
 import dev.sluice.generation.resilience.CallFailedException;
 import dev.sluice.generation.resilience.CallResult;
 import dev.sluice.generation.resilience.ResilientCaller;
+import dev.sluice.generation.semantic.SemanticCache;
+import dev.sluice.generation.semantic.SemanticSettings;
 import dev.sluice.generation.store.GenerationStore;
 import dev.sluice.generation.store.Lookup;
 import dev.sluice.schema.CostEvent;
@@ -26,7 +28,9 @@ import dev.sluice.schema.LlmRequest;
 
 /**
  * Decides one request's {@link Outcome}, asynchronously: one store round trip (done entry,
- * cache), then at most one resilient provider call, whose result is saved as "done" <em>before</em> the outcome
+ * cache), then, for a request eligible for the opt-in {@link SemanticCache} with a similar earlier request in its
+ * scope, one more round trip for that request's answer (a semantic hit, billed $0 like an exact hit, with
+ * {@code semanticHit} set), else at most one resilient provider call, whose result is saved as "done" <em>before</em> the outcome
  * is handed to the transaction, so a crash never pays for the same completion twice.
  */
 public final class RequestProcessor {
@@ -44,9 +48,17 @@ public final class RequestProcessor {
     private final Clock clock;
     private final GenerationMetrics metrics;
     private final Executor worker;
+    private final SemanticCache semantic;
 
+    /** Without the semantic cache. */
     public RequestProcessor(ResilientCaller caller, GenerationStore store, ModelCatalog catalog, ProcessorSettings settings,
                             Clock clock, GenerationMetrics metrics, Executor worker) {
+        this(caller, store, catalog, settings, clock, metrics, worker, new SemanticCache(SemanticSettings.disabled()));
+    }
+
+    public RequestProcessor(ResilientCaller caller, GenerationStore store, ModelCatalog catalog, ProcessorSettings settings,
+                            Clock clock, GenerationMetrics metrics, Executor worker, SemanticCache semantic) {
+        this.semantic = semantic;
         this.caller = caller;
         this.store = store;
         this.catalog = catalog;
@@ -67,15 +79,20 @@ public final class RequestProcessor {
             return CompletableFuture.completedFuture(new Outcome.DeadLetter(request.getRequestId(), UNPRICED_MODEL,
                     "model " + request.getModel() + " has no price in the model catalog", 0));
         }
-        String cacheKey = settings.cacheEnabled() ? CacheKey.of(call) : null;
+        // The semantic cache indexes exact-cache keys, so it works only with the exact cache on. For a request it
+        // serves, the exact key is scoped too: an identical prompt from another tenant must not get this answer.
+        Optional<SemanticCache.Query> query = settings.cacheEnabled() ? semantic.query(enriched) : Optional.empty();
+        String cacheKey = !settings.cacheEnabled() ? null
+                : query.map(q -> SemanticCache.answerKey(q, CacheKey.of(call))).orElseGet(() -> CacheKey.of(call));
         return store.lookup(GenerationStore.requestKey(request.getUserId(), request.getRequestId()), cacheKey)
-                .thenComposeAsync(lookup -> decide(lookup, request, reserved, call, cacheKey, price.get(), started), worker)
+                .thenComposeAsync(lookup -> decide(lookup, request, reserved, call, cacheKey, query, price.get(), started), worker)
                 .exceptionally(t -> new Outcome.DeadLetter(request.getRequestId(), INTERNAL_ERROR,
                         "unexpected " + t.getClass().getSimpleName() + " in generation", 0));
     }
 
     private CompletableFuture<Outcome> decide(Lookup lookup, LlmRequest request, long reserved, CompletionRequest call,
-                                              String cacheKey, ModelPrice price, long started) {
+                                              String cacheKey, Optional<SemanticCache.Query> query, ModelPrice price,
+                                              long started) {
         if (lookup.done().isPresent()) {
             GenerationResult done = lookup.done().get();
             return CompletableFuture.completedFuture(new Outcome.Emit(done, costOf(done, reserved, 0), GenerationMetrics.RECOVERED));
@@ -85,6 +102,25 @@ public final class RequestProcessor {
             return CompletableFuture.completedFuture(new Outcome.Emit(hit,
                     costOf(hit, reserved, lookup.cached().get().getCostMicros()), GenerationMetrics.CACHE_HIT));
         }
+        Optional<SemanticCache.Match> match = query.flatMap(q -> semantic.find(q, clock.millis()));
+        if (match.isPresent()) {
+            SemanticCache.Query q = query.get();
+            return store.cached(match.get().answerKey()).thenComposeAsync(answer -> {
+                if (answer.isEmpty()) {
+                    semantic.gone(q, match.get());
+                    return callAndSave(request, reserved, call, cacheKey, query, price, started);
+                }
+                semantic.served(q, match.get());
+                GenerationResult hit = GenerationResult.newBuilder(fromCache(answer.get(), request)).setSemanticHit(true).build();
+                return CompletableFuture.completedFuture((Outcome) new Outcome.Emit(hit,
+                        costOf(hit, reserved, answer.get().getCostMicros()), GenerationMetrics.SEMANTIC_HIT));
+            }, worker);
+        }
+        return callAndSave(request, reserved, call, cacheKey, query, price, started);
+    }
+
+    private CompletableFuture<Outcome> callAndSave(LlmRequest request, long reserved, CompletionRequest call, String cacheKey,
+                                                   Optional<SemanticCache.Query> query, ModelPrice price, long started) {
         return caller.call(call).handleAsync((result, failure) -> {
             if (failure != null) {
                 return CompletableFuture.<Outcome>completedFuture(deadLetter(request, call, failure));
@@ -94,6 +130,7 @@ public final class RequestProcessor {
             return store.saveDone(generated, settings.doneTtl()).thenApply(saved -> {
                 if (cacheKey != null) {
                     store.cachePut(cacheKey, generated, settings.cacheTtl());
+                    query.ifPresent(q -> semantic.put(q, cacheKey, clock.millis() + settings.cacheTtl().toMillis()));
                 }
                 metrics.overhead(overhead);
                 return (Outcome) new Outcome.Emit(generated, costOf(generated, reserved, 0), GenerationMetrics.SUCCESS);
@@ -145,6 +182,7 @@ public final class RequestProcessor {
                 .setOutputTokens(0)
                 .setCostMicros(0)
                 .setCacheHit(true)
+                .setSemanticHit(false)
                 .setAttempts(0)
                 .setLatencyMs(0)
                 .setMetadata(request.getMetadata())
@@ -166,6 +204,7 @@ public final class RequestProcessor {
                 .setSavedMicros(savedMicros)
                 .setReservedMicros(reservedMicros)
                 .setCacheHit(result.getCacheHit())
+                .setSemanticHit(result.getSemanticHit())
                 .setOccurredAt(at)
                 .build();
     }

@@ -35,6 +35,9 @@ public interface GenerationStore extends AutoCloseable {
     /** Looks up the done entry and (when {@code cacheKey} is not null) the cache. */
     CompletableFuture<Lookup> lookup(String requestKey, String cacheKey);
 
+    /** The cached answer under {@code cacheKey} (the semantic cache's second step); empty on a miss or an outage. */
+    CompletableFuture<java.util.Optional<GenerationResult>> cached(String cacheKey);
+
     /** Remembers a computed result until its transaction commits; completes when stored (or failed). */
     CompletableFuture<Void> saveDone(GenerationResult result, Duration ttl);
 

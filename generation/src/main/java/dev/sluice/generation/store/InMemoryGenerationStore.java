@@ -63,6 +63,11 @@ public final class InMemoryGenerationStore implements GenerationStore {
     }
 
     @Override
+    public CompletableFuture<Optional<GenerationResult>> cached(String cacheKey) {
+        return CompletableFuture.completedFuture(Optional.ofNullable(cache.getIfPresent(cacheKey)).map(Entry::value));
+    }
+
+    @Override
     public CompletableFuture<Void> saveDone(GenerationResult result, Duration ttl) {
         done.put(GenerationStore.requestKey(result), new Entry<>(result, ttl));
         return CompletableFuture.completedFuture(null);

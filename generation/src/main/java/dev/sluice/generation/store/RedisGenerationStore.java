@@ -68,6 +68,20 @@ public final class RedisGenerationStore implements GenerationStore {
     }
 
     @Override
+    public CompletableFuture<Optional<GenerationResult>> cached(String cacheKey) {
+        return redis.mget(CACHE + cacheKey).toCompletableFuture()
+                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .handle((values, failure) -> {
+                    if (failure != null) {
+                        unhealthy("semantic cache read", failure);
+                        return Optional.<GenerationResult>empty();
+                    }
+                    healthy = true;
+                    return decode(values, 0);
+                });
+    }
+
+    @Override
     public CompletableFuture<Void> saveDone(GenerationResult result, Duration ttl) {
         byte[] bytes = encode(result);
         return redis.set(DONE + GenerationStore.requestKey(result), bytes, SetArgs.Builder.px(ttl.toMillis())).toCompletableFuture()
