@@ -67,6 +67,8 @@ public final class TopicCatalog {
     private final Topic<String, UserPolicy> userPolicies;
     private final Topic<byte[], byte[]> generationLedger;
     private final Topic<String, ApiKey> apiKeys;
+    private final Topic<byte[], byte[]> budgetLeaseRequests;
+    private final Topic<byte[], byte[]> budgetLeaseGrants;
 
     public TopicCatalog(String prefix, int partitions, SchemaRegistryClient registry) {
         this.prefix = Objects.requireNonNull(prefix, "prefix");
@@ -93,6 +95,16 @@ public final class TopicCatalog {
         // Few keys and a handful of readers (every gateway instance reads all of it): one partition keeps start-up cheap.
         this.apiKeys = avro(TopicNames.API_KEYS, ApiKey.class, 1,
                 Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT), registry);
+        // Global spend ceiling (ingest): a handful of records per ceiling window, never one per request. One partition
+        // for the requests, so a single coordinator task decides every grant; the grants go back to the partition of
+        // the admission task that asked, so they need llm.requests' partition count. A lease only lives for its
+        // window (at most a UTC day), so a day of retention is plenty.
+        Map<String, String> leases = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                TopicConfig.RETENTION_MS_CONFIG, Long.toString(2L * 24 * 3600 * 1000));
+        this.budgetLeaseRequests = new Topic<>(prefix + TopicNames.BUDGET_LEASE_REQUESTS, Serdes.ByteArray(), Serdes.ByteArray(),
+                1, leases);
+        this.budgetLeaseGrants = new Topic<>(prefix + TopicNames.BUDGET_LEASE_GRANTS, Serdes.ByteArray(), Serdes.ByteArray(),
+                partitions, leases);
     }
 
     private <V extends SpecificRecord> Topic<String, V> avro(String name, Class<V> type, int partitions,
@@ -116,9 +128,16 @@ public final class TopicCatalog {
     /** Hashed API keys of the gateway (compacted, one partition). */
     public Topic<String, ApiKey> apiKeys() { return apiKeys; }
 
+    /** Internal to ingest: requests and returns of global-ceiling slices, to the lease coordinator (one partition). */
+    public Topic<byte[], byte[]> budgetLeaseRequests() { return budgetLeaseRequests; }
+
+    /** Internal to ingest: the coordinator's grants, each to the asking task's partition; partitioned like {@link #requests()}. */
+    public Topic<byte[], byte[]> budgetLeaseGrants() { return budgetLeaseGrants; }
+
     /** Every topic, in pipeline order. */
     public List<Topic<?, ?>> all() {
-        return List.of(requests, admitted, rejected, enriched, results, costs, dlq, userPolicies, generationLedger, apiKeys);
+        return List.of(requests, admitted, rejected, enriched, results, costs, dlq, userPolicies, generationLedger, apiKeys,
+                budgetLeaseRequests, budgetLeaseGrants);
     }
 
     /**

@@ -30,8 +30,8 @@ class TopicsCreateIT {
 
         assertThat(first.exitCode()).as(first.err()).isZero();
         assertThat(second.exitCode()).as(second.err()).isZero();
-        assertThat(first.out().lines().filter(l -> l.startsWith("topic ") && l.contains(" created "))).hasSize(10);
-        assertThat(second.out().lines().filter(l -> l.startsWith("topic ") && l.contains(" exists "))).hasSize(10);
+        assertThat(first.out().lines().filter(l -> l.startsWith("topic ") && l.contains(" created "))).hasSize(12);
+        assertThat(second.out().lines().filter(l -> l.startsWith("topic ") && l.contains(" exists "))).hasSize(12);
         assertThat(second.out()).contains("subject " + prefix + "llm.requests-value");
         try (Admin admin = kafka.admin()) {
             Set<String> names = admin.listTopics().names().get();
