@@ -1,6 +1,5 @@
 package dev.sluice.ingest;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -61,7 +60,7 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
             ceiling = new GlobalCeiling(config.ceiling(), partitions, context.taskId().partition(),
                     context.getStateStore(CeilingTopology.TASK_LEASE_STORE), m -> context.forward(new Record<String, Object>(
                             Integer.toString(m.partition()), m, context.currentSystemTimeMs()), CeilingTopology.LEASE_REQUEST_SINK),
-                    Clock.systemUTC());
+                    context::currentSystemTimeMs);
             context.schedule(config.ceiling().returnIdle(), PunctuationType.WALL_CLOCK_TIME, ceiling::returnIdle);
         }
     }

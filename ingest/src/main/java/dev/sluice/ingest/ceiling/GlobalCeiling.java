@@ -1,9 +1,9 @@
 package dev.sluice.ingest.ceiling;
 
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -34,17 +34,17 @@ public final class GlobalCeiling {
     private final int partition;
     private final KeyValueStore<String, byte[]> leases;
     private final Consumer<LeaseMessage> send;
-    private final Clock clock;
+    private final LongSupplier wallClock;
     private final List<CeilingWindow> windows = new ArrayList<>();
 
     public GlobalCeiling(CeilingConfig config, int partitions, int partition, KeyValueStore<String, byte[]> leases,
-                         Consumer<LeaseMessage> send, Clock clock) {
+                         Consumer<LeaseMessage> send, LongSupplier wallClock) {
         this.config = config;
         this.partitions = partitions;
         this.partition = partition;
         this.leases = leases;
         this.send = send;
-        this.clock = clock;
+        this.wallClock = wallClock;
         for (CeilingWindow w : CeilingWindow.values()) {
             if (config.ceiling(w) > 0) {
                 windows.add(w);
@@ -65,7 +65,9 @@ public final class GlobalCeiling {
             long remaining = current[i].remaining(base(w));
             if (remaining < worstCaseMicros && refusal == null) {
                 current[i] = askIfDue(w, current[i], at, worstCaseMicros - remaining);
-                boolean exhausted = current[i].exhaustedAt() != 0 && current[i].askedAt() == 0;
+                // Once the coordinator said the pool is empty, the next window is when it surely refills (a re-ask may
+                // still find money other partitions returned, and then a caller retrying earlier is admitted earlier).
+                boolean exhausted = current[i].exhaustedAt() != 0;
                 long toNextWindow = Math.max(0, w.nextStart(at) - at);
                 refusal = new Refusal(w, exhausted ? toNextWindow : Math.min(LEASE_RETRY_MS, toNextWindow),
                         "global spend per UTC " + w.name().toLowerCase() + " at most " + config.ceiling(w) + " micro-USD",
@@ -75,7 +77,7 @@ public final class GlobalCeiling {
                                 + "; more may be available shortly");
             }
         }
-        long wall = clock.millis();
+        long wall = wallClock.getAsLong();
         for (int i = 0; i < windows.size(); i++) {
             CeilingWindow w = windows.get(i);
             TaskLease l = refusal == null ? current[i].take(worstCaseMicros, wall) : current[i];
@@ -97,15 +99,16 @@ public final class GlobalCeiling {
         if (l.windowNumber() != grant.windowNumber()) {
             return; // the window passed: the grant stays counted for it and lapses with it
         }
-        leases.put(grant.window().key(), l.granted(grant.amountMicros(), grant.exhausted(), at).encode());
+        leases.put(grant.window().key(), l.granted(grant.amountMicros(), grant.exhausted(), at, wallClock.getAsLong()).encode());
     }
 
     /**
      * Hands back the unused granted money of every lease of the current window that has not been taken from for the
-     * configured idle time, so busier partitions can get it. Broker time {@code at} decides the window.
+     * configured idle time, so busier partitions can get it. Runs as a wall-clock punctuation: {@code wall} is the
+     * wall-clock time, which also stands in for broker time to tell the current window.
      */
-    public void returnIdle(long at) {
-        long wall = clock.millis();
+    public void returnIdle(long wall) {
+        long at = wall;
         for (CeilingWindow w : windows) {
             byte[] raw = leases.get(w.key());
             if (raw == null) {

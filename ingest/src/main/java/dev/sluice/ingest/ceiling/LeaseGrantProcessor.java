@@ -1,7 +1,5 @@
 package dev.sluice.ingest.ceiling;
 
-import java.time.Clock;
-
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -30,7 +28,7 @@ public final class LeaseGrantProcessor implements Processor<byte[], byte[], Void
     public void init(ProcessorContext<Void, Void> context) {
         partition = context.taskId().partition();
         ceiling = new GlobalCeiling(config, partitions, partition, context.getStateStore(CeilingTopology.TASK_LEASE_STORE),
-                m -> { throw new IllegalStateException("the grant processor sends nothing"); }, Clock.systemUTC());
+                m -> { throw new IllegalStateException("the grant processor sends nothing"); }, context::currentSystemTimeMs);
     }
 
     @Override

@@ -13,7 +13,8 @@ import java.nio.ByteBuffer;
  * @param usedMicros    worst-case money admitted in this window by this task
  * @param askedAt       broker time of the lease request still unanswered, 0 if none
  * @param exhaustedAt   broker time the coordinator last said the pool was empty, 0 if never in this window
- * @param lastTakeAt    wall-clock time of the last admission that took from this lease (for returning idle slices)
+ * @param lastTakeAt    wall-clock time of the last admission that took from this lease, or of the last grant (an
+ *                      idle lease's unused slices are returned)
  */
 public record TaskLease(long windowNumber, long grantedMicros, long usedMicros, long askedAt, long exhaustedAt,
                         long lastTakeAt) {
@@ -23,7 +24,8 @@ public record TaskLease(long windowNumber, long grantedMicros, long usedMicros, 
         return new TaskLease(windowNumber, 0, 0, 0, 0, 0);
     }
 
-    long remaining(long baseMicros) {
+    /** What is left to admit in this window, given the partition's base share. */
+    public long remaining(long baseMicros) {
         return baseMicros + grantedMicros - usedMicros;
     }
 
@@ -35,8 +37,8 @@ public record TaskLease(long windowNumber, long grantedMicros, long usedMicros, 
         return new TaskLease(windowNumber, grantedMicros, usedMicros, at, exhaustedAt, lastTakeAt);
     }
 
-    TaskLease granted(long amount, boolean exhausted, long at) {
-        return new TaskLease(windowNumber, grantedMicros + amount, usedMicros, 0, exhausted ? Math.max(1, at) : 0, lastTakeAt);
+    TaskLease granted(long amount, boolean exhausted, long at, long wallClock) {
+        return new TaskLease(windowNumber, grantedMicros + amount, usedMicros, 0, exhausted ? Math.max(1, at) : 0, wallClock);
     }
 
     TaskLease returned(long amount) {
@@ -48,7 +50,7 @@ public record TaskLease(long windowNumber, long grantedMicros, long usedMicros, 
                 .putLong(askedAt).putLong(exhaustedAt).putLong(lastTakeAt).array();
     }
 
-    static TaskLease decode(byte[] raw) {
+    public static TaskLease decode(byte[] raw) {
         ByteBuffer b = ByteBuffer.wrap(raw);
         return new TaskLease(b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getLong());
     }
