@@ -106,6 +106,9 @@ class GlobalCeilingIT {
             });
             leaseRequests.poll(Duration.ofSeconds(1)).forEach(leases::add);
             assertThat(leases.size()).as("lease requests and returns").isLessThan(USERS / 10);
+            System.out.printf("GLOBAL-CEILING %d requests, %d admitted, worst case admitted per minute %s (ceiling %d), "
+                    + "%d rejected, %d lease records%n", USERS, admissions.size(), admittedPerMinute.values(), CEILING,
+                    rejections.size(), leases.size());
 
         }
     }

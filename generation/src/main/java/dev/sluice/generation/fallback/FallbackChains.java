@@ -19,20 +19,24 @@ import dev.sluice.common.SluiceConfig;
  */
 public record FallbackChains(Map<String, List<Link>> chains, Map<String, Endpoint> endpoints) {
     /**
-     * Prefix of a model's chain: {@code generation.fallback.<model>} = comma-separated links tried after the model,
+     * A model's chain, as {@code generation.fallback.<model>} = comma-separated links tried after the model,
      * each {@code <model>} (same provider) or {@code <model>@<endpoint>}; default none. Example:
      * {@code generation.fallback.gpt-4o=claude-sonnet-4-5@anthropic-backup,gpt-4o-mini}.
      */
-    public static final String FALLBACK_PREFIX = "generation.fallback.";
+    public static final String FALLBACK = "generation.fallback";
     /**
-     * Comma-separated names of extra provider endpoints for fallback links; default none. Each has
-     * {@code generation.endpoint.<name>.provider} ({@code anthropic}, {@code openai} or {@code simulated}) and
-     * {@code generation.endpoint.<name>.base.url} (default: the provider's public URL); API keys as for the main
-     * provider ({@code ANTHROPIC_API_KEY} / {@code OPENAI_API_KEY}).
+     * Comma-separated names of extra provider endpoints that fallback links may name; default none. Each is set up by
+     * {@link #ENDPOINT}; API keys as for the main provider ({@code ANTHROPIC_API_KEY} / {@code OPENAI_API_KEY}).
      */
     public static final String ENDPOINTS = "generation.endpoints";
-    /** Per-endpoint key prefix: {@code generation.endpoint.<name>.provider} / {@code .base.url}. */
-    public static final String ENDPOINT_PREFIX = "generation.endpoint.";
+    /**
+     * An endpoint's settings, as {@code generation.endpoint.<name>.provider} ({@code anthropic}, {@code openai} or
+     * {@code simulated}; required for every name in {@link #ENDPOINTS}) and {@code generation.endpoint.<name>.base.url}
+     * (default the provider's public URL).
+     */
+    public static final String ENDPOINT = "generation.endpoint";
+    private static final String ENDPOINT_PREFIX = ENDPOINT + ".";
+    private static final String FALLBACK_PREFIX = FALLBACK + ".";
 
     /** No chains. */
     public static final FallbackChains NONE = new FallbackChains(Map.of(), Map.of());
