@@ -75,7 +75,8 @@ public final class ChainCaller {
     private void attempt(CompletionRequest request, List<FallbackChains.Link> links, int index, long inputBound,
                          long reservedMicros, int attemptsSoFar, List<String> log, CompletableFuture<ChainResult> out) {
         FallbackChains.Link link = links.get(index);
-        int next = nextAffordable(request, links, index + 1, inputBound, reservedMicros, log);
+        List<String> refused = new ArrayList<>();
+        int next = nextAffordable(request, links, index + 1, inputBound, reservedMicros, refused);
         ResilientCaller caller = link.endpoint() == null ? primary : endpoints.get(link.endpoint());
         CompletionRequest call = index == 0 ? request : new CompletionRequest(request.requestId(), link.model(),
                 request.messages(), request.maxOutputTokens(), request.temperature(),
@@ -95,6 +96,9 @@ public final class ChainCaller {
             }
             log.add(link + " " + cf.errorClass() + " after " + cf.attempts() + " calls");
             int total = attemptsSoFar + cf.attempts();
+            if (fallsBack(cf)) {
+                log.addAll(refused); // why the links in between were skipped (or why nothing was left to try)
+            }
             if (next >= 0 && fallsBack(cf)) {
                 attempt(request, links, next, inputBound, reservedMicros, total, log, out);
             } else {
@@ -106,7 +110,7 @@ public final class ChainCaller {
 
     /** The index of the next link at or after {@code from} whose worst case fits the reservation; -1 if none. */
     private int nextAffordable(CompletionRequest request, List<FallbackChains.Link> links, int from, long inputBound,
-                               long reservedMicros, List<String> log) {
+                               long reservedMicros, List<String> refused) {
         for (int i = from; i < links.size(); i++) {
             FallbackChains.Link link = links.get(i);
             Optional<ModelPrice> price = catalog.price(link.model());
@@ -115,9 +119,7 @@ public final class ChainCaller {
                 return i;
             }
             String why = price.isEmpty() ? "no price" : "worst case " + worst + " > reserved " + reservedMicros + " micro-USD";
-            if (!log.contains(link + " refused: " + why)) {
-                log.add(link + " refused: " + why);
-            }
+            refused.add(link + " refused: " + why);
         }
         return -1;
     }
