@@ -20,8 +20,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * The admission decision for one request, in order, first failure decides: INVALID, DUPLICATE,
  * RATE_LIMITED, QUOTA_EXCEEDED, REQUEST_TOO_EXPENSIVE, BUDGET_EXCEEDED, GLOBAL_BUDGET_EXCEEDED (only with a
  * {@link GlobalCeiling}); else admit and reserve the worst case. Runs in the task owning the user's partition, the
- * single writer of the user's state. Time is the record time, which is broker time: llm.requests has {@code message.timestamp.type=LogAppendTime} (checked at
- * start by {@link BrokerTimePreflight}), so a producer cannot choose the minute, the UTC day or the horizon a
+ * single writer of the user's state. Time is the record time, which is broker time: llm.requests has
+ * {@code message.timestamp.type=LogAppendTime} (checked at start by {@link BrokerTimePreflight}), so a producer cannot choose the minute, the UTC day or the horizon a
  * request counts in. It is made monotonic per user (a record older than the user's newest admission is judged at
  * that newest time, so the window never runs backwards). {@code createdAt} serves latency metrics only.
  */

@@ -19,19 +19,19 @@ import dev.sluice.common.SluiceConfig;
  */
 public record FallbackChains(Map<String, List<Link>> chains, Map<String, Endpoint> endpoints) {
     /**
-     * A model's chain, as {@code generation.fallback.<model>} = comma-separated links tried after the model,
-     * each {@code <model>} (same provider) or {@code <model>@<endpoint>}; default none. Example:
+     * A model's chain, as {@code generation.fallback.MODEL} = comma-separated links tried after MODEL, each a model
+     * (on the main provider) or {@code model@ENDPOINT}; default none. Example:
      * {@code generation.fallback.gpt-4o=claude-sonnet-4-5@anthropic-backup,gpt-4o-mini}.
      */
     public static final String FALLBACK = "generation.fallback";
     /**
-     * Comma-separated names of extra provider endpoints that fallback links may name; default none. Each is set up by
-     * {@link #ENDPOINT}; API keys as for the main provider ({@code ANTHROPIC_API_KEY} / {@code OPENAI_API_KEY}).
+     * Comma-separated names of extra provider endpoints that fallback links may name; default none. Each is set up by the
+     * {@link #ENDPOINT} keys; API keys as for the main provider ({@code ANTHROPIC_API_KEY} / {@code OPENAI_API_KEY}).
      */
     public static final String ENDPOINTS = "generation.endpoints";
     /**
-     * An endpoint's settings, as {@code generation.endpoint.<name>.provider} ({@code anthropic}, {@code openai} or
-     * {@code simulated}; required for every name in {@link #ENDPOINTS}) and {@code generation.endpoint.<name>.base.url}
+     * An endpoint's settings, as {@code generation.endpoint.NAME.provider} ({@code anthropic}, {@code openai} or
+     * {@code simulated}; required for every NAME in {@link #ENDPOINTS}) and {@code generation.endpoint.NAME.base.url}
      * (default the provider's public URL).
      */
     public static final String ENDPOINT = "generation.endpoint";
