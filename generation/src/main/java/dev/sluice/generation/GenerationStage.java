@@ -21,6 +21,8 @@ import dev.sluice.generation.ledger.Ledger;
 import dev.sluice.generation.ledger.LedgerLoader;
 import dev.sluice.generation.provider.LlmProvider;
 import dev.sluice.generation.provider.Providers;
+import dev.sluice.generation.fallback.ChainCaller;
+import dev.sluice.generation.fallback.FallbackChains;
 import dev.sluice.generation.resilience.ResilientCaller;
 import dev.sluice.generation.store.GenerationStore;
 import dev.sluice.generation.store.InMemoryGenerationStore;
@@ -59,6 +61,7 @@ public final class GenerationStage implements Stage {
     private final LlmProvider provider;
     private final GenerationStore store;
     private final ResilientCaller caller;
+    private final ChainCaller chain;
     private GenerationLoop loop;
     private Thread thread;
 
@@ -79,6 +82,12 @@ public final class GenerationStage implements Stage {
         this.provider = provider != null ? provider : Providers.create(config, settings, http, simulated, clock);
         this.store = store != null ? store : storeFor(config, settings);
         this.caller = new ResilientCaller(this.provider, settings.resilience(), waits, timeouts, clock, metrics);
+        FallbackChains chains = FallbackChains.from(config);
+        Map<String, ResilientCaller> endpoints = new HashMap<>();
+        chains.endpoints().forEach((name, e) -> endpoints.put(name, new ResilientCaller(
+                Providers.create(e.provider(), e.baseUrl(), config, settings, http, simulated, clock),
+                settings.resilience(), waits, timeouts, clock, metrics)));
+        this.chain = new ChainCaller(caller, endpoints, chains, ModelCatalog.from(config));
     }
 
     private static GenerationStore storeFor(SluiceConfig config, GenerationConfig settings) {
@@ -129,7 +138,7 @@ public final class GenerationStage implements Stage {
         Ledger ledger = new Ledger(new LedgerLoader(
                 new KafkaConsumer<>(ledgerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
                 catalog.generationLedger().name(), settings.ledgerLoadTimeout()));
-        RequestProcessor processor = new RequestProcessor(caller, store, ModelCatalog.from(config), settings.processor(),
+        RequestProcessor processor = new RequestProcessor(chain, store, ModelCatalog.from(config), settings.processor(),
                 clock, metrics, worker, new SemanticCache(settings.semantic()));
         loop = GenerationLoop.create(
                 new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer()),

@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.Optional;
 
 import dev.sluice.common.ModelPrice;
+import dev.sluice.ingest.ceiling.CeilingTopology;
+import dev.sluice.ingest.ceiling.GlobalCeiling;
 import dev.sluice.schema.LlmRequest;
 import dev.sluice.schema.RejectReason;
 import dev.sluice.schema.RejectedRequest;
@@ -16,10 +18,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The admission decision for one request, in order, first failure decides: INVALID, DUPLICATE,
- * RATE_LIMITED, QUOTA_EXCEEDED, REQUEST_TOO_EXPENSIVE, BUDGET_EXCEEDED; else admit and reserve the worst
- * case. Runs in the task owning the user's partition, the single writer of the user's state. Time is the
- * record time, which is broker time: llm.requests has {@code message.timestamp.type=LogAppendTime} (checked at
- * start by {@link BrokerTimePreflight}), so a producer cannot choose the minute, the UTC day or the horizon a
+ * RATE_LIMITED, QUOTA_EXCEEDED, REQUEST_TOO_EXPENSIVE, BUDGET_EXCEEDED, GLOBAL_BUDGET_EXCEEDED (only with a
+ * {@link GlobalCeiling}); else admit and reserve the worst case. Runs in the task owning the user's partition, the
+ * single writer of the user's state. Time is the record time, which is broker time: llm.requests has
+ * {@code message.timestamp.type=LogAppendTime} (checked at start by {@link BrokerTimePreflight}), so a producer cannot choose the minute, the UTC day or the horizon a
  * request counts in. It is made monotonic per user (a record older than the user's newest admission is judged at
  * that newest time, so the window never runs backwards). {@code createdAt} serves latency metrics only.
  */
@@ -33,8 +35,11 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
     private KeyValueStore<String, byte[]> users;
     private KeyValueStore<String, UserPolicy> policyStore;
     private ReservationLedger ledger;
+    private final int partitions;
+    private GlobalCeiling ceiling;
 
-    AdmissionProcessor(IngestConfig config, AdmissionMetrics metrics) {
+    AdmissionProcessor(IngestConfig config, AdmissionMetrics metrics, int partitions) {
+        this.partitions = partitions;
         this.config = config;
         this.metrics = metrics;
         this.validator = new RequestValidator(config);
@@ -51,6 +56,13 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
         // Stream time is broker time here (LogAppendTime inputs), so no producer can push it ahead; and the sweep
         // only forgets settled entries past the horizon, never a held reservation.
         context.schedule(config.sweepInterval(), PunctuationType.STREAM_TIME, ledger::sweep);
+        if (config.ceiling().enabled()) {
+            ceiling = new GlobalCeiling(config.ceiling(), partitions, context.taskId().partition(),
+                    context.getStateStore(CeilingTopology.TASK_LEASE_STORE), m -> context.forward(new Record<String, Object>(
+                            Integer.toString(m.partition()), m, context.currentSystemTimeMs()), CeilingTopology.LEASE_REQUEST_SINK),
+                    context::currentSystemTimeMs);
+            context.schedule(config.ceiling().returnIdle(), PunctuationType.WALL_CLOCK_TIME, ceiling::returnIdle);
+        }
     }
 
     @Override
@@ -114,6 +126,12 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
                     "spent + reserved + worst case at most the daily budget " + limits.dailyBudgetMicros() + " micro-USD",
                     "spent " + state.spentMicros + ", reserved " + state.reservedMicros + ", this request up to "
                             + worstCase + " micro-USD", null);
+        } else if (ceiling != null) {
+            GlobalCeiling.Refusal refused = ceiling.take(at, worstCase);
+            if (refused != null) {
+                rejection = Rejections.of(request, at, RejectReason.GLOBAL_BUDGET_EXCEEDED, null, refused.rule(),
+                        refused.detail(), refused.retryAfterMs());
+            }
         }
         if (rejection != null) {
             if (dirty) {

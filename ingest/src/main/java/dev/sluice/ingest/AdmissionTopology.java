@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 
+import dev.sluice.ingest.ceiling.CeilingTopology;
 import dev.sluice.schema.UserPolicy;
 import dev.sluice.schemas.Topic;
 import dev.sluice.schemas.TopicCatalog;
@@ -23,7 +24,8 @@ import org.apache.kafka.streams.state.Stores;
  *                 (stores: admission-user-state, admission-requests; global: admission-user-policies)
  *   llm.user-policies ──► admission-user-policies (global store)
  * </pre>
- * Both processors share the per-user stores, so llm.requests and llm.costs must be co-partitioned.
+ * Both processors share the per-user stores, so llm.requests and llm.costs must be co-partitioned. With a global
+ * spend ceiling configured, {@link CeilingTopology} adds the lease coordinator and each task's lease.
  */
 public final class AdmissionTopology {
     /** Per-user compact state: sliding-window log, today's count and spend, reserved money. */
@@ -60,7 +62,8 @@ public final class AdmissionTopology {
                 new RequestDeserializer(topics.requests()), topics.requests().name());
         topology.addSource(COSTS_SOURCE, topics.costs().keySerde().deserializer(),
                 topics.costs().valueSerde().deserializer(), topics.costs().name());
-        topology.addProcessor(ADMISSION_PROCESSOR, () -> new AdmissionProcessor(config, metrics), REQUESTS_SOURCE);
+        topology.addProcessor(ADMISSION_PROCESSOR, () -> new AdmissionProcessor(config, metrics, topics.requests().partitions()),
+                REQUESTS_SOURCE);
         topology.addProcessor(RECONCILE_PROCESSOR, () -> new ReconcileProcessor(config, metrics), COSTS_SOURCE);
         topology.addSink(ADMITTED_SINK, topics.admitted().name(), topics.admitted().keySerde().serializer(),
                 new AdmittedSerializer(topics.admitted().valueSerde().serializer()), ADMISSION_PROCESSOR);
@@ -74,6 +77,9 @@ public final class AdmissionTopology {
                 Serdes.String(), Serdes.ByteArray()), ADMISSION_PROCESSOR, RECONCILE_PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REQUESTS_STORE),
                 Serdes.String(), Serdes.ByteArray()), ADMISSION_PROCESSOR, RECONCILE_PROCESSOR);
+        if (config.ceiling().enabled()) {
+            CeilingTopology.addTo(topology, config.ceiling(), topics, ADMISSION_PROCESSOR);
+        }
         return topology;
     }
 

@@ -10,16 +10,17 @@ import dev.sluice.common.CommonKeys;
 import dev.sluice.common.ConfigException;
 import dev.sluice.common.ModelCatalog;
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.ingest.ceiling.CeilingConfig;
 
 /**
  * Configuration of the admission stage: every key (environment variable {@code SLUICE_} + key in upper snake
- * case), its unit and default. Built and validated once by {@link #from(SluiceConfig)}; immutable after.
+ * case), its unit and default. The global spend ceiling's keys are in {@link CeilingConfig}. Built and validated once by {@link #from(SluiceConfig)}; immutable after.
  */
 public record IngestConfig(String applicationId, int streamThreads, Duration commitInterval, String stateDir,
                            String defaultTier, Map<String, TierLimits> tiers, long maxRequestCostMicros,
                            Duration dedupeHorizon, Duration sweepInterval, int maxMessages, int maxMessageChars,
                            int maxTotalChars, int maxOutputTokens, int maxMetadataEntries, int maxMetadataBytes,
-                           int maxRequestBytes, ModelCatalog models) {
+                           int maxRequestBytes, ModelCatalog models, CeilingConfig ceiling) {
 
     /** Kafka Streams application id (consumer group, prefix of changelog topics); default {@code sluice-ingest}. */
     public static final String APPLICATION_ID = "ingest.application.id";
@@ -137,7 +138,8 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
                 c.intValue(MAX_METADATA_ENTRIES, DEFAULT_MAX_METADATA_ENTRIES, 0, 100_000),
                 c.intValue(MAX_METADATA_BYTES, DEFAULT_MAX_METADATA_BYTES, 0, 1_000_000),
                 c.intValue(MAX_REQUEST_BYTES, DEFAULT_MAX_REQUEST_BYTES, 1_024, 1_000_000),
-                ModelCatalog.from(c));
+                ModelCatalog.from(c),
+                CeilingConfig.from(c));
     }
 
     /** The full key of a per-tier setting, e.g. {@code tierKey("PRO", "requests.per.day")}. */

@@ -13,6 +13,7 @@ import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.Stage;
 import dev.sluice.common.StageHealth;
+import dev.sluice.ingest.ceiling.CeilingPreflight;
 import dev.sluice.schema.UserPolicy;
 import dev.sluice.schemas.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -105,6 +106,9 @@ public final class IngestStage implements Stage {
                     topics.requireCoPartitioned(admin);
                     admin.describeTopics(List.of(topics.userPolicies().name())).allTopicNames().get();
                     BrokerTimePreflight.require(admin, topics);
+                    if (config.ceiling().enabled()) {
+                        CeilingPreflight.require(admin, topics);
+                    }
                     return;
                 } catch (IllegalStateException | ExecutionException e) {
                     if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {

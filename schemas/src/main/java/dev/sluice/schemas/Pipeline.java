@@ -36,11 +36,20 @@ public final class Pipeline {
      */
     public static final long LEDGER_RETENTION_MS = 40L * 24 * 3600 * 1000;
 
+    /** Partitions of {@code llm.gateway.replies} (the gateway's default {@code gateway.reply.partitions}): at most this many instances. */
+    public static final int GATEWAY_REPLY_PARTITIONS = 16;
+
     private static final Map<String, String> EVENTS = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
             TopicConfig.RETENTION_MS_CONFIG, Long.toString(EVENT_RETENTION_MS));
     private static final Map<String, String> BROKER_TIMED_EVENTS = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
             TopicConfig.RETENTION_MS_CONFIG, Long.toString(EVENT_RETENTION_MS),
             TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
+    /**
+     * Global-ceiling leases (ingest): a handful of records per ceiling window, never one per request. A lease lives
+     * for its window (at most a UTC day), so two days of retention is plenty.
+     */
+    private static final Map<String, String> LEASES = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+            TopicConfig.RETENTION_MS_CONFIG, Long.toString(2L * 24 * 3600 * 1000));
     private static final Map<String, String> COMPACTED = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
 
     /**
@@ -121,7 +130,17 @@ public final class Pipeline {
             new Flow(TopicNames.GATEWAY_FILES, "file id", "one uploaded JSONL line (raw bytes)", EVENTS, 1,
                     "gateway (created by it)", List.of(GATEWAY), "", true),
             new Flow(TopicNames.GATEWAY_BATCHES, "`file:<id>` / `batch:<id>`", "JSON metadata of files and batches (versioned)", COMPACTED, 1,
-                    "gateway (created by it)", List.of(GATEWAY), "", true));
+                    "gateway (created by it)", List.of(GATEWAY), "", true),
+            new Flow(TopicNames.GATEWAY_REPLIES, "userId", "a copy of an outcome record (result, rejection or dead letter: its key, value and"
+                    + " headers) plus `sluice.reply.source` = the outcome topic", EVENTS, GATEWAY_REPLY_PARTITIONS,
+                    "gateway (its router; created by it with `gateway.reply.partitions` if missing)", List.of(GATEWAY),
+                    "each gateway instance reads only its own partitions", true),
+            new Flow(TopicNames.BUDGET_LEASE_REQUESTS, "asking partition (string)", "a 24-byte lease message (`ceiling/LeaseMessage`:"
+                    + " REQUEST or RETURN, window, partition, amount)", LEASES, 1, "ingest (admission tasks)", List.of(INGEST),
+                    "", true),
+            new Flow(TopicNames.BUDGET_LEASE_GRANTS, "asking partition (string)", "a 24-byte lease message (GRANT, window, partition,"
+                    + " amount, exhausted) written to the asking task's partition", LEASES, 0, "ingest (lease coordinator)",
+                    List.of(INGEST), "", true));
 
     private Pipeline() {}
 

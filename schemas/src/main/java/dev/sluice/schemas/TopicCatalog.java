@@ -67,6 +67,9 @@ public final class TopicCatalog {
     private final Topic<String, ApiKey> apiKeys;
     private final Topic<byte[], byte[]> gatewayFiles;
     private final Topic<byte[], byte[]> gatewayBatches;
+    private final Topic<byte[], byte[]> gatewayReplies;
+    private final Topic<byte[], byte[]> budgetLeaseRequests;
+    private final Topic<byte[], byte[]> budgetLeaseGrants;
 
     public TopicCatalog(String prefix, int partitions, SchemaRegistryClient registry) {
         this.prefix = Objects.requireNonNull(prefix, "prefix");
@@ -84,6 +87,9 @@ public final class TopicCatalog {
         this.apiKeys = avro(TopicNames.API_KEYS, ApiKey.class, partitions, registry);
         this.gatewayFiles = binary(TopicNames.GATEWAY_FILES, partitions);
         this.gatewayBatches = binary(TopicNames.GATEWAY_BATCHES, partitions);
+        this.gatewayReplies = binary(TopicNames.GATEWAY_REPLIES, partitions);
+        this.budgetLeaseRequests = binary(TopicNames.BUDGET_LEASE_REQUESTS, partitions);
+        this.budgetLeaseGrants = binary(TopicNames.BUDGET_LEASE_GRANTS, partitions);
     }
 
     /** The partitions of {@code flow}: its own count if {@link Pipeline} fixes one, else the deployment's. */
@@ -123,10 +129,19 @@ public final class TopicCatalog {
     /** The gateway's file and batch metadata (compacted JSON; one partition). */
     public Topic<byte[], byte[]> gatewayBatches() { return gatewayBatches; }
 
+    /** The gateway's reply topic (outcomes routed to the waiting instance's partitions). */
+    public Topic<byte[], byte[]> gatewayReplies() { return gatewayReplies; }
+
+    /** Internal to ingest: requests and returns of global-ceiling slices, to the lease coordinator (one partition). */
+    public Topic<byte[], byte[]> budgetLeaseRequests() { return budgetLeaseRequests; }
+
+    /** Internal to ingest: the coordinator's grants, each to the asking task's partition; partitioned like {@link #requests()}. */
+    public Topic<byte[], byte[]> budgetLeaseGrants() { return budgetLeaseGrants; }
+
     /** Every topic, in the order of {@link Pipeline#TOPICS}. */
     public List<Topic<?, ?>> all() {
         return List.of(requests, admitted, rejected, enriched, results, costs, dlq, userPolicies, generationLedger, apiKeys,
-                gatewayFiles, gatewayBatches);
+                gatewayFiles, gatewayBatches, gatewayReplies, budgetLeaseRequests, budgetLeaseGrants);
     }
 
     /**

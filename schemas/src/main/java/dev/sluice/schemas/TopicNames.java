@@ -24,6 +24,13 @@ public final class TopicNames {
      * transaction as its result and cost, to the partition number of the consumed enriched record.
      */
     public static final String GENERATION_LEDGER = "llm.generation.ledger";
+    /**
+     * Admission's requests for slices of the global spend ceiling and returns of unused ones, to the lease
+     * coordinator: one partition, a few records per window (never one per request).
+     */
+    public static final String BUDGET_LEASE_REQUESTS = "llm.budget.lease-requests";
+    /** The coordinator's grants of global-ceiling slices, each to the partition of the admission task that asked. */
+    public static final String BUDGET_LEASE_GRANTS = "llm.budget.lease-grants";
     /** Compacted tiers and per-user overrides, keyed by userId. */
     public static final String USER_POLICIES = "llm.user-policies";
     /** Compacted gateway API keys (hashes only), keyed by the key's SHA-256. */
@@ -33,6 +40,9 @@ public final class TopicNames {
     public static final String GATEWAY_FILES = "llm.gateway.files";
     /** Compacted JSON metadata of the gateway's files and batches (gateway-internal). */
     public static final String GATEWAY_BATCHES = "llm.gateway.batches";
+
+    /** Outcomes of gateway requests, routed to the reply partition of the instance that waits for them (gateway-internal). */
+    public static final String GATEWAY_REPLIES = "llm.gateway.replies";
 
     private TopicNames() {}
 }

@@ -19,7 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.sluice.analytics.AnalyticsTopics;
-import dev.sluice.analytics.dlq.Durations;
+import dev.sluice.common.Durations;
 import dev.sluice.schemas.TopicCatalog;
 import org.apache.kafka.clients.admin.Admin;
 

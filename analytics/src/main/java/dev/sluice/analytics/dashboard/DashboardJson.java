@@ -168,7 +168,8 @@ public final class DashboardJson {
 
     private static SpendTotals add(SpendTotals a, SpendTotals b) {
         return new SpendTotals(a.getRequests() + b.getRequests(), a.getCostMicros() + b.getCostMicros(), a.getSavedMicros() + b.getSavedMicros(),
-                a.getCacheHits() + b.getCacheHits(), a.getInputTokens() + b.getInputTokens(), a.getOutputTokens() + b.getOutputTokens());
+                a.getCacheHits() + b.getCacheHits(), a.getInputTokens() + b.getInputTokens(), a.getOutputTokens() + b.getOutputTokens(),
+                a.getSemanticHits() + b.getSemanticHits());
     }
 
     static Map<String, Object> doc(Object... kv) {

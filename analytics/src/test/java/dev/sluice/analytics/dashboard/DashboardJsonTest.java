@@ -19,7 +19,7 @@ class DashboardJsonTest {
     private static final Instant HOUR = Instant.parse("2026-12-02T10:00:00Z");
 
     private static SpendTotals totals(long requests, long cost) {
-        return new SpendTotals(requests, cost, 0L, 0L, 0L, 0L);
+        return new SpendTotals(requests, cost, 0L, 0L, 0L, 0L, 0L);
     }
 
     private static Tables.Snapshot snapshot(List<UserDailySpend> days, List<ModelHourlySpend> hours, List<RejectionCount> rejections,

@@ -39,6 +39,8 @@ public final class OutcomeReplies {
         return switch (r.getReason()) {
             case RATE_LIMITED, QUOTA_EXCEEDED -> ApiError.of(429, "requests", "rate_limit_exceeded", null,
                     "rate limit reached: " + detail, rateLimitHeaders(r));
+            case GLOBAL_BUDGET_EXCEEDED -> ApiError.of(429, "requests", "global_budget_exceeded", null,
+                    "platform spend ceiling reached: " + detail, rateLimitHeaders(r));
             case BUDGET_EXCEEDED -> ApiError.of(429, "insufficient_quota", "insufficient_quota", null,
                     "budget exceeded: " + detail, Map.of("x-should-retry", "false"));
             case REQUEST_TOO_EXPENSIVE -> ApiError.of(400, "invalid_request_error", "request_too_expensive", "max_completion_tokens",

@@ -12,6 +12,8 @@ import dev.sluice.common.ModelCatalog;
 import dev.sluice.common.ModelPrice;
 import dev.sluice.common.Sanitizer;
 import dev.sluice.generation.GenerationMetrics;
+import dev.sluice.generation.fallback.ChainCaller;
+import dev.sluice.generation.fallback.ChainResult;
 import dev.sluice.generation.provider.CompletionRequest;
 import dev.sluice.generation.provider.HttpErrors;
 import dev.sluice.generation.resilience.CallFailedException;
@@ -41,7 +43,7 @@ public final class RequestProcessor {
     /** Dead-letter error class of an unexpected failure inside the stage. */
     public static final String INTERNAL_ERROR = "INTERNAL_ERROR";
 
-    private final ResilientCaller caller;
+    private final ChainCaller chain;
     private final GenerationStore store;
     private final ModelCatalog catalog;
     private final ProcessorSettings settings;
@@ -53,13 +55,27 @@ public final class RequestProcessor {
     /** Without the semantic cache. */
     public RequestProcessor(ResilientCaller caller, GenerationStore store, ModelCatalog catalog, ProcessorSettings settings,
                             Clock clock, GenerationMetrics metrics, Executor worker) {
-        this(caller, store, catalog, settings, clock, metrics, worker, new SemanticCache(SemanticSettings.disabled()));
+        this(ChainCaller.single(caller, catalog), store, catalog, settings, clock, metrics, worker,
+                new SemanticCache(SemanticSettings.disabled()));
     }
 
+    /** Without fallback chains, with the semantic cache. */
     public RequestProcessor(ResilientCaller caller, GenerationStore store, ModelCatalog catalog, ProcessorSettings settings,
                             Clock clock, GenerationMetrics metrics, Executor worker, SemanticCache semantic) {
+        this(ChainCaller.single(caller, catalog), store, catalog, settings, clock, metrics, worker, semantic);
+    }
+
+    /** With fallback chains: {@code chain} calls the requested model and, where allowed, the links after it. */
+    public RequestProcessor(ChainCaller chain, GenerationStore store, ModelCatalog catalog, ProcessorSettings settings,
+                            Clock clock, GenerationMetrics metrics, Executor worker) {
+        this(chain, store, catalog, settings, clock, metrics, worker, new SemanticCache(SemanticSettings.disabled()));
+    }
+
+    /** With fallback chains and the semantic cache. */
+    public RequestProcessor(ChainCaller chain, GenerationStore store, ModelCatalog catalog, ProcessorSettings settings,
+                            Clock clock, GenerationMetrics metrics, Executor worker, SemanticCache semantic) {
         this.semantic = semantic;
-        this.caller = caller;
+        this.chain = chain;
         this.store = store;
         this.catalog = catalog;
         this.settings = settings;
@@ -85,14 +101,15 @@ public final class RequestProcessor {
         String cacheKey = !settings.cacheEnabled() ? null
                 : query.map(q -> SemanticCache.answerKey(q, CacheKey.of(call))).orElseGet(() -> CacheKey.of(call));
         return store.lookup(GenerationStore.requestKey(request.getUserId(), request.getRequestId()), cacheKey)
-                .thenComposeAsync(lookup -> decide(lookup, request, reserved, call, cacheKey, query, price.get(), started), worker)
+                .thenComposeAsync(lookup -> decide(lookup, request, reserved, enriched.getAdmitted().getEstimatedInputTokens(),
+                        call, cacheKey, query, price.get(), started), worker)
                 .exceptionally(t -> new Outcome.DeadLetter(request.getRequestId(), INTERNAL_ERROR,
                         "unexpected " + t.getClass().getSimpleName() + " in generation", 0));
     }
 
-    private CompletableFuture<Outcome> decide(Lookup lookup, LlmRequest request, long reserved, CompletionRequest call,
-                                              String cacheKey, Optional<SemanticCache.Query> query, ModelPrice price,
-                                              long started) {
+    private CompletableFuture<Outcome> decide(Lookup lookup, LlmRequest request, long reserved, long inputBound,
+                                              CompletionRequest call, String cacheKey, Optional<SemanticCache.Query> query,
+                                              ModelPrice price, long started) {
         if (lookup.done().isPresent()) {
             GenerationResult done = lookup.done().get();
             return CompletableFuture.completedFuture(new Outcome.Emit(done, costOf(done, reserved, 0), GenerationMetrics.RECOVERED));
@@ -108,7 +125,7 @@ public final class RequestProcessor {
             return store.cached(match.get().answerKey()).thenComposeAsync(answer -> {
                 if (answer.isEmpty()) {
                     semantic.gone(q, match.get());
-                    return callAndSave(request, reserved, call, cacheKey, query, price, started);
+                    return callAndSave(request, reserved, inputBound, call, cacheKey, query, price, started);
                 }
                 semantic.served(q, match.get());
                 GenerationResult hit = GenerationResult.newBuilder(fromCache(answer.get(), request)).setSemanticHit(true).build();
@@ -116,17 +133,18 @@ public final class RequestProcessor {
                         costOf(hit, reserved, answer.get().getCostMicros()), GenerationMetrics.SEMANTIC_HIT));
             }, worker);
         }
-        return callAndSave(request, reserved, call, cacheKey, query, price, started);
+        return callAndSave(request, reserved, inputBound, call, cacheKey, query, price, started);
     }
 
-    private CompletableFuture<Outcome> callAndSave(LlmRequest request, long reserved, CompletionRequest call, String cacheKey,
-                                                   Optional<SemanticCache.Query> query, ModelPrice price, long started) {
-        return caller.call(call).handleAsync((result, failure) -> {
+    private CompletableFuture<Outcome> callAndSave(LlmRequest request, long reserved, long inputBound, CompletionRequest call,
+                                                   String cacheKey, Optional<SemanticCache.Query> query, ModelPrice price,
+                                                   long started) {
+        return chain.call(call, inputBound, reserved).handleAsync((result, failure) -> {
             if (failure != null) {
                 return CompletableFuture.<Outcome>completedFuture(deadLetter(request, call, failure));
             }
-            GenerationResult generated = resultOf(request, result, price, started);
-            long overhead = (System.nanoTime() - started) - result.providerNanos();
+            GenerationResult generated = resultOf(request, result, started);
+            long overhead = (System.nanoTime() - started) - result.call().providerNanos();
             return store.saveDone(generated, settings.doneTtl()).thenApply(saved -> {
                 if (cacheKey != null) {
                     store.cachePut(cacheKey, generated, settings.cacheTtl());
@@ -141,31 +159,36 @@ public final class RequestProcessor {
     private Outcome deadLetter(LlmRequest request, CompletionRequest call, Throwable failure) {
         Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
-        List<String> secrets = new ArrayList<>(caller.provider().secrets());
+        List<String> secrets = new ArrayList<>(chain.secrets());
         List<String> prompts = HttpErrors.scrubForms(call.promptTexts());
         if (cause instanceof CallFailedException cf) {
             return new Outcome.DeadLetter(request.getRequestId(), cf.errorClass(),
                     Sanitizer.sanitize(cf.getMessage(), secrets, prompts), cf.attempts());
         }
         return new Outcome.DeadLetter(request.getRequestId(), INTERNAL_ERROR,
-                "unexpected " + cause.getClass().getSimpleName() + " calling " + caller.provider().name(), 0);
+                "unexpected " + cause.getClass().getSimpleName() + " calling " + chain.primary().provider().name(), 0);
     }
 
-    private GenerationResult resultOf(LlmRequest request, CallResult call, ModelPrice price, long started) {
+    /** The answer of the chain link that answered, charged at that link model's price (it fits the reservation). */
+    private GenerationResult resultOf(LlmRequest request, ChainResult chained, long started) {
+        CallResult call = chained.call();
+        ModelPrice price = catalog.price(chained.answeredBy().model()).orElseThrow();
         long in = call.completion().inputTokens();
         long out = call.completion().outputTokens();
         return GenerationResult.newBuilder()
                 .setRequestId(request.getRequestId())
                 .setUserId(request.getUserId())
                 .setModel(request.getModel())
-                .setProvider(caller.provider().name())
+                .setProvider(chained.provider().name())
                 .setContent(call.completion().content())
                 .setFinishReason(call.completion().finishReason())
                 .setInputTokens(in)
                 .setOutputTokens(out)
                 .setCostMicros(price.costMicros(in, out))
                 .setCacheHit(false)
-                .setAttempts(call.attempts())
+                .setAttempts(chained.attempts())
+                .setAnsweredModel(chained.answeredBy().model())
+                .setChainAttempts(List.copyOf(chained.attemptLog()))
                 .setLatencyMs((System.nanoTime() - started) / 1_000_000)
                 .setMetadata(request.getMetadata())
                 .setCompletedAt(clock.instant())
@@ -184,6 +207,7 @@ public final class RequestProcessor {
                 .setCacheHit(true)
                 .setSemanticHit(false)
                 .setAttempts(0)
+                .setChainAttempts(List.of())
                 .setLatencyMs(0)
                 .setMetadata(request.getMetadata())
                 .setCompletedAt(clock.instant())
@@ -205,6 +229,8 @@ public final class RequestProcessor {
                 .setReservedMicros(reservedMicros)
                 .setCacheHit(result.getCacheHit())
                 .setSemanticHit(result.getSemanticHit())
+                .setAnsweredModel(result.getAnsweredModel())
+                .setChainAttempts(result.getChainAttempts())
                 .setOccurredAt(at)
                 .build();
     }

@@ -29,6 +29,19 @@ public final class Providers {
         };
     }
 
+    /** A fallback endpoint's provider: {@code type} as {@link dev.sluice.common.CommonKeys#PROVIDER}, keys as for the main one. */
+    public static LlmProvider create(String type, String baseUrl, SluiceConfig config, GenerationConfig generation, Executor http,
+                                     ScheduledExecutorService scheduler, Clock clock) {
+        Duration timeout = generation.resilience().timeout().plusSeconds(5);
+        return switch (type) {
+            case "anthropic" -> new AnthropicProvider(baseUrl == null ? AnthropicProvider.DEFAULT_BASE_URL : baseUrl,
+                    key(config, "ANTHROPIC_API_KEY"), timeout, http, clock);
+            case "openai" -> new OpenAiProvider(baseUrl == null ? OpenAiProvider.DEFAULT_BASE_URL : baseUrl,
+                    config.secret(API_KEY, "OPENAI_API_KEY").orElse(null), timeout, http, clock);
+            default -> new SimulatedProvider(generation.simulated(), scheduler);
+        };
+    }
+
     private static String baseUrl(GenerationConfig generation, String fallback) {
         return generation.baseUrl() == null ? fallback : generation.baseUrl();
     }

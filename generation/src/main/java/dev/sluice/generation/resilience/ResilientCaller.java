@@ -80,13 +80,21 @@ public final class ResilientCaller {
 
     /** Calls the provider for {@code request}; fails only with {@link CallFailedException}. */
     public CompletableFuture<CallResult> call(CompletionRequest request) {
+        return call(request, settings.breakerWaitDeadline());
+    }
+
+    /**
+     * As {@link #call(CompletionRequest)}, waiting at most {@code breakerWait} for an open breaker ({@link Duration#ZERO}:
+     * fail with {@link CallFailedException#BREAKER_OPEN} at once, for a caller with a fallback).
+     */
+    public CompletableFuture<CallResult> call(CompletionRequest request, Duration breakerWait) {
         CompletableFuture<CallResult> out = new CompletableFuture<>();
-        Instant deadline = clock.instant().plus(settings.breakerWaitDeadline());
-        underBreaker(request, policies(request.model()), deadline, new AtomicInteger(), new AtomicLong(), out);
+        Instant deadline = clock.instant().plus(breakerWait);
+        underBreaker(request, policies(request.model()), deadline, breakerWait, new AtomicInteger(), new AtomicLong(), out);
         return out;
     }
 
-    private void underBreaker(CompletionRequest request, ModelPolicies p, Instant deadline, AtomicInteger attempts,
+    private void underBreaker(CompletionRequest request, ModelPolicies p, Instant deadline, Duration wait, AtomicInteger attempts,
                               AtomicLong providerNanos, CompletableFuture<CallResult> out) {
         Supplier<CompletionStage<Completion>> attempt = () -> attempt(request, p, attempts, providerNanos);
         Supplier<CompletionStage<Completion>> guarded = CircuitBreaker.decorateCompletionStage(p.breaker(), attempt);
@@ -101,9 +109,9 @@ public final class ResilientCaller {
                 if (remaining <= 0) {
                     out.completeExceptionally(new CallFailedException(CallFailedException.BREAKER_OPEN, "circuit breaker "
                             + p.breaker().getName() + " stayed open past the wait deadline of "
-                            + settings.breakerWaitDeadline().toMillis() + " ms", attempts.get()));
+                            + wait.toMillis() + " ms", attempts.get()));
                 } else {
-                    waits.schedule(() -> underBreaker(request, p, deadline, attempts, providerNanos, out),
+                    waits.schedule(() -> underBreaker(request, p, deadline, wait, attempts, providerNanos, out),
                             Math.min(remaining, settings.breakerPoll().toMillis()), TimeUnit.MILLISECONDS);
                 }
                 return;

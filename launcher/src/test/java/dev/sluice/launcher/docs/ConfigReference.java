@@ -32,8 +32,10 @@ public final class ConfigReference {
         s.put("Shared (every stage)", "common/src/main/java/dev/sluice/common/CommonKeys.java");
         s.put("Launcher", "launcher/src/main/java/dev/sluice/launcher/infra/Preflight.java");
         s.put("Admission (`sluice run ingest`)", "ingest/src/main/java/dev/sluice/ingest/IngestConfig.java");
+        s.put("Admission: global spend ceiling", "ingest/src/main/java/dev/sluice/ingest/ceiling/CeilingConfig.java");
         s.put("Enrichment (`sluice run enrichment`)", "enrichment/src/main/java/dev/sluice/enrichment/EnrichmentConfig.java");
         s.put("Generation (`sluice run generation`)", "generation/src/main/java/dev/sluice/generation/GenerationConfig.java");
+        s.put("Generation: fallback chains", "generation/src/main/java/dev/sluice/generation/fallback/FallbackChains.java");
         s.put("Generation provider key", "generation/src/main/java/dev/sluice/generation/provider/Providers.java");
         s.put("Analytics and replay (`sluice run analytics`, `sluice dlq`)", "analytics/src/main/java/dev/sluice/analytics/AnalyticsConfig.java");
         s.put("Dashboard (served by `sluice run analytics` and `sluice demo`)", "analytics/src/main/java/dev/sluice/analytics/dashboard/DashboardConfig.java");
