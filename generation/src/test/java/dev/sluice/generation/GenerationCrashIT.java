@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.RedisServer;
@@ -20,13 +21,17 @@ import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
 import dev.sluice.testkit.llm.MockLlmServer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The honest crash test: the stage runs in a child JVM that is killed (SIGKILL, no shutdown hook, no final
  * commit) in the middle of a run, then a new child with the same instance id takes over.
  */
+@Tag("integration")
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 @ExtendWith(SluiceInfra.class)
 class GenerationCrashIT {
     static final int REQUESTS = 2000;

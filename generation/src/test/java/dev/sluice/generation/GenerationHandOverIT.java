@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.testkit.KafkaBroker;
@@ -18,7 +19,9 @@ import dev.sluice.testkit.llm.MockLlmServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -26,6 +29,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * the default 256 slow calls in flight (cooperative rebalance: the moving partitions drain), then the first closes
  * (what SIGTERM does through the shutdown hook) with calls still in flight. Provider calls = requests.
  */
+@Tag("integration")
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 @ExtendWith(SluiceInfra.class)
 class GenerationHandOverIT {
     private static final int BATCH = 600;

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import dev.sluice.common.DeadLetterHeaders;
 import dev.sluice.common.SluiceConfig;
@@ -23,9 +24,13 @@ import dev.sluice.testkit.llm.MockLlmServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+@Tag("integration")
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 @ExtendWith(SluiceInfra.class)
 class GenerationIT {
     static final String KEY = "sk-it-THISKEYMUSTNEVERLEAK42";

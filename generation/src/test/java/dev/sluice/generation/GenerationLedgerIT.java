@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.generation.store.InMemoryGenerationStore;
@@ -20,7 +21,9 @@ import dev.sluice.testkit.llm.MockLlmServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -28,6 +31,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * after Redis lost everything, nor by another instance that never saw them and has no Redis at all (what a replay
  * days later, after every Redis TTL expired, looks like).
  */
+@Tag("integration")
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 @ExtendWith(SluiceInfra.class)
 class GenerationLedgerIT {
     private static final int N = 60;

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import dev.sluice.common.DeadLetterHeaders;
 import dev.sluice.common.SluiceConfig;
@@ -19,7 +20,9 @@ import dev.sluice.testkit.SluiceInfra;
 import dev.sluice.testkit.llm.MockLlmServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -27,6 +30,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * forever. It becomes a dead letter OUTPUT_TOO_LARGE (its cost still published: the call was paid), and the next
  * request behind it is answered.
  */
+@Tag("integration")
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 @ExtendWith(SluiceInfra.class)
 class GenerationOversizeIT {
     private static final String SECRET_PROMPT = "Oversize memo: the heron budget line is confidential";

@@ -30,7 +30,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  * version with kill -9 is the reliability suite's G1 row): 3,000 users burst one request each (1,000 µ$ worst case)
  * against a $1.00/minute ceiling, and one instance leaves in the middle of the burst.
  */
+@Tag("integration")
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 @ExtendWith(SluiceInfra.class)
 class GlobalCeilingIT {
     private static final long CEILING = 1_000_000;

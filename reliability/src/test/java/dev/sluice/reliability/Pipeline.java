@@ -74,6 +74,9 @@ final class Pipeline implements AutoCloseable {
         // A killed member must leave the group in seconds, not after the 45 s default.
         values.put("kafka.session.timeout.ms", "6000");
         values.put("kafka.heartbeat.interval.ms", "1500");
+        // A stage restarted while the machine is busy (a kill lands during a burst) must not give up on the broker
+        // after the default 10 s preflight: that would end the scenario, not test it.
+        values.put("preflight.timeout.ms", "30000");
         values.putAll(overrides);
         this.config = SluiceConfig.of(values);
         try {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import dev.sluice.schema.EnrichedRequest;
@@ -17,7 +18,9 @@ import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
 import dev.sluice.testkit.llm.MockLlmServer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -27,6 +30,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * --again} or any re-delivery does): provider calls stay equal to requests, one result and one cost each.
  * (Was a known bug: with only the Redis markers every re-sent request was called and billed again.)
  */
+@Tag("integration")
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 @ExtendWith(SluiceInfra.class)
 class ReplayAfterRedisLossIT {
     private static final int N = 20;

@@ -15,9 +15,13 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+@Tag("integration")
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 @ExtendWith(SluiceInfra.class)
 class TopicCatalogIT {
     @Test

@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The local model must not write telemetry or files outside the configured state directory. A fresh JVM (so no
@@ -19,6 +21,8 @@ import org.junit.jupiter.api.Test;
  * afterwards those must still be empty (no ~/.cache/Microsoft, ~/.djl.ai, ~/.cache/JNA, onnxruntime-java*), and no
  * /tmp/mat-debug-&lt;pid&gt;.log may exist.
  */
+@Tag("integration")
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 class NoFilesOutsideStateDirIT {
     @Test
     void shouldWriteOnlyInsideTheStateDirWhenLoadingAndRunningTheModel() throws Exception {

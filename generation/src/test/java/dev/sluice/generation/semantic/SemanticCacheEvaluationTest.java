@@ -105,7 +105,8 @@ class SemanticCacheEvaluationTest {
 
     /** Precision and recall over the threshold, with and without the text guard. */
     private static String curve() {
-        StringBuilder out = new StringBuilder(String.format("%n| threshold | recall (guard) | precision (guard) | false hits (guard) | recall (cosine only) | precision (cosine only) | false hits (cosine only) |%n|---|---|---|---|---|---|---|%n"));
+        StringBuilder out = new StringBuilder(String.format("%n| threshold | recall (guard) | precision (guard) | false hits (guard)"
+                + " | recall (cosine only) | precision (cosine only) | false hits (cosine only) |%n|---|---|---|---|---|---|---|%n"));
         for (int t = 60; t <= 98; t += 2) {
             SemanticSettings s = SemanticSettings.enabledDefaults().withMinSimilarity(t / 100f);
             int[] guarded = counts(s, true);

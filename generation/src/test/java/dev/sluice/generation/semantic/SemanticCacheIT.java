@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.enrichment.EnrichmentStage;
@@ -31,7 +32,9 @@ import dev.sluice.testkit.SluiceInfra;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -40,6 +43,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * answered first, then their paraphrases are sent: with the semantic cache on they are served at $0 with the saving
  * on llm.costs; with it off every paraphrase is a paid call, as before.
  */
+@Tag("integration")
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 @ExtendWith(SluiceInfra.class)
 class SemanticCacheIT {
     static final String[][] QUESTIONS = {

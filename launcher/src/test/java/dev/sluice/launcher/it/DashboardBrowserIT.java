@@ -42,7 +42,9 @@ import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
 import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.JavascriptExecutor;
@@ -61,6 +63,8 @@ import org.openqa.selenium.logging.LoggingPreferences;
  * page loads nothing from any other origin, and the browser console stays free of errors. Saves a screenshot to
  * {@code target/dashboard.png} ({@code -Dsluice.docs.write=true} also writes {@code docs/dashboard.png}).
  */
+@Tag("integration")
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 @ExtendWith(SluiceInfra.class)
 class DashboardBrowserIT {
     private static final String CHROMIUM = System.getProperty("sluice.chromium", "/usr/bin/chromium");

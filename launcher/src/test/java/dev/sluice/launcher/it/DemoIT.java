@@ -10,12 +10,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import dev.sluice.testkit.SluiceInfra;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * {@code java -jar target/sluice.jar demo} with a short workload, as a user runs it: exits 0, its summary
  * shows each feature happened, and it leaves no temporary directory behind.
  */
+@Tag("integration")
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 class DemoIT {
     @Test
     void shouldShowEveryFeatureInTheSummaryAndCleanUp() throws Exception {

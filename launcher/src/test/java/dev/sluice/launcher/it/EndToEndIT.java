@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import dev.sluice.common.CommonKeys;
@@ -41,7 +42,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,6 +52,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Every stage in one JVM on the test kit's real broker, registry and Redis: each request sent ends as exactly
  * one result, rejection or dead letter (read_committed), and a malformed record ends as one dead letter.
  */
+@Tag("integration")
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 @ExtendWith(SluiceInfra.class)
 class EndToEndIT {
     static final List<String> PIPELINE = List.of("ingest", "enrichment", "generation");

@@ -18,10 +18,14 @@ import dev.sluice.embedded.FreePorts;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@code sluice run <stage>} as its own process: discovery, preflight, /health, /metrics, SIGTERM. */
+@Tag("integration")
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 @ExtendWith(SluiceInfra.class)
 class StageProcessIT {
     private static HttpResponse<String> get(int port, String path) {
