@@ -35,9 +35,14 @@ public final class ChatHandler implements GatewayServer.Handler {
     private final Duration maxWait;
     private final String instanceId;
     private final Clock clock;
+    private final int maxOpenWaits;
+    private final java.util.function.IntSupplier replyPartition;
 
+    /** @param replyPartition the reply partition to name in requests (see {@code ReplyReader}), or -1 if none is owned */
     public ChatHandler(Authenticator auth, ChatRequestParser parser, RequestPublisher publisher, Waiters waiters, Duration maxWait,
-                       String instanceId, Clock clock) {
+                       int maxOpenWaits, java.util.function.IntSupplier replyPartition, String instanceId, Clock clock) {
+        this.maxOpenWaits = maxOpenWaits;
+        this.replyPartition = replyPartition;
         this.auth = auth;
         this.parser = parser;
         this.publisher = publisher;
@@ -50,13 +55,26 @@ public final class ChatHandler implements GatewayServer.Handler {
     @Override
     public CompletableFuture<Reply> handle(HttpCall call) {
         Principal principal = auth.require(call);
+        // Every waiting call holds a connection (a descriptor): past the bound, shed load at once instead of
+        // letting a stalled pipeline pile up connections until the process runs out of descriptors.
+        if (waiters.open() >= maxOpenWaits) {
+            throw ApiError.of(503, "server_error", "server_overloaded", null,
+                    "this gateway has " + maxOpenWaits + " calls waiting for the pipeline (gateway.max.open.waits); retry shortly",
+                    Map.of("Retry-After", "1"));
+        }
+        int reply = replyPartition.getAsInt();
+        if (reply < 0) {
+            throw ApiError.of(503, "server_error", "no_reply_partition", null,
+                    "this gateway instance owns no reply partition yet (more instances than gateway.reply.partitions?); retry",
+                    Map.of("Retry-After", "1"));
+        }
         JsonNode body = parse(call.body());
         String requestId = call.header("Idempotency-Key").map(k -> requestId(principal.userId(), k)).orElseGet(() -> UUID.randomUUID().toString());
         ChatRequestParser.ChatCall chat = parser.parse(body, principal.userId(), requestId,
                 Map.of(GATEWAY_METADATA, instanceId, KEY_METADATA, principal.keyId()), clock.instant());
         Duration wait = waitFor(call);
         CompletableFuture<Outcome> outcome = waiters.await(principal.userId(), requestId, clock.millis());
-        publisher.publish(chat.request()).whenComplete((metadata, e) -> {
+        publisher.publish(chat.request(), dev.sluice.gateway.outcome.Replies.replyTo(reply)).whenComplete((metadata, e) -> {
             if (e != null) {
                 outcome.completeExceptionally(ApiError.of(503, "server_error", "pipeline_unavailable", null,
                         "could not hand the request to the pipeline (" + e.getClass().getSimpleName() + "); retry with the same Idempotency-Key",

@@ -25,6 +25,14 @@ import org.slf4j.LoggerFactory;
 public final class GatewayServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
 
+    static {
+        // Without TCP_NODELAY the JDK server sends a small answer ~40 ms late (Nagle + the client's delayed ACK). The
+        // JDK reads this once, when the first HttpServer of the process is created: `sluice run` sets it earlier too.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     /** Handles one call; may complete later. Throwing (or completing with) an {@link ApiError} answers with it. */
     @FunctionalInterface
     public interface Handler {
