@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class BatchService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BatchService.class);
     static final int MARK_EVERY = 100;
+    /** OpenAI's completion window: a batch not finished this long after its creation expires. */
+    static final Duration WINDOW = Duration.ofHours(24);
     static final Duration STALL = Duration.ofSeconds(10);
     /** Metadata key of batch lines' batch id and custom id. */
     static final String BATCH_METADATA = "sluice.batch.id";

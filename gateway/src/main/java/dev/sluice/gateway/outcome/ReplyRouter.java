@@ -96,7 +96,8 @@ public final class ReplyRouter implements AutoCloseable {
             });
             while (running) {
                 int sent = 0;
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                var records = consumer.poll(Duration.ofMillis(200));
+                for (ConsumerRecord<byte[], byte[]> r : records) {
                     read.incrementAndGet();
                     Header replyTo = r.headers().lastHeader(ReplyHeaders.REPLY_TO);
                     int partition = replyTo == null || replyTo.value() == null ? -1 : Replies.parse(replyTo.value(), partitions);
@@ -111,7 +112,9 @@ public final class ReplyRouter implements AutoCloseable {
                 if (sent > 0) {
                     producer.flush();
                     forwarded.addAndGet(sent);
-                    consumer.commitAsync();
+                }
+                if (!records.isEmpty()) {
+                    consumer.commitAsync(); // after the flush: only what has been copied is committed
                 }
             }
             consumer.commitSync(Duration.ofSeconds(5));

@@ -154,6 +154,18 @@ class GatewayBenchmark {
     private static String[] awaitReady(BufferedReader out) throws IOException {
         for (String line; (line = out.readLine()) != null; ) {
             if (line.startsWith("READY ")) {
+                // Keep draining the child's stdout (its console log), or it blocks once the pipe is full.
+                Thread drain = new Thread(() -> {
+                    try {
+                        while (out.readLine() != null) {
+                            // discarded: the child's stderr log has the errors
+                        }
+                    } catch (IOException e) {
+                        // the child is gone
+                    }
+                }, "bench-pipeline-stdout");
+                drain.setDaemon(true);
+                drain.start();
                 return line.split(" ");
             }
         }
