@@ -110,7 +110,7 @@ public final class GatewayStage implements Stage {
         Authenticator auth = new Authenticator(keys);
         LookupHandlers lookups = new LookupHandlers(auth, config.models(), waiters, lookup, clock.instant().getEpochSecond());
         ChatHandler chat = new ChatHandler(auth, parser, publisher, waiters, config.maxWait(), config.maxOpenWaits(),
-                () -> replies.replyPartition().orElse(-1), id, clock);
+                replies, id, clock);
         BatchHandlers batch = new BatchHandlers(auth, batches, config.maxBodyBytes(), clock);
         server = new GatewayServer(config.maxBodyBytes(), new GatewayMetrics(meters, waiters))
                 .route("POST", "/v1/chat/completions", chat)

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.gateway.RequestPublisher;
 import dev.sluice.gateway.keys.Principal;
 import dev.sluice.gateway.outcome.Outcome;
+import dev.sluice.gateway.outcome.ReplyReader;
 import dev.sluice.gateway.outcome.Waiters;
 
 /**
@@ -36,13 +37,13 @@ public final class ChatHandler implements GatewayServer.Handler {
     private final String instanceId;
     private final Clock clock;
     private final int maxOpenWaits;
-    private final java.util.function.IntSupplier replyPartition;
+    private final ReplyReader replies;
 
-    /** @param replyPartition the reply partition to name in requests (see {@code ReplyReader}), or -1 if none is owned */
+    /** @param replies this instance's reply partitions: the one to name in requests, and the waits on each */
     public ChatHandler(Authenticator auth, ChatRequestParser parser, RequestPublisher publisher, Waiters waiters, Duration maxWait,
-                       int maxOpenWaits, java.util.function.IntSupplier replyPartition, String instanceId, Clock clock) {
+                       int maxOpenWaits, ReplyReader replies, String instanceId, Clock clock) {
         this.maxOpenWaits = maxOpenWaits;
-        this.replyPartition = replyPartition;
+        this.replies = replies;
         this.auth = auth;
         this.parser = parser;
         this.publisher = publisher;
@@ -62,7 +63,7 @@ public final class ChatHandler implements GatewayServer.Handler {
                     "this gateway has " + maxOpenWaits + " calls waiting for the pipeline (gateway.max.open.waits); retry shortly",
                     Map.of("Retry-After", "1"));
         }
-        int reply = replyPartition.getAsInt();
+        int reply = replies.replyPartition().orElse(-1);
         if (reply < 0) {
             throw ApiError.of(503, "server_error", "no_reply_partition", null,
                     "this gateway instance owns no reply partition yet (more instances than gateway.reply.partitions?); retry",
@@ -74,6 +75,8 @@ public final class ChatHandler implements GatewayServer.Handler {
                 Map.of(GATEWAY_METADATA, instanceId, KEY_METADATA, principal.keyId()), clock.instant());
         Duration wait = waitFor(call);
         CompletableFuture<Outcome> outcome = waiters.await(principal.userId(), requestId, clock.millis());
+        Runnable waitEnded = replies.waitingOn(reply);
+        outcome.whenComplete((o, e) -> waitEnded.run());
         publisher.publish(chat.request(), dev.sluice.gateway.outcome.Replies.replyTo(reply)).whenComplete((metadata, e) -> {
             if (e != null) {
                 outcome.completeExceptionally(ApiError.of(503, "server_error", "pipeline_unavailable", null,

@@ -53,6 +53,7 @@ public final class ReplyReader implements AutoCloseable {
     });
     private final AtomicLong read = new AtomicLong();
     private final List<TopicTail> lingering = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<Integer, java.util.concurrent.atomic.AtomicInteger> waiting = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile TreeSet<Integer> owned = new TreeSet<>();
     private volatile boolean running = true;
     private volatile Throwable failure;
@@ -130,26 +131,53 @@ public final class ReplyReader implements AutoCloseable {
         owned = now;
     }
 
-    /** Keeps reading partitions taken away from here for {@code linger}, for the calls that named them. */
+    /**
+     * Counts a call waiting here for a reply on {@code partition}; run the returned action when its wait ends. A
+     * partition moved away while calls wait on it is read on until they are done (see {@link #linger}).
+     */
+    public Runnable waitingOn(int partition) {
+        java.util.concurrent.atomic.AtomicInteger count = waiting.computeIfAbsent(partition, p -> new java.util.concurrent.atomic.AtomicInteger());
+        count.incrementAndGet();
+        return count::decrementAndGet;
+    }
+
+    private boolean anyWaiting(Collection<TopicPartition> partitions) {
+        return partitions.stream().anyMatch(tp -> waiting.getOrDefault(tp.partition(), new java.util.concurrent.atomic.AtomicInteger()).get() > 0);
+    }
+
+    /**
+     * Keeps reading partitions taken away from here while calls made here still wait on them, at most {@code linger}
+     * (the longest wait); partitions no call waits on are let go at once.
+     */
     private void linger(Collection<TopicPartition> revoked) {
         if (revoked.isEmpty() || !running) {
             return;
         }
         Map<TopicPartition, Long> from = new HashMap<>();
         for (TopicPartition tp : revoked) {
-            from.put(tp, consumer.position(tp));
+            if (anyWaiting(List.of(tp))) {
+                from.put(tp, consumer.position(tp));
+            }
         }
-        TopicTail tail = TopicTail.ofPartitions(clientId + "-linger", kafka, new ArrayList<>(revoked), c -> from, r -> {
+        if (from.isEmpty()) {
+            return;
+        }
+        TopicTail tail = TopicTail.ofPartitions(clientId + "-linger", kafka, new ArrayList<>(from.keySet()), c -> from, r -> {
             read.incrementAndGet();
             deliver(r);
         }).start();
-        log.info("{}: reply partitions {} moved to another instance; reading them on for {} s for the calls waiting here",
+        log.info("{}: reply partitions {} moved to another instance; reading them on (at most {} s) while calls made here wait on them",
                 clientId, from.keySet(), linger.toSeconds());
         lingering.add(tail);
-        closer.schedule(() -> {
-            lingering.remove(tail);
-            tail.close();
-        }, linger.toMillis(), TimeUnit.MILLISECONDS);
+        long until = System.nanoTime() + linger.toNanos();
+        java.util.concurrent.ScheduledFuture<?>[] check = new java.util.concurrent.ScheduledFuture<?>[1];
+        check[0] = closer.scheduleWithFixedDelay(() -> {
+            if (!anyWaiting(from.keySet()) || System.nanoTime() > until) {
+                lingering.remove(tail);
+                tail.close();
+                check[0].cancel(false);
+            }
+        }, 250, 250, TimeUnit.MILLISECONDS);
     }
 
     /** The reply partition to name in requests sent now: the lowest owned, or none before the group assigned one. */

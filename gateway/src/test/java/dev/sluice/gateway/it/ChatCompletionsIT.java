@@ -248,8 +248,11 @@ class ChatCompletionsIT {
                     HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/sluice/requests/" + requestId)).header("Authorization", "Bearer " + key)
                             .build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
         }
+        String ivan = pipeline.key("ivan", "PRO");
+        // A new key reaches every instance a moment after it is written (the lookup itself is faster than that now).
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> status(first, ivan) == 200);
         HttpResponse<String> otherUser = http.send(HttpRequest.newBuilder(URI.create(first.baseUrl() + "/sluice/requests/" + requestId))
-                .header("Authorization", "Bearer " + pipeline.key("ivan", "PRO")).build(), HttpResponse.BodyHandlers.ofString());
+                .header("Authorization", "Bearer " + ivan).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(otherUser.statusCode()).isEqualTo(404);
     }
 
