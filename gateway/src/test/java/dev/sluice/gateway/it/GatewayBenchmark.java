@@ -79,6 +79,7 @@ class GatewayBenchmark {
 
     @Test
     void measureAddedLatencyAndSaturation(SchemaRegistryServer registry, RedisServer redis) throws Exception {
+        String loadBefore = uptime();
         String prefix = SluiceInfra.uniquePrefix("gateway-bench");
         Map<String, String> settings = new TreeMap<>(Map.of(
                 "ingest.tier.pro.requests.per.minute", "1000000", "ingest.tier.pro.requests.per.day", "2000000000",
@@ -126,7 +127,7 @@ class GatewayBenchmark {
                     Thread.sleep(35_000);
                     String settled = fds.now();
                     System.out.println("\nGatewayBenchmark (provider latency " + PROVIDER_LATENCY.toMillis() + " ms, " + RUN.toSeconds()
-                            + " s per row, load before: " + uptime() + ")\n" + table
+                            + " s per row, load before: " + loadBefore + ")\n" + table
                             + "\ndescriptors right after the last row: " + busy + "; 35 s later: " + settled
                             + "\nfds at gateway start: " + fds.first() + "; load after: " + uptime());
                 }
