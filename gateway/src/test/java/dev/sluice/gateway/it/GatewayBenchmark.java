@@ -87,7 +87,9 @@ class GatewayBenchmark {
                 "generation.max.in.flight", "1024"));
         Process child = startPipeline(registry, redis, prefix, settings);
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+        // Not closed here: a drain thread reads it until the child exits (closing it first would wait for that thread).
+        BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        try {
             String[] ready = awaitReady(out);
             // The gateway side: same prefix and settings, no stages of its own.
             try (Pipeline pipeline = new Pipeline(prefix, ready[1], registry.url(), redis.uri(), settings, false)) {
