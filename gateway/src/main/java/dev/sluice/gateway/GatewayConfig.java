@@ -49,8 +49,8 @@ public record GatewayConfig(int port, Duration maxWait, Duration outcomeLookback
     public static final String REPLY_PARTITIONS = "gateway.reply.partitions";
     public static final int DEFAULT_REPLY_PARTITIONS = 16;
     /**
-     * Consumer group prefix of the gateway instances: {@code <id>-router} shares the outcome topics among them,
-     * {@code <id>-replies} shares the reply partitions; default {@code <topic.prefix>sluice-gateway}.
+     * Consumer group prefix of the gateway instances: this value + {@code -router} shares the outcome topics among
+     * them, this value + {@code -replies} shares the reply partitions; default {@code topic.prefix} + {@code sluice-gateway}.
      */
     public static final String GROUP_ID = "gateway.group.id";
 
