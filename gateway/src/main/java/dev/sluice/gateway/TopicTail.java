@@ -19,8 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads every partition of some topics on one thread, with no consumer group (manual assignment): every gateway
- * instance must see the whole of what it tails, and a group would split it between instances. Starts where
+ * Reads every partition of some topics (or some given partitions) on one thread, with no consumer group (manual
+ * assignment): used where an instance must see the whole of what it tails (API keys, batch metadata) or exactly
+ * the partitions it names (a batch's reply partition, a moved reply partition read on). Starts where
  * {@code startOffsets} says, reads {@code read_committed} (so an aborted transaction's result never answers a
  * client), and reports {@link #caughtUp()} once it has read up to the end offsets seen at start.
  */
