@@ -144,14 +144,25 @@ public final class GatewayStage implements Stage {
         }
     }
 
+    /** Partitions of {@code topic}; a topic created a moment ago may take a while to be known to every broker. */
     private int partitionCount(String topic) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kafka)) {
-            return admin.describeTopics(java.util.List.of(topic)).allTopicNames().get(30, java.util.concurrent.TimeUnit.SECONDS)
-                    .get(topic).partitions().size();
+            while (true) {
+                try {
+                    return admin.describeTopics(java.util.List.of(topic)).allTopicNames().get(30, java.util.concurrent.TimeUnit.SECONDS)
+                            .get(topic).partitions().size();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                        throw new IllegalStateException("could not describe " + topic + ": " + e.getMessage(), e);
+                    }
+                    Thread.sleep(100);
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted describing " + topic, e);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("could not describe " + topic + ": " + e.getMessage(), e);
         }
     }
