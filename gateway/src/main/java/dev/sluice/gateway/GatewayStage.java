@@ -20,7 +20,10 @@ import dev.sluice.gateway.batch.BatchStore;
 import dev.sluice.gateway.batch.OutcomeScanner;
 import dev.sluice.gateway.keys.KeyDirectory;
 import dev.sluice.gateway.outcome.OutcomeDecoder;
-import dev.sluice.gateway.outcome.OutcomeListener;
+import dev.sluice.gateway.outcome.OutcomeLookup;
+import dev.sluice.gateway.outcome.Replies;
+import dev.sluice.gateway.outcome.ReplyReader;
+import dev.sluice.gateway.outcome.ReplyRouter;
 import dev.sluice.gateway.outcome.Waiters;
 import dev.sluice.schemas.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -44,7 +47,9 @@ public final class GatewayStage implements Stage {
     private final short replication;
     private final Clock clock;
     private KeyDirectory keys;
-    private OutcomeListener outcomes;
+    private ReplyRouter router;
+    private ReplyReader replies;
+    private OutcomeLookup lookup;
     private RequestPublisher publisher;
     private BatchStore store;
     private BatchService batches;
@@ -78,11 +83,21 @@ public final class GatewayStage implements Stage {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted reading batch metadata", e);
         }
-        batches = new BatchService(store, parser, publisher, new OutcomeScanner(kafka, decoder, clock), id, clock).start();
-        outcomes = new OutcomeListener(kafka, decoder, o -> {
-            waiters.offer(o);
-            batches.offer(o);
-        }, config.outcomeLookback(), clock, "sluice-gateway-outcomes-" + id).start();
+        // Reply routing (gateway/README.md): the instances share the outcome topics as one group (the router copies each
+        // gateway outcome to the reply partition its request named) and share the reply partitions as another group.
+        String repliesTopic = catalog.prefix() + Replies.TOPIC;
+        Replies.createTopic(kafka, repliesTopic, config.replyPartitions(), replication);
+        int replyPartitions = partitionCount(repliesTopic);
+        batches = new BatchService(store, parser, publisher, new OutcomeScanner(kafka, decoder, repliesTopic), replyPartitions, id, clock).start();
+        lookup = new OutcomeLookup(kafka, decoder, config.outcomeLookback(), clock);
+        waiters.onUnansweredDuplicate(o -> lookup.follow(o.userId(), o.requestId(), config.maxWait())
+                .thenAccept(found -> found.ifPresent(waiters::offer)));
+        router = new ReplyRouter(kafka, decoder.topics(), repliesTopic, config.groupId() + "-router", "sluice-gateway-router-" + id).start();
+        replies = new ReplyReader(kafka, repliesTopic, config.groupId() + "-replies", "sluice-gateway-replies-" + id, config.maxWait(),
+                r -> decoder.decode(r).ifPresent(o -> {
+                    waiters.offer(o);
+                    batches.offer(o);
+                })).start();
         try {
             if (!keys.tail().awaitCaughtUp(CATCH_UP_TIMEOUT)) {
                 throw new IllegalStateException("the gateway could not read " + catalog.apiKeys().name() + " within " + CATCH_UP_TIMEOUT);
@@ -91,9 +106,11 @@ public final class GatewayStage implements Stage {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while reading API keys", e);
         }
+        awaitReplyPartition();
         Authenticator auth = new Authenticator(keys);
-        LookupHandlers lookups = new LookupHandlers(auth, config.models(), waiters, clock.instant().getEpochSecond());
-        ChatHandler chat = new ChatHandler(auth, parser, publisher, waiters, config.maxWait(), id, clock);
+        LookupHandlers lookups = new LookupHandlers(auth, config.models(), waiters, lookup, clock.instant().getEpochSecond());
+        ChatHandler chat = new ChatHandler(auth, parser, publisher, waiters, config.maxWait(), config.maxOpenWaits(),
+                replies, id, clock);
         BatchHandlers batch = new BatchHandlers(auth, batches, config.maxBodyBytes(), clock);
         server = new GatewayServer(config.maxBodyBytes(), new GatewayMetrics(meters, waiters))
                 .route("POST", "/v1/chat/completions", chat)
@@ -110,6 +127,56 @@ public final class GatewayStage implements Stage {
         log.info("gateway {} serving the OpenAI-compatible API on port {}", id, server.port());
     }
 
+    /** The group assigns reply partitions a moment after joining; calls made before then could not name one. */
+    private void awaitReplyPartition() {
+        long deadline = System.nanoTime() + CATCH_UP_TIMEOUT.toNanos();
+        while (replies.replyPartition().isEmpty() && System.nanoTime() < deadline && replies.alive()) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for a reply partition", e);
+            }
+        }
+        if (replies.replyPartition().isEmpty()) {
+            log.warn("gateway {} owns no partition of the reply topic: more instances than gateway.reply.partitions? Chat calls "
+                    + "are answered 503 until one is assigned", config.instanceId());
+        }
+    }
+
+    /** Partitions of {@code topic}; a topic created a moment ago may take a while to be known to every broker. */
+    private int partitionCount(String topic) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kafka)) {
+            while (true) {
+                try {
+                    return admin.describeTopics(java.util.List.of(topic)).allTopicNames().get(30, java.util.concurrent.TimeUnit.SECONDS)
+                            .get(topic).partitions().size();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                        throw new IllegalStateException("could not describe " + topic + ": " + e.getMessage(), e);
+                    }
+                    Thread.sleep(100);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted describing " + topic, e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("could not describe " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The reply router (this instance's share of the outcome topics), for tests and metrics. */
+    public ReplyRouter router() {
+        return router;
+    }
+
+    /** The reply reader (this instance's reply partitions), for tests and metrics. */
+    public ReplyReader replies() {
+        return replies;
+    }
+
     /** The bound port of the API (useful with {@code gateway.port=0}). */
     public int port() {
         return server.port();
@@ -124,9 +191,10 @@ public final class GatewayStage implements Stage {
     public StageHealth health() {
         Map<String, String> details = new LinkedHashMap<>();
         boolean keysReady = keys != null && keys.ready();
-        boolean outcomesReady = outcomes != null && outcomes.ready();
+        boolean outcomesReady = router != null && router.alive() && replies != null && replies.alive() && replies.replyPartition().isPresent();
         details.put("keys", keysReady ? "UP" : "CATCHING_UP");
-        details.put("outcomes", outcomesReady ? "UP" : "CATCHING_UP");
+        details.put("outcomes", outcomesReady ? "UP" : "NO_REPLY_PARTITION");
+        details.put("replyPartitions", replies == null ? "-" : replies.owned().toString());
         details.put("port", server == null ? "-" : Integer.toString(server.port()));
         boolean ready = keysReady && outcomesReady && server != null;
         return new StageHealth(true, ready, false, details);
@@ -135,7 +203,7 @@ public final class GatewayStage implements Stage {
     @Override
     public void close() {
         // Stop taking calls first, then the readers; requests already published still complete in the pipeline.
-        for (AutoCloseable c : new AutoCloseable[] {server, batches, outcomes, publisher, store, keys}) {
+        for (AutoCloseable c : new AutoCloseable[] {server, batches, replies, router, lookup, publisher, store, keys}) {
             if (c != null) {
                 try {
                     c.close();

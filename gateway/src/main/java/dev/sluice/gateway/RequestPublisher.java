@@ -30,10 +30,11 @@ public final class RequestPublisher implements AutoCloseable {
         this.topic = topic;
     }
 
-    public CompletableFuture<RecordMetadata> publish(LlmRequest request) {
+    /** Publishes {@code request} with {@code headers} (the reply address, see {@link dev.sluice.common.ReplyHeaders}). */
+    public CompletableFuture<RecordMetadata> publish(LlmRequest request, org.apache.kafka.common.header.Headers headers) {
         CompletableFuture<RecordMetadata> done = new CompletableFuture<>();
         try {
-            producer.send(new ProducerRecord<>(topic.name(), request.getUserId(), request), (metadata, e) -> {
+            producer.send(new ProducerRecord<>(topic.name(), null, request.getUserId(), request, headers), (metadata, e) -> {
                 if (e != null) {
                     done.completeExceptionally(e);
                 } else {

@@ -19,8 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads every partition of some topics on one thread, with no consumer group (manual assignment): every gateway
- * instance must see the whole of what it tails, and a group would split it between instances. Starts where
+ * Reads every partition of some topics (or some given partitions) on one thread, with no consumer group (manual
+ * assignment): used where an instance must see the whole of what it tails (API keys, batch metadata) or exactly
+ * the partitions it names (a batch's reply partition, a moved reply partition read on). Starts where
  * {@code startOffsets} says, reads {@code read_committed} (so an aborted transaction's result never answers a
  * client), and reports {@link #caughtUp()} once it has read up to the end offsets seen at start.
  */
@@ -36,6 +37,7 @@ public final class TopicTail implements AutoCloseable {
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile Throwable failure;
+    private final java.util.concurrent.atomic.AtomicLong read = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param startOffsets given the assigned partitions, where to start in each (e.g. the beginning, or the
@@ -44,6 +46,19 @@ public final class TopicTail implements AutoCloseable {
     public TopicTail(String name, Map<String, Object> kafka, List<String> topics,
                      Function<KafkaConsumer<byte[], byte[]>, Map<TopicPartition, Long>> startOffsets,
                      Consumer<ConsumerRecord<byte[], byte[]>> handler) {
+        this(name, kafka, t -> t.partitions(topics), startOffsets, handler);
+    }
+
+    /** A tail over some partitions only (e.g. one partition of a reply topic, or one user's partition of each topic). */
+    public static TopicTail ofPartitions(String name, Map<String, Object> kafka, List<TopicPartition> partitions,
+                                         Function<KafkaConsumer<byte[], byte[]>, Map<TopicPartition, Long>> startOffsets,
+                                         Consumer<ConsumerRecord<byte[], byte[]>> handler) {
+        return new TopicTail(name, kafka, t -> partitions, startOffsets, handler);
+    }
+
+    private TopicTail(String name, Map<String, Object> kafka, Function<TopicTail, List<TopicPartition>> which,
+                      Function<KafkaConsumer<byte[], byte[]>, Map<TopicPartition, Long>> startOffsets,
+                      Consumer<ConsumerRecord<byte[], byte[]>> handler) {
         Map<String, Object> props = new HashMap<>(kafka);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -51,7 +66,7 @@ public final class TopicTail implements AutoCloseable {
         props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, name);
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.handler = handler;
-        List<TopicPartition> partitions = partitions(topics);
+        List<TopicPartition> partitions = which.apply(this);
         consumer.assign(partitions);
         startOffsets.apply(consumer).forEach(consumer::seek);
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
@@ -99,6 +114,7 @@ public final class TopicTail implements AutoCloseable {
         try {
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    read.incrementAndGet();
                     try {
                         handler.accept(record);
                     } catch (RuntimeException e) {
@@ -129,6 +145,22 @@ public final class TopicTail implements AutoCloseable {
     /** Waits up to {@code timeout} for {@link #caughtUp()}. */
     public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
         return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Per partition, the first offset at or after {@code fromMs}, or the end if there is none. */
+    public static Map<TopicPartition, Long> offsetsAt(KafkaConsumer<byte[], byte[]> consumer, long fromMs) {
+        Map<TopicPartition, Long> query = new HashMap<>();
+        consumer.assignment().forEach(tp -> query.put(tp, Math.max(0, fromMs)));
+        Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndTimestamp> found = consumer.offsetsForTimes(query);
+        Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+        Map<TopicPartition, Long> start = new HashMap<>();
+        consumer.assignment().forEach(tp -> start.put(tp, found.get(tp) == null ? end.get(tp) : found.get(tp).offset()));
+        return start;
+    }
+
+    /** Records read so far. */
+    public long recordsRead() {
+        return read.get();
     }
 
     /** True while the reading thread runs. */

@@ -4,12 +4,14 @@ import java.time.Instant;
 import java.util.Optional;
 
 import dev.sluice.common.ModelPrice;
+import dev.sluice.common.ReplyHeaders;
 import dev.sluice.ingest.ceiling.CeilingTopology;
 import dev.sluice.ingest.ceiling.GlobalCeiling;
 import dev.sluice.schema.LlmRequest;
 import dev.sluice.schema.RejectReason;
 import dev.sluice.schema.RejectedRequest;
 import dev.sluice.schema.UserPolicy;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -69,28 +71,30 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
     public void process(Record<String, ReceivedRequest> record) {
         ReceivedRequest received = record.value();
         long at = record.timestamp();
+        // The caller's reply address (if any) goes on whatever this request produces: admitted or rejected.
+        Headers reply = ReplyHeaders.of(record.headers());
         if (received == null) {
-            reject(record.key(), at, Rejections.nullValue(record.key(), at));
+            reject(record.key(), at, Rejections.nullValue(record.key(), at), reply);
             return;
         }
         LlmRequest request = received.request();
         Optional<Violation> violation = validator.check(record.key(), request, received.sizeBytes());
         if (violation.isPresent()) {
             Violation v = violation.get();
-            reject(request, at, RejectReason.INVALID, v.field(), v.rule(), v.field() + ": " + v.rule(), null);
+            reject(request, at, RejectReason.INVALID, v.field(), v.rule(), v.field() + ": " + v.rule(), null, reply);
             return;
         }
         Reservation previous = ledger.find(request.getUserId(), request.getRequestId());
         if (ledger.isDuplicate(previous, at)) {
             reject(request, at, RejectReason.DUPLICATE, "requestId",
                     "unique per user while its reservation is held and for " + horizonMs + " ms after",
-                    "this requestId was already admitted; its result will follow", null);
+                    "this requestId was already admitted; its result will follow", null, reply);
             return;
         }
-        decide(received, at);
+        decide(received, at, reply);
     }
 
-    private void decide(ReceivedRequest received, long at) {
+    private void decide(ReceivedRequest received, long at, Headers reply) {
         LlmRequest request = received.request();
         String userId = request.getUserId();
         UserState state = UserState.decode(users.get(userId));
@@ -137,23 +141,24 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
             if (dirty) {
                 users.put(userId, state.encode());
             }
-            reject(userId, at, rejection);
+            reject(userId, at, rejection, reply);
             return;
         }
         state.admit(now, estimatedTokens);
         ledger.reserve(userId, request.getRequestId(), worstCase, at, state);
         users.put(userId, state.encode());
         metrics.admitted();
-        context.forward(new Record<String, Object>(userId, new Admission(received, policy.tier(), inputTokens, worstCase, at), at),
+        context.forward(new Record<String, Object>(userId, new Admission(received, policy.tier(), inputTokens, worstCase, at), at, reply),
                 AdmissionTopology.ADMITTED_SINK);
     }
 
-    private void reject(LlmRequest request, long at, RejectReason reason, String field, String rule, String detail, Long retry) {
-        reject(Rejections.echo(request.getUserId()), at, Rejections.of(request, at, reason, field, rule, detail, retry));
+    private void reject(LlmRequest request, long at, RejectReason reason, String field, String rule, String detail, Long retry,
+                        Headers reply) {
+        reject(Rejections.echo(request.getUserId()), at, Rejections.of(request, at, reason, field, rule, detail, retry), reply);
     }
 
-    private void reject(String key, long at, RejectedRequest rejection) {
+    private void reject(String key, long at, RejectedRequest rejection, Headers reply) {
         metrics.rejected(rejection.getReason());
-        context.forward(new Record<String, Object>(key, rejection, at), AdmissionTopology.REJECTED_SINK);
+        context.forward(new Record<String, Object>(key, rejection, at, reply), AdmissionTopology.REJECTED_SINK);
     }
 }

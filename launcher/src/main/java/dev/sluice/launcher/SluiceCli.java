@@ -79,6 +79,11 @@ public final class SluiceCli implements Runnable {
         if (System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES") == null) {
             System.setProperty("org.apache.avro.SERIALIZABLE_PACKAGES", "dev.sluice");
         }
+        // The JDK HttpServer (/health, the gateway) answers small responses ~40 ms late without TCP_NODELAY; it reads
+        // this once, when the process creates its first server, which is the observability server.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
         System.exit(commandLine(System.getenv()).execute(args));
     }
 }

@@ -1,6 +1,5 @@
 package dev.sluice.gateway.batch;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -166,17 +165,21 @@ public final class BatchHandlers {
         Principal principal = auth.require(call);
         String id = call.pathParam(1);
         BatchOutput.Kind kind = BatchOutput.kindOf(id);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Map<String, String> jsonl = Map.of("Content-Type", "application/jsonl");
         if (kind != null) {
             ObjectNode batch = batches.batch(principal.userId(), BatchOutput.batchIdOf(id));
-            BatchOutput.write(batch, batches.progress(batch), kind, out);
-        } else {
-            batches.store().readFile(ownFile(principal, id), line -> {
-                out.writeBytes(line);
-                out.write('\n');
-            });
+            BatchProgress progress = batches.progress(batch);
+            return done(Reply.streamed(200, jsonl, out -> BatchOutput.write(batch, progress, kind, out)));
         }
-        return done(new Reply(200, Map.of("Content-Type", "application/jsonl"), out.toByteArray()));
+        ObjectNode file = ownFile(principal, id);
+        return done(Reply.streamed(200, jsonl, out -> batches.store().readFile(file, line -> {
+            try {
+                out.write(line);
+                out.write('\n');
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        })));
     }
 
     private ObjectNode ownFile(Principal principal, String id) {
@@ -191,6 +194,10 @@ public final class BatchHandlers {
         int settled = p.settled();
         if (status.equals("in_progress") && batch.path("published").asBoolean() && settled == p.size()) {
             batches.finish(batch, "completed");
+        } else if (status.equals("in_progress") && clock.instant().getEpochSecond() >= batch.path("created_at").asLong() + BatchService.WINDOW.toSeconds()) {
+            // OpenAI's 24 h completion window: lines not answered by then are not sent any more (the publisher stops
+            // at its next marker) and appear in the error file as batch_expired; answered lines stay in the output.
+            batches.finish(batch, "expired");
         } else if (status.equals("cancelling") && settled >= batch.path("published_lines").asInt()) {
             batches.finish(batch, "cancelled");
         }

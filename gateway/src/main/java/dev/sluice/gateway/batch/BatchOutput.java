@@ -1,6 +1,7 @@
 package dev.sluice.gateway.batch;
 
-import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -33,8 +34,10 @@ final class BatchOutput {
         return fileId.substring(OUT.length());
     }
 
-    static void write(ObjectNode batch, BatchProgress p, Kind kind, ByteArrayOutputStream out) {
+    /** Writes the file line by line to {@code out} (streamed to the client: never built whole in memory). */
+    static void write(ObjectNode batch, BatchProgress p, Kind kind, OutputStream out) throws IOException {
         boolean cancelled = batch.path("status").asText().equals("cancelled");
+        boolean expired = batch.path("status").asText().equals("expired");
         for (int i = 0; i < p.size(); i++) {
             Outcome o = p.outcome(i);
             String requestId = BatchProgress.requestId(p.batchId, i);
@@ -59,14 +62,15 @@ final class BatchOutput {
                 }
                 line.set("response", response);
                 line.putNull("error");
-            } else if (p.invalid[i] != null || cancelled) {
+            } else if (p.invalid[i] != null || cancelled || expired) {
                 line.putNull("response");
-                line.set("error", Json.object().put("code", p.invalid[i] != null ? "invalid_request" : "batch_cancelled")
-                        .put("message", p.invalid[i] != null ? p.invalid[i] : "the batch was cancelled before this line was sent"));
+                line.set("error", Json.object().put("code", p.invalid[i] != null ? "invalid_request" : cancelled ? "batch_cancelled" : "batch_expired")
+                        .put("message", p.invalid[i] != null ? p.invalid[i] : cancelled ? "the batch was cancelled before this line was sent"
+                                : "the batch expired (24 h completion window) before this line was answered"));
             } else {
                 continue; // still pending
             }
-            out.writeBytes(Json.write(line).getBytes(StandardCharsets.UTF_8));
+            out.write(Json.write(line).getBytes(StandardCharsets.UTF_8));
             out.write('\n');
         }
     }
@@ -79,10 +83,11 @@ final class BatchOutput {
                 .put("created_at", batch.path("created_at").asLong()).put("in_progress_at", batch.path("created_at").asLong())
                 .put("expires_at", batch.path("created_at").asLong() + 24 * 3600);
         view.putNull("errors");
-        boolean done = List.of("completed", "cancelled").contains(status);
+        boolean done = List.of("completed", "cancelled", "expired").contains(status);
         view.put("output_file_id", done && p.completed() > 0 ? OUT + id : null);
-        view.put("error_file_id", done && p.settled() - p.completed() > 0 || status.equals("cancelled") && p.completed() < p.size() ? ERR + id : null);
-        for (String at : List.of("completed_at", "cancelling_at", "cancelled_at")) {
+        view.put("error_file_id", done && p.settled() - p.completed() > 0
+                || List.of("cancelled", "expired").contains(status) && p.completed() < p.size() ? ERR + id : null);
+        for (String at : List.of("completed_at", "cancelling_at", "cancelled_at", "expired_at")) {
             if (batch.has(at)) {
                 view.put(at, batch.path(at).asLong());
             }

@@ -19,6 +19,7 @@ import dev.sluice.gateway.http.ApiError;
 import dev.sluice.gateway.http.ChatRequestParser;
 import dev.sluice.gateway.http.Json;
 import dev.sluice.gateway.outcome.Outcome;
+import dev.sluice.gateway.outcome.Replies;
 import dev.sluice.schema.LlmRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class BatchService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BatchService.class);
     static final int MARK_EVERY = 100;
+    /** OpenAI's completion window: a batch not finished this long after its creation expires. */
+    static final Duration WINDOW = Duration.ofHours(24);
     static final Duration STALL = Duration.ofSeconds(10);
     /** Metadata key of batch lines' batch id and custom id. */
     static final String BATCH_METADATA = "sluice.batch.id";
@@ -47,14 +50,18 @@ public final class BatchService implements AutoCloseable {
     private final Map<String, Integer> lineOf = new ConcurrentHashMap<>();
     private final Map<String, BatchProgress> byRequest = new ConcurrentHashMap<>();
     private final Map<String, Boolean> publishing = new ConcurrentHashMap<>();
+    private final Map<String, dev.sluice.gateway.TopicTail> following = new ConcurrentHashMap<>();
+    private final int replyPartitions;
     private final ScheduledExecutorService executor = Executors.newScheduledThreadPool(2, r -> {
         Thread t = new Thread(r, "sluice-gateway-batches");
         t.setDaemon(true);
         return t;
     });
 
+    /** @param replyPartitions partitions of the reply topic: a batch's lines reply to the one of its batch id */
     public BatchService(BatchStore store, ChatRequestParser parser, RequestPublisher publisher, OutcomeScanner scanner,
-                        String instanceId, Clock clock) {
+                        int replyPartitions, String instanceId, Clock clock) {
+        this.replyPartitions = replyPartitions;
         this.store = store;
         this.parser = parser;
         this.publisher = publisher;
@@ -124,6 +131,10 @@ public final class BatchService implements AutoCloseable {
 
     /** Records a terminal status once (so listings need not recompute it). */
     void finish(ObjectNode batch, String status) {
+        dev.sluice.gateway.TopicTail tail = following.remove(batch.path("id").asText());
+        if (tail != null) {
+            tail.close(); // settled: nothing more will come for it
+        }
         if (batch.path("status").asText().equals(status)) {
             return;
         }
@@ -159,9 +170,19 @@ public final class BatchService implements AutoCloseable {
             byRequest.put(requestId, progress);
         }
         loaded.put(id, progress);
+        // The batch's reply partition from its creation: outcomes that came before this instance looked, then the rest.
+        dev.sluice.gateway.TopicTail tail = scanner.follow(id, Replies.partitionOf(id, replyPartitions),
+                batch.path("created_at").asLong() * 1000 - 5_000, this::offer);
+        following.put(id, tail);
         if (scan) {
-            // Outcomes that arrived before this instance started listening for this batch.
-            scanner.scan(clock.millis() - batch.path("created_at").asLong() * 1000 + 5_000, this::offer);
+            try {
+                if (!tail.awaitCaughtUp(java.time.Duration.ofMinutes(2))) {
+                    throw new IllegalStateException("could not read the replies of " + id + " within 2 min");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted reading the replies of " + id, e);
+            }
         }
         return progress;
     }
@@ -224,7 +245,7 @@ public final class BatchService implements AutoCloseable {
             }
             Parsed parsed = parse(batchId, userId, i, bytes);
             if (parsed.request != null) {
-                sends.add(publisher.publish(parsed.request));
+                sends.add(publisher.publish(parsed.request, Replies.replyTo(Replies.partitionOf(batchId, replyPartitions))));
             }
         });
         sends.forEach(java.util.concurrent.CompletableFuture::join);
@@ -285,5 +306,6 @@ public final class BatchService implements AutoCloseable {
     @Override
     public void close() {
         executor.shutdownNow();
+        following.values().forEach(dev.sluice.gateway.TopicTail::close);
     }
 }

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.gateway.RequestPublisher;
 import dev.sluice.gateway.keys.Principal;
 import dev.sluice.gateway.outcome.Outcome;
+import dev.sluice.gateway.outcome.ReplyReader;
 import dev.sluice.gateway.outcome.Waiters;
 
 /**
@@ -35,9 +36,14 @@ public final class ChatHandler implements GatewayServer.Handler {
     private final Duration maxWait;
     private final String instanceId;
     private final Clock clock;
+    private final int maxOpenWaits;
+    private final ReplyReader replies;
 
+    /** @param replies this instance's reply partitions: the one to name in requests, and the waits on each */
     public ChatHandler(Authenticator auth, ChatRequestParser parser, RequestPublisher publisher, Waiters waiters, Duration maxWait,
-                       String instanceId, Clock clock) {
+                       int maxOpenWaits, ReplyReader replies, String instanceId, Clock clock) {
+        this.maxOpenWaits = maxOpenWaits;
+        this.replies = replies;
         this.auth = auth;
         this.parser = parser;
         this.publisher = publisher;
@@ -50,13 +56,28 @@ public final class ChatHandler implements GatewayServer.Handler {
     @Override
     public CompletableFuture<Reply> handle(HttpCall call) {
         Principal principal = auth.require(call);
+        // Every waiting call holds a connection (a descriptor): past the bound, shed load at once instead of
+        // letting a stalled pipeline pile up connections until the process runs out of descriptors.
+        if (waiters.open() >= maxOpenWaits) {
+            throw ApiError.of(503, "server_error", "server_overloaded", null,
+                    "this gateway has " + maxOpenWaits + " calls waiting for the pipeline (gateway.max.open.waits); retry shortly",
+                    Map.of("Retry-After", "1"));
+        }
+        int reply = replies.replyPartition().orElse(-1);
+        if (reply < 0) {
+            throw ApiError.of(503, "server_error", "no_reply_partition", null,
+                    "this gateway instance owns no reply partition yet (more instances than gateway.reply.partitions?); retry",
+                    Map.of("Retry-After", "1"));
+        }
         JsonNode body = parse(call.body());
         String requestId = call.header("Idempotency-Key").map(k -> requestId(principal.userId(), k)).orElseGet(() -> UUID.randomUUID().toString());
         ChatRequestParser.ChatCall chat = parser.parse(body, principal.userId(), requestId,
                 Map.of(GATEWAY_METADATA, instanceId, KEY_METADATA, principal.keyId()), clock.instant());
         Duration wait = waitFor(call);
         CompletableFuture<Outcome> outcome = waiters.await(principal.userId(), requestId, clock.millis());
-        publisher.publish(chat.request()).whenComplete((metadata, e) -> {
+        Runnable waitEnded = replies.waitingOn(reply);
+        outcome.whenComplete((o, e) -> waitEnded.run());
+        publisher.publish(chat.request(), dev.sluice.gateway.outcome.Replies.replyTo(reply)).whenComplete((metadata, e) -> {
             if (e != null) {
                 outcome.completeExceptionally(ApiError.of(503, "server_error", "pipeline_unavailable", null,
                         "could not hand the request to the pipeline (" + e.getClass().getSimpleName() + "); retry with the same Idempotency-Key",

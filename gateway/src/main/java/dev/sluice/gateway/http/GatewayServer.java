@@ -25,6 +25,14 @@ import org.slf4j.LoggerFactory;
 public final class GatewayServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
 
+    static {
+        // Without TCP_NODELAY the JDK server sends a small answer ~40 ms late (Nagle + the client's delayed ACK). The
+        // JDK reads this once, when the first HttpServer of the process is created: `sluice run` sets it earlier too.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     /** Handles one call; may complete later. Throwing (or completing with) an {@link ApiError} answers with it. */
     @FunctionalInterface
     public interface Handler {
@@ -120,12 +128,20 @@ public final class GatewayServer implements AutoCloseable {
     private void send(HttpExchange exchange, String route, Reply reply, long start) {
         try (exchange) {
             reply.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
+            if (reply.writer() != null) {
+                exchange.sendResponseHeaders(reply.status(), 0); // chunked: the length is not known up front
+                try (OutputStream out = new java.io.BufferedOutputStream(exchange.getResponseBody(), 64 * 1024)) {
+                    reply.writer().write(out);
+                }
+                return;
+            }
             exchange.sendResponseHeaders(reply.status(), reply.body().length == 0 ? -1 : reply.body().length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(reply.body());
             }
-        } catch (IOException e) {
-            log.debug("client went away before its answer: {}", e.getClass().getSimpleName());
+        } catch (IOException | RuntimeException e) {
+            // A streamed body that failed half-way cannot be turned into an error answer any more: the connection is closed.
+            log.debug("answer not completed ({}): client gone or body failed", e.getClass().getSimpleName());
         } finally {
             observer.answered(route, reply.status(), System.nanoTime() - start);
         }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.common.ModelCatalog;
 import dev.sluice.gateway.keys.Principal;
 import dev.sluice.gateway.outcome.Outcome;
+import dev.sluice.gateway.outcome.OutcomeLookup;
 import dev.sluice.gateway.outcome.Waiters;
 
 /** The read-only endpoints: {@code GET /v1/models} and {@code GET /v1/sluice/requests/{id}}. */
@@ -14,10 +15,12 @@ public final class LookupHandlers {
     private final Authenticator auth;
     private final ModelCatalog models;
     private final Waiters waiters;
+    private final OutcomeLookup lookup;
     private final long createdEpochSecond;
 
-    public LookupHandlers(Authenticator auth, ModelCatalog models, Waiters waiters, long createdEpochSecond) {
+    public LookupHandlers(Authenticator auth, ModelCatalog models, Waiters waiters, OutcomeLookup lookup, long createdEpochSecond) {
         this.auth = auth;
+        this.lookup = lookup;
         this.models = models;
         this.waiters = waiters;
         this.createdEpochSecond = createdEpochSecond;
@@ -36,14 +39,18 @@ public final class LookupHandlers {
 
     /**
      * The outcome of one of the caller's own requests (after a 504, say), as the completion, the error it ended
-     * with, or 404 while it is pending or older than this instance remembers. Another user's id is a 404 too.
+     * with, or 404 while it is pending or older than the look-up window. Another user's id is a 404 too. Answered
+     * from this instance's recent replies, else looked up in the user's partition of the outcome topics (the call
+     * may have been sent through another instance, whose reply partition got the outcome).
      */
     public CompletableFuture<Reply> request(HttpCall call) {
         Principal principal = auth.require(call);
         String requestId = call.pathParam(1);
-        Outcome outcome = waiters.recent(principal.userId(), requestId).orElseThrow(() -> ApiError.notFound(
+        java.util.Optional<Outcome> known = waiters.recent(principal.userId(), requestId);
+        CompletableFuture<java.util.Optional<Outcome>> outcome = known.isPresent() ? CompletableFuture.completedFuture(known)
+                : lookup.find(principal.userId(), requestId);
+        return outcome.thenApply(o -> OutcomeReplies.reply(o.orElseThrow(() -> ApiError.notFound(
                 "no outcome known for request " + ChatRequestParser.shorten(requestId) + " of this key's user: it is still in the "
-                        + "pipeline, or older than this gateway remembers (gateway.outcome.lookback.ms)"));
-        return CompletableFuture.completedFuture(OutcomeReplies.reply(outcome, false));
+                        + "pipeline, or older than the look-up window (gateway.outcome.lookback.ms)")), false));
     }
 }

@@ -15,11 +15,16 @@ public final class OutcomeDecoder {
         this.catalog = catalog;
     }
 
+    /** Decodes a record of one of the outcome topics, or a copy of one on the reply topic (named by its header). */
     public Optional<Outcome> decode(ConsumerRecord<byte[], byte[]> record) {
-        if (record.value() == null) {
+        if (record.value() == null && record.headers().lastHeader(DeadLetterHeaders.REQUEST_ID) == null) {
             return Optional.empty();
         }
-        String topic = record.topic();
+        org.apache.kafka.common.header.Header source = record.headers().lastHeader(Replies.SOURCE);
+        String topic = source != null && source.value() != null ? new String(source.value(), StandardCharsets.UTF_8) : record.topic();
+        if (record.value() == null && !topic.equals(catalog.dlq().name())) {
+            return Optional.empty();
+        }
         if (topic.equals(catalog.results().name())) {
             return Optional.of(new Outcome.Completed(catalog.results().valueSerde().deserializer().deserialize(topic, record.headers(), record.value())));
         }

@@ -26,6 +26,7 @@ public final class Waiters {
 
     private final Map<String, List<Waiter>> waiting = new ConcurrentHashMap<>();
     private final Map<String, Outcome> recent;
+    private volatile java.util.function.Consumer<Outcome> unanswered = o -> {};
 
     /** @param recentCapacity how many recent outcomes to remember (least recently seen are forgotten first) */
     public Waiters(int recentCapacity) {
@@ -35,6 +36,15 @@ public final class Waiters {
                 return size() > recentCapacity;
             }
         });
+    }
+
+    /**
+     * Called (once per such rejection) when a {@code DUPLICATE} reaches calls waiting here and this instance has not
+     * seen the first attempt's answer: that answer went to the instance the first attempt was sent through, so it
+     * must be looked up (the gateway follows the user's partition of the outcome topics and offers what it finds).
+     */
+    public void onUnansweredDuplicate(java.util.function.Consumer<Outcome> handler) {
+        this.unanswered = handler;
     }
 
     private static String key(String userId, String requestId) {
@@ -63,6 +73,9 @@ public final class Waiters {
         List<Waiter> list = waiting.get(key);
         if (list == null) {
             return;
+        }
+        if (duplicate && answered(outcome.userId(), outcome.requestId()).isEmpty()) {
+            unanswered.accept(outcome);
         }
         for (Waiter w : list) {
             if (duplicate) {

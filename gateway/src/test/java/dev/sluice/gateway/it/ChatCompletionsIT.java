@@ -187,6 +187,41 @@ class ChatCompletionsIT {
     }
 
     @Test
+    void shouldRouteEachOutcomeOnlyToTheInstanceWhoseCallWaitsForIt() {
+        // The instances share the outcome topics (router group) and the reply partitions (reply group): disjoint shares.
+        await().atMost(Duration.ofSeconds(30)).until(() -> !first.router().assignment().isEmpty() && !second.router().assignment().isEmpty()
+                && pipeline.gateways().stream().mapToInt(g -> g.router().assignment().size()).sum() == 9);
+        assertThat(first.router().assignment()).doesNotContainAnyElementsOf(second.router().assignment());
+        assertThat(first.replies().owned()).isNotEmpty().doesNotContainAnyElementsOf(second.replies().owned());
+        long readByFirst = first.replies().recordsRead();
+        long readBySecond = second.replies().recordsRead();
+        long routedBefore = routed();
+        OpenAIClient viaFirst = sdk(first, pipeline.key("kate", "PRO"));
+        OpenAIClient viaSecond = sdk(second, pipeline.key("leo", "PRO"));
+        List<String> expectedIds = new ArrayList<>();
+        List<CompletableFuture<ChatCompletion>> calls = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            String idempotencyKey = "routed-" + i + "-" + UUID.randomUUID();
+            expectedIds.add(Completions.id(ChatHandler.requestId(i < 10 ? "kate" : "leo", idempotencyKey)));
+            calls.add((i < 10 ? viaFirst : viaSecond).async().chat().completions()
+                    .create(ask("routed " + i).putAdditionalHeader("Idempotency-Key", idempotencyKey).build()));
+        }
+        for (int i = 0; i < calls.size(); i++) {
+            assertThat(calls.get(i).join().id()).as("answer %d", i).isEqualTo(expectedIds.get(i));
+        }
+
+        // Each reply reader read exactly its own calls' outcomes: 10 and 6, not all 16 each.
+        assertThat(first.replies().recordsRead() - readByFirst).isEqualTo(10);
+        assertThat(second.replies().recordsRead() - readBySecond).isEqualTo(6);
+        // And the outcome topics were read once in total, shared between the instances' routers.
+        assertThat(routed() - routedBefore).isEqualTo(16);
+    }
+
+    static long routed() {
+        return pipeline.gateways().stream().mapToLong(g -> g.router().recordsRead()).sum();
+    }
+
+    @Test
     void shouldRefuseAnUnknownModelAndNameTheField() {
         OpenAIClient client = sdk(first, pipeline.key("gina", "PRO"));
         assertThatThrownBy(() -> client.chat().completions().create(ChatCompletionCreateParams.builder().model("no-such-model")
@@ -213,8 +248,11 @@ class ChatCompletionsIT {
                     HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/sluice/requests/" + requestId)).header("Authorization", "Bearer " + key)
                             .build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
         }
+        String ivan = pipeline.key("ivan", "PRO");
+        // A new key reaches every instance a moment after it is written (the lookup itself is faster than that now).
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> status(first, ivan) == 200);
         HttpResponse<String> otherUser = http.send(HttpRequest.newBuilder(URI.create(first.baseUrl() + "/sluice/requests/" + requestId))
-                .header("Authorization", "Bearer " + pipeline.key("ivan", "PRO")).build(), HttpResponse.BodyHandlers.ofString());
+                .header("Authorization", "Bearer " + ivan).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(otherUser.statusCode()).isEqualTo(404);
     }
 

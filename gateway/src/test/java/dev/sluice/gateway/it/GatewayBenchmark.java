@@ -1,108 +1,264 @@
 package dev.sluice.gateway.it;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
 
+import dev.sluice.common.CommonKeys;
 import dev.sluice.gateway.GatewayStage;
-import dev.sluice.testkit.KafkaBroker;
+import dev.sluice.gateway.RequestPublisher;
+import dev.sluice.gateway.TopicTail;
+import dev.sluice.gateway.http.ChatRequestParser;
+import dev.sluice.gateway.http.Json;
+import dev.sluice.schema.GenerationResult;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Added latency of gateway + pipeline (exactly-once on) over a direct call to the same mock provider, at 200 and
- * 1,000 requests/s (open loop: requests are sent on schedule whether or not earlier ones finished), and saturation
- * throughput; each as a ratio to the direct call measured in the same run. Not part of verify:
+ * What the gateway adds: the same chat request sent (a) by producing it to {@code llm.requests} and waiting for its
+ * result on {@code llm.results} (the pipeline alone, as a Kafka client would use it) and (b) over HTTP through the
+ * gateway (authentication, parsing, publishing, reply routing, answer), open loop at fixed rates (requests are sent
+ * on schedule whether or not earlier ones finished) and closed loop at saturation, both in the same run; the table
+ * gives p50/p99 of each and the difference. Exactly-once is on in every stage.
+ *
+ * <p>As deployed, the broker and the pipeline (ingest, enrichment, generation, the mock provider) run in a second
+ * JVM ({@link BenchPipelineMain}); this JVM holds the gateway, the HTTP client and the direct Kafka client, and
+ * samples the descriptors of both processes (the gateway's server-side sockets counted by its port) during and
+ * after the rows. Prompts repeat over 64 texts so the enrichment stage's embedding cache answers: the local
+ * embedding model's CPU (~300 texts/s on this machine) is not what this measures. Not part of verify:
  * {@code ./mvnw -Pbench -pl gateway -am verify -Dit.test=GatewayBenchmark}. Prints a table; asserts nothing.
  */
 @ExtendWith(SluiceInfra.class)
 class GatewayBenchmark {
     static final Duration RUN = Duration.ofSeconds(Long.getLong("bench.seconds", 20));
     static final Duration PROVIDER_LATENCY = Duration.ofMillis(Long.getLong("bench.provider.ms", 20));
+    static final int[] RATES = java.util.Arrays.stream(System.getProperty("bench.rates", "200,1000").split(",")).mapToInt(Integer::parseInt).toArray();
+    /** Open-loop calls outstanding at most; beyond it a scheduled call is counted as not sent (the run would otherwise
+     *  measure only its own queue, and hold a socket per queued call). */
+    static final int MAX_OUTSTANDING = 4000;
+    static final int SATURATION_IN_FLIGHT = 256;
 
-    record Result(int sent, int ok, double seconds, long p50Micros, long p99Micros) {
+    record Result(int sent, int ok, int notSent, Map<Integer, Integer> statuses, double seconds, long p50Micros, long p99Micros) {
         double rate() {
             return ok / seconds;
         }
     }
 
     @Test
-    void measureAddedLatencyAndSaturation(KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
-        try (Pipeline pipeline = new Pipeline("gateway-bench", kafka, registry, redis, Map.of(
+    void measureAddedLatencyAndSaturation(SchemaRegistryServer registry, RedisServer redis) throws Exception {
+        String loadBefore = uptime();
+        String prefix = SluiceInfra.uniquePrefix("gateway-bench");
+        Map<String, String> settings = new TreeMap<>(Map.of(
                 "ingest.tier.pro.requests.per.minute", "1000000", "ingest.tier.pro.requests.per.day", "2000000000",
                 "ingest.tier.pro.tokens.per.minute", "1000000000000", "ingest.tier.pro.daily.budget.micros", "1000000000000",
-                "generation.max.in.flight", "1024", "gateway.http.threads", "4"))) {
-            pipeline.llm.latency(PROVIDER_LATENCY);
-            GatewayStage gateway = pipeline.gateway("gw-bench");
-            String key = pipeline.key("bench", "PRO");
-            HttpClient http = HttpClient.newBuilder().executor(java.util.concurrent.Executors.newFixedThreadPool(8)).build();
-            URI direct = URI.create(pipeline.llm.openAiBaseUrl() + "/chat/completions");
-            URI viaGateway = URI.create(gateway.baseUrl() + "/chat/completions");
-            run(http, viaGateway, key, 100, Duration.ofSeconds(5)); // warm-up: JIT, caches, first transactions
-            StringBuilder table = new StringBuilder("| load | direct p50 / p99 | gateway p50 / p99 | added p50 / p99 | ratio p99 |\n|---|---|---|---|---|\n");
-            for (int rate : new int[] {200, 1000}) {
-                Result d = run(http, direct, "sk-mock", rate, RUN);
-                Result g = run(http, viaGateway, key, rate, RUN);
-                table.append(String.format("| %d req/s (ok %d/%d, %d/%d) | %.1f / %.1f ms | %.1f / %.1f ms | %.1f / %.1f ms | %.2f |%n", rate,
-                        d.ok, d.sent, g.ok, g.sent, d.p50Micros / 1e3, d.p99Micros / 1e3, g.p50Micros / 1e3, g.p99Micros / 1e3,
-                        (g.p50Micros - d.p50Micros) / 1e3, (g.p99Micros - d.p99Micros) / 1e3, (double) g.p99Micros / d.p99Micros));
+                "generation.max.in.flight", "1024"));
+        Process child = startPipeline(registry, redis, prefix, settings);
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+        // Not closed here: a drain thread reads it until the child exits (closing it first would wait for that thread).
+        BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        try {
+            String[] ready = awaitReady(out);
+            // The gateway side: same prefix and settings, no stages of its own.
+            try (Pipeline pipeline = new Pipeline(prefix, ready[1], registry.url(), redis.uri(), settings, false)) {
+                GatewayStage gateway = pipeline.gateway("gw-bench");
+                String key = pipeline.key("bench", "PRO");
+                pipeline.key("bench-direct", "PRO"); // publishes the direct user's PRO policy
+                FdSampler fds = new FdSampler(child.pid(), gateway.port());
+                sampler.scheduleAtFixedRate(fds::sample, 0, 500, TimeUnit.MILLISECONDS);
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                        .executor(Executors.newFixedThreadPool(4)).build();
+                URI viaGateway = URI.create(gateway.baseUrl() + "/chat/completions");
+                try (DirectClient direct = new DirectClient(pipeline)) {
+                    IntFunction<CompletableFuture<Integer>> gw = i -> http.sendAsync(request(viaGateway, key, i), HttpResponse.BodyHandlers.discarding())
+                            .thenApply(HttpResponse::statusCode);
+                    IntFunction<CompletableFuture<Integer>> kafka = direct::call;
+                    run(kafka, 100, Duration.ofSeconds(5)); // warm-up: JIT, caches, first transactions, embeddings of the 64 texts
+                    run(gw, 100, Duration.ofSeconds(5));
+                    StringBuilder table = new StringBuilder("| load | direct to llm.requests p50 / p99 | via gateway p50 / p99 | added p50 / p99 "
+                            + "| ok direct, gateway | gateway statuses | max fds gateway JVM (server sockets) / pipeline JVM |\n|---|---|---|---|---|---|---|\n");
+                    for (int rate : RATES) {
+                        fds.reset();
+                        Result d = run(kafka, rate, RUN);
+                        Result g = run(gw, rate, RUN);
+                        table.append(String.format("| %d req/s | %.1f / %.1f ms | %.1f / %.1f ms | %.1f / %.1f ms | %d/%d (%d not sent), %d/%d (%d not sent) | %s | %s |%n",
+                                rate, d.p50Micros / 1e3, d.p99Micros / 1e3, g.p50Micros / 1e3, g.p99Micros / 1e3,
+                                (g.p50Micros - d.p50Micros) / 1e3, (g.p99Micros - d.p99Micros) / 1e3,
+                                d.ok, d.sent, d.notSent, g.ok, g.sent, g.notSent, g.statuses, fds.max()));
+                    }
+                    fds.reset();
+                    Result dSat = saturate(kafka, SATURATION_IN_FLIGHT, RUN);
+                    Result gSat = saturate(gw, SATURATION_IN_FLIGHT, RUN);
+                    table.append(String.format("| saturation (%d in flight) | %.0f req/s, p50 %.1f ms | %.0f req/s, p50 %.1f ms | ratio %.2f | %d, %d | %s | %s |%n",
+                            SATURATION_IN_FLIGHT, dSat.rate(), dSat.p50Micros / 1e3, gSat.rate(), gSat.p50Micros / 1e3, gSat.rate() / dSat.rate(),
+                            dSat.ok, gSat.ok, gSat.statuses, fds.max()));
+                    String busy = fds.now();
+                    // Past the JDK server's idle timeout (30 s): kept-alive connections are closed, what remains is held.
+                    Thread.sleep(35_000);
+                    String settled = fds.now();
+                    System.out.println("\nGatewayBenchmark (provider latency " + PROVIDER_LATENCY.toMillis() + " ms, " + RUN.toSeconds()
+                            + " s per row, load before: " + loadBefore + ")\n" + table
+                            + "\ndescriptors right after the last row: " + busy + "; 35 s later: " + settled
+                            + "\nfds at gateway start: " + fds.first() + "; load after: " + uptime());
+                }
             }
-            Result dSat = saturate(http, direct, "sk-mock", 512, RUN);
-            Result gSat = saturate(http, viaGateway, key, 512, RUN);
-            table.append(String.format("| saturation (512 in flight) | %.0f req/s | %.0f req/s | | %.2f of direct |%n", dSat.rate(), gSat.rate(),
-                    gSat.rate() / dSat.rate()));
-            System.out.println("\nGatewayBenchmark (provider latency " + PROVIDER_LATENCY.toMillis() + " ms, " + RUN.toSeconds() + " s per row)\n" + table);
+        } finally {
+            sampler.shutdownNow();
+            child.getOutputStream().close();
+            if (!child.waitFor(60, TimeUnit.SECONDS)) {
+                child.destroyForcibly();
+            }
         }
     }
 
-    static HttpRequest request(URI uri, String key, int i) {
-        String body = "{\"model\":\"gpt-4o-mini\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"bench " + i + " "
-                + System.nanoTime() + "\"}]}";
-        return HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + key)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    private static Process startPipeline(SchemaRegistryServer registry, RedisServer redis, String prefix, Map<String, String> settings)
+            throws IOException {
+        Path log = SluiceInfra.workDir("bench-pipeline").resolve("pipeline.log");
+        List<String> command = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.sluice", "-Dsun.net.httpserver.nodelay=true",
+                "-cp", System.getProperty("java.class.path"), BenchPipelineMain.class.getName(),
+                registry.url(), redis.uri(), prefix, Long.toString(PROVIDER_LATENCY.toMillis())));
+        settings.forEach((k, v) -> command.add(k + "=" + v));
+        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
 
-    /** Open loop at {@code rate} requests/s for {@code duration}. */
-    static Result run(HttpClient http, URI uri, String key, int rate, Duration duration) {
+    private static String[] awaitReady(BufferedReader out) throws IOException {
+        for (String line; (line = out.readLine()) != null; ) {
+            if (line.startsWith("READY ")) {
+                // Keep draining the child's stdout (its console log), or it blocks once the pipe is full.
+                Thread drain = new Thread(() -> {
+                    try {
+                        while (out.readLine() != null) {
+                            // discarded: the child's stderr log has the errors
+                        }
+                    } catch (IOException e) {
+                        // the child is gone
+                    }
+                }, "bench-pipeline-stdout");
+                drain.setDaemon(true);
+                drain.start();
+                return line.split(" ");
+            }
+        }
+        throw new IllegalStateException("the pipeline process exited before it was ready; see target/testkit/bench-pipeline-*/pipeline.log");
+    }
+
+    static String body(int i) {
+        return "{\"model\":\"gpt-4o-mini\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"bench prompt " + (i % 64) + "\"}]}";
+    }
+
+    static HttpRequest request(URI uri, String key, int i) {
+        return HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(70)).header("Authorization", "Bearer " + key)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body(i))).build();
+    }
+
+    /** Produces to llm.requests and completes with 200 when the result is read from llm.results (no gateway involved). */
+    static final class DirectClient implements AutoCloseable {
+        private final RequestPublisher publisher;
+        private final ChatRequestParser parser;
+        private final Map<String, CompletableFuture<Integer>> waiting = new ConcurrentHashMap<>();
+        private final TopicTail results;
+
+        DirectClient(Pipeline pipeline) throws InterruptedException {
+            Map<String, Object> kafka = CommonKeys.kafkaClientProperties(pipeline.config);
+            publisher = new RequestPublisher(kafka, pipeline.catalog.requests(), "bench-direct");
+            parser = new ChatRequestParser(dev.sluice.common.ModelCatalog.from(pipeline.config), 1024);
+            String topic = pipeline.catalog.results().name();
+            results = new TopicTail("bench-direct-results", kafka, List.of(topic), c -> c.endOffsets(c.assignment()), r -> {
+                GenerationResult result = pipeline.catalog.results().valueSerde().deserializer().deserialize(topic, r.headers(), r.value());
+                CompletableFuture<Integer> f = waiting.remove(result.getRequestId());
+                if (f != null) {
+                    f.complete(200);
+                }
+            }).start();
+            results.awaitCaughtUp(Duration.ofSeconds(30));
+        }
+
+        CompletableFuture<Integer> call(int i) {
+            String id = UUID.randomUUID().toString();
+            CompletableFuture<Integer> done = new CompletableFuture<>();
+            waiting.put(id, done);
+            try {
+                var chat = parser.parse(Json.MAPPER.readTree(body(i)), "bench-direct", id, Map.of(), Clock.systemUTC().instant());
+                publisher.publish(chat.request(), new RecordHeaders());
+            } catch (IOException e) {
+                done.completeExceptionally(e);
+            }
+            return done.orTimeout(70, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            results.close();
+            publisher.close();
+        }
+    }
+
+    /** Open loop at {@code rate} calls/s for {@code duration}. */
+    static Result run(IntFunction<CompletableFuture<Integer>> call, int rate, Duration duration) {
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
+        Semaphore outstanding = new Semaphore(MAX_OUTSTANDING);
         List<CompletableFuture<?>> calls = new ArrayList<>();
         long start = System.nanoTime();
         long interval = 1_000_000_000L / rate;
         int n = (int) (duration.toNanos() / interval);
+        int notSent = 0;
         for (int i = 0; i < n; i++) {
-            long due = start + i * interval;
-            long wait = due - System.nanoTime();
+            long wait = start + i * interval - System.nanoTime();
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
             }
+            if (!outstanding.tryAcquire()) {
+                notSent++;
+                continue;
+            }
             long sent = System.nanoTime();
-            calls.add(http.sendAsync(request(uri, key, i), HttpResponse.BodyHandlers.discarding()).thenAccept(r -> {
-                if (r.statusCode() == 200) {
+            calls.add(call.apply(i).whenComplete((status, e) -> {
+                outstanding.release();
+                statuses.merge(status == null ? -1 : status, 1, Integer::sum);
+                if (status != null && status == 200) {
                     latencies.add((System.nanoTime() - sent) / 1_000);
                 }
             }));
         }
         calls.forEach(c -> c.exceptionally(e -> null).join());
-        return result(n, latencies, (System.nanoTime() - start) / 1e9);
+        return result(n, notSent, statuses, latencies, (System.nanoTime() - start) / 1e9);
     }
 
     /** Closed loop with {@code inFlight} calls outstanding: the most this path answers per second. */
-    static Result saturate(HttpClient http, URI uri, String key, int inFlight, Duration duration) throws InterruptedException {
+    static Result saturate(IntFunction<CompletableFuture<Integer>> call, int inFlight, Duration duration) throws InterruptedException {
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
         Semaphore slots = new Semaphore(inFlight);
         AtomicInteger sentCount = new AtomicInteger();
         long start = System.nanoTime();
@@ -110,22 +266,31 @@ class GatewayBenchmark {
         while (System.nanoTime() < end) {
             slots.acquire();
             long sent = System.nanoTime();
-            http.sendAsync(request(uri, key, sentCount.incrementAndGet()), HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
-                if (r != null && r.statusCode() == 200) {
+            call.apply(sentCount.incrementAndGet()).whenComplete((status, e) -> {
+                statuses.merge(status == null ? -1 : status, 1, Integer::sum);
+                if (status != null && status == 200) {
                     latencies.add((System.nanoTime() - sent) / 1_000);
                 }
                 slots.release();
             });
         }
         slots.acquire(inFlight);
-        return result(sentCount.get(), latencies, (System.nanoTime() - start) / 1e9);
+        return result(sentCount.get(), 0, statuses, latencies, (System.nanoTime() - start) / 1e9);
     }
 
-    static Result result(int sent, ConcurrentLinkedQueue<Long> latencies, double seconds) {
+    static Result result(int sent, int notSent, Map<Integer, Integer> statuses, ConcurrentLinkedQueue<Long> latencies, double seconds) {
         List<Long> sorted = new ArrayList<>(latencies);
         Collections.sort(sorted);
         long p50 = sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2);
         long p99 = sorted.isEmpty() ? 0 : sorted.get(Math.min(sorted.size() - 1, (int) (sorted.size() * 0.99)));
-        return new Result(sent, sorted.size(), seconds, p50, p99);
+        return new Result(sent, sorted.size(), notSent, new TreeMap<>(statuses), seconds, p50, p99);
+    }
+
+    static String uptime() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "?";
+        }
     }
 }

@@ -45,13 +45,20 @@ final class Pipeline implements AutoCloseable {
     private final List<GatewayStage> gateways = new ArrayList<>();
 
     Pipeline(String name, KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis, Map<String, String> extra) throws Exception {
-        String prefix = SluiceInfra.uniquePrefix(name);
+        this(SluiceInfra.uniquePrefix(name), kafka.bootstrapServers(), registry.url(), redis.uri(), extra, true);
+    }
+
+    /**
+     * @param runStages whether to run ingest, enrichment and generation here; false gives only the configuration, the
+     *               topics, the key admin and gateways, for a pipeline that runs in another process (the benchmark)
+     */
+    Pipeline(String prefix, String bootstrap, String registryUrl, String redisUri, Map<String, String> extra, boolean runStages) throws Exception {
         Path state = Files.createTempDirectory("sluice-gateway-it");
         llm = MockLlmServer.start();
         Map<String, String> values = new HashMap<>(Map.of(
-                CommonKeys.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
-                CommonKeys.SCHEMA_REGISTRY_URL, registry.url(),
-                CommonKeys.REDIS_URL, redis.uri(),
+                CommonKeys.KAFKA_BOOTSTRAP_SERVERS, bootstrap,
+                CommonKeys.SCHEMA_REGISTRY_URL, registryUrl,
+                CommonKeys.REDIS_URL, redisUri,
                 CommonKeys.TOPIC_PREFIX, prefix,
                 CommonKeys.TOPIC_PARTITIONS, "3",
                 CommonKeys.STATE_DIR, state.toString(),
@@ -70,13 +77,13 @@ final class Pipeline implements AutoCloseable {
                 "gateway.port", "0"));
         values.putAll(extra);
         config = SluiceConfig.of(values);
-        catalog = new TopicCatalog(prefix, 3, new SchemaRegistryClient(registry.url()));
-        try (Admin admin = kafka.admin()) {
+        catalog = new TopicCatalog(prefix, 3, new SchemaRegistryClient(registryUrl));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             catalog.createAll(admin, (short) 1);
         }
         Map<String, StageProvider> found = new HashMap<>();
         ServiceLoader.load(StageProvider.class).forEach(p -> found.put(p.name(), p));
-        for (String name1 : STAGES) {
+        for (String name1 : runStages ? STAGES : List.<String>of()) {
             Stage stage = found.get(name1).create(config, catalog, new SimpleMeterRegistry());
             stages.add(stage);
             stage.start();
@@ -93,6 +100,11 @@ final class Pipeline implements AutoCloseable {
         gateway.start();
         await().atMost(Duration.ofSeconds(30)).until(() -> gateway.health().ready());
         return gateway;
+    }
+
+    /** The gateway instances started so far. */
+    List<GatewayStage> gateways() {
+        return List.copyOf(gateways);
     }
 
     /** A new key for {@code user} on {@code tier}; returns the secret. */

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.sluice.common.DeadLetterHeaders;
+import dev.sluice.common.ReplyHeaders;
 import dev.sluice.generation.store.GenerationStore;
 import dev.sluice.schemas.TopicCatalog;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -49,8 +50,9 @@ public final class OutputRecords {
             String results = catalog.results().name();
             String costs = catalog.costs().name();
             List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(3);
-            ProducerRecord<byte[], byte[]> result = new ProducerRecord<>(results, key,
-                    catalog.results().valueSerde().serializer().serialize(results, emit.result()));
+            // The caller's reply address travels with the answer (dead letters keep it: they copy the input's headers).
+            ProducerRecord<byte[], byte[]> result = new ProducerRecord<>(results, null, key,
+                    catalog.results().valueSerde().serializer().serialize(results, emit.result()), ReplyHeaders.of(input.headers()));
             if (!fits(result)) {
                 log.warn("result of {}@{} is {} bytes, over the {}-byte limit: dead-lettered as {}", input.topic() + "-"
                         + input.partition(), input.offset(), result.value().length, maxRecordBytes, OUTPUT_TOO_LARGE);

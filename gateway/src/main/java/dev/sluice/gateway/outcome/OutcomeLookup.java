@@ -1,0 +1,119 @@
+package dev.sluice.gateway.outcome;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import dev.sluice.schema.RejectReason;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.utils.Utils;
+
+/**
+ * Finds one request's outcome in the outcome topics when it did not come to this instance's reply partition: a
+ * {@code GET /v1/sluice/requests/{id}} sent to another instance than the call, or a retry answered {@code DUPLICATE}
+ * whose first attempt was sent through another instance. Outcomes are keyed by userId, so only the user's partition
+ * of each topic is read, from {@code lookback} ago: the cost is one partition's traffic of that window, paid only
+ * on these rare paths. At most {@link #THREADS} run at once; more wait in a queue of {@link #QUEUE}, beyond which a
+ * lookup fails at once.
+ */
+public final class OutcomeLookup implements AutoCloseable {
+    static final int THREADS = 4;
+    static final int QUEUE = 256;
+
+    private final Map<String, Object> kafka;
+    private final OutcomeDecoder decoder;
+    private final Duration lookback;
+    private final Clock clock;
+    private final ThreadPoolExecutor executor = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(QUEUE), r -> {
+                Thread t = new Thread(r, "sluice-gateway-lookup");
+                t.setDaemon(true);
+                return t;
+            });
+
+    public OutcomeLookup(Map<String, Object> kafka, OutcomeDecoder decoder, Duration lookback, Clock clock) {
+        this.kafka = kafka;
+        this.decoder = decoder;
+        this.lookback = lookback;
+        this.clock = clock;
+        executor.allowCoreThreadTimeOut(true);
+    }
+
+    /** Everything known now about the request: its result or dead letter, else its latest rejection, else empty. */
+    public CompletableFuture<Optional<Outcome>> find(String userId, String requestId) {
+        return CompletableFuture.supplyAsync(() -> search(userId, requestId, decoder.topics(), 0), executor);
+    }
+
+    /**
+     * Waits up to {@code followFor} for the request's result or dead letter (what a {@code DUPLICATE} retry should be
+     * answered with), reading what is there and then what arrives.
+     */
+    public CompletableFuture<Optional<Outcome>> follow(String userId, String requestId, Duration followFor) {
+        List<String> topics = List.of(decoder.topics().get(0), decoder.topics().get(2));
+        return CompletableFuture.supplyAsync(() -> search(userId, requestId, topics, followFor.toMillis()), executor);
+    }
+
+    private Optional<Outcome> search(String userId, String requestId, List<String> topics, long followMs) {
+        Map<String, Object> props = new HashMap<>(kafka);
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "sluice-gateway-lookup");
+        byte[] key = userId.getBytes(StandardCharsets.UTF_8);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(followMs, 30_000));
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : topics) {
+                List<PartitionInfo> info = consumer.partitionsFor(topic, Duration.ofSeconds(10));
+                // The partition the default partitioner picks for the userId key, as every stage writes them.
+                partitions.add(new TopicPartition(topic, Utils.toPositive(Utils.murmur2(key)) % info.size()));
+            }
+            consumer.assign(partitions);
+            Map<TopicPartition, Long> query = new HashMap<>();
+            partitions.forEach(tp -> query.put(tp, Math.max(0, clock.millis() - lookback.toMillis())));
+            Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(query);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            partitions.forEach(tp -> consumer.seek(tp, found.get(tp) == null ? end.get(tp) : found.get(tp).offset()));
+            Outcome best = null;
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    if (r.key() == null || !userId.equals(new String(r.key(), StandardCharsets.UTF_8))) {
+                        continue;
+                    }
+                    Optional<Outcome> o = decoder.decode(r).filter(x -> x.requestId().equals(requestId) && x.userId().equals(userId));
+                    if (o.isPresent() && !(o.get() instanceof Outcome.Rejected rej && rej.rejection().getReason() == RejectReason.DUPLICATE)) {
+                        if (!(o.get() instanceof Outcome.Rejected)) {
+                            return o;
+                        }
+                        best = o.get();
+                    }
+                }
+                boolean atEnd = partitions.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
+                if (atEnd && followMs == 0) {
+                    return Optional.ofNullable(best);
+                }
+            }
+            return followMs == 0 ? Optional.ofNullable(best) : Optional.empty();
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+}

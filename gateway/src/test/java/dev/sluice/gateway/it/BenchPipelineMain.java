@@ -1,0 +1,35 @@
+package dev.sluice.gateway.it;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import dev.sluice.embedded.InProcessKafka;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+
+/**
+ * The benchmark's second process: a Kafka broker plus ingest, enrichment, generation and the mock provider, so the
+ * benchmark's own JVM holds only what a deployed gateway holds (the gateway and its clients) and its descriptors
+ * can be counted apart. Args: registry URL, Redis URI, topic prefix, provider latency in ms, then {@code key=value}
+ * settings. Prints {@code READY <bootstrap> <provider base URL>} and runs until its stdin closes.
+ */
+public final class BenchPipelineMain {
+    public static void main(String[] args) throws Exception {
+        Map<String, String> extra = new HashMap<>();
+        for (int i = 4; i < args.length; i++) {
+            int eq = args[i].indexOf('=');
+            extra.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+        }
+        KafkaClusterTestKit broker = InProcessKafka.start(null);
+        Pipeline pipeline = new Pipeline(args[2], broker.bootstrapServers(), args[0], args[1], extra, true);
+        pipeline.llm.latency(Duration.ofMillis(Long.parseLong(args[3])));
+        System.out.println("READY " + broker.bootstrapServers() + " " + pipeline.llm.openAiBaseUrl());
+        System.out.flush();
+        while (System.in.read() >= 0) {
+            // runs until the parent closes our stdin (or dies)
+        }
+        pipeline.close();
+        broker.close();
+        System.exit(0);
+    }
+}
