@@ -6,65 +6,47 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.sluice.common.ConsumerThread;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Follows every topic {@link Tables} reads, from the beginning, with one {@code read_committed} consumer that joins
  * no group and commits nothing (so the dashboard never shows an aborted transaction's records and leaves no group
  * behind). Partitions that appear later (topics created after start) are picked up every few seconds.
  */
-final class TableTail implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(TableTail.class);
+final class TableTail extends ConsumerThread {
     private static final Duration REASSIGN_EVERY = Duration.ofSeconds(5);
 
     private final Tables tables;
-    private final KafkaConsumer<byte[], byte[]> consumer;
-    private final Thread thread;
-    private volatile boolean running = true;
+    private long nextAssign;
 
     TableTail(Map<String, Object> kafkaClientProps, Tables tables) {
+        super("sluice-dashboard-tail", readCommittedWithoutGroup(withoutClientId(kafkaClientProps), "sluice-dashboard-" + ProcessHandle.current().pid()));
         this.tables = tables;
-        Map<String, Object> props = new HashMap<>(kafkaClientProps);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "sluice-dashboard-" + ProcessHandle.current().pid());
-        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.thread = new Thread(this::run, "sluice-dashboard-tail");
-        thread.setDaemon(true);
+    }
+
+    private static Map<String, Object> withoutClientId(Map<String, Object> props) {
+        Map<String, Object> copy = new HashMap<>(props);
+        copy.remove(ConsumerConfig.CLIENT_ID_CONFIG);
+        return copy;
     }
 
     void start() {
-        thread.start();
+        startThread();
     }
 
-    private void run() {
-        long nextAssign = 0;
-        try {
-            while (running) {
-                if (System.nanoTime() >= nextAssign) {
-                    assignNew();
-                    nextAssign = System.nanoTime() + REASSIGN_EVERY.toNanos();
-                }
-                if (consumer.assignment().isEmpty()) {
-                    Thread.sleep(200);
-                    continue;
-                }
-                consumer.poll(Duration.ofMillis(250)).forEach(tables::accept);
-            }
-        } catch (WakeupException | InterruptedException e) {
-            // closing
-        } catch (RuntimeException e) {
-            log.warn("dashboard: stopped following the analytics topics ({})", e.getClass().getSimpleName());
-        } finally {
-            consumer.close(Duration.ofSeconds(5));
+    @Override
+    protected void pollOnce() throws InterruptedException {
+        if (System.nanoTime() >= nextAssign) {
+            assignNew();
+            nextAssign = System.nanoTime() + REASSIGN_EVERY.toNanos();
         }
+        if (consumer.assignment().isEmpty()) {
+            Thread.sleep(200);
+            return;
+        }
+        consumer.poll(Duration.ofMillis(250)).forEach(r -> deliver(r, tables::accept));
     }
 
     private void assignNew() {
@@ -76,17 +58,6 @@ final class TableTail implements AutoCloseable {
         if (!fresh.isEmpty()) {
             consumer.assign(all);
             consumer.seekToBeginning(fresh);
-        }
-    }
-
-    @Override
-    public void close() {
-        running = false;
-        consumer.wakeup();
-        try {
-            thread.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -8,7 +8,9 @@ import java.util.function.Supplier;
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.schemas.Pipeline;
+import dev.sluice.schemas.TopicCatalog;
 import dev.sluice.schemas.TopicNames;
+import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -74,6 +76,22 @@ public final class DlqCommand implements Runnable {
     /** Every stage input replay may write to: all Sluice topics but the admission input and the DLQ. */
     Set<String> replayTargets() {
         return Pipeline.replayTargets(prefix());
+    }
+
+    /** Partitions of Sluice's topics (as {@code sluice topics create} makes them). */
+    int partitions() {
+        return config().intValue(CommonKeys.TOPIC_PARTITIONS, TopicCatalog.DEFAULT_PARTITIONS, 1, 10_000);
+    }
+
+    /** The replay ledger read through {@code reader}; its topic is created first unless this is a dry run (which writes nothing). */
+    ReplayLedger ledger(DlqReader reader, boolean dryRun) {
+        ReplayLedger ledger = new ReplayLedger(prefix(), reader);
+        if (!dryRun) {
+            try (Admin admin = Admin.create(kafka())) {
+                ledger.ensureTopic(admin, partitions(), (short) config().intValue(CommonKeys.TOPIC_REPLICATION_FACTOR, 1, 1, 32));
+            }
+        }
+        return ledger;
     }
 
     /** Streams the matching letters to {@code sink} (never all in memory); returns how many there were. */

@@ -10,13 +10,8 @@ import dev.sluice.common.CommonKeys;
 import dev.sluice.schemas.TopicCatalog;
 import dev.sluice.schemas.TopicNames;
 import dev.sluice.schemas.registry.SchemaRegistryClient;
-import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code sluice dlq discard}: gives the selected dead letters up and releases the reservation each request past
@@ -24,13 +19,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "discard", mixinStandardHelpOptions = true,
         description = "Give selected dead letters up for good and release the money their requests still hold.")
-final class DlqDiscardCommand implements Callable<Integer> {
-    @ParentCommand
-    DlqCommand dlq;
-    @Spec
-    CommandSpec spec;
-    @Mixin
-    FilterOptions filter = new FilterOptions();
+final class DlqDiscardCommand extends DlqSubcommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Send nothing; print what would be discarded and released.")
     boolean dryRun;
     @Option(names = "--not-billed", description = "Also release OUTCOME_UNKNOWN letters (refused by default: the provider may have billed "
@@ -39,19 +28,13 @@ final class DlqDiscardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         var config = dlq.config();
-        int partitions = config.intValue(CommonKeys.TOPIC_PARTITIONS, TopicCatalog.DEFAULT_PARTITIONS, 1, 10_000);
-        TopicCatalog topics = new TopicCatalog(dlq.prefix(), partitions,
+        TopicCatalog topics = new TopicCatalog(dlq.prefix(), dlq.partitions(),
                 new SchemaRegistryClient(config.required(CommonKeys.SCHEMA_REGISTRY_URL, "the schema registry base URL")));
         DlqReader reader = new DlqReader(dlq.kafka());
-        ReplayLedger ledger = new ReplayLedger(dlq.prefix(), reader);
         List<Letter> letters = reader.read(dlq.dlqTopic(), filter.toFilter(dlq.clock()));
-        if (!dryRun) {
-            try (Admin admin = Admin.create(dlq.kafka())) {
-                ledger.ensureTopic(admin, partitions, (short) config.intValue(CommonKeys.TOPIC_REPLICATION_FACTOR, 1, 1, 32));
-            }
-        }
+        ReplayLedger ledger = dlq.ledger(reader, dryRun);
         Set<String> reserved = Set.of(dlq.prefix() + TopicNames.ADMITTED, dlq.prefix() + TopicNames.ENRICHED);
         Map<Discarder.Action, Integer> counts = new Discarder(dlq.kafka(), dlq.prefix(), topics.costs(), reserved, ledger, dlq.clock(), notBilled)
                 .discard(letters, ledger.load(), dryRun, out);

@@ -7,27 +7,17 @@ import java.util.Base64;
 import dev.sluice.schema.DeadLetter;
 import org.apache.kafka.common.header.Header;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code sluice dlq inspect}: everything about the selected letters, original bytes (base64) included. */
 @Command(name = "inspect", mixinStandardHelpOptions = true, description = "Show selected dead letters in full, with their original bytes.")
-final class DlqInspectCommand implements Runnable {
-    @ParentCommand
-    DlqCommand dlq;
-    @Spec
-    CommandSpec spec;
-    @Mixin
-    FilterOptions filter = new FilterOptions();
+final class DlqInspectCommand extends DlqSubcommand implements Runnable {
     @Option(names = "--json", description = "JSON lines of the DeadLetter view with originalKey/originalValue in base64.")
     boolean json;
 
     @Override
     public void run() {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         long n = dlq.stream(filter, l -> {
             if (json) {
                 out.println(DeadLetterJson.line(l, true));

@@ -4,27 +4,17 @@ import java.io.PrintWriter;
 
 import dev.sluice.schema.DeadLetter;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code sluice dlq list}: one line per dead letter (stage, error class, user, time, attempts), or JSON lines. */
 @Command(name = "list", mixinStandardHelpOptions = true, description = "List dead letters, oldest first per partition.")
-final class DlqListCommand implements Runnable {
-    @ParentCommand
-    DlqCommand dlq;
-    @Spec
-    CommandSpec spec;
-    @Mixin
-    FilterOptions filter = new FilterOptions();
+final class DlqListCommand extends DlqSubcommand implements Runnable {
     @Option(names = "--json", description = "JSON lines of the DeadLetter view (no original bytes) instead of a table.")
     boolean json;
 
     @Override
     public void run() {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         if (json) {
             dlq.stream(filter, l -> out.println(DeadLetterJson.line(l, false)));
         } else {

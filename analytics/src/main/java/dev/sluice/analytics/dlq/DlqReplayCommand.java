@@ -4,17 +4,10 @@ import java.io.PrintWriter;
 import java.util.Set;
 
 import dev.sluice.analytics.AnalyticsConfig;
-import dev.sluice.common.CommonKeys;
 import dev.sluice.common.Durations;
-import dev.sluice.schemas.TopicCatalog;
 import dev.sluice.schemas.TopicNames;
-import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code sluice dlq replay}: sends the selected letters back to the input topic of the stage that failed. Never to
@@ -22,13 +15,7 @@ import picocli.CommandLine.Spec;
  * {@code llm.dlq.replayed}), so running the same replay twice sends nothing the second time.
  */
 @Command(name = "replay", mixinStandardHelpOptions = true, description = "Replay selected dead letters to the topic they failed on.")
-final class DlqReplayCommand implements java.util.concurrent.Callable<Integer> {
-    @ParentCommand
-    DlqCommand dlq;
-    @Spec
-    CommandSpec spec;
-    @Mixin
-    FilterOptions filter = new FilterOptions();
+final class DlqReplayCommand extends DlqSubcommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--dry-run", description = "Send nothing; print what would be replayed, skipped or refused.")
     boolean dryRun;
     @Option(names = "--rate", paramLabel = "N/s", defaultValue = "unlimited", description = "Maximum records per second, e.g. 200/s (default: ${DEFAULT-VALUE}).")
@@ -45,18 +32,12 @@ final class DlqReplayCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         PrintWriter err = spec.commandLine().getErr();
         double perSecond = Durations.rate(rate);
         int limit = maxReplays != null ? maxReplays : AnalyticsConfig.from(dlq.config()).maxReplays();
         DlqReader reader = new DlqReader(dlq.kafka());
-        ReplayLedger ledger = new ReplayLedger(dlq.prefix(), reader);
-        if (!dryRun) {
-            try (Admin admin = Admin.create(dlq.kafka())) {
-                ledger.ensureTopic(admin, dlq.config().intValue(CommonKeys.TOPIC_PARTITIONS, TopicCatalog.DEFAULT_PARTITIONS, 1, 10_000),
-                        (short) dlq.config().intValue(CommonKeys.TOPIC_REPLICATION_FACTOR, 1, 1, 32));
-            }
-        }
+        ReplayLedger ledger = dlq.ledger(reader, dryRun);
         Set<String> replayed = again ? ledger.loadDiscarded() : ledger.load(); // discarded letters stay discarded
         ReplayPolicy policy = new ReplayPolicy(dlq.prefix() + TopicNames.REQUESTS, dlq.replayTargets(), limit, replayed, acceptRepay);
         LetterFilter selected = filter.toFilter(dlq.clock());

@@ -15,15 +15,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
+import dev.sluice.common.ConsumerThread;
 import dev.sluice.gateway.TopicTail;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,16 +34,14 @@ import org.slf4j.LoggerFactory;
  * <p>A partition taken away by a rebalance (an instance joined) may still be named by calls waiting here, so it
  * is read on for {@code linger} (the longest wait) by a separate group-less reader from where this one stopped.
  */
-public final class ReplyReader implements AutoCloseable {
+public final class ReplyReader extends ConsumerThread {
     private static final Logger log = LoggerFactory.getLogger(ReplyReader.class);
 
-    private final KafkaConsumer<byte[], byte[]> consumer;
     private final Map<String, Object> kafka;
     private final String topic;
     private final String clientId;
     private final Consumer<ConsumerRecord<byte[], byte[]>> sink;
     private final Duration linger;
-    private final Thread thread;
     private final ScheduledExecutorService closer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "sluice-gateway-reply-linger");
         t.setDaemon(true);
@@ -55,73 +51,59 @@ public final class ReplyReader implements AutoCloseable {
     private final List<TopicTail> lingering = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<Integer, java.util.concurrent.atomic.AtomicInteger> waiting = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile TreeSet<Integer> owned = new TreeSet<>();
-    private volatile boolean running = true;
-    private volatile Throwable failure;
 
     public ReplyReader(Map<String, Object> kafka, String topic, String groupId, String clientId, Duration linger,
                        Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+        super(clientId, properties(kafka, groupId, clientId));
+        this.kafka = kafka;
+        this.topic = topic;
+        this.clientId = clientId;
+        this.linger = linger;
+        this.sink = sink;
+    }
+
+    private static Map<String, Object> properties(Map<String, Object> kafka, String groupId, String clientId) {
         Map<String, Object> c = new HashMap<>(kafka);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, true);
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
-        this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.kafka = kafka;
-        this.topic = topic;
-        this.clientId = clientId;
-        this.linger = linger;
-        this.sink = sink;
-        this.thread = new Thread(this::run, clientId);
-        this.thread.setDaemon(true);
+        return c;
     }
 
     public ReplyReader start() {
-        thread.start();
+        startThread();
         return this;
     }
 
-    private void run() {
-        try {
-            consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
-                @Override
-                public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
-                    linger(revoked);
-                    update();
-                }
-
-                @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
-                    // Start at the end of a partition new to the group: replies are only for calls made from now on.
-                    update();
-                }
-
-                @Override
-                public void onPartitionsLost(Collection<TopicPartition> lost) {
-                    update();
-                }
-            });
-            while (running) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    read.incrementAndGet();
-                    deliver(r);
-                }
+    @Override
+    protected void beforeLoop() {
+        consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+                linger(revoked);
+                update();
             }
-        } catch (WakeupException e) {
-            // closing
-        } catch (RuntimeException e) {
-            failure = e;
-            log.error("{} stopped: {}", thread.getName(), e.toString());
-        } finally {
-            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
-        }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+                // Start at the end of a partition new to the group: replies are only for calls made from now on.
+                update();
+            }
+
+            @Override
+            public void onPartitionsLost(Collection<TopicPartition> lost) {
+                update();
+            }
+        });
     }
 
-    private void deliver(ConsumerRecord<byte[], byte[]> r) {
-        try {
-            sink.accept(r);
-        } catch (RuntimeException e) {
-            log.warn("{}: skipped reply {}-{}@{}: {}", clientId, r.topic(), r.partition(), r.offset(), e.getClass().getSimpleName());
+    @Override
+    protected void pollOnce() {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+            read.incrementAndGet();
+            deliver(r, sink);
         }
     }
 
@@ -150,7 +132,7 @@ public final class ReplyReader implements AutoCloseable {
      * (the longest wait); partitions no call waits on are let go at once.
      */
     private void linger(Collection<TopicPartition> revoked) {
-        if (revoked.isEmpty() || !running) {
+        if (revoked.isEmpty() || closing()) {
             return;
         }
         Map<TopicPartition, Long> from = new HashMap<>();
@@ -164,7 +146,7 @@ public final class ReplyReader implements AutoCloseable {
         }
         TopicTail tail = TopicTail.ofPartitions(clientId + "-linger", kafka, new ArrayList<>(from.keySet()), c -> from, r -> {
             read.incrementAndGet();
-            deliver(r);
+            deliver(r, sink);
         }).start();
         log.info("{}: reply partitions {} moved to another instance; reading them on (at most {} s) while calls made here wait on them",
                 clientId, from.keySet(), linger.toSeconds());
@@ -196,19 +178,9 @@ public final class ReplyReader implements AutoCloseable {
         return read.get();
     }
 
-    public boolean alive() {
-        return thread.isAlive() && failure == null;
-    }
-
     @Override
     public void close() {
-        running = false;
-        consumer.wakeup();
-        try {
-            thread.join(15_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        super.close();
         closer.shutdownNow();
         lingering.forEach(TopicTail::close);
     }

@@ -9,23 +9,19 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.sluice.common.ConsumerThread;
 import dev.sluice.common.ReplyHeaders;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reads the outcome topics ({@code llm.results}, {@code llm.requests.rejected}, {@code llm.dlq}) as one consumer
@@ -36,22 +32,28 @@ import org.slf4j.LoggerFactory;
  * <p>At least once: offsets are committed only after the copies are acknowledged, so a router that dies re-copies
  * what it had not committed (a reply read twice completes nothing twice: waits and batch lines are keyed by request id).
  */
-public final class ReplyRouter implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(ReplyRouter.class);
-
-    private final KafkaConsumer<byte[], byte[]> consumer;
+public final class ReplyRouter extends ConsumerThread {
     private final KafkaProducer<byte[], byte[]> producer;
     private final List<String> outcomeTopics;
     private final String repliesTopic;
-    private final Thread thread;
     private final AtomicLong read = new AtomicLong();
     private final AtomicLong forwarded = new AtomicLong();
     private volatile Set<TopicPartition> assignment = Set.of();
-    private volatile boolean running = true;
-    private volatile Throwable failure;
     private int partitions;
 
     public ReplyRouter(Map<String, Object> kafka, List<String> outcomeTopics, String repliesTopic, String groupId, String clientId) {
+        super(clientId, consumerProperties(kafka, groupId, clientId));
+        Map<String, Object> p = new HashMap<>(kafka);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId + "-producer");
+        this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        this.outcomeTopics = outcomeTopics;
+        this.repliesTopic = repliesTopic;
+    }
+
+    private static Map<String, Object> consumerProperties(Map<String, Object> kafka, String groupId, String clientId) {
         Map<String, Object> c = new HashMap<>(kafka);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
@@ -60,73 +62,65 @@ public final class ReplyRouter implements AutoCloseable {
         // A new group starts at the end: outcomes from before any gateway ran have no one waiting for them.
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
-        Map<String, Object> p = new HashMap<>(kafka);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId + "-producer");
-        this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-        this.outcomeTopics = outcomeTopics;
-        this.repliesTopic = repliesTopic;
-        this.thread = new Thread(this::run, clientId);
-        this.thread.setDaemon(true);
+        return c;
     }
 
     public ReplyRouter start() {
         partitions = producer.partitionsFor(repliesTopic).size();
-        thread.start();
+        startThread();
         return this;
     }
 
-    private void run() {
-        try {
-            consumer.subscribe(outcomeTopics, new ConsumerRebalanceListener() {
-                @Override
-                public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
-                    producer.flush();
-                    consumer.commitSync();
-                    assignment = Set.copyOf(consumer.assignment());
-                }
-
-                @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
-                    assignment = Set.copyOf(consumer.assignment());
-                }
-            });
-            while (running) {
-                int sent = 0;
-                var records = consumer.poll(Duration.ofMillis(200));
-                for (ConsumerRecord<byte[], byte[]> r : records) {
-                    read.incrementAndGet();
-                    Header replyTo = r.headers().lastHeader(ReplyHeaders.REPLY_TO);
-                    int partition = replyTo == null || replyTo.value() == null ? -1 : Replies.parse(replyTo.value(), partitions);
-                    if (partition < 0) {
-                        continue;
-                    }
-                    RecordHeaders headers = new RecordHeaders(r.headers().toArray());
-                    headers.add(Replies.SOURCE, r.topic().getBytes(StandardCharsets.UTF_8));
-                    producer.send(new ProducerRecord<>(repliesTopic, partition, r.timestamp(), r.key(), r.value(), headers));
-                    sent++;
-                }
-                if (sent > 0) {
-                    producer.flush();
-                    forwarded.addAndGet(sent);
-                }
-                if (!records.isEmpty()) {
-                    consumer.commitAsync(); // after the flush: only what has been copied is committed
-                }
+    @Override
+    protected void beforeLoop() {
+        consumer.subscribe(outcomeTopics, new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+                producer.flush();
+                consumer.commitSync();
+                assignment = Set.copyOf(consumer.assignment());
             }
-            consumer.commitSync(Duration.ofSeconds(5));
-        } catch (WakeupException e) {
-            // closing
-        } catch (RuntimeException e) {
-            failure = e;
-            log.error("{} stopped: {}", thread.getName(), e.toString());
-        } finally {
-            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
-            producer.close(Duration.ofSeconds(5));
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+                assignment = Set.copyOf(consumer.assignment());
+            }
+        });
+    }
+
+    @Override
+    protected void pollOnce() {
+        int sent = 0;
+        var records = consumer.poll(Duration.ofMillis(200));
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            read.incrementAndGet();
+            Header replyTo = r.headers().lastHeader(ReplyHeaders.REPLY_TO);
+            int partition = replyTo == null || replyTo.value() == null ? -1 : Replies.parse(replyTo.value(), partitions);
+            if (partition < 0) {
+                continue;
+            }
+            RecordHeaders headers = new RecordHeaders(r.headers().toArray());
+            headers.add(Replies.SOURCE, r.topic().getBytes(StandardCharsets.UTF_8));
+            producer.send(new ProducerRecord<>(repliesTopic, partition, r.timestamp(), r.key(), r.value(), headers));
+            sent++;
         }
+        if (sent > 0) {
+            producer.flush();
+            forwarded.addAndGet(sent);
+        }
+        if (!records.isEmpty()) {
+            consumer.commitAsync(); // after the flush: only what has been copied is committed
+        }
+    }
+
+    @Override
+    protected void afterLoop() {
+        consumer.commitSync(Duration.ofSeconds(5));
+    }
+
+    @Override
+    protected void released() {
+        producer.close(Duration.ofSeconds(5));
     }
 
     /** Outcome partitions this instance routes right now (a share of all of them). */
@@ -141,20 +135,5 @@ public final class ReplyRouter implements AutoCloseable {
 
     public long forwarded() {
         return forwarded.get();
-    }
-
-    public boolean alive() {
-        return thread.isAlive() && failure == null;
-    }
-
-    @Override
-    public void close() {
-        running = false;
-        consumer.wakeup();
-        try {
-            thread.join(15_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

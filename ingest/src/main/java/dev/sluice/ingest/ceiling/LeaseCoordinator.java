@@ -39,11 +39,8 @@ public final class LeaseCoordinator implements Processor<byte[], byte[], byte[],
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        LeaseMessage m;
-        try {
-            m = LeaseMessage.decode(record.value());
-        } catch (IllegalArgumentException e) {
-            log.warn("skipping a record on the lease-requests topic that is not a lease message: {}", e.getMessage());
+        LeaseMessage m = LeaseMessage.decodeOrSkip(record.value(), "lease-requests");
+        if (m == null) {
             return;
         }
         if (m.kind() == LeaseMessage.Kind.GRANT || m.partition() < 0 || m.partition() >= partitions || m.amountMicros() < 0) {

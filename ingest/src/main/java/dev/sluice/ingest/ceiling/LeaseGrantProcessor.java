@@ -33,11 +33,8 @@ public final class LeaseGrantProcessor implements Processor<byte[], byte[], Void
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        LeaseMessage m;
-        try {
-            m = LeaseMessage.decode(record.value());
-        } catch (IllegalArgumentException e) {
-            log.warn("skipping a record on the lease-grants topic that is not a lease message: {}", e.getMessage());
+        LeaseMessage m = LeaseMessage.decodeOrSkip(record.value(), "lease-grants");
+        if (m == null) {
             return;
         }
         if (m.kind() != LeaseMessage.Kind.GRANT || m.partition() != partition) {

@@ -2,6 +2,8 @@ package dev.sluice.ingest.ceiling;
 
 import java.nio.ByteBuffer;
 
+import org.slf4j.LoggerFactory;
+
 /**
  * A record on the lease topics (internal to ingest, so a fixed binary layout rather than a registered schema):
  * an admission task asking for a slice of a window's ceiling ({@link Kind#REQUEST}), handing unused money back
@@ -18,6 +20,19 @@ public record LeaseMessage(Kind kind, CeilingWindow window, long windowNumber, i
     public byte[] encode() {
         return ByteBuffer.allocate(SIZE).put(VERSION).put((byte) kind.ordinal()).put((byte) window.ordinal())
                 .putInt(partition).putLong(windowNumber).putLong(amountMicros).put((byte) (exhausted ? 1 : 0)).array();
+    }
+
+    /**
+     * Decodes a record of a lease topic, or logs why it is not a lease message and returns {@code null} (the caller
+     * skips it: a stray record on a lease topic must not stop admission).
+     */
+    public static LeaseMessage decodeOrSkip(byte[] bytes, String topicRole) {
+        try {
+            return decode(bytes);
+        } catch (IllegalArgumentException e) {
+            LoggerFactory.getLogger(LeaseMessage.class).warn("skipping a record on the {} topic that is not a lease message: {}", topicRole, e.getMessage());
+            return null;
+        }
     }
 
     /** Decodes {@link #encode()}'s bytes; {@link IllegalArgumentException} naming what is wrong otherwise. */
