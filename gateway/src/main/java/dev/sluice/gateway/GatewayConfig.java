@@ -5,6 +5,7 @@ import java.util.UUID;
 
 import dev.sluice.common.ModelCatalog;
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.schemas.Pipeline;
 
 /**
  * Configuration of the gateway (environment variable {@code SLUICE_} + key in upper snake case). Built and
@@ -47,7 +48,7 @@ public record GatewayConfig(int port, Duration maxWait, Duration outcomeLookback
      * side by side: an instance left without a partition is not ready and answers chat calls with 503.
      */
     public static final String REPLY_PARTITIONS = "gateway.reply.partitions";
-    public static final int DEFAULT_REPLY_PARTITIONS = 16;
+    public static final int DEFAULT_REPLY_PARTITIONS = Pipeline.GATEWAY_REPLY_PARTITIONS;
     /**
      * Consumer group prefix of the gateway instances: this value + {@code -router} shares the outcome topics among
      * them, this value + {@code -replies} shares the reply partitions; default {@code topic.prefix} + {@code sluice-gateway}.

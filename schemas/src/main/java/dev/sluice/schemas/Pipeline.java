@@ -41,6 +41,12 @@ public final class Pipeline {
 
     private static final Map<String, String> EVENTS = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
             TopicConfig.RETENTION_MS_CONFIG, Long.toString(EVENT_RETENTION_MS));
+    /**
+     * The topics whose record time guards limits and money ({@code llm.requests}, {@code llm.costs}) also get
+     * {@code message.timestamp.type=LogAppendTime}, so the broker, not the producer, stamps every record. Admission
+     * decides windows, UTC days and horizons on that time, and its outputs inherit it, so an output can never be
+     * older than its input's arrival and fall to retention before anyone read it.
+     */
     private static final Map<String, String> BROKER_TIMED_EVENTS = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
             TopicConfig.RETENTION_MS_CONFIG, Long.toString(EVENT_RETENTION_MS),
             TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");

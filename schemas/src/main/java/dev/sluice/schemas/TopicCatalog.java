@@ -22,7 +22,6 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.Serde;
@@ -38,22 +37,6 @@ import org.apache.kafka.common.serialization.Serdes;
 public final class TopicCatalog {
     /** Default partitions of every topic; requests and costs must match (co-partitioning). */
     public static final int DEFAULT_PARTITIONS = 6;
-    /** Default retention of event topics: 7 days, in milliseconds ({@link Pipeline#EVENT_RETENTION_MS}). */
-    public static final long DEFAULT_RETENTION_MS = Pipeline.EVENT_RETENTION_MS;
-    /** Retention of the dead-letter topic: 30 days, in milliseconds ({@link Pipeline#DLQ_RETENTION_MS}). */
-    public static final long DLQ_RETENTION_MS = Pipeline.DLQ_RETENTION_MS;
-
-    /**
-     * Configs of the topics whose record time guards limits and money ({@code llm.requests}, {@code llm.costs}):
-     * {@code message.timestamp.type=LogAppendTime}, so the broker, not the producer, stamps every record. Admission
-     * decides windows, UTC days and horizons on that time, and its outputs inherit it, so an output can never be
-     * older than its input's arrival and fall to retention before anyone read it.
-     */
-    public static final Map<String, String> BROKER_TIME = Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
-
-    /** Retention of the generation ledger: 40 days, in milliseconds ({@link Pipeline#LEDGER_RETENTION_MS}). */
-    public static final long LEDGER_RETENTION_MS = Pipeline.LEDGER_RETENTION_MS;
-
     private final String prefix;
     private final Topic<String, LlmRequest> requests;
     private final Topic<String, AdmittedRequest> admitted;

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.schemas.Pipeline;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -42,7 +42,7 @@ public final class ReplayLedger {
     /** Creates the ledger topic if it is missing: compacted and deleted after the DLQ retention. */
     public void ensureTopic(Admin admin, int partitions, short replicationFactor) {
         Map<String, String> configs = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
-                TopicConfig.RETENTION_MS_CONFIG, Long.toString(TopicCatalog.DLQ_RETENTION_MS));
+                TopicConfig.RETENTION_MS_CONFIG, Long.toString(Pipeline.DLQ_RETENTION_MS));
         try {
             admin.createTopics(Set.of(new NewTopic(topic, partitions, replicationFactor).configs(configs))).all().get();
         } catch (ExecutionException e) {
