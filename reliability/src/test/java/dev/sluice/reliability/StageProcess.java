@@ -61,7 +61,7 @@ final class StageProcess implements AutoCloseable {
         }
         starts++;
         List<String> command = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-XX:+UseSerialGC",
+                "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1" /* short-lived: C1 only, see the parent pom */,
                 "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.sluice",
                 "-Dlogback.configurationFile=" + childLogback()));
         String jar = System.getProperty("sluice.reliability.jar", "");

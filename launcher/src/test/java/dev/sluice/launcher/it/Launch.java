@@ -31,7 +31,7 @@ record Launch(int exitCode, String out, String err) {
      */
     static Process child(Map<String, String> env, Path log, boolean shadedJar, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-XX:+UseSerialGC", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.sluice"));
+                "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1" /* short-lived: C1 only, see the parent pom */, "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.sluice"));
         if (shadedJar) {
             command.addAll(List.of("-jar", shadedJar().toString()));
         } else {
