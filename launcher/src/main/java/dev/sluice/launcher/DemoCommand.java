@@ -166,7 +166,8 @@ public final class DemoCommand implements Callable<Integer> {
                         new GatewayDemo("http://127.0.0.1:" + gatewayPort + "/v1").run(catalog, kafka, out);
                     }
                 };
-                int exit = drive(catalog, kafka, meters, outage, ceiling, gateway, out);
+                boolean fallback = FallbackChains.from(config).chains().containsKey(Requests.DEFAULT_MODEL);
+                int exit = drive(catalog, kafka, meters, outage, fallback, ceiling, gateway, out);
                 if (dashboard != null) {
                     out.printf("%nDashboard: %s%s%n", dashboard, keepRunning ? "" : " (run with --keep-running to keep it up after the summary)");
                 }
@@ -188,8 +189,8 @@ public final class DemoCommand implements Callable<Integer> {
         void run() throws InterruptedException;
     }
 
-    private int drive(TopicCatalog catalog, Map<String, Object> kafka, Meters meters, ProviderOutage outage, long ceiling,
-                      Interlude beforeCeiling, PrintStream out) throws InterruptedException {
+    private int drive(TopicCatalog catalog, Map<String, Object> kafka, Meters meters, ProviderOutage outage, boolean fallback,
+                      long ceiling, Interlude beforeCeiling, PrintStream out) throws InterruptedException {
         DemoWorkload workload = new DemoWorkload(catalog, kafka);
         DemoObserver observer = new DemoObserver(workload.sent());
         boolean finished;
@@ -205,7 +206,11 @@ public final class DemoCommand implements Callable<Integer> {
             workload.overBudget(8);
             long deadline = System.nanoTime() + timeout.toNanos();
             workload.steady(requests, users, 20, () -> awaitOutcomes(observer, workload, deadline));
-            workload.outage(outage, 8, Duration.ofSeconds(2));
+            if (fallback) { // the outage requests complete on the fallback while the primary is down: wait for them
+                workload.outage(outage, 8, Duration.ofSeconds(2), timeout, observer::allEnded);
+            } else {
+                workload.outage(outage, 8, Duration.ofSeconds(2));
+            }
             workload.badInput();
             finished = awaitOutcomes(observer, workload, deadline);
             // the gateway's requests (not the workload's: the observer leaves them out) before the ceiling phase, which
@@ -219,7 +224,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         // money only: admission's OVERSPENT flags and discard's RELEASED events share the topic (docs/topics.md)
         List<CostEvent> costs = TopicReader.readAll(kafka, catalog.costs(), Duration.ofSeconds(30)).stream()
-                .filter(c -> c != null && c.getKind() == CostKind.CHARGED).toList();
+                .filter(c -> c != null && c.getKind() == CostKind.CHARGED && workload.sent().containsKey(c.getRequestId())).toList();
         PrintWriter writer = new PrintWriter(out, true);
         new DemoSummary(observer, costs, transitions, workload.expectedOutcomes(), outage.supported(), ceiling).print(writer);
         if (!finished) {

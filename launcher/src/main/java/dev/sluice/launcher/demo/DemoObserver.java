@@ -69,6 +69,14 @@ public final class DemoObserver implements BiConsumer<Outcome, Object> {
         counts.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
     }
 
+    /** Whether every one of {@code ids} has a terminal outcome (result, rejection or dead letter). */
+    public boolean allEnded(java.util.Collection<String> ids) {
+        return ids.stream().allMatch(id -> {
+            Map<Kind, Long> at = seen.get(id);
+            return at != null && at.keySet().stream().anyMatch(Kind::terminal);
+        });
+    }
+
     /** Results + rejections + dead letters seen so far. */
     public long terminal() {
         return terminal.get();

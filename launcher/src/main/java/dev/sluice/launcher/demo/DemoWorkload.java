@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import dev.sluice.launcher.load.Requests;
 import dev.sluice.schema.LlmRequest;
@@ -126,17 +127,34 @@ public final class DemoWorkload {
      * The requests wait while the breaker is open and complete once it lets calls through again.
      */
     public void outage(ProviderOutage outage, int count, Duration length) throws InterruptedException {
+        outage(outage, count, length, Duration.ZERO, ids -> true);
+    }
+
+    /**
+     * As {@link #outage(ProviderOutage, int, Duration)}, but after {@code length} the outage lasts until
+     * {@code ended} says the outage requests (their ids) all ended, at most {@code atMost} more: with a fallback
+     * chain they complete on the fallback while the primary is still down, however long they took to get there.
+     */
+    public void outage(ProviderOutage outage, int count, Duration length, Duration atMost, Predicate<List<String>> ended)
+            throws InterruptedException {
         if (!outage.supported()) {
             return;
         }
         outage.begin();
         try (KafkaProducer<String, LlmRequest> producer = requestProducer()) {
+            List<String> ids = new ArrayList<>();
             for (int i = 0; i < count; i++) {
-                send(producer, Requests.request(OUTAGE_USER, Requests.DEFAULT_MODEL,
-                        "Outage question " + i + " (" + UUID.randomUUID() + "): is the provider up?", 50, Instant.now()));
+                LlmRequest request = Requests.request(OUTAGE_USER, Requests.DEFAULT_MODEL,
+                        "Outage question " + i + " (" + UUID.randomUUID() + "): is the provider up?", 50, Instant.now());
+                ids.add(request.getRequestId());
+                send(producer, request);
             }
             producer.flush();
             TimeUnit.MILLISECONDS.sleep(length.toMillis());
+            long deadline = System.nanoTime() + atMost.toNanos();
+            while (!ended.test(ids) && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
         } finally {
             outage.end();
         }
