@@ -89,12 +89,17 @@ public final class GenerationMetrics {
         return overhead;
     }
 
-    public void breaker(String provider, String model, CircuitBreaker breaker) {
+    /**
+     * Registers {@code breaker}'s state gauge, tagged with the endpoint ({@code main} for the main provider, else the
+     * name from {@code generation.endpoints}): two endpoints of the same provider type serving one model (a primary
+     * and a backup, both {@code openai}) each get their own gauge.
+     */
+    public void breaker(String endpoint, String provider, String model, CircuitBreaker breaker) {
         Gauge.builder("sluice.generation.breaker.state", breaker, b -> switch (b.getState()) {
             case CLOSED -> 0;
             case OPEN -> 1;
             case HALF_OPEN -> 2;
             default -> 3;
-        }).tags("provider", provider, "model", model).register(registry);
+        }).tags("endpoint", endpoint, "provider", provider, "model", model).register(registry);
     }
 }

@@ -84,7 +84,7 @@ public final class GenerationStage implements Stage {
         this.caller = new ResilientCaller(this.provider, settings.resilience(), waits, timeouts, clock, metrics);
         FallbackChains chains = FallbackChains.from(config);
         Map<String, ResilientCaller> endpoints = new HashMap<>();
-        chains.endpoints().forEach((name, e) -> endpoints.put(name, new ResilientCaller(
+        chains.endpoints().forEach((name, e) -> endpoints.put(name, new ResilientCaller(name,
                 Providers.create(e.provider(), e.baseUrl(), config, settings, http, simulated, clock),
                 settings.resilience(), waits, timeouts, clock, metrics)));
         this.chain = new ChainCaller(caller, endpoints, chains, ModelCatalog.from(config));

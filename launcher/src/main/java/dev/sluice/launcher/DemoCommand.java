@@ -16,6 +16,7 @@ import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.StageProvider;
 import dev.sluice.generation.GenerationConfig;
+import dev.sluice.generation.fallback.FallbackChains;
 import dev.sluice.launcher.demo.BreakerSampler;
 import dev.sluice.launcher.demo.DemoObserver;
 import dev.sluice.launcher.demo.DemoSummary;
@@ -31,6 +32,7 @@ import dev.sluice.launcher.infra.StageCatalog;
 import dev.sluice.launcher.infra.Topics;
 import dev.sluice.launcher.load.OutcomeWatcher;
 import dev.sluice.launcher.load.Progress;
+import dev.sluice.launcher.load.Requests;
 import dev.sluice.launcher.load.TopicReader;
 import dev.sluice.schema.CostEvent;
 import dev.sluice.schema.CostKind;
@@ -56,6 +58,16 @@ public final class DemoCommand implements Callable<Integer> {
     @ParentCommand SluiceCli cli;
     @Mixin ConfigOptions options;
     @Spec CommandSpec spec;
+
+    /** Ingest's global ceiling key ({@code CeilingConfig.PER_MINUTE_MICROS}; ingest is a runtime dependency only). */
+    static final String CEILING_PER_MINUTE_KEY = "ingest.global.budget.per.minute.micros";
+    /**
+     * The demo's global spend ceiling unless one is configured: $0.20 per minute, far above the rest of the workload
+     * (a few cents a minute) and below what the spenders ask for (48 requests of about $0.01 worst case each).
+     */
+    static final long DEMO_CEILING_MICROS = 200_000;
+    /** The fallback endpoint the demo adds on the simulated provider: the main one's outage switch does not reach it. */
+    static final String DEMO_BACKUP_ENDPOINT = "backup";
 
     @Option(names = "--requests", defaultValue = "60", description = "Steady-traffic requests (default ${DEFAULT-VALUE}).")
     int requests;
@@ -110,9 +122,19 @@ public final class DemoCommand implements Callable<Integer> {
             if (config.find(GenerationConfig.BREAKER_OPEN_MS).isEmpty()) {
                 demo.put(GenerationConfig.BREAKER_OPEN_MS, "2000"); // the breaker closes again within the demo
             }
+            if (config.find(FallbackChains.ENDPOINTS).isEmpty()) {
+                // a second simulated endpoint that stays up during the outage: the outage requests complete on it
+                demo.put(FallbackChains.ENDPOINTS, DEMO_BACKUP_ENDPOINT);
+                demo.put(FallbackChains.ENDPOINT + "." + DEMO_BACKUP_ENDPOINT + ".provider", "simulated");
+                demo.put(FallbackChains.FALLBACK + "." + Requests.DEFAULT_MODEL, Requests.DEFAULT_MODEL + "@" + DEMO_BACKUP_ENDPOINT);
+            }
             config = config.with(demo);
             outage = ProviderOutage.file(outageFile);
         }
+        if (config.find(CEILING_PER_MINUTE_KEY).isEmpty()) {
+            config = config.with(Map.of(CEILING_PER_MINUTE_KEY, Long.toString(DEMO_CEILING_MICROS)));
+        }
+        long ceiling = config.longValue(CEILING_PER_MINUTE_KEY, 0, 0, Long.MAX_VALUE / 4);
         int gatewayPort = GatewayDemo.port(config);
         int dashboardPort = freePort(config, DashboardConfig.PORT);
         config = config.with(Map.of(GatewayConfig.PORT, Integer.toString(gatewayPort), DashboardConfig.PORT, Integer.toString(dashboardPort)));
@@ -139,10 +161,13 @@ public final class DemoCommand implements Callable<Integer> {
                     out.printf("  dashboard %s (live while the demo runs)%n", dashboard);
                 }
                 awaitReady(running);
-                int exit = drive(catalog, kafka, meters, outage, out);
-                if (running.names().contains("gateway")) {
-                    new GatewayDemo("http://127.0.0.1:" + gatewayPort + "/v1").run(catalog, kafka, out);
-                }
+                Interlude gateway = () -> {
+                    if (running.names().contains("gateway")) {
+                        new GatewayDemo("http://127.0.0.1:" + gatewayPort + "/v1").run(catalog, kafka, out);
+                    }
+                };
+                boolean fallback = FallbackChains.from(config).chains().containsKey(Requests.DEFAULT_MODEL);
+                int exit = drive(catalog, kafka, meters, outage, fallback, ceiling, gateway, out);
                 if (dashboard != null) {
                     out.printf("%nDashboard: %s%s%n", dashboard, keepRunning ? "" : " (run with --keep-running to keep it up after the summary)");
                 }
@@ -159,8 +184,13 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private int drive(TopicCatalog catalog, Map<String, Object> kafka, Meters meters, ProviderOutage outage, PrintStream out)
-            throws InterruptedException {
+    /** A step run between the workload's phases and the ceiling phase (the gateway demo). */
+    interface Interlude {
+        void run() throws InterruptedException;
+    }
+
+    private int drive(TopicCatalog catalog, Map<String, Object> kafka, Meters meters, ProviderOutage outage, boolean fallback,
+                      long ceiling, Interlude beforeCeiling, PrintStream out) throws InterruptedException {
         DemoWorkload workload = new DemoWorkload(catalog, kafka);
         DemoObserver observer = new DemoObserver(workload.sent());
         boolean finished;
@@ -176,16 +206,27 @@ public final class DemoCommand implements Callable<Integer> {
             workload.overBudget(8);
             long deadline = System.nanoTime() + timeout.toNanos();
             workload.steady(requests, users, 20, () -> awaitOutcomes(observer, workload, deadline));
-            workload.outage(outage, 8, Duration.ofSeconds(2));
+            if (fallback) { // the outage requests complete on the fallback while the primary is down: wait for them
+                workload.outage(outage, 8, Duration.ofSeconds(2), timeout, observer::allEnded);
+            } else {
+                workload.outage(outage, 8, Duration.ofSeconds(2));
+            }
             workload.badInput();
             finished = awaitOutcomes(observer, workload, deadline);
+            // the gateway's requests (not the workload's: the observer leaves them out) before the ceiling phase, which
+            // uses up the rest of this minute's global ceiling for everyone
+            beforeCeiling.run();
+            if (ceiling > 0) {
+                workload.overCeiling(4, 2, Duration.ofMillis(500));
+                finished = awaitOutcomes(observer, workload, deadline) && finished;
+            }
             transitions = breakers.transitions();
         }
         // money only: admission's OVERSPENT flags and discard's RELEASED events share the topic (docs/topics.md)
         List<CostEvent> costs = TopicReader.readAll(kafka, catalog.costs(), Duration.ofSeconds(30)).stream()
-                .filter(c -> c != null && c.getKind() == CostKind.CHARGED).toList();
+                .filter(c -> c != null && c.getKind() == CostKind.CHARGED && workload.sent().containsKey(c.getRequestId())).toList();
         PrintWriter writer = new PrintWriter(out, true);
-        new DemoSummary(observer, costs, transitions, workload.expectedOutcomes(), outage.supported()).print(writer);
+        new DemoSummary(observer, costs, transitions, workload.expectedOutcomes(), outage.supported(), ceiling).print(writer);
         if (!finished) {
             throw new LauncherException("only " + observer.terminal() + " of " + workload.expectedOutcomes()
                     + " requests finished within " + timeout.toSeconds() + " s (--timeout); the summary above is partial");

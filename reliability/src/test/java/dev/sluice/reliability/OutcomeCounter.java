@@ -24,10 +24,14 @@ final class OutcomeCounter implements AutoCloseable {
     private final Thread thread;
 
     OutcomeCounter(Pipeline pipeline) {
+        this(pipeline, List.of(pipeline.catalog.results().name(), pipeline.catalog.rejected().name(), pipeline.catalog.dlq().name()));
+    }
+
+    /** Counts the records of {@code topics} instead (e.g. admission's decisions: admitted + rejected). */
+    OutcomeCounter(Pipeline pipeline, List<String> topics) {
         Map<String, Object> props = new HashMap<>(pipeline.kafka);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        List<String> topics = List.of(pipeline.catalog.results().name(), pipeline.catalog.rejected().name(), pipeline.catalog.dlq().name());
         thread = new Thread(() -> {
             try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 List<TopicPartition> partitions = topics.stream().flatMap(t -> c.partitionsFor(t, Duration.ofSeconds(30)).stream()

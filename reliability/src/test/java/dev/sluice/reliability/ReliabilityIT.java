@@ -25,6 +25,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * replay, size), R7 (reset after send) and R6 (rolling
  * restart of generation) against one deployment of stage processes, in order, each recording a row of
  * {@code target/reliability-table.md} before its checks are asserted. Sizes: {@link Scale} ({@code -Pchaos} = full).
+ * Issue 19's rows (G1 global ceiling, F1 fallback) build deployments of their own: {@link CeilingAndFallbackIT}.
  */
 @Tag("integration")
 @Timeout(value = 15, unit = TimeUnit.MINUTES)

@@ -16,9 +16,10 @@ import java.time.Duration;
  * @param costUsers       C1/C2: users bursting or spending
  * @param crashRate       R1: requests per second (slow enough that every kill lands mid-run)
  * @param outageRate      R2/R3/R5: requests per second (the run outlasts the outage)
+ * @param ceilingUsers    G1: users bursting one request each against the global ceiling
  */
 record Scale(String name, int crashRequests, int killsPerStage, Duration outage, int outageRequests, int malformed,
-             int validWithBad, int costUsers, int crashRate, int outageRate) {
+             int validWithBad, int costUsers, int crashRate, int outageRate, int ceilingUsers) {
     /** System property selecting the scale: {@code short} (default) or {@code full}. */
     static final String PROPERTY = "sluice.reliability.scale";
 
@@ -27,10 +28,10 @@ record Scale(String name, int crashRequests, int killsPerStage, Duration outage,
     }
 
     static Scale shortRun() {
-        return new Scale("short", 5_000, 1, Duration.ofSeconds(5), 1_000, 1_000, 1_000, 10, 300, 100);
+        return new Scale("short", 5_000, 1, Duration.ofSeconds(5), 1_000, 1_000, 1_000, 10, 300, 100, 3_000);
     }
 
     static Scale full() {
-        return new Scale("full", 50_000, 3, Duration.ofSeconds(30), 10_000, 10_000, 10_000, 100, 500, 150);
+        return new Scale("full", 50_000, 3, Duration.ofSeconds(30), 10_000, 10_000, 10_000, 100, 500, 150, 20_000);
     }
 }

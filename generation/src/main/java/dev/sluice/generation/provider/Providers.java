@@ -38,7 +38,8 @@ public final class Providers {
                     key(config, "ANTHROPIC_API_KEY"), timeout, http, clock);
             case "openai" -> new OpenAiProvider(baseUrl == null ? OpenAiProvider.DEFAULT_BASE_URL : baseUrl,
                     config.secret(API_KEY, "OPENAI_API_KEY").orElse(null), timeout, http, clock);
-            default -> new SimulatedProvider(generation.simulated(), scheduler);
+            // simulated.outage.file is the main provider's switch: a simulated fallback endpoint stays up during its outage
+            default -> new SimulatedProvider(generation.simulated().withOutageFile(null), scheduler);
         };
     }
 

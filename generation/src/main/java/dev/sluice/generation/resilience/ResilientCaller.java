@@ -38,6 +38,8 @@ import io.github.resilience4j.retry.Retry;
  * thread, and tests inject a scheduler that records the delays instead of sleeping.
  */
 public final class ResilientCaller {
+    /** The endpoint tag of the main provider's meters. */
+    public static final String MAIN_ENDPOINT = "main";
     private final LlmProvider provider;
     private final ResilienceSettings settings;
     private final ScheduledExecutorService waits;
@@ -46,9 +48,18 @@ public final class ResilientCaller {
     private final GenerationMetrics metrics;
     private final RateLimiter rateLimiter;
     private final Map<String, ModelPolicies> byModel = new ConcurrentHashMap<>();
+    private final String endpoint;
 
+    /** The main provider's caller (endpoint {@value #MAIN_ENDPOINT} in its meters' tags). */
     public ResilientCaller(LlmProvider provider, ResilienceSettings settings, ScheduledExecutorService waits,
                            ScheduledExecutorService timeouts, Clock clock, GenerationMetrics metrics) {
+        this(MAIN_ENDPOINT, provider, settings, waits, timeouts, clock, metrics);
+    }
+
+    /** A caller of the endpoint named {@code endpoint} (its breaker gauges carry the name as tag {@code endpoint}). */
+    public ResilientCaller(String endpoint, LlmProvider provider, ResilienceSettings settings, ScheduledExecutorService waits,
+                           ScheduledExecutorService timeouts, Clock clock, GenerationMetrics metrics) {
+        this.endpoint = endpoint;
         this.provider = provider;
         this.settings = settings;
         this.waits = waits;
@@ -183,7 +194,7 @@ public final class ResilientCaller {
         return byModel.computeIfAbsent(model, m -> {
             ModelPolicies p = ModelPolicies.create(provider.name(), m, settings, clock, this::interval);
             p.retry().getEventPublisher().onRetry(e -> metrics.retry(provider.name(), m));
-            metrics.breaker(provider.name(), m, p.breaker());
+            metrics.breaker(endpoint, provider.name(), m, p.breaker());
             return p;
         });
     }

@@ -10,6 +10,7 @@ import java.util.function.BiConsumer;
 import dev.sluice.launcher.load.LatencyHistogram;
 import dev.sluice.launcher.load.OutcomeWatcher.Kind;
 import dev.sluice.launcher.load.OutcomeWatcher.Outcome;
+import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.schema.GenerationResult;
 
 /**
@@ -25,6 +26,10 @@ public final class DemoObserver implements BiConsumer<Outcome, Object> {
     private final Map<String, AtomicLong> embeddingSources = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> resultsByProvider = new ConcurrentHashMap<>();
     private final AtomicLong terminal = new AtomicLong();
+    /** UTC minute → Σ reservedMicros (worst case) of the requests admitted in it. */
+    private final Map<Long, AtomicLong> admittedWorstCasePerMinute = new ConcurrentHashMap<>();
+    /** The link that answered (last chain attempt) → results answered after a fallback. */
+    private final Map<String, AtomicLong> fallbacks = new ConcurrentHashMap<>();
 
     /** @param createdAt requestId → createdAt millis of the requests the workload sends (filled as it sends) */
     public DemoObserver(Map<String, Long> createdAt) {
@@ -33,6 +38,9 @@ public final class DemoObserver implements BiConsumer<Outcome, Object> {
 
     @Override
     public void accept(Outcome outcome, Object value) {
+        if (!outcome.requestId().isEmpty() && !createdAt.containsKey(outcome.requestId())) {
+            return; // not the workload's (e.g. the gateway demo's requests): the summary counts only what it sent
+        }
         if (outcome.kind().terminal()) {
             terminal.incrementAndGet();
         }
@@ -41,13 +49,32 @@ public final class DemoObserver implements BiConsumer<Outcome, Object> {
             case REJECTED -> count(rejectedByReason, outcome.detail());
             case DEAD_LETTER -> count(deadLettersByClass, outcome.detail());
             case ENRICHED -> count(embeddingSources, outcome.detail());
-            case RESULT -> count(resultsByProvider, value instanceof GenerationResult r && r.getCacheHit() ? "cache" : outcome.detail());
+            case RESULT -> {
+                count(resultsByProvider, value instanceof GenerationResult r && r.getCacheHit() ? "cache" : outcome.detail());
+                if (value instanceof GenerationResult r && r.getChainAttempts().size() > 1) {
+                    count(fallbacks, r.getChainAttempts().get(r.getChainAttempts().size() - 1));
+                }
+            }
+            case ADMITTED -> {
+                if (value instanceof AdmittedRequest a) {
+                    admittedWorstCasePerMinute.computeIfAbsent(Math.floorDiv(a.getAdmittedAt().toEpochMilli(), 60_000L),
+                            m -> new AtomicLong()).addAndGet(a.getReservedMicros());
+                }
+            }
             default -> { }
         }
     }
 
     private static void count(Map<String, AtomicLong> counts, String key) {
         counts.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    /** Whether every one of {@code ids} has a terminal outcome (result, rejection or dead letter). */
+    public boolean allEnded(java.util.Collection<String> ids) {
+        return ids.stream().allMatch(id -> {
+            Map<Kind, Long> at = seen.get(id);
+            return at != null && at.keySet().stream().anyMatch(Kind::terminal);
+        });
     }
 
     /** Results + rejections + dead letters seen so far. */
@@ -59,6 +86,14 @@ public final class DemoObserver implements BiConsumer<Outcome, Object> {
     public Map<String, Long> deadLettersByClass() { return snapshot(deadLettersByClass); }
     public Map<String, Long> embeddingSources() { return snapshot(embeddingSources); }
     public Map<String, Long> resultsByProvider() { return snapshot(resultsByProvider); }
+    public Map<String, Long> fallbacks() { return snapshot(fallbacks); }
+
+    /** UTC minute (epoch minutes) → worst case admitted in it, micro-USD. */
+    public Map<Long, Long> admittedWorstCasePerMinute() {
+        Map<Long, Long> out = new TreeMap<>();
+        admittedWorstCasePerMinute.forEach((k, v) -> out.put(k, v.get()));
+        return out;
+    }
 
     public long admitted() {
         return seen.values().stream().filter(m -> m.containsKey(Kind.ADMITTED)).count();

@@ -19,14 +19,17 @@ public final class DemoSummary {
     private final List<String> breakerTransitions;
     private final int requestsSent;
     private final boolean outageSupported;
+    private final long ceilingMicros;
 
+    /** @param ceilingMicros the global spend ceiling per minute the stages ran with, micro-USD (0: none) */
     public DemoSummary(DemoObserver observer, List<CostEvent> costs, List<String> breakerTransitions, int requestsSent,
-                       boolean outageSupported) {
+                       boolean outageSupported, long ceilingMicros) {
         this.observer = observer;
         this.costs = costs;
         this.breakerTransitions = breakerTransitions;
         this.requestsSent = requestsSent;
         this.outageSupported = outageSupported;
+        this.ceilingMicros = ceilingMicros;
     }
 
     public void print(PrintWriter out) {
@@ -53,6 +56,18 @@ public final class DemoSummary {
             out.println("  (no transitions)");
         }
         breakerTransitions.forEach(t -> out.println("  " + t));
+        out.println("-- fallback (answered by a later link of the model's chain)");
+        if (observer.fallbacks().isEmpty()) {
+            out.println("  (none)");
+        }
+        observer.fallbacks().forEach((link, n) -> out.printf("  %-32s %8d%n", link, n));
+        out.println("-- global spend ceiling (worst case admitted per UTC minute, all users)");
+        if (ceilingMicros <= 0) {
+            out.println("  (no ceiling configured)");
+        }
+        observer.admittedWorstCasePerMinute().forEach((minute, micros) -> out.printf("  %-16s %12s of %s%n",
+                java.time.Instant.ofEpochSecond(minute * 60).toString().substring(11, 16) + " UTC", usd(micros),
+                ceilingMicros > 0 ? usd(ceilingMicros) : "-"));
         out.println("-- cost and savings per user (USD)");
         out.printf("  %-14s %8s %12s %12s%n", "user", "events", "cost", "saved");
         perUser().forEach((user, v) -> out.printf("  %-14s %8d %12s %12s%n", user, v[0], usd(v[1]), usd(v[2])));
@@ -82,6 +97,9 @@ public final class DemoSummary {
         long embeddingHits = observer.embeddingSources().getOrDefault("CACHE_HIT", 0L);
         long deadLetters = observer.count(observer.deadLettersByClass());
         boolean opened = breakerTransitions.stream().anyMatch(t -> t.contains("→ OPEN"));
+        long fellBack = observer.count(observer.fallbacks());
+        long overCeiling = rejected.getOrDefault("GLOBAL_BUDGET_EXCEEDED", 0L);
+        long busiestMinute = observer.admittedWorstCasePerMinute().values().stream().mapToLong(Long::longValue).max().orElse(0);
         return List.of(
                 new Check(rateLimited > 0, "rate limit tripped by a burst (RATE_LIMITED " + rateLimited + ")"),
                 new Check(overBudget > 0, "daily budget exhausted (BUDGET_EXCEEDED " + overBudget + ")"),
@@ -89,6 +107,11 @@ public final class DemoSummary {
                 new Check(embeddingHits > 0, "embedding cache hits (" + embeddingHits + ")"),
                 new Check(opened, "provider outage opened the breaker"
                         + (outageSupported ? "" : " (not exercised: a real provider is configured)")),
+                new Check(fellBack > 0, "fallback answered while the primary was down (" + fellBack + ")"
+                        + (outageSupported ? "" : " (not exercised: a real provider is configured)")),
+                new Check(ceilingMicros > 0 && overCeiling > 0 && busiestMinute <= ceilingMicros, "global spend ceiling held "
+                        + "(busiest minute admitted " + usd(busiestMinute) + " worst case of " + usd(ceilingMicros)
+                        + "/min; GLOBAL_BUDGET_EXCEEDED " + overCeiling + ")"),
                 new Check(deadLetters > 0, "malformed record dead-lettered (" + deadLetters + ")"),
                 new Check(rejected.getOrDefault("DUPLICATE", 0L) > 0 && rejected.getOrDefault("INVALID", 0L) > 0,
                         "duplicate and invalid requests rejected"));

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import dev.sluice.launcher.load.Requests;
 import dev.sluice.schema.LlmRequest;
@@ -39,6 +40,14 @@ public final class DemoWorkload {
     /** The user whose duplicate and invalid requests are rejected as such (not first as over a limit). */
     public static final String BAD_INPUT_USER = "frank";
     private static final List<String> STEADY_USERS = List.of("alice", "bob", "carol");
+    /**
+     * The global ceiling's spenders: several users (so their requests reach several admission partitions), each allowed
+     * plenty on its own, who together ask for more than one minute's global ceiling.
+     */
+    public static final List<String> SPENDERS = List.of("sam", "sasha", "sky", "sol", "stevie", "sunny");
+    /** The spenders' model and output tokens: gpt-4o at $10 per million output tokens, about 10,000 µ$ worst case each. */
+    public static final String SPENDER_MODEL = "gpt-4o";
+    public static final int SPENDER_OUTPUT_TOKENS = 1_000;
     private static final List<String> PROMPTS = List.of(
             "Summarise our refund policy in two sentences.",
             "Translate 'good morning' into French, Spanish and German.",
@@ -78,6 +87,9 @@ public final class DemoWorkload {
                 Requests.policy(BURST_USER, "STARTER", 5, null, null, null, now),
                 Requests.policy(BUDGET_USER, "PRO", null, null, null, BUDGET_USER_MICROS, now),
                 Requests.policy(OUTAGE_USER, "PRO", null, null, null, null, now)));
+        for (String user : SPENDERS) { // each far inside its own limits: only the global ceiling stops them
+            policies.add(Requests.policy(user, "PRO", 1_000, 10_000, 1_000_000_000L, 100_000_000L, now));
+        }
         for (String user : steadyUsers(users).subList(STEADY_USERS.size(), steadyUsers(users).size())) {
             policies.add(Requests.policy(user, "STARTER", null, null, null, null, now));
         }
@@ -115,19 +127,57 @@ public final class DemoWorkload {
      * The requests wait while the breaker is open and complete once it lets calls through again.
      */
     public void outage(ProviderOutage outage, int count, Duration length) throws InterruptedException {
+        outage(outage, count, length, Duration.ZERO, ids -> true);
+    }
+
+    /**
+     * As {@link #outage(ProviderOutage, int, Duration)}, but after {@code length} the outage lasts until
+     * {@code ended} says the outage requests (their ids) all ended, at most {@code atMost} more: with a fallback
+     * chain they complete on the fallback while the primary is still down, however long they took to get there.
+     */
+    public void outage(ProviderOutage outage, int count, Duration length, Duration atMost, Predicate<List<String>> ended)
+            throws InterruptedException {
         if (!outage.supported()) {
             return;
         }
         outage.begin();
         try (KafkaProducer<String, LlmRequest> producer = requestProducer()) {
+            List<String> ids = new ArrayList<>();
             for (int i = 0; i < count; i++) {
-                send(producer, Requests.request(OUTAGE_USER, Requests.DEFAULT_MODEL,
-                        "Outage question " + i + " (" + UUID.randomUUID() + "): is the provider up?", 50, Instant.now()));
+                LlmRequest request = Requests.request(OUTAGE_USER, Requests.DEFAULT_MODEL,
+                        "Outage question " + i + " (" + UUID.randomUUID() + "): is the provider up?", 50, Instant.now());
+                ids.add(request.getRequestId());
+                send(producer, request);
             }
             producer.flush();
             TimeUnit.MILLISECONDS.sleep(length.toMillis());
+            long deadline = System.nanoTime() + atMost.toNanos();
+            while (!ended.test(ids) && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
         } finally {
             outage.end();
+        }
+    }
+
+    /**
+     * The spenders ask for more than the global spend ceiling allows in a minute: {@code waves} waves, {@code pause}
+     * apart, of {@code perUser} requests from each spender ({@link #SPENDER_MODEL}, {@value #SPENDER_OUTPUT_TOKENS}
+     * output tokens). Admission takes each worst case from its partition's lease of the ceiling; what does not fit is
+     * refused {@code GLOBAL_BUDGET_EXCEEDED}. Run it last: the rest of the minute is refused for everyone.
+     */
+    public void overCeiling(int waves, int perUser, Duration pause) throws InterruptedException {
+        try (KafkaProducer<String, LlmRequest> producer = requestProducer()) {
+            for (int w = 0; w < waves; w++) {
+                for (String user : SPENDERS) {
+                    for (int i = 0; i < perUser; i++) {
+                        send(producer, Requests.request(user, SPENDER_MODEL, "Write a report, part " + w + "." + i + " ("
+                                + UUID.randomUUID() + ").", SPENDER_OUTPUT_TOKENS, Instant.now()));
+                    }
+                }
+                producer.flush();
+                TimeUnit.MILLISECONDS.sleep(pause.toMillis());
+            }
         }
     }
 

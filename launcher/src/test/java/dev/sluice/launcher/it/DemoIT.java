@@ -43,6 +43,9 @@ class DemoIT {
                     .contains("[x] duplicate and invalid requests rejected")
                     .contains("cost and savings per user").contains("latency per stage")
                     .contains("[x] provider outage opened the breaker")
+                    .contains("[x] fallback answered while the primary was down")
+                    .contains("[x] global spend ceiling held")
+                    .contains("-- global spend ceiling")
                     .contains("POST /v1/chat/completions -> 200").contains("refused with 429").contains("429 headers: Retry-After")
                     .contains("of 5 lines -> completed")
                     .containsPattern("Dashboard: http://127\\.0\\.0\\.1:\\d+/");
