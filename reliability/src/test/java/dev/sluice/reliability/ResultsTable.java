@@ -5,16 +5,24 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
- * The results table: one row per scenario, printed when the scenario ends and rewritten to
- * {@code target/reliability-table.md} after every row, so the file always holds this run's rows.
+ * The results table: one row per scenario, printed when the scenario ends and kept in
+ * {@code target/reliability-rows/} (a file per scenario, so the two test JVMs the suite runs in never overwrite each
+ * other's rows); {@code target/reliability-table.md} is rebuilt from those files after every row, under a file lock,
+ * in the order the rows were written. A scenario run again replaces its row.
  */
 final class ResultsTable {
     static final Path FILE = Paths.get("target", "reliability-table.md");
-    private static final List<Row> ROWS = new ArrayList<>();
+    static final Path ROWS = Paths.get("target", "reliability-rows");
 
     /**
      * @param callsPerRequest provider calls divided by requests that reached generation
@@ -32,16 +40,34 @@ final class ResultsTable {
     private ResultsTable() {}
 
     static synchronized void add(Row row) {
-        ROWS.removeIf(r -> r.scenario().equals(row.scenario()));
-        ROWS.add(row); // in the order the scenarios ran
         System.out.println("RELIABILITY " + header().get(0));
         System.out.println("RELIABILITY " + row.markdown());
-        List<String> lines = new ArrayList<>(List.of("Scale: " + Scale.current().name(), ""));
-        lines.addAll(header());
-        ROWS.forEach(r -> lines.add(r.markdown()));
         try {
-            Files.createDirectories(FILE.toAbsolutePath().getParent());
-            Files.write(FILE, lines);
+            Files.createDirectories(ROWS.toAbsolutePath());
+            try (FileChannel lock = FileChannel.open(ROWS.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock held = lock.lock()) {
+                String file = row.scenario().replaceAll("[^A-Za-z0-9]+", "-") + ".md";
+                Files.writeString(ROWS.resolve(file), row.markdown() + System.lineSeparator());
+                List<Path> rows;
+                try (Stream<Path> listed = Files.list(ROWS)) {
+                    rows = listed.filter(f -> f.getFileName().toString().endsWith(".md"))
+                            .sorted(Comparator.comparing(ResultsTable::written)).toList();
+                }
+                List<String> lines = new ArrayList<>(List.of("Scale: " + Scale.current().name(), ""));
+                lines.addAll(header());
+                for (Path f : rows) {
+                    lines.add(Files.readString(f).strip());
+                }
+                Files.write(FILE, lines);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static FileTime written(Path f) {
+        try {
+            return Files.getLastModifiedTime(f);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
