@@ -6,6 +6,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.sluice.common.DeadLetterError;
 import dev.sluice.common.DeadLetterHeaders;
 import dev.sluice.common.Sanitizer;
 import dev.sluice.common.loop.RecordHandler;
@@ -27,9 +28,10 @@ import org.apache.kafka.common.serialization.Serializer;
  * {@link dev.sluice.schemas.registry.SchemaRegistryException} (registry outage, not a bad record) and retriable
  * {@link EmbeddingException}s.
  *
- * <p>Error classes: {@code DESERIALIZATION} (undecodable bytes; the message names the wire-format rule broken),
- * {@code EMPTY_VALUE} (a null value), {@code EMBEDDING_REJECTED} (the embedding provider refused this record's text),
- * {@code RECORD_TOO_LARGE} (the enriched record would exceed the producer's {@code max.request.size}).
+ * <p>Error classes ({@link DeadLetterError}): {@code UNDECODABLE} (undecodable bytes; the message names the
+ * wire-format rule broken), {@code EMPTY_VALUE} (a null value), {@code EMBEDDING_REJECTED} (the embedding provider
+ * refused this record's text), {@code OUTPUT_TOO_LARGE} (the enriched record would exceed the producer's
+ * {@code max.request.size}).
  */
 final class BatchProcessor implements RecordHandler<ProducerRecord<byte[], byte[]>> {
     static final String STAGE = "enrichment";
@@ -90,14 +92,14 @@ final class BatchProcessor implements RecordHandler<ProducerRecord<byte[], byte[
         List<AdmittedRequest> decoded = new ArrayList<>(records.size());
         for (ConsumerRecord<byte[], byte[]> r : records) {
             if (r.value() == null) {
-                out.put(r, deadLetter(r, "EMPTY_VALUE", "record has no value (tombstone)", null));
+                out.put(r, deadLetter(r, DeadLetterError.EMPTY_VALUE, "record has no value (tombstone)", null));
                 continue;
             }
             try {
                 decoded.add(deserializer.deserialize(inputTopic, r.value()));
                 decodedRecords.add(r);
             } catch (WireFormatException e) {
-                out.put(r, deadLetter(r, "DESERIALIZATION", e.kind() + ": " + e.getMessage(), null));
+                out.put(r, deadLetter(r, DeadLetterError.UNDECODABLE, e.kind() + ": " + e.getMessage(), null));
             }
         }
         List<Enriched> enriched;
@@ -116,7 +118,7 @@ final class BatchProcessor implements RecordHandler<ProducerRecord<byte[], byte[
         for (Enriched e : enriched) {
             byte[] value = serializer.serialize(outputTopic, e.value());
             if (value.length > maxRecordBytes) {
-                out.put(e.source(), deadLetter(e.source(), "RECORD_TOO_LARGE", "enriched record of " + value.length
+                out.put(e.source(), deadLetter(e.source(), DeadLetterError.OUTPUT_TOO_LARGE, "enriched record of " + value.length
                         + " bytes exceeds max.request.size " + maxRecordBytes, e.value().getAdmitted().getRequest().getRequestId()));
                 continue;
             }
@@ -138,15 +140,16 @@ final class BatchProcessor implements RecordHandler<ProducerRecord<byte[], byte[
                 if (e.retriable()) {
                     throw e;
                 }
-                out.put(records.get(i), deadLetter(records.get(i), "EMBEDDING_REJECTED", e.getMessage(),
+                out.put(records.get(i), deadLetter(records.get(i), DeadLetterError.EMBEDDING_REJECTED, e.getMessage(),
                         decoded.get(i).getRequest().getRequestId()));
             }
         }
         return enriched;
     }
 
-    private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, String errorClass, String message, String requestId) {
-        metrics.deadLetter(errorClass);
+    private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, DeadLetterError errorClass, String message,
+                                                      String requestId) {
+        metrics.deadLetter(errorClass.name());
         String safe = Sanitizer.sanitize(message, List.of(), List.of());
         return DeadLetterHeaders.deadLetter(dlqTopic, r, STAGE, errorClass, safe, 1, requestId, clock.instant());
     }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.sluice.common.DeadLetterError;
 import dev.sluice.common.loop.PartitionProgress;
 import dev.sluice.common.loop.RecordHandler;
 import dev.sluice.generation.GenerationMetrics;
@@ -92,12 +93,12 @@ public final class GenerationHandler implements RecordHandler<Outcome> {
                     intake.rewind(tp, record.offset());
                     break;
                 } catch (WireFormatException e) {
-                    intake.register(record).complete(new Outcome.DeadLetter(null, "UNDECODABLE_" + e.kind(),
+                    intake.register(record).complete(new Outcome.DeadLetter(null, DeadLetterError.UNDECODABLE.name(),
                             "value of " + tp + "@" + record.offset() + " is not a valid EnrichedRequest (" + e.kind() + ")", 0));
                     continue;
                 }
                 if (request == null) {
-                    intake.register(record).complete(new Outcome.DeadLetter(null, "UNDECODABLE_NULL", "null value", 0));
+                    intake.register(record).complete(new Outcome.DeadLetter(null, DeadLetterError.EMPTY_VALUE.name(), "null value", 0));
                     continue;
                 }
                 admit(intake, record, request);
