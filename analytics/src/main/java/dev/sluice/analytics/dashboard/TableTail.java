@@ -2,10 +2,10 @@ package dev.sluice.analytics.dashboard;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.sluice.common.loop.LoopClients;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -30,11 +30,8 @@ final class TableTail implements AutoCloseable {
 
     TableTail(Map<String, Object> kafkaClientProps, Tables tables) {
         this.tables = tables;
-        Map<String, Object> props = new HashMap<>(kafkaClientProps);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "sluice-dashboard-" + ProcessHandle.current().pid());
+        Map<String, Object> props = LoopClients.committedReader(kafkaClientProps,
+                Map.of(ConsumerConfig.CLIENT_ID_CONFIG, "sluice-dashboard-" + ProcessHandle.current().pid()));
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.thread = new Thread(this::run, "sluice-dashboard-tail");
         thread.setDaemon(true);

@@ -38,7 +38,7 @@ public final class LoopClients {
         return strip(p, ConsumerConfig.configNames());
     }
 
-    /** A group-less {@code read_committed} reader (a stage's own state topic, read by assignment). */
+    /** A group-less {@code read_committed} reader, read by assignment (a stage's state topic, the DLQ tools, the dashboard). */
     public static Map<String, Object> committedReader(Map<String, Object> base, Map<String, Object> overrides) {
         Map<String, Object> p = new HashMap<>(base);
         p.putAll(overrides);
