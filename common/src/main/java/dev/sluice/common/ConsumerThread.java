@@ -1,10 +1,10 @@
 package dev.sluice.common;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 
+import dev.sluice.common.loop.LoopClients;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -46,12 +46,8 @@ public abstract class ConsumerThread implements AutoCloseable {
      * aborted transaction's record is never seen): {@code kafka} plus those settings, {@code clientId} unless set.
      */
     public static Map<String, Object> readCommittedWithoutGroup(Map<String, Object> kafka, String clientId) {
-        Map<String, Object> props = new HashMap<>(kafka);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
-        return props;
+        return LoopClients.committedReader(kafka, kafka.containsKey(ConsumerConfig.CLIENT_ID_CONFIG)
+                ? Map.of() : Map.of(ConsumerConfig.CLIENT_ID_CONFIG, clientId));
     }
 
     /** Starts the reading thread. */

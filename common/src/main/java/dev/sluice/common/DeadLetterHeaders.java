@@ -16,7 +16,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * The dead-letter contract of {@code llm.dlq}: a dead letter is the original key and value bytes plus these
  * headers. Stages write the Sluice headers <em>and</em> the Kafka Streams KIP-1034 headers
  * ({@code __streams.errors.*}), so one reader understands letters from our consumers and from the Streams
- * exception handlers alike.
+ * exception handlers alike. The error class is one of {@link DeadLetterError}.
  */
 public final class DeadLetterHeaders {
     public static final String STAGE = "sluice.dlq.stage";
@@ -41,6 +41,13 @@ public final class DeadLetterHeaders {
      * Builds a dead letter for {@code failed}. {@code sanitisedMessage} must already be free of secrets and
      * prompt text (see {@link Sanitizer}).
      */
+    public static ProducerRecord<byte[], byte[]> deadLetter(String dlqTopic, ConsumerRecord<byte[], byte[]> failed, String stage,
+                                                             DeadLetterError errorClass, String sanitisedMessage, int attempts,
+                                                             String requestId, Instant failedAt) {
+        return deadLetter(dlqTopic, failed, stage, errorClass.name(), sanitisedMessage, attempts, requestId, failedAt);
+    }
+
+    /** As above, for a class held as its name ({@link DeadLetterError#name()}). */
     public static ProducerRecord<byte[], byte[]> deadLetter(String dlqTopic, ConsumerRecord<byte[], byte[]> failed, String stage,
                                                              String errorClass, String sanitisedMessage, int attempts,
                                                              String requestId, Instant failedAt) {
@@ -71,7 +78,9 @@ public final class DeadLetterHeaders {
         Headers h = letter.headers();
         String topic = get(h, STREAMS_TOPIC).orElse("");
         String stage = get(h, STAGE).orElseGet(() -> stageOf(topic));
-        String errorClass = get(h, ERROR_CLASS).orElseGet(() -> get(h, STREAMS_EXCEPTION).map(DeadLetterHeaders::simpleName).orElse("UNKNOWN"));
+        // current name for what older versions (or a Streams handler's exception class) wrote; see DeadLetterError
+        String errorClass = DeadLetterError.canonical(get(h, ERROR_CLASS)
+                .orElseGet(() -> get(h, STREAMS_EXCEPTION).map(DeadLetterHeaders::simpleName).orElse(DeadLetterError.UNKNOWN.name())));
         String key = letter.key() == null ? null : new String(letter.key(), StandardCharsets.UTF_8);
         return DeadLetter.newBuilder()
                 .setStage(stage)

@@ -2,31 +2,38 @@ package dev.sluice.enrichment;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
+import dev.sluice.common.DeadLetterError;
 import dev.sluice.common.DeadLetterHeaders;
 import dev.sluice.common.Sanitizer;
+import dev.sluice.common.loop.RecordHandler;
 import dev.sluice.enrichment.embed.EmbeddingException;
 import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.schema.EnrichedRequest;
 import dev.sluice.schemas.serde.WireFormatException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * Turns one poll of raw admitted records into enriched records and dead letters, without touching Kafka: decode,
- * enrich (via {@link Enricher}), encode. Bad records become dead letters with a stable error class and a message
+ * Enrichment's work in the shared {@link dev.sluice.common.loop.TransactionalLoop}: turns one poll of raw admitted
+ * records into one output each (an enriched record or a dead letter), decided synchronously, without touching
+ * Kafka: decode, enrich (via {@link Enricher}, one model batch for the whole poll), encode. Bad records become dead letters with a stable error class and a message
  * free of prompt text; everything else propagates, so the caller retries the whole poll:
  * {@link dev.sluice.schemas.registry.SchemaRegistryException} (registry outage, not a bad record) and retriable
  * {@link EmbeddingException}s.
  *
- * <p>Error classes: {@code DESERIALIZATION} (undecodable bytes; the message names the wire-format rule broken),
- * {@code EMPTY_VALUE} (a null value), {@code EMBEDDING_REJECTED} (the embedding provider refused this record's text),
- * {@code RECORD_TOO_LARGE} (the enriched record would exceed the producer's {@code max.request.size}).
+ * <p>Error classes ({@link DeadLetterError}): {@code UNDECODABLE} (undecodable bytes; the message names the
+ * wire-format rule broken), {@code EMPTY_VALUE} (a null value), {@code EMBEDDING_REJECTED} (the embedding provider
+ * refused this record's text), {@code OUTPUT_TOO_LARGE} (the enriched record would exceed the producer's
+ * {@code max.request.size}).
  */
-final class BatchProcessor {
+final class BatchProcessor implements RecordHandler<ProducerRecord<byte[], byte[]>> {
     static final String STAGE = "enrichment";
 
     private final Deserializer<AdmittedRequest> deserializer;
@@ -52,20 +59,47 @@ final class BatchProcessor {
         this.clock = clock;
     }
 
-    BatchOutcome process(List<ConsumerRecord<byte[], byte[]>> records) {
-        BatchOutcome out = new BatchOutcome();
+    @Override
+    public void accept(Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> poll,
+                       RecordHandler.Intake<ProducerRecord<byte[], byte[]>> intake) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        poll.values().forEach(records::addAll);
+        Map<ConsumerRecord<byte[], byte[]>, ProducerRecord<byte[], byte[]>> out = process(records); // throws on an outage
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            intake.register(r).complete(out.get(r));
+        }
+    }
+
+    @Override
+    public List<ProducerRecord<byte[], byte[]>> outputs(ConsumerRecord<byte[], byte[]> source, ProducerRecord<byte[], byte[]> outcome) {
+        return List.of(outcome);
+    }
+
+    @Override
+    public ProducerRecord<byte[], byte[]> failed(ConsumerRecord<byte[], byte[]> source, Throwable failure) {
+        throw new IllegalStateException("enrichment decides records synchronously and submits no work", failure);
+    }
+
+    @Override
+    public void committed(List<dev.sluice.common.loop.PartitionProgress.Slot<ProducerRecord<byte[], byte[]>>> slots) {
+        // dead letters are counted when decided; nothing else to remember
+    }
+
+    /** One output per record (identity keys: a record is never equal to another). */
+    Map<ConsumerRecord<byte[], byte[]>, ProducerRecord<byte[], byte[]>> process(List<ConsumerRecord<byte[], byte[]>> records) {
+        Map<ConsumerRecord<byte[], byte[]>, ProducerRecord<byte[], byte[]>> out = new IdentityHashMap<>();
         List<ConsumerRecord<byte[], byte[]>> decodedRecords = new ArrayList<>(records.size());
         List<AdmittedRequest> decoded = new ArrayList<>(records.size());
         for (ConsumerRecord<byte[], byte[]> r : records) {
             if (r.value() == null) {
-                out.deadLetters().add(deadLetter(r, "EMPTY_VALUE", "record has no value (tombstone)", null));
+                out.put(r, deadLetter(r, DeadLetterError.EMPTY_VALUE, "record has no value (tombstone)", null));
                 continue;
             }
             try {
                 decoded.add(deserializer.deserialize(inputTopic, r.value()));
                 decodedRecords.add(r);
             } catch (WireFormatException e) {
-                out.deadLetters().add(deadLetter(r, "DESERIALIZATION", e.kind() + ": " + e.getMessage(), null));
+                out.put(r, deadLetter(r, DeadLetterError.UNDECODABLE, e.kind() + ": " + e.getMessage(), null));
             }
         }
         List<Enriched> enriched;
@@ -84,19 +118,20 @@ final class BatchProcessor {
         for (Enriched e : enriched) {
             byte[] value = serializer.serialize(outputTopic, e.value());
             if (value.length > maxRecordBytes) {
-                out.deadLetters().add(deadLetter(e.source(), "RECORD_TOO_LARGE", "enriched record of " + value.length
+                out.put(e.source(), deadLetter(e.source(), DeadLetterError.OUTPUT_TOO_LARGE, "enriched record of " + value.length
                         + " bytes exceeds max.request.size " + maxRecordBytes, e.value().getAdmitted().getRequest().getRequestId()));
                 continue;
             }
             ConsumerRecord<byte[], byte[]> source = e.source();
-            out.enriched().add(new ProducerRecord<>(outputTopic, null, source.timestamp(), source.key(), value, source.headers()));
+            out.put(source, new ProducerRecord<>(outputTopic, null, source.timestamp(), source.key(), value, source.headers()));
         }
         return out;
     }
 
     private record Enriched(ConsumerRecord<byte[], byte[]> source, EnrichedRequest value) {}
 
-    private List<Enriched> oneByOne(List<ConsumerRecord<byte[], byte[]>> records, List<AdmittedRequest> decoded, BatchOutcome out) {
+    private List<Enriched> oneByOne(List<ConsumerRecord<byte[], byte[]>> records, List<AdmittedRequest> decoded,
+                                   Map<ConsumerRecord<byte[], byte[]>, ProducerRecord<byte[], byte[]>> out) {
         List<Enriched> enriched = new ArrayList<>();
         for (int i = 0; i < decoded.size(); i++) {
             try {
@@ -105,15 +140,16 @@ final class BatchProcessor {
                 if (e.retriable()) {
                     throw e;
                 }
-                out.deadLetters().add(deadLetter(records.get(i), "EMBEDDING_REJECTED", e.getMessage(),
+                out.put(records.get(i), deadLetter(records.get(i), DeadLetterError.EMBEDDING_REJECTED, e.getMessage(),
                         decoded.get(i).getRequest().getRequestId()));
             }
         }
         return enriched;
     }
 
-    private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, String errorClass, String message, String requestId) {
-        metrics.deadLetter(errorClass);
+    private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, DeadLetterError errorClass, String message,
+                                                      String requestId) {
+        metrics.deadLetter(errorClass.name());
         String safe = Sanitizer.sanitize(message, List.of(), List.of());
         return DeadLetterHeaders.deadLetter(dlqTopic, r, STAGE, errorClass, safe, 1, requestId, clock.instant());
     }

@@ -1,7 +1,7 @@
 package dev.sluice.enrichment;
 
 import java.time.Clock;
-import java.util.HashMap;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -10,6 +10,9 @@ import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.Stage;
 import dev.sluice.common.StageHealth;
+import dev.sluice.common.loop.LoopClients;
+import dev.sluice.common.loop.LoopSettings;
+import dev.sluice.common.loop.TransactionalLoop;
 import dev.sluice.enrichment.cache.EmbeddingCache;
 import dev.sluice.enrichment.cache.LettuceEmbeddingCache;
 import dev.sluice.enrichment.embed.Embedder;
@@ -21,13 +24,14 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The enrichment stage: consumes {@code llm.requests.admitted}, attaches an embedding of each request's user text
  * (Redis cache, computed on miss, degraded to an in-process cache when Redis is unavailable) and produces
- * {@code llm.requests.enriched} transactionally (see {@link TransactionalLoop}). Construction only wires; the model is
+ * {@code llm.requests.enriched} transactionally on the shared {@link TransactionalLoop} (one transaction per poll). Construction only wires; the model is
  * loaded and the loop started by {@link #start()}.
  */
 public final class EnrichmentStage implements Stage {
@@ -39,8 +43,7 @@ public final class EnrichmentStage implements Stage {
     private final EnrichmentMetrics metrics;
     private final Clock clock;
     private Embedder embedder;
-    private TransactionalLoop loop;
-    private Thread thread;
+    private TransactionalLoop<ProducerRecord<byte[], byte[]>> loop;
 
     /** The launcher's constructor: Redis from {@code redis.url}, the embedder from {@code enrichment.embedder}. */
     public EnrichmentStage(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters) {
@@ -81,7 +84,7 @@ public final class EnrichmentStage implements Stage {
 
     @Override
     public synchronized void start() {
-        if (thread != null) {
+        if (loop != null) {
             return;
         }
         embedder = embedders.get();
@@ -89,31 +92,23 @@ public final class EnrichmentStage implements Stage {
         BatchProcessor processor = new BatchProcessor(catalog.admitted().valueSerde().deserializer(),
                 catalog.enriched().valueSerde().serializer(), enricher, metrics, catalog.admitted().name(),
                 catalog.enriched().name(), catalog.dlq().name(), maxRecordBytes(), clock);
-        loop = new TransactionalLoop(new KafkaConsumer<>(consumerProps(), new ByteArrayDeserializer(), new ByteArrayDeserializer()),
-                () -> new KafkaProducer<>(producerProps(), new ByteArraySerializer(), new ByteArraySerializer()),
-                processor, catalog.admitted().name(), config.retryBackoff());
-        thread = new Thread(loop, "sluice-enrichment");
-        thread.setDaemon(false);
-        thread.start();
+        Map<String, Object> consumerProps = LoopClients.transactionalConsumer(kafka, config.groupId(),
+                Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.pollMaxRecords()));
+        Map<String, Object> producerProps = LoopClients.transactionalProducer(kafka, config.transactionalId());
+        loop = new TransactionalLoop<>(name(), new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+                () -> new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer()),
+                catalog.admitted().name(), processor, loopSettings());
+        loop.start();
     }
 
-    private Map<String, Object> consumerProps() {
-        Map<String, Object> p = new HashMap<>(kafka);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.pollMaxRecords());
-        return p;
-    }
-
-    private Map<String, Object> producerProps() {
-        Map<String, Object> p = new HashMap<>(kafka);
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
-        return p;
+    /**
+     * Enrichment decides a whole poll synchronously and commits it at once: nothing is submitted (so no in-flight
+     * bound applies), a transaction follows every poll, and a partition with more than two polls of uncommitted
+     * records (transactions failing) stops being read until they commit.
+     */
+    private LoopSettings loopSettings() {
+        return new LoopSettings(1, 2 * config.pollMaxRecords(), Duration.ZERO, Duration.ZERO, config.retryBackoff(),
+                Duration.ofMillis(200));
     }
 
     private int maxRecordBytes() {
@@ -128,15 +123,17 @@ public final class EnrichmentStage implements Stage {
         details.put("redis", cache.degraded() ? "DOWN" : "UP");
         details.put("breaker.redis", cache.breakerState().name());
         details.put("model", embedder == null ? "not loaded" : embedder.modelId());
-        boolean running = thread != null && thread.isAlive();
-        boolean fatal = loop != null && loop.fatal();
-        if (loop != null && !loop.lastFailure().isEmpty()) {
-            details.put("last.failure", loop.lastFailure());
+        boolean live = loop == null || loop.live();
+        String lastFailure = loop == null ? "" : loop.lastFailure();
+        if (!lastFailure.isEmpty()) {
+            details.put("last.failure", lastFailure);
+        }
+        if (loop != null && loop.failure() != null) {
+            details.put("error", loop.failure().getClass().getSimpleName());
         }
         details.put("hit.rate", String.format(java.util.Locale.ROOT, "%.3f", metrics.hitRate()));
-        // a loop thread that died of anything (not only a fenced producer) makes the stage not live
-        boolean live = !fatal && (thread == null || running);
-        return new StageHealth(live, running && !fatal && (loop == null || loop.lastFailure().isEmpty()), cache.degraded(), details);
+        boolean running = loop != null && loop.state() == TransactionalLoop.State.RUNNING;
+        return new StageHealth(live, live && running && lastFailure.isEmpty(), cache.degraded(), details);
     }
 
     /** The stage's meters (hit rate, counts by source), for tests and reports. */
@@ -147,14 +144,7 @@ public final class EnrichmentStage implements Stage {
     @Override
     public synchronized void close() {
         if (loop != null) {
-            loop.stop();
-        }
-        if (thread != null) {
-            try {
-                thread.join(30_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            loop.stopAndJoin(Duration.ofSeconds(30));
         }
         cache.close();
         if (embedder != null) {

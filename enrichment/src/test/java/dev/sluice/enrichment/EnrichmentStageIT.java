@@ -159,7 +159,7 @@ class EnrichmentStageIT {
         List<DeadLetter> letters = harness.deadLetters.stream().map(DeadLetterHeaders::describe).toList();
         assertThat(letters).allSatisfy(d -> {
             assertThat(d.getStage()).isEqualTo("enrichment");
-            assertThat(d.getErrorClass()).isEqualTo("DESERIALIZATION");
+            assertThat(d.getErrorClass()).isEqualTo("UNDECODABLE");
             assertThat(d.getOriginalTopic()).isEqualTo(harness.catalog.admitted().name());
         });
         assertThat(letters.stream().map(DeadLetter::getMessage)).anyMatch(m -> m.startsWith("BAD_MAGIC_BYTE"))

@@ -1,7 +1,7 @@
 package dev.sluice.generation;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Counter;
@@ -24,7 +24,7 @@ public final class GenerationMetrics {
             SKIPPED = "skipped", DEAD_LETTER = "dead_letter", SEMANTIC_HIT = "semantic_hit";
 
     private final MeterRegistry registry;
-    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile IntSupplier inFlight = () -> 0;
     private final Counter cost;
     private final Counter saved;
     private final Counter cacheHits;
@@ -32,7 +32,7 @@ public final class GenerationMetrics {
 
     public GenerationMetrics(MeterRegistry registry) {
         this.registry = registry;
-        Gauge.builder("sluice.generation.in.flight", inFlight, AtomicInteger::get)
+        Gauge.builder("sluice.generation.in.flight", this, GenerationMetrics::inFlight)
                 .description("requests being processed (calls, waits for the breaker, cache lookups)").register(registry);
         this.cost = Counter.builder("sluice.generation.cost.micros").description("provider cost, micro-dollars").register(registry);
         this.saved = Counter.builder("sluice.generation.saved.micros").description("cost avoided by the response cache, micro-dollars").register(registry);
@@ -51,8 +51,14 @@ public final class GenerationMetrics {
         return registry;
     }
 
-    public AtomicInteger inFlight() {
-        return inFlight;
+    /** Requests being processed now, as counted by the loop's back-pressure counter (0 before the loop runs). */
+    public int inFlight() {
+        return inFlight.getAsInt();
+    }
+
+    /** Reports the loop's in-flight counter through {@link #inFlight()} and its gauge; the metric only reads it. */
+    public void inFlightFrom(IntSupplier counter) {
+        this.inFlight = counter;
     }
 
     public void outcome(String outcome) {

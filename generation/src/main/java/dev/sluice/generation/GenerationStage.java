@@ -14,7 +14,11 @@ import dev.sluice.common.ModelCatalog;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.Stage;
 import dev.sluice.common.StageHealth;
-import dev.sluice.generation.engine.GenerationLoop;
+import dev.sluice.common.loop.LoopClients;
+import dev.sluice.common.loop.TransactionalLoop;
+import dev.sluice.generation.engine.GenerationHandler;
+import dev.sluice.generation.engine.Outcome;
+import dev.sluice.generation.engine.OutputRecords;
 import dev.sluice.generation.engine.RequestProcessor;
 import dev.sluice.generation.semantic.SemanticCache;
 import dev.sluice.generation.ledger.Ledger;
@@ -33,14 +37,13 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The generation stage: wiring only. A {@link GenerationLoop} on its own thread consumes
+ * The generation stage: wiring only. The shared {@link TransactionalLoop}, with a {@link GenerationHandler}, consumes
  * {@code llm.requests.enriched}, a {@link RequestProcessor} decides each record through a
  * {@link ResilientCaller} and a {@link GenerationStore} (Redis when {@code redis.url} is set), and results,
  * cost events, dead letters and offsets are committed in Kafka transactions.
@@ -62,8 +65,7 @@ public final class GenerationStage implements Stage {
     private final GenerationStore store;
     private final ResilientCaller caller;
     private final ChainCaller chain;
-    private GenerationLoop loop;
-    private Thread thread;
+    private TransactionalLoop<Outcome> loop;
 
     /** The launcher's constructor. */
     public GenerationStage(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters) {
@@ -107,45 +109,31 @@ public final class GenerationStage implements Stage {
 
     @Override
     public synchronized void start() {
-        if (thread != null) {
+        if (loop != null) {
             return;
         }
         Map<String, Object> kafka = CommonKeys.kafkaClientProperties(config);
-        Map<String, Object> consumerProps = new HashMap<>(kafka);
-        consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
-        consumerProps.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.instanceId());
-        consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumerProps.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        consumerProps.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
-        // cooperative: a rebalance revokes only the partitions that move, so the rest keep calling while those drain
-        consumerProps.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
-        Map<String, Object> ledgerProps = new HashMap<>(kafka);
-        ledgerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        ledgerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        ledgerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-        ledgerProps.put(ConsumerConfig.CLIENT_ID_CONFIG, settings.transactionalId() + "-ledger");
-        Map<String, Object> producerProps = new HashMap<>(kafka);
-        producerProps.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId());
-        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerProps.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
-        stripForeign(consumerProps, ConsumerConfig.configNames());
-        stripForeign(producerProps, ProducerConfig.configNames());
-        stripForeign(ledgerProps, ConsumerConfig.configNames());
-        ledgerProps.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        ledgerProps.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        Map<String, Object> consumerProps = LoopClients.transactionalConsumer(kafka, settings.groupId(), Map.of(
+                ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.instanceId(),
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, kafka.getOrDefault(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500),
+                // cooperative: a rebalance revokes only the partitions that move, so the rest keep calling while those drain
+                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName()));
+        Map<String, Object> ledgerProps = LoopClients.committedReader(kafka, Map.of(
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000,
+                ConsumerConfig.CLIENT_ID_CONFIG, settings.transactionalId() + "-ledger"));
+        Map<String, Object> producerProps = LoopClients.transactionalProducer(kafka, settings.transactionalId());
         Ledger ledger = new Ledger(new LedgerLoader(
                 new KafkaConsumer<>(ledgerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
                 catalog.generationLedger().name(), settings.ledgerLoadTimeout()));
         RequestProcessor processor = new RequestProcessor(chain, store, ModelCatalog.from(config), settings.processor(),
                 clock, metrics, worker, new SemanticCache(settings.semantic()));
-        loop = GenerationLoop.create(
-                new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
-                new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer()),
-                catalog, processor, settings.loop(), settings.processor(), store, ledger, metrics, clock);
-        thread = new Thread(loop, "sluice-generation-loop");
-        thread.start();
+        GenerationHandler handler = new GenerationHandler(catalog, processor, ledger, store,
+                new OutputRecords(catalog, clock, settings.loop().maxRecordBytes()), metrics);
+        loop = new TransactionalLoop<>(name(), new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+                () -> new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer()),
+                catalog.enriched().name(), handler, settings.loop().toLoopSettings());
+        metrics.inFlightFrom(loop::inFlight);
+        loop.start();
         log.info("generation started: provider {}, max in flight {}, commit every {} ms, transactional.id {}",
                 provider.name(), settings.loop().maxInFlight(), settings.loop().commitInterval().toMillis(),
                 settings.transactionalId());
@@ -169,10 +157,10 @@ public final class GenerationStage implements Stage {
         Map<String, String> details = new HashMap<>();
         caller.breakers().forEach((model, b) -> details.put("breaker." + provider.name() + "." + model, b.getState().name()));
         details.put("redis", store.healthy() ? "UP" : "DOWN");
-        details.put("in.flight", Integer.toString(metrics.inFlight().get()));
-        boolean live = loop != null && loop.fatal() == null && thread.isAlive();
-        if (loop != null && loop.fatal() != null) {
-            details.put("error", loop.fatal().getClass().getSimpleName());
+        details.put("in.flight", Integer.toString(metrics.inFlight()));
+        boolean live = loop != null && loop.live();
+        if (loop != null && loop.failure() != null) {
+            details.put("error", loop.failure().getClass().getSimpleName());
         }
         boolean degraded = !store.healthy() || details.values().stream().anyMatch(v -> v.equals("OPEN"));
         return new StageHealth(live, live && loop.assigned(), degraded, details);
@@ -181,23 +169,14 @@ public final class GenerationStage implements Stage {
     @Override
     public synchronized void close() {
         if (loop != null) {
-            loop.stop();
-            try {
-                // the loop drains in-flight calls first (bounded by the drain timeout), then closes its clients
-                thread.join(settings.loop().drainTimeout().plusSeconds(20).toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            // the loop drains in-flight calls first (bounded by the drain timeout), then closes its clients
+            loop.stopAndJoin(settings.loop().drainTimeout().plusSeconds(20));
         }
         for (ExecutorService e : new ExecutorService[] {worker, waits, timeouts, simulated, http}) {
             e.shutdownNow();
         }
         provider.close();
         store.close();
-    }
-
-    private static void stripForeign(Map<String, Object> props, java.util.Set<String> known) {
-        props.keySet().removeIf(k -> !known.contains(k));
     }
 
     private static ScheduledExecutorService daemonScheduler(String name, int threads) {

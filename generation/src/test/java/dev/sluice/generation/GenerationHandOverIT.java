@@ -53,7 +53,7 @@ class GenerationHandOverIT {
                 try (KafkaProducer<byte[], byte[]> producer = f.producer()) {
                     send(f, producer, BATCH);
                     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
-                            .until(() -> a.metrics().inFlight().get() >= 250);
+                            .until(() -> a.metrics().inFlight() >= 250);
 
                     b.start(); // joins: some of a's partitions move, each after its calls finished
                     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> b.health().ready());
@@ -62,9 +62,9 @@ class GenerationHandOverIT {
                     send(f, producer, BATCH);
                 }
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
-                        .until(() -> b.metrics().inFlight().get() > 0 && a.metrics().inFlight().get() > 0);
+                        .until(() -> b.metrics().inFlight() > 0 && a.metrics().inFlight() > 0);
 
-                int inFlightAtClose = a.metrics().inFlight().get();
+                int inFlightAtClose = a.metrics().inFlight();
                 a.close(); // leaves with calls in flight: they are drained, committed, then handed over
                 assertThat(inFlightAtClose).isPositive();
 

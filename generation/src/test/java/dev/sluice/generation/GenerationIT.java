@@ -58,7 +58,7 @@ class GenerationIT {
             stage.start();
             int[] maxInFlight = {0};
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50)).until(() -> {
-                maxInFlight[0] = Math.max(maxInFlight[0], stage.metrics().inFlight().get());
+                maxInFlight[0] = Math.max(maxInFlight[0], stage.metrics().inFlight());
                 return results.distinct() == n && costs.distinct() == n;
             });
             Thread.sleep(1000); // anything extra (a duplicate) would arrive now

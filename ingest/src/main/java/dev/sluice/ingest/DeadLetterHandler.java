@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.sluice.common.DeadLetterError;
 import dev.sluice.common.DeadLetterHeaders;
 import dev.sluice.common.Sanitizer;
 import dev.sluice.schemas.registry.SchemaRegistryException;
@@ -61,7 +62,7 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
     static ProducerRecord<byte[], byte[]> deadLetter(String dlqTopic, ConsumerRecord<byte[], byte[]> record, Exception exception,
                                                      String message, Instant failedAt) {
         ProducerRecord<byte[], byte[]> letter = DeadLetterHeaders.deadLetter(dlqTopic, record, "ingest",
-                exception.getClass().getSimpleName(), message, 1, null, failedAt);
+                DeadLetterError.UNDECODABLE, message, 1, null, failedAt);
         // The KIP-1034 header carries the fully qualified class name, as Streams' own handlers write it.
         letter.headers().remove(DeadLetterHeaders.STREAMS_EXCEPTION);
         letter.headers().add(DeadLetterHeaders.STREAMS_EXCEPTION,

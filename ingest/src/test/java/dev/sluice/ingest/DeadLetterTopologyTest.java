@@ -41,12 +41,13 @@ class DeadLetterTopologyTest {
         assertThat(header(letter, DeadLetterHeaders.STREAMS_TOPIC)).isEqualTo(admission.topics.requests().name());
         assertThat(header(letter, DeadLetterHeaders.STREAMS_OFFSET)).isEqualTo("0");
         assertThat(header(letter, DeadLetterHeaders.STAGE)).isEqualTo("ingest");
+        assertThat(header(letter, DeadLetterHeaders.ERROR_CLASS)).as("the same name every stage writes").isEqualTo("UNDECODABLE");
         assertThat(header(letter, DeadLetterHeaders.MESSAGE)).contains("magic byte");
 
         DeadLetter described = DeadLetterHeaders.describe(new ConsumerRecord<>(admission.topics.dlq().name(), 0, 0L, 0L,
                 TimestampType.CREATE_TIME, 0, 0, letter.key(), letter.value(), letter.headers(), java.util.Optional.empty()));
         assertThat(described.getStage()).isEqualTo("ingest");
-        assertThat(described.getErrorClass()).isEqualTo("WireFormatException");
+        assertThat(described.getErrorClass()).isEqualTo("UNDECODABLE");
     }
 
     private static String header(TestRecord<byte[], byte[]> record, String key) {

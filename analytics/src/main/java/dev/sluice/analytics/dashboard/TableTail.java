@@ -2,11 +2,11 @@ package dev.sluice.analytics.dashboard;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import dev.sluice.common.ConsumerThread;
+import dev.sluice.common.loop.LoopClients;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
 
@@ -22,14 +22,9 @@ final class TableTail extends ConsumerThread {
     private long nextAssign;
 
     TableTail(Map<String, Object> kafkaClientProps, Tables tables) {
-        super("sluice-dashboard-tail", readCommittedWithoutGroup(withoutClientId(kafkaClientProps), "sluice-dashboard-" + ProcessHandle.current().pid()));
+        super("sluice-dashboard-tail", LoopClients.committedReader(kafkaClientProps,
+                Map.of(ConsumerConfig.CLIENT_ID_CONFIG, "sluice-dashboard-" + ProcessHandle.current().pid())));
         this.tables = tables;
-    }
-
-    private static Map<String, Object> withoutClientId(Map<String, Object> props) {
-        Map<String, Object> copy = new HashMap<>(props);
-        copy.remove(ConsumerConfig.CLIENT_ID_CONFIG);
-        return copy;
     }
 
     void start() {

@@ -35,7 +35,7 @@ public final class Discarder {
      * Error class of a letter whose call may have reached the provider (reset or timeout after sending): it may have been
      * billed, and no cost event will ever come for it, so releasing its reservation would hide a charge.
      */
-    public static final String OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN";
+    public static final String OUTCOME_UNKNOWN = dev.sluice.common.DeadLetterError.OUTCOME_UNKNOWN.name();
 
     private final Map<String, Object> producerProps;
     private final Topic<String, CostEvent> costs;
@@ -80,7 +80,7 @@ public final class Discarder {
         }
         boolean holdsReservation = reservedTopics.contains(letter.view().getOriginalTopic())
                 && letter.view().getUserId() != null && letter.view().getRequestId() != null;
-        if (holdsReservation && !notBilled && OUTCOME_UNKNOWN.equalsIgnoreCase(letter.view().getErrorClass())) {
+        if (holdsReservation && !notBilled && OUTCOME_UNKNOWN.equals(dev.sluice.common.DeadLetterError.canonical(letter.view().getErrorClass()))) {
             return Action.REFUSE;
         }
         return holdsReservation ? Action.RELEASE : Action.DISCARD;

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
+import dev.sluice.common.loop.LoopClients;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -24,12 +25,10 @@ public final class DlqReader {
     private final Map<String, Object> clientProps;
 
     public DlqReader(Map<String, Object> kafkaClientProps) {
-        this.clientProps = new HashMap<>(kafkaClientProps);
-        clientProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        clientProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        clientProps.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        clientProps.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-        clientProps.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024);
+        Map<String, Object> base = new HashMap<>(Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000,
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024)); // defaults the deployment may override
+        base.putAll(kafkaClientProps);
+        this.clientProps = LoopClients.committedReader(base, Map.of());
     }
 
     /** Every letter of {@code topic} matching {@code filter}, in partition then offset order (held in memory: tests). */

@@ -3,6 +3,7 @@ package dev.sluice.analytics.dlq;
 import java.time.Instant;
 import java.util.Set;
 
+import dev.sluice.common.DeadLetterError;
 import dev.sluice.schema.DeadLetter;
 
 /**
@@ -23,7 +24,7 @@ public record LetterFilter(Instant from, Instant to, String stage, String errorC
         return (from == null || !v.getFailedAt().isBefore(from))
                 && (to == null || v.getFailedAt().isBefore(to))
                 && (stage == null || stage.equalsIgnoreCase(v.getStage()))
-                && (errorClass == null || errorClass.equalsIgnoreCase(v.getErrorClass()))
+                && (errorClass == null || DeadLetterError.canonical(errorClass).equalsIgnoreCase(DeadLetterError.canonical(v.getErrorClass())))
                 && (user == null || user.equals(v.getUserId()))
                 && (coordinates.isEmpty() || coordinates.contains(letter.coordinates()));
     }

@@ -2,6 +2,8 @@ package dev.sluice.analytics.dlq;
 
 import java.util.Set;
 
+import dev.sluice.common.DeadLetterError;
+
 /**
  * Decides, per letter, whether replay may send it back: only to a Sluice topic a stage consumes (never the
  * admission input {@code llm.requests}, never the DLQ itself), only below the replay limit, and only once.
@@ -20,7 +22,8 @@ public record ReplayPolicy(String admissionInput, Set<String> targets, int maxRe
      * {@code SERVER_ERROR} (a 5xx after the provider may have run it) and {@code MALFORMED_RESPONSE} (an answer
      * was produced, and billed, but could not be read). Replaying them may pay a second time.
      */
-    public static final Set<String> MAY_HAVE_BEEN_BILLED = Set.of("OUTCOME_UNKNOWN", "TIMEOUT", "SERVER_ERROR", "MALFORMED_RESPONSE");
+    public static final Set<DeadLetterError> MAY_HAVE_BEEN_BILLED = Set.of(DeadLetterError.OUTCOME_UNKNOWN, DeadLetterError.SERVER_ERROR,
+            DeadLetterError.MALFORMED_RESPONSE);
 
     public ReplayPolicy(String admissionInput, Set<String> targets, int maxReplays, Set<String> alreadyReplayed) {
         this(admissionInput, targets, maxReplays, alreadyReplayed, false);
@@ -62,7 +65,7 @@ public record ReplayPolicy(String admissionInput, Set<String> targets, int maxRe
         if (alreadyReplayed.contains(ReplayLedger.keyOf(letter))) {
             return Outcome.ALREADY_REPLAYED;
         }
-        if (!acceptRepay && MAY_HAVE_BEEN_BILLED.contains(letter.view().getErrorClass())) {
+        if (!acceptRepay && DeadLetterError.parse(letter.view().getErrorClass()).filter(MAY_HAVE_BEEN_BILLED::contains).isPresent()) {
             return Outcome.REFUSED_MAY_REPAY;
         }
         return Outcome.REPLAY;

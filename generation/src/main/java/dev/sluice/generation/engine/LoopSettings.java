@@ -25,6 +25,12 @@ public record LoopSettings(int maxInFlight, int maxPendingPerPartition, Duration
         }
     }
 
+    /** The shared loop's settings: an aborted transaction is retried at the next commit; polls last at most 10 ms. */
+    public dev.sluice.common.loop.LoopSettings toLoopSettings() {
+        return new dev.sluice.common.loop.LoopSettings(maxInFlight, maxPendingPerPartition, commitInterval, drainTimeout,
+                commitInterval, Duration.ofMillis(10));
+    }
+
     public LoopSettings(int maxInFlight, int maxPendingPerPartition, Duration commitInterval) {
         this(maxInFlight, maxPendingPerPartition, commitInterval, DEFAULT_DRAIN_TIMEOUT, DEFAULT_MAX_RECORD_BYTES);
     }

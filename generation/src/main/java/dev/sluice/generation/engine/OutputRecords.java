@@ -30,7 +30,7 @@ public final class OutputRecords {
     public static final String STAGE = "generation";
     private static final Logger log = LoggerFactory.getLogger(OutputRecords.class);
     /** Dead-letter error class of an answer too large to publish. */
-    public static final String OUTPUT_TOO_LARGE = "OUTPUT_TOO_LARGE";
+    public static final String OUTPUT_TOO_LARGE = dev.sluice.common.DeadLetterError.OUTPUT_TOO_LARGE.name();
     // Record batch, record and header framing on top of key + value + header bytes, generously.
     private static final int FRAMING_BYTES = 1024;
 

@@ -39,9 +39,9 @@ public final class RequestProcessor {
     /** Provider name on results served from the response cache. */
     public static final String CACHE_PROVIDER = "cache";
     /** Dead-letter error class of a model without a price (nothing is called). */
-    public static final String UNPRICED_MODEL = "UNPRICED_MODEL";
+    public static final String UNPRICED_MODEL = dev.sluice.common.DeadLetterError.UNPRICED_MODEL.name();
     /** Dead-letter error class of an unexpected failure inside the stage. */
-    public static final String INTERNAL_ERROR = "INTERNAL_ERROR";
+    public static final String INTERNAL_ERROR = dev.sluice.common.DeadLetterError.INTERNAL_ERROR.name();
 
     private final ChainCaller chain;
     private final GenerationStore store;

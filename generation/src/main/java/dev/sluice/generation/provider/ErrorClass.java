@@ -1,7 +1,9 @@
 package dev.sluice.generation.provider;
 
 /**
- * Stable classes of provider failures, as written to the {@code sluice.dlq.error.class} header.
+ * Stable classes of provider failures, as written to the {@code sluice.dlq.error.class} header: each name is a
+ * {@link dev.sluice.common.DeadLetterError} constant (ErrorClassTest checks it); this enum adds what the caller
+ * needs to know about the failure.
  * {@code retriable} is true only where the provider cannot have billed (nothing was generated);
  * {@code countsForBreaker} says whether the failure tells something about the provider's health.
  */

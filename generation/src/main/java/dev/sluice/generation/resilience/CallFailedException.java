@@ -7,9 +7,9 @@ package dev.sluice.generation.resilience;
 public final class CallFailedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     /** The breaker stayed open longer than the configured wait deadline. */
-    public static final String BREAKER_OPEN = "BREAKER_OPEN";
+    public static final String BREAKER_OPEN = dev.sluice.common.DeadLetterError.BREAKER_OPEN.name();
     /** Every allowed attempt failed with a retriable error. */
-    public static final String RETRIES_EXHAUSTED = "RETRIES_EXHAUSTED";
+    public static final String RETRIES_EXHAUSTED = dev.sluice.common.DeadLetterError.RETRIES_EXHAUSTED.name();
 
     private final String errorClass;
     private final int attempts;

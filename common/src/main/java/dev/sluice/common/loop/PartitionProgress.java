@@ -1,11 +1,10 @@
-package dev.sluice.generation.engine;
+package dev.sluice.common.loop;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
-import dev.sluice.generation.ledger.RequestHash;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
@@ -13,20 +12,22 @@ import org.apache.kafka.common.TopicPartition;
  * One assigned partition's uncommitted records, in offset order. Completions arrive out of order (any thread
  * may {@link Slot#complete}); only the contiguous completed prefix may be committed, because committing offset
  * N says every record before N is done.
+ *
+ * @param <O> what the stage decided for one record
  */
-public final class PartitionProgress {
+public final class PartitionProgress<O> {
     private final TopicPartition partition;
-    private final ArrayDeque<Slot> slots = new ArrayDeque<>();
+    private final ArrayDeque<Slot<O>> slots = new ArrayDeque<>();
 
     public PartitionProgress(TopicPartition partition) {
         this.partition = partition;
     }
 
     /** A polled record and, once decided, its outcome. */
-    public static final class Slot {
+    public static final class Slot<O> {
         private final ConsumerRecord<byte[], byte[]> record;
-        private volatile Outcome outcome;
-        private RequestHash request;
+        private volatile O outcome;
+        private Object attachment;
         private boolean dispatched;
 
         Slot(ConsumerRecord<byte[], byte[]> record) {
@@ -37,26 +38,29 @@ public final class PartitionProgress {
             return record;
         }
 
-        public Outcome outcome() {
+        public O outcome() {
             return outcome;
         }
 
-        /** The request's ledger identity when the ledger admitted it (loop thread only). */
-        public RequestHash request() {
-            return request;
+        /** What the stage keeps with the record until it commits (loop thread only); null if nothing. */
+        public Object attachment() {
+            return attachment;
         }
 
-        public void request(RequestHash admitted) {
-            this.request = admitted;
+        public void attach(Object value) {
+            this.attachment = value;
         }
 
-        /** Marks the slot handed to the processor (loop thread only). */
-        public void dispatched() {
+        boolean dispatched() {
+            return dispatched;
+        }
+
+        void markDispatched() {
             this.dispatched = true;
         }
 
         /** Thread-safe; the loop thread sees it at its next commit. */
-        public void complete(Outcome decided) {
+        public void complete(O decided) {
             this.outcome = decided;
         }
     }
@@ -66,16 +70,16 @@ public final class PartitionProgress {
     }
 
     /** Registers a polled record (loop thread only, in offset order). */
-    public Slot register(ConsumerRecord<byte[], byte[]> record) {
-        Slot slot = new Slot(record);
+    public Slot<O> register(ConsumerRecord<byte[], byte[]> record) {
+        Slot<O> slot = new Slot<>(record);
         slots.addLast(slot);
         return slot;
     }
 
     /** The longest run of completed slots from the oldest uncommitted record. */
-    public List<Slot> completedPrefix() {
-        List<Slot> prefix = new ArrayList<>();
-        for (Slot s : slots) {
+    public List<Slot<O>> completedPrefix() {
+        List<Slot<O>> prefix = new ArrayList<>();
+        for (Slot<O> s : slots) {
             if (s.outcome == null) {
                 break;
             }
@@ -86,17 +90,22 @@ public final class PartitionProgress {
 
     /** Forgets the first {@code n} slots after their transaction committed. */
     public void removePrefix(int n) {
-        Iterator<Slot> it = slots.iterator();
+        Iterator<Slot<O>> it = slots.iterator();
         for (int i = 0; i < n && it.hasNext(); i++) {
             it.next();
             it.remove();
         }
     }
 
-    /** Calls handed to the processor and not decided yet: what a hand-over must wait for. */
+    /** Forgets the slots of records at or after {@code offset} (they will be read again). */
+    void truncateFrom(long offset) {
+        slots.removeIf(s -> s.record.offset() >= offset);
+    }
+
+    /** Records handed to an executor and not decided yet: what a hand-over must wait for. */
     public int inFlight() {
         int n = 0;
-        for (Slot s : slots) {
+        for (Slot<O> s : slots) {
             if (s.dispatched && s.outcome == null) {
                 n++;
             }

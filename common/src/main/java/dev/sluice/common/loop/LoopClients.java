@@ -1,0 +1,66 @@
+package dev.sluice.common.loop;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+/**
+ * The one place a transactional stage's Kafka client properties are built. Every builder starts from the
+ * deployment's {@code kafka.*} map, sets what exactly-once needs (and may not be overridden), and strips keys the
+ * client does not know, so a producer-only key such as {@code max.request.size} does not make the consumer log
+ * "supplied but isn't a known config".
+ */
+public final class LoopClients {
+    /** Default {@code linger.ms} of a stage's transactional producer: 5 ms (a transaction batches anyway). */
+    public static final int DEFAULT_LINGER_MS = 5;
+
+    private LoopClients() {
+    }
+
+    /**
+     * The input consumer of a transactional stage: {@code read_committed}, no auto-commit (offsets go through the
+     * producer's transaction), {@code auto.offset.reset=earliest} unless configured.
+     *
+     * @param base      the deployment's Kafka client properties
+     * @param groupId   the stage's consumer group
+     * @param overrides stage-specific settings (max.poll.records, group.instance.id, assignor), applied last
+     */
+    public static Map<String, Object> transactionalConsumer(Map<String, Object> base, String groupId, Map<String, Object> overrides) {
+        Map<String, Object> p = new HashMap<>(base);
+        p.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.putAll(overrides);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return strip(p, ConsumerConfig.configNames());
+    }
+
+    /** A group-less {@code read_committed} reader, read by assignment (a stage's state topic, the DLQ tools, the dashboard). */
+    public static Map<String, Object> committedReader(Map<String, Object> base, Map<String, Object> overrides) {
+        Map<String, Object> p = new HashMap<>(base);
+        p.putAll(overrides);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        p.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        return strip(p, ConsumerConfig.configNames());
+    }
+
+    /** The transactional producer: idempotent, {@code acks=all}, {@link #DEFAULT_LINGER_MS} unless configured. */
+    public static Map<String, Object> transactionalProducer(Map<String, Object> base, String transactionalId) {
+        Map<String, Object> p = new HashMap<>(base);
+        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, DEFAULT_LINGER_MS);
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        return strip(p, ProducerConfig.configNames());
+    }
+
+    private static Map<String, Object> strip(Map<String, Object> props, Set<String> known) {
+        props.keySet().removeIf(k -> !known.contains(k));
+        return props;
+    }
+}

@@ -1,0 +1,297 @@
+package dev.sluice.common.loop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+
+import dev.sluice.testkit.KafkaBroker;
+import dev.sluice.testkit.SluiceInfra;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The shared loop's failure handling, once, against a real broker: fencing ends the loop, a failure mid-transaction
+ * aborts and publishes again with no duplicate for read_committed readers, a failed poll is read again, and
+ * submitted work pauses consumption at the in-flight bound.
+ */
+@Tag("integration")
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
+@ExtendWith(SluiceInfra.class)
+class TransactionalLoopIT {
+
+    /** Output = input key, value "out-" + input value; decided in accept unless the test submits work. */
+    static final class EchoHandler implements RecordHandler<String> {
+        final String output;
+        final List<String> accepted = new CopyOnWriteArrayList<>();
+        final AtomicInteger acceptFailuresLeft = new AtomicInteger();
+        BiFunction<ConsumerRecord<byte[], byte[]>, String, Boolean> failOutputs = (r, o) -> false;
+        final List<CompletableFuture<String>> held = new CopyOnWriteArrayList<>();
+        boolean submit;
+
+        EchoHandler(String output) {
+            this.output = output;
+        }
+
+        @Override
+        public void accept(Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records, Intake<String> intake) {
+            if (acceptFailuresLeft.getAndDecrement() > 0) {
+                throw new IllegalStateException("model provider down");
+            }
+            records.values().forEach(rs -> rs.forEach(r -> {
+                String value = new String(r.value(), StandardCharsets.UTF_8);
+                accepted.add(value);
+                PartitionProgress.Slot<String> slot = intake.register(r);
+                if (submit) {
+                    CompletableFuture<String> f = new CompletableFuture<>();
+                    held.add(f);
+                    intake.submit(slot, () -> f.thenApply(v -> "out-" + value));
+                } else {
+                    slot.complete("out-" + value);
+                }
+            }));
+        }
+
+        @Override
+        public List<ProducerRecord<byte[], byte[]>> outputs(ConsumerRecord<byte[], byte[]> source, String outcome) {
+            if (failOutputs.apply(source, outcome)) {
+                throw new IllegalStateException("failure mid-transaction");
+            }
+            return List.of(new ProducerRecord<>(output, source.key(), outcome.getBytes(StandardCharsets.UTF_8)));
+        }
+
+        @Override
+        public String failed(ConsumerRecord<byte[], byte[]> source, Throwable failure) {
+            return "failed";
+        }
+
+        @Override
+        public void committed(List<PartitionProgress.Slot<String>> slots) {
+        }
+    }
+
+    record Topics(String input, String output, String prefix) {}
+
+    static Topics topics(KafkaBroker kafka, String test) {
+        String prefix = SluiceInfra.uniquePrefix(test);
+        Topics t = new Topics(prefix + "in", prefix + "out", prefix);
+        kafka.createTopics(1, t.input(), t.output());
+        return t;
+    }
+
+    static Map<String, Object> base(KafkaBroker kafka) {
+        Map<String, Object> base = new HashMap<>();
+        base.put("bootstrap.servers", kafka.bootstrapServers());
+        base.put("max.request.size", 1_048_576); // a producer-only key: the consumer builder strips it
+        return base;
+    }
+
+    static final AtomicInteger aborts = new AtomicInteger();
+
+    /** A real producer that counts its aborts, so a test can tell an abort happened. */
+    static final class CountingProducer extends KafkaProducer<byte[], byte[]> {
+        CountingProducer(Map<String, Object> props) {
+            super(props, new ByteArraySerializer(), new ByteArraySerializer());
+        }
+
+        @Override
+        public void abortTransaction() {
+            aborts.incrementAndGet();
+            super.abortTransaction();
+        }
+    }
+
+    static TransactionalLoop<String> loop(KafkaBroker kafka, Topics t, EchoHandler handler, LoopSettings settings, int maxPollRecords) {
+        Map<String, Object> consumer = LoopClients.transactionalConsumer(base(kafka), t.prefix() + "group",
+                Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords));
+        Map<String, Object> producer = LoopClients.transactionalProducer(base(kafka), t.prefix() + "tx");
+        TransactionalLoop<String> loop = new TransactionalLoop<>("test",
+                new KafkaConsumer<>(consumer, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+                () -> new CountingProducer(producer), t.input(), handler, settings);
+        loop.start();
+        return loop;
+    }
+
+    static LoopSettings everyPoll() {
+        return new LoopSettings(10, 1000, Duration.ZERO, Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMillis(100));
+    }
+
+    static void send(KafkaBroker kafka, String topic, int from, int to) {
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = from; i < to; i++) {
+                p.send(new ProducerRecord<>(topic, ("k" + i).getBytes(StandardCharsets.UTF_8), ("v" + i).getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+    }
+
+    /** Every value on {@code topic} as the given isolation level sees it. */
+    static List<String> read(KafkaBroker kafka, String topic, String isolation) {
+        Map<String, Object> props = Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            c.assign(List.of(tp));
+            long end = c.endOffsets(List.of(tp)).get(tp);
+            while (c.position(tp) < end) {
+                c.poll(Duration.ofMillis(200)).forEach(r -> values.add(new String(r.value(), StandardCharsets.UTF_8)));
+            }
+        }
+        return values;
+    }
+
+    static List<String> expected(int from, int to) {
+        List<String> out = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            out.add("out-v" + i);
+        }
+        return out;
+    }
+
+    @Test
+    void shouldEndTheLoopWhenAnotherInstanceTakesItsTransactionalId(KafkaBroker kafka) {
+        Topics t = topics(kafka, "loop-fenced");
+        EchoHandler handler = new EchoHandler(t.output());
+        TransactionalLoop<String> loop = loop(kafka, t, handler, everyPoll(), 500);
+        try {
+            send(kafka, t.input(), 0, 3);
+            await().atMost(Duration.ofSeconds(60)).until(() -> read(kafka, t.output(), "read_committed").size() == 3);
+
+            try (KafkaProducer<byte[], byte[]> newer = new KafkaProducer<>(LoopClients.transactionalProducer(base(kafka), t.prefix() + "tx"),
+                    new ByteArraySerializer(), new ByteArraySerializer())) {
+                newer.initTransactions(); // fences the loop's producer
+                send(kafka, t.input(), 3, 5);
+
+                await().atMost(Duration.ofSeconds(60)).until(() -> loop.state() == TransactionalLoop.State.FAILED);
+            }
+            assertThat(loop.live()).isFalse();
+            assertThat(loop.failure()).isInstanceOf(FatalLoopException.class);
+            assertThat(loop.failure().getCause()).isInstanceOfAny(ProducerFencedException.class, InvalidProducerEpochException.class);
+            assertThat(read(kafka, t.output(), "read_committed")).as("nothing of the fenced transaction is visible")
+                    .containsExactlyElementsOf(expected(0, 3));
+            assertThat(committedOffset(kafka, t)).as("the fenced records stay unconsumed for the next owner").isEqualTo(3);
+        } finally {
+            loop.stopAndJoin(Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
+    void shouldAbortAndPublishAgainWhenAFailureHappensMidTransaction(KafkaBroker kafka) {
+        Topics t = topics(kafka, "loop-abort");
+        EchoHandler handler = new EchoHandler(t.output());
+        AtomicInteger failuresLeft = new AtomicInteger(1);
+        List<String> attempts = new CopyOnWriteArrayList<>();
+        handler.failOutputs = (r, outcome) -> {
+            attempts.add(outcome);
+            return outcome.equals("out-v5") && failuresLeft.getAndDecrement() > 0;
+        };
+        send(kafka, t.input(), 0, 10);
+        int abortsBefore = aborts.get();
+        TransactionalLoop<String> loop = loop(kafka, t, handler, everyPoll(), 500);
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> committedOffset(kafka, t) == 10);
+
+            assertThat(aborts.get() - abortsBefore).as("the failed transaction was aborted").isEqualTo(1);
+            assertThat(attempts.stream().filter(a -> a.equals("out-v0")).count()).as("the batch was published twice").isEqualTo(2);
+            assertThat(read(kafka, t.output(), "read_committed")).as("each output once for read_committed readers")
+                    .containsExactlyElementsOf(expected(0, 10));
+            assertThat(loop.lastFailure()).isEmpty();
+            assertThat(loop.live()).isTrue();
+        } finally {
+            loop.stopAndJoin(Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
+    void shouldReadAPollAgainWhenDecidingItFails(KafkaBroker kafka) {
+        Topics t = topics(kafka, "loop-rewind");
+        EchoHandler handler = new EchoHandler(t.output());
+        handler.acceptFailuresLeft.set(2);
+        send(kafka, t.input(), 0, 10);
+        TransactionalLoop<String> loop = loop(kafka, t, handler, everyPoll(), 500);
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> committedOffset(kafka, t) == 10);
+
+            assertThat(handler.acceptFailuresLeft.get()).as("both failures happened").isNegative();
+            assertThat(read(kafka, t.output(), "read_committed")).containsExactlyElementsOf(expected(0, 10));
+        } finally {
+            loop.stopAndJoin(Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
+    void shouldPauseAtTheInFlightBoundAndResumeWhenWorkCompletes(KafkaBroker kafka) {
+        Topics t = topics(kafka, "loop-pressure");
+        EchoHandler handler = new EchoHandler(t.output());
+        handler.submit = true;
+        send(kafka, t.input(), 0, 20);
+        LoopSettings settings = new LoopSettings(3, 1000, Duration.ofMillis(20), Duration.ofSeconds(5), Duration.ofMillis(100),
+                Duration.ofMillis(50));
+        TransactionalLoop<String> loop = loop(kafka, t, handler, settings, 2); // two records per poll
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> loop.inFlight() == 3);
+            // paused: at most one more poll after the bound is reached (3 running + 1 queued), never all 20
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+                    .until(() -> handler.accepted.size() <= 4 && loop.inFlight() == 3);
+            assertThat(read(kafka, t.output(), "read_committed")).isEmpty();
+
+            // complete work as it is started until everything is through
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                handler.held.forEach(f -> f.complete("done"));
+                return committedOffset(kafka, t) == 20;
+            });
+            assertThat(handler.accepted).hasSize(20);
+            assertThat(read(kafka, t.output(), "read_committed")).containsExactlyElementsOf(expected(0, 20));
+        } finally {
+            handler.held.forEach(f -> f.complete("done"));
+            loop.stopAndJoin(Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
+    void shouldStripKeysTheClientDoesNotKnow() {
+        Map<String, Object> base = new HashMap<>(Map.of("bootstrap.servers", "x:1", "max.request.size", 5, "fetch.min.bytes", 2));
+        assertThat(LoopClients.transactionalConsumer(base, "g", Map.of())).doesNotContainKey("max.request.size")
+                .containsEntry("fetch.min.bytes", 2).containsEntry("isolation.level", "read_committed")
+                .containsEntry("enable.auto.commit", false);
+        assertThat(LoopClients.transactionalProducer(base, "tx")).doesNotContainKey("fetch.min.bytes")
+                .containsEntry("max.request.size", 5).containsEntry(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tx")
+                .containsEntry(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    }
+
+    static long committedOffset(KafkaBroker kafka, Topics t) {
+        try (var admin = kafka.admin()) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(t.prefix() + "group")
+                    .partitionsToOffsetAndMetadata().get();
+            OffsetAndMetadata o = offsets.get(new TopicPartition(t.input(), 0));
+            return o == null ? -1 : o.offset();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+}

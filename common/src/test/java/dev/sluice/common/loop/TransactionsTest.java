@@ -1,0 +1,161 @@
+package dev.sluice.common.loop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+/** The failure policy of one transaction, against Kafka's {@link MockProducer} (pure logic; the real broker is in TransactionalLoopIT). */
+class TransactionsTest {
+    final TopicPartition tp = new TopicPartition("in", 0);
+    final Deque<MockProducer<byte[], byte[]>> producers = new ArrayDeque<>();
+    final List<MockProducer<byte[], byte[]>> built = new ArrayList<>();
+    final List<String> committed = new ArrayList<>();
+    RuntimeException outputFailure;
+
+    final RecordHandler<String> handler = new RecordHandler<String>() {
+        @Override
+        public void accept(java.util.Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records, Intake<String> intake) {
+        }
+
+        @Override
+        public List<ProducerRecord<byte[], byte[]>> outputs(ConsumerRecord<byte[], byte[]> source, String outcome) {
+            if (outputFailure != null) {
+                RuntimeException e = outputFailure;
+                outputFailure = null;
+                throw e;
+            }
+            return List.of(new ProducerRecord<>("out", source.key(), outcome.getBytes(StandardCharsets.UTF_8)));
+        }
+
+        @Override
+        public String failed(ConsumerRecord<byte[], byte[]> source, Throwable failure) {
+            return "failed";
+        }
+
+        @Override
+        public void committed(List<PartitionProgress.Slot<String>> slots) {
+            slots.forEach(s -> committed.add(s.outcome()));
+        }
+    };
+
+    static MockProducer<byte[], byte[]> mock() {
+        return new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    Transactions<String> transactions(MockProducer<byte[], byte[]> first) {
+        producers.add(first);
+        Transactions<String> tx = new Transactions<>(() -> {
+            MockProducer<byte[], byte[]> p = producers.isEmpty() ? mock() : producers.poll();
+            built.add(p);
+            return p;
+        }, () -> new ConsumerGroupMetadata("g"), handler);
+        tx.init();
+        return tx;
+    }
+
+    PartitionProgress<String> oneDecided() {
+        PartitionProgress<String> p = new PartitionProgress<>(tp);
+        p.register(new ConsumerRecord<>(tp.topic(), 0, 7L, "k".getBytes(), "v".getBytes())).complete("done");
+        return p;
+    }
+
+    @Test
+    void shouldReplaceTheProducerWhenTheCommitTimesOutAndTheAbortThrows() {
+        MockProducer<byte[], byte[]> stuck = mock();
+        stuck.commitTransactionException = new TimeoutException("commit timed out");
+        stuck.abortTransactionException = new KafkaException("cannot abort while a commit is pending");
+        PartitionProgress<String> p = oneDecided();
+        Transactions<String> tx = transactions(stuck);
+
+        assertThat(tx.commit(List.of(p))).isZero();
+        assertThat(tx.rebuilt()).isEqualTo(1);
+        assertThat(stuck.closed()).isTrue();
+        assertThat(p.pending()).as("nothing is forgotten: the new producer publishes it").isEqualTo(1);
+
+        assertThat(tx.commit(List.of(p))).isEqualTo(1);
+        assertThat(built.get(1).transactionCommitted()).isTrue();
+        assertThat(p.pending()).isZero();
+    }
+
+    @Test
+    void shouldWaitForATimedOutCommitOnceMoreInsteadOfAborting() {
+        MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+            private boolean timedOut;
+
+            @Override
+            public void commitTransaction() {
+                if (!timedOut) {
+                    timedOut = true;
+                    throw new TimeoutException("commit timed out");
+                }
+                super.commitTransaction();
+            }
+        };
+        PartitionProgress<String> p = oneDecided();
+
+        assertThat(transactions(producer).commit(List.of(p))).isEqualTo(1);
+        assertThat(producer.transactionCommitted()).isTrue();
+        assertThat(producer.transactionAborted()).isFalse();
+        assertThat(producer.history()).singleElement().satisfies(r -> assertThat(r.topic()).isEqualTo("out"));
+        assertThat(committed).containsExactly("done");
+        assertThat(p.pending()).isZero();
+    }
+
+    @Test
+    void shouldAbortReuseTheProducerAndKeepTheRecordsOnAnOrdinaryFailure() {
+        MockProducer<byte[], byte[]> producer = mock();
+        producer.commitTransactionException = new KafkaException("broker hiccup");
+        PartitionProgress<String> p = oneDecided();
+        Transactions<String> tx = transactions(producer);
+
+        assertThat(tx.commit(List.of(p))).isZero();
+        assertThat(producer.transactionAborted()).isTrue();
+        assertThat(tx.lastFailure()).isEqualTo("KafkaException");
+        assertThat(p.pending()).isEqualTo(1);
+        assertThat(committed).isEmpty();
+
+        producer.commitTransactionException = null;
+        assertThat(tx.commit(List.of(p))).isEqualTo(1);
+        assertThat(built).as("the same producer, no rebuild").containsExactly(producer);
+        assertThat(tx.lastFailure()).isEmpty();
+    }
+
+    @Test
+    void shouldAbortWhenTheHandlerThrowsWhileBuildingOutputs() {
+        MockProducer<byte[], byte[]> producer = mock();
+        outputFailure = new IllegalStateException("bug in the stage");
+        PartitionProgress<String> p = oneDecided();
+
+        assertThat(transactions(producer).commit(List.of(p))).isZero();
+        assertThat(producer.transactionAborted()).isTrue();
+        assertThat(p.pending()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldStopWhenFenced() {
+        MockProducer<byte[], byte[]> producer = mock();
+        producer.commitTransactionException = new ProducerFencedException("newer instance");
+        PartitionProgress<String> p = oneDecided();
+
+        assertThatThrownBy(() -> transactions(producer).commit(List.of(p)))
+                .isInstanceOf(FatalLoopException.class).hasCauseInstanceOf(ProducerFencedException.class);
+        assertThat(p.pending()).isEqualTo(1);
+        assertThat(built).hasSize(1);
+    }
+}
