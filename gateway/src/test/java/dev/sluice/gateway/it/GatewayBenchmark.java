@@ -77,6 +77,8 @@ class GatewayBenchmark {
     /** Open-loop calls outstanding at most; beyond it a scheduled call is counted as not sent (the run would otherwise
      *  measure only its own queue, and hold a socket per queued call). */
     static final int MAX_OUTSTANDING = 4000;
+    /** Whether the gateway runs as its own process ({@link BenchGatewayMain}) instead of in this JVM. */
+    static final boolean GATEWAY_PROCESS = Boolean.getBoolean("bench.gateway.process");
     static final int SATURATION_IN_FLIGHT = Integer.getInteger("bench.saturation.in.flight", 256);
 
     record Result(int sent, int ok, int notSent, Map<Integer, Integer> statuses, double seconds, long p50Micros, long p99Micros) {
@@ -103,6 +105,7 @@ class GatewayBenchmark {
             }
         }
         Process child = startPipeline(registry, redis, prefix, settings);
+        Process gatewayProcess = null;
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
         // Not closed here: a drain thread reads it until the child exits (closing it first would wait for that thread).
         BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
@@ -111,16 +114,27 @@ class GatewayBenchmark {
             // The gateway side: same prefix and settings, no stages of its own.
             try (Pipeline pipeline = new Pipeline(prefix, ready[1], registry.url(), redis.uri(), settings, false);
                  Hops hops = new Hops(pipeline, ready[1])) {
-                GatewayStage gateway = pipeline.gateway("gw-bench");
+                int gatewayPort;
+                String gatewayBase;
+                if (GATEWAY_PROCESS) {
+                    gatewayProcess = startGateway(registry, redis, prefix, settings, ready[1]);
+                    String[] gw = awaitReady(new BufferedReader(new InputStreamReader(gatewayProcess.getInputStream(), StandardCharsets.UTF_8)));
+                    gatewayPort = Integer.parseInt(gw[1]);
+                    gatewayBase = gw[2];
+                } else {
+                    GatewayStage gateway = pipeline.gateway("gw-bench");
+                    gatewayPort = gateway.port();
+                    gatewayBase = gateway.baseUrl();
+                }
                 String[] keys = new String[USERS];
                 for (int u = 0; u < USERS; u++) {
                     keys[u] = pipeline.key(user(u), "PRO"); // also publishes the user's PRO policy, used by the direct path too
                 }
-                FdSampler fds = new FdSampler(child.pid(), gateway.port());
+                FdSampler fds = new FdSampler(child.pid(), gatewayPort, GATEWAY_PROCESS ? gatewayProcess.pid() : -1);
                 sampler.scheduleAtFixedRate(fds::sample, 0, 500, TimeUnit.MILLISECONDS);
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                         .executor(Executors.newFixedThreadPool(4)).build();
-                URI viaGateway = URI.create(gateway.baseUrl() + "/chat/completions");
+                URI viaGateway = URI.create(gatewayBase + "/chat/completions");
                 URI toMock = URI.create(ready[2] + "/chat/completions");
                 AtomicInteger row = new AtomicInteger();
                 try (DirectClient direct = new DirectClient(pipeline, hops)) {
@@ -184,7 +198,8 @@ class GatewayBenchmark {
                     Thread.sleep(Long.getLong("bench.settle.ms", 35_000));
                     String settled = fds.now();
                     System.out.println("\nGatewayBenchmark (provider latency " + PROVIDER_LATENCY.toMillis() + " ms, " + RUN.toSeconds()
-                            + " s per row, " + USERS + " users, settings " + settings + ", load before: " + loadBefore + ", after the rows: " + loadAfter + ")\n" + table
+                            + " s per row, " + USERS + " users, gateway " + (GATEWAY_PROCESS ? "in its own JVM" : "in this JVM")
+                            + ", settings " + settings + ", load before: " + loadBefore + ", after the rows: " + loadAfter + ")\n" + table
                             + splits
                             + "\ndescriptors right after the last row: " + busy + "; settled: " + settled
                             + "\nfds at gateway start: " + fds.first());
@@ -192,6 +207,12 @@ class GatewayBenchmark {
             }
         } finally {
             sampler.shutdownNow();
+            if (gatewayProcess != null) {
+                gatewayProcess.getOutputStream().close();
+                if (!gatewayProcess.waitFor(60, TimeUnit.SECONDS)) {
+                    gatewayProcess.destroyForcibly();
+                }
+            }
             child.getOutputStream().close();
             if (!child.waitFor(60, TimeUnit.SECONDS)) {
                 child.destroyForcibly();
@@ -213,6 +234,17 @@ class GatewayBenchmark {
         if (Boolean.getBoolean("bench.jfr")) { // a profile of the pipeline JVM, next to its log
             command.add(1, "-XX:StartFlightRecording=filename=" + log.resolveSibling("pipeline.jfr") + ",settings=profile");
         }
+        settings.forEach((k, v) -> command.add(k + "=" + v));
+        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    private static Process startGateway(SchemaRegistryServer registry, RedisServer redis, String prefix, Map<String, String> settings,
+                                        String bootstrap) throws IOException {
+        Path log = SluiceInfra.workDir("bench-gateway").resolve("gateway.log");
+        List<String> command = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.sluice", "-Dsun.net.httpserver.nodelay=true",
+                "-cp", System.getProperty("java.class.path"), BenchGatewayMain.class.getName(),
+                bootstrap, registry.url(), redis.uri(), prefix));
         settings.forEach((k, v) -> command.add(k + "=" + v));
         return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
