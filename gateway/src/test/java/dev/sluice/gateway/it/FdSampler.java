@@ -16,12 +16,20 @@ import java.util.Set;
 final class FdSampler {
     private final long childPid;
     private final int gatewayPort;
+    /** {@code /proc/self} when the gateway runs in this JVM, else {@code /proc/<gateway pid>}. */
+    private final String gatewayProc;
     private volatile int maxSelf, maxServer, maxChild;
     private volatile String first;
 
     FdSampler(long childPid, int gatewayPort) {
+        this(childPid, gatewayPort, -1);
+    }
+
+    /** @param gatewayPid the gateway's process, or -1 when it runs in this JVM */
+    FdSampler(long childPid, int gatewayPort, long gatewayPid) {
         this.childPid = childPid;
         this.gatewayPort = gatewayPort;
+        this.gatewayProc = gatewayPid < 0 ? "/proc/self" : "/proc/" + gatewayPid;
     }
 
     synchronized void sample() {
@@ -61,13 +69,13 @@ final class FdSampler {
     /** {total fds, sockets on the gateway port, sockets, sockets in no TCP table}. */
     private int[] self() {
         Set<String> sockets = new HashSet<>();
-        String[] fds = new java.io.File("/proc/self/fd").list();
+        String[] fds = new java.io.File(gatewayProc + "/fd").list();
         if (fds == null) {
             return new int[] {-1, -1, -1, -1};
         }
         for (String fd : fds) {
             try {
-                String target = Files.readSymbolicLink(Path.of("/proc/self/fd", fd)).toString();
+                String target = Files.readSymbolicLink(Path.of(gatewayProc, "fd", fd)).toString();
                 if (target.startsWith("socket:[")) {
                     sockets.add(target.substring(8, target.length() - 1));
                 }
@@ -76,7 +84,7 @@ final class FdSampler {
             }
         }
         Map<String, Integer> localPortByInode = new HashMap<>();
-        for (String table : List.of("/proc/self/net/tcp", "/proc/self/net/tcp6")) {
+        for (String table : List.of(gatewayProc + "/net/tcp", gatewayProc + "/net/tcp6")) {
             try {
                 for (String line : Files.readAllLines(Path.of(table)).subList(1, Files.readAllLines(Path.of(table)).size())) {
                     String[] f = line.trim().split("\\s+");

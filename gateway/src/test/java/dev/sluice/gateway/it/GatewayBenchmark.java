@@ -45,28 +45,41 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * What the gateway adds: the same chat request sent (a) by producing it to {@code llm.requests} and waiting for its
- * result on {@code llm.results} (the pipeline alone, as a Kafka client would use it) and (b) over HTTP through the
- * gateway (authentication, parsing, publishing, reply routing, answer), open loop at fixed rates (requests are sent
- * on schedule whether or not earlier ones finished) and closed loop at saturation, both in the same run; the table
- * gives p50/p99 of each and the difference. Exactly-once is on in every stage.
+ * What the gateway and the pipeline add over calling the provider directly: the same chat request sent (a) by the
+ * same HTTP client straight to the mock provider's {@code /v1/chat/completions} (same latency setting: the baseline
+ * the gateway is judged against), (b) by producing it to {@code llm.requests} and waiting for its result on
+ * {@code llm.results} (the pipeline alone, as a Kafka client would use it: splits the added time between the
+ * pipeline and the gateway) and (c) over HTTP through the gateway (authentication, parsing, publishing, the
+ * pipeline, reply routing, answer), open loop at fixed rates (requests are sent on schedule whether or not earlier
+ * ones finished) and closed loop at saturation, all in the same run; the table gives p50/p99 of each, the
+ * difference gateway − direct and the ratios. Exactly-once is on in every stage.
  *
- * <p>As deployed, the broker and the pipeline (ingest, enrichment, generation, the mock provider) run in a second
- * JVM ({@link BenchPipelineMain}); this JVM holds the gateway, the HTTP client and the direct Kafka client, and
- * samples the descriptors of both processes (the gateway's server-side sockets counted by its port) during and
- * after the rows. Prompts repeat over 64 texts so the enrichment stage's embedding cache answers: the local
- * embedding model's CPU (~300 texts/s on this machine) is not what this measures. Not part of verify:
- * {@code ./mvnw -Pbench -pl gateway -am verify -Dit.test=GatewayBenchmark}. Prints a table; asserts nothing.
+ * <p>Requests are spread round robin over {@code bench.users} users (default 64), each with its own API key: the
+ * user id is the key of every pipeline topic, so one user would put every request on one partition (one admission
+ * task, one partition of each later stage) — that is not the traffic this measures. {@link Hops} splits each row's
+ * time per stage (work vs. transaction commit wait).
+ *
+ * <p>The broker and the pipeline (ingest, enrichment, generation, the mock provider) run in a second JVM
+ * ({@link BenchPipelineMain}); this JVM holds the gateway, the HTTP client, the direct Kafka client and the hop
+ * readers, and samples the descriptors of both processes. Prompts repeat over 64 texts so the enrichment stage's
+ * embedding cache answers: the local embedding model's CPU (~300 texts/s on this machine) is not what this
+ * measures. Not part of verify: {@code ./mvnw -Pbench -pl gateway -am verify -Dit.test=GatewayBenchmark}.
+ * Prints a table; asserts nothing.
  */
 @ExtendWith(SluiceInfra.class)
 class GatewayBenchmark {
     static final Duration RUN = Duration.ofSeconds(Long.getLong("bench.seconds", 20));
     static final Duration PROVIDER_LATENCY = Duration.ofMillis(Long.getLong("bench.provider.ms", 20));
-    static final int[] RATES = java.util.Arrays.stream(System.getProperty("bench.rates", "200,1000").split(",")).mapToInt(Integer::parseInt).toArray();
+    static final int[] RATES = java.util.Arrays.stream(System.getProperty("bench.rates", "200,1000").split(","))
+            .map(String::trim).filter(r -> !r.isEmpty()).mapToInt(Integer::parseInt).toArray();
+    /** Users (one API key each) the requests are spread over, round robin. */
+    static final int USERS = Integer.getInteger("bench.users", 64);
     /** Open-loop calls outstanding at most; beyond it a scheduled call is counted as not sent (the run would otherwise
      *  measure only its own queue, and hold a socket per queued call). */
     static final int MAX_OUTSTANDING = 4000;
-    static final int SATURATION_IN_FLIGHT = 256;
+    /** Whether the gateway runs as its own process ({@link BenchGatewayMain}) instead of in this JVM. */
+    static final boolean GATEWAY_PROCESS = Boolean.getBoolean("bench.gateway.process");
+    static final int SATURATION_IN_FLIGHT = Integer.getInteger("bench.saturation.in.flight", 256);
 
     record Result(int sent, int ok, int notSent, Map<Integer, Integer> statuses, double seconds, long p50Micros, long p99Micros) {
         double rate() {
@@ -81,63 +94,134 @@ class GatewayBenchmark {
         Map<String, String> settings = new TreeMap<>(Map.of(
                 "ingest.tier.pro.requests.per.minute", "1000000", "ingest.tier.pro.requests.per.day", "2000000000",
                 "ingest.tier.pro.tokens.per.minute", "1000000000000", "ingest.tier.pro.daily.budget.micros", "1000000000000",
-                "generation.max.in.flight", "1024"));
+                "generation.max.in.flight", "1024",
+                // The provider-wide limiter (default 1,000 calls/s) models the provider's quota, not the pipeline's
+                // overhead; at its default the 1,000 req/s row would measure the limiter (as in EndToEndBenchmark).
+                "generation.rate.limit.per.second", "1000000"));
+        // Extra pipeline settings to compare, e.g. -Dbench.set=ingest.stream.threads=2,ingest.commit.interval.ms=100
+        for (String kv : System.getProperty("bench.set", "").split(",")) {
+            if (!kv.isBlank()) {
+                settings.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
+            }
+        }
         Process child = startPipeline(registry, redis, prefix, settings);
+        Process gatewayProcess = null;
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
         // Not closed here: a drain thread reads it until the child exits (closing it first would wait for that thread).
         BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
         try {
             String[] ready = awaitReady(out);
             // The gateway side: same prefix and settings, no stages of its own.
-            try (Pipeline pipeline = new Pipeline(prefix, ready[1], registry.url(), redis.uri(), settings, false)) {
-                GatewayStage gateway = pipeline.gateway("gw-bench");
-                String key = pipeline.key("bench", "PRO");
-                pipeline.key("bench-direct", "PRO"); // publishes the direct user's PRO policy
-                FdSampler fds = new FdSampler(child.pid(), gateway.port());
+            try (Pipeline pipeline = new Pipeline(prefix, ready[1], registry.url(), redis.uri(), settings, false);
+                 Hops hops = new Hops(pipeline, ready[1])) {
+                int gatewayPort;
+                String gatewayBase;
+                if (GATEWAY_PROCESS) {
+                    gatewayProcess = startGateway(registry, redis, prefix, settings, ready[1]);
+                    String[] gw = awaitReady(new BufferedReader(new InputStreamReader(gatewayProcess.getInputStream(), StandardCharsets.UTF_8)));
+                    gatewayPort = Integer.parseInt(gw[1]);
+                    gatewayBase = gw[2];
+                } else {
+                    GatewayStage gateway = pipeline.gateway("gw-bench");
+                    gatewayPort = gateway.port();
+                    gatewayBase = gateway.baseUrl();
+                }
+                String[] keys = new String[USERS];
+                for (int u = 0; u < USERS; u++) {
+                    keys[u] = pipeline.key(user(u), "PRO"); // also publishes the user's PRO policy, used by the direct path too
+                }
+                FdSampler fds = new FdSampler(child.pid(), gatewayPort, GATEWAY_PROCESS ? gatewayProcess.pid() : -1);
                 sampler.scheduleAtFixedRate(fds::sample, 0, 500, TimeUnit.MILLISECONDS);
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                         .executor(Executors.newFixedThreadPool(4)).build();
-                URI viaGateway = URI.create(gateway.baseUrl() + "/chat/completions");
-                try (DirectClient direct = new DirectClient(pipeline)) {
-                    IntFunction<CompletableFuture<Integer>> gw = i -> http.sendAsync(request(viaGateway, key, i), HttpResponse.BodyHandlers.discarding())
-                            .thenApply(HttpResponse::statusCode);
+                URI viaGateway = URI.create(gatewayBase + "/chat/completions");
+                URI toMock = URI.create(ready[2] + "/chat/completions");
+                AtomicInteger row = new AtomicInteger();
+                try (DirectClient direct = new DirectClient(pipeline, hops)) {
+                    IntFunction<CompletableFuture<Integer>> mock = i -> http.sendAsync(request(toMock, "sk-bench-direct", i, null),
+                            HttpResponse.BodyHandlers.discarding()).thenApply(HttpResponse::statusCode);
+                    IntFunction<CompletableFuture<Integer>> gw = i -> {
+                        String idempotencyKey = "bench-" + row.get() + "-" + i;
+                        String requestId = dev.sluice.gateway.http.ChatHandler.requestId(user(i), idempotencyKey);
+                        hops.sent(requestId);
+                        return http.sendAsync(request(viaGateway, keys[i % USERS], i, idempotencyKey), HttpResponse.BodyHandlers.discarding())
+                                .thenApply(r -> {
+                                    hops.answered(requestId);
+                                    return r.statusCode();
+                                });
+                    };
                     IntFunction<CompletableFuture<Integer>> kafka = direct::call;
-                    run(kafka, 100, Duration.ofSeconds(5)); // warm-up: JIT, caches, first transactions, embeddings of the 64 texts
+                    // warm-up: JIT, caches, first transactions, embeddings of the 64 texts; every key known to the gateway
+                    run(mock, 100, Duration.ofSeconds(5));
+                    run(kafka, 100, Duration.ofSeconds(5));
+                    row.incrementAndGet();
                     run(gw, 100, Duration.ofSeconds(5));
-                    StringBuilder table = new StringBuilder("| load | direct to llm.requests p50 / p99 | via gateway p50 / p99 | added p50 / p99 "
-                            + "| ok direct, gateway | gateway statuses | max fds gateway JVM (server sockets) / pipeline JVM |\n|---|---|---|---|---|---|---|\n");
+                    StringBuilder table = new StringBuilder("| load | direct to mock provider p50 / p99 | direct to llm.requests p50 / p99 "
+                            + "| via gateway p50 / p99 | added (gateway − mock) p50 / p99 | ratio gateway / mock p50, p99 "
+                            + "| ok mock, llm.requests, gateway | gateway statuses | max fds gateway JVM (server sockets) / pipeline JVM |\n"
+                            + "|---|---|---|---|---|---|---|---|---|\n");
+                    StringBuilder splits = new StringBuilder();
                     for (int rate : RATES) {
                         fds.reset();
+                        Result m = run(mock, rate, RUN);
+                        hops.reset();
                         Result d = run(kafka, rate, RUN);
+                        splits.append("\n").append(rate).append(" req/s, direct to llm.requests, per hop p50 / p99:\n").append(hops.split());
+                        hops.reset();
+                        row.incrementAndGet();
                         Result g = run(gw, rate, RUN);
-                        table.append(String.format("| %d req/s | %.1f / %.1f ms | %.1f / %.1f ms | %.1f / %.1f ms | %d/%d (%d not sent), %d/%d (%d not sent) | %s | %s |%n",
-                                rate, d.p50Micros / 1e3, d.p99Micros / 1e3, g.p50Micros / 1e3, g.p99Micros / 1e3,
-                                (g.p50Micros - d.p50Micros) / 1e3, (g.p99Micros - d.p99Micros) / 1e3,
-                                d.ok, d.sent, d.notSent, g.ok, g.sent, g.notSent, g.statuses, fds.max()));
+                        splits.append("\n").append(rate).append(" req/s, via gateway, per hop p50 / p99:\n").append(hops.split());
+                        table.append(String.format("| %d req/s | %.1f / %.1f ms | %.1f / %.1f ms | %.1f / %.1f ms | %.1f / %.1f ms | %.1f, %.1f "
+                                        + "| %d/%d, %d/%d, %d/%d (not sent: %d, %d, %d) | %s | %s |%n",
+                                rate, m.p50Micros / 1e3, m.p99Micros / 1e3, d.p50Micros / 1e3, d.p99Micros / 1e3, g.p50Micros / 1e3, g.p99Micros / 1e3,
+                                (g.p50Micros - m.p50Micros) / 1e3, (g.p99Micros - m.p99Micros) / 1e3,
+                                (double) g.p50Micros / Math.max(1, m.p50Micros), (double) g.p99Micros / Math.max(1, m.p99Micros),
+                                m.ok, m.sent, d.ok, d.sent, g.ok, g.sent, m.notSent, d.notSent, g.notSent, g.statuses, fds.max()));
                     }
                     fds.reset();
+                    Result mSat = saturate(mock, SATURATION_IN_FLIGHT, RUN);
+                    hops.reset();
                     Result dSat = saturate(kafka, SATURATION_IN_FLIGHT, RUN);
+                    splits.append("\nsaturation, direct to llm.requests, per hop p50 / p99:\n").append(hops.split());
+                    hops.reset();
+                    row.incrementAndGet();
                     Result gSat = saturate(gw, SATURATION_IN_FLIGHT, RUN);
-                    table.append(String.format("| saturation (%d in flight) | %.0f req/s, p50 %.1f ms | %.0f req/s, p50 %.1f ms | ratio %.2f | %d, %d | %s | %s |%n",
-                            SATURATION_IN_FLIGHT, dSat.rate(), dSat.p50Micros / 1e3, gSat.rate(), gSat.p50Micros / 1e3, gSat.rate() / dSat.rate(),
-                            dSat.ok, gSat.ok, gSat.statuses, fds.max()));
+                    splits.append("\nsaturation, via gateway, per hop p50 / p99:\n").append(hops.split());
+                    table.append(String.format("| saturation (%d in flight) | %.0f req/s, p50 %.1f ms | %.0f req/s, p50 %.1f ms | %.0f req/s, p50 %.1f ms "
+                                    + "| | ratio gateway / mock %.3f (llm.requests / mock %.3f, gateway / llm.requests %.2f) | %d, %d, %d | %s | %s |%n",
+                            SATURATION_IN_FLIGHT, mSat.rate(), mSat.p50Micros / 1e3, dSat.rate(), dSat.p50Micros / 1e3, gSat.rate(), gSat.p50Micros / 1e3,
+                            gSat.rate() / mSat.rate(), dSat.rate() / mSat.rate(), gSat.rate() / dSat.rate(),
+                            mSat.ok, dSat.ok, gSat.ok, gSat.statuses, fds.max()));
                     String busy = fds.now();
+                    String loadAfter = uptime();
                     // Past the JDK server's idle timeout (30 s): kept-alive connections are closed, what remains is held.
-                    Thread.sleep(35_000);
+                    Thread.sleep(Long.getLong("bench.settle.ms", 35_000));
                     String settled = fds.now();
                     System.out.println("\nGatewayBenchmark (provider latency " + PROVIDER_LATENCY.toMillis() + " ms, " + RUN.toSeconds()
-                            + " s per row, load before: " + loadBefore + ")\n" + table
-                            + "\ndescriptors right after the last row: " + busy + "; 35 s later: " + settled
-                            + "\nfds at gateway start: " + fds.first() + "; load after: " + uptime());
+                            + " s per row, " + USERS + " users, gateway " + (GATEWAY_PROCESS ? "in its own JVM" : "in this JVM")
+                            + ", settings " + settings + ", load before: " + loadBefore + ", after the rows: " + loadAfter + ")\n" + table
+                            + splits
+                            + "\ndescriptors right after the last row: " + busy + "; settled: " + settled
+                            + "\nfds at gateway start: " + fds.first());
                 }
             }
         } finally {
             sampler.shutdownNow();
+            if (gatewayProcess != null) {
+                gatewayProcess.getOutputStream().close();
+                if (!gatewayProcess.waitFor(60, TimeUnit.SECONDS)) {
+                    gatewayProcess.destroyForcibly();
+                }
+            }
             child.getOutputStream().close();
             if (!child.waitFor(60, TimeUnit.SECONDS)) {
                 child.destroyForcibly();
             }
         }
+    }
+
+    static String user(int i) {
+        return "bench-u" + (i % USERS);
     }
 
     private static Process startPipeline(SchemaRegistryServer registry, RedisServer redis, String prefix, Map<String, String> settings)
@@ -147,6 +231,20 @@ class GatewayBenchmark {
                 "-Xmx1g", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.sluice", "-Dsun.net.httpserver.nodelay=true",
                 "-cp", System.getProperty("java.class.path"), BenchPipelineMain.class.getName(),
                 registry.url(), redis.uri(), prefix, Long.toString(PROVIDER_LATENCY.toMillis())));
+        if (Boolean.getBoolean("bench.jfr")) { // a profile of the pipeline JVM, next to its log
+            command.add(1, "-XX:StartFlightRecording=filename=" + log.resolveSibling("pipeline.jfr") + ",settings=profile");
+        }
+        settings.forEach((k, v) -> command.add(k + "=" + v));
+        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    private static Process startGateway(SchemaRegistryServer registry, RedisServer redis, String prefix, Map<String, String> settings,
+                                        String bootstrap) throws IOException {
+        Path log = SluiceInfra.workDir("bench-gateway").resolve("gateway.log");
+        List<String> command = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.sluice", "-Dsun.net.httpserver.nodelay=true",
+                "-cp", System.getProperty("java.class.path"), BenchGatewayMain.class.getName(),
+                bootstrap, registry.url(), redis.uri(), prefix));
         settings.forEach((k, v) -> command.add(k + "=" + v));
         return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
@@ -176,9 +274,13 @@ class GatewayBenchmark {
         return "{\"model\":\"gpt-4o-mini\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"bench prompt " + (i % 64) + "\"}]}";
     }
 
-    static HttpRequest request(URI uri, String key, int i) {
-        return HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(70)).header("Authorization", "Bearer " + key)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body(i))).build();
+    static HttpRequest request(URI uri, String key, int i, String idempotencyKey) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(70)).header("Authorization", "Bearer " + key)
+                .header("Content-Type", "application/json");
+        if (idempotencyKey != null) {
+            b.header("Idempotency-Key", idempotencyKey);
+        }
+        return b.POST(HttpRequest.BodyPublishers.ofString(body(i))).build();
     }
 
     /** Produces to llm.requests and completes with 200 when the result is read from llm.results (no gateway involved). */
@@ -187,8 +289,10 @@ class GatewayBenchmark {
         private final ChatRequestParser parser;
         private final Map<String, CompletableFuture<Integer>> waiting = new ConcurrentHashMap<>();
         private final TopicTail results;
+        private final Hops hops;
 
-        DirectClient(Pipeline pipeline) throws InterruptedException {
+        DirectClient(Pipeline pipeline, Hops hops) throws InterruptedException {
+            this.hops = hops;
             Map<String, Object> kafka = CommonKeys.kafkaClientProperties(pipeline.config);
             publisher = new RequestPublisher(kafka, pipeline.catalog.requests(), "bench-direct");
             parser = new ChatRequestParser(dev.sluice.common.ModelCatalog.from(pipeline.config), 1024);
@@ -197,6 +301,7 @@ class GatewayBenchmark {
                 GenerationResult result = pipeline.catalog.results().valueSerde().deserializer().deserialize(topic, r.headers(), r.value());
                 CompletableFuture<Integer> f = waiting.remove(result.getRequestId());
                 if (f != null) {
+                    hops.answered(result.getRequestId());
                     f.complete(200);
                 }
             }).start();
@@ -207,8 +312,9 @@ class GatewayBenchmark {
             String id = UUID.randomUUID().toString();
             CompletableFuture<Integer> done = new CompletableFuture<>();
             waiting.put(id, done);
+            hops.sent(id);
             try {
-                var chat = parser.parse(Json.MAPPER.readTree(body(i)), "bench-direct", id, Map.of(), Clock.systemUTC().instant());
+                var chat = parser.parse(Json.MAPPER.readTree(body(i)), user(i), id, Map.of(), Clock.systemUTC().instant());
                 publisher.publish(chat.request(), new RecordHeaders());
             } catch (IOException e) {
                 done.completeExceptionally(e);
