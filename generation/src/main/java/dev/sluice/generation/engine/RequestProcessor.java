@@ -43,6 +43,8 @@ public final class RequestProcessor {
     /** Dead-letter error class of an unexpected failure inside the stage. */
     public static final String INTERNAL_ERROR = "INTERNAL_ERROR";
 
+    static final boolean INLINE_DISPATCH = Boolean.getBoolean("tmp.inline.dispatch"); // TEMP A/B
+    static final boolean INLINE_RETURN = Boolean.getBoolean("tmp.inline.return"); // TEMP A/B
     private final ChainCaller chain;
     private final GenerationStore store;
     private final ModelCatalog catalog;
@@ -100,16 +102,24 @@ public final class RequestProcessor {
         Optional<SemanticCache.Query> query = settings.cacheEnabled() ? semantic.query(enriched) : Optional.empty();
         String cacheKey = !settings.cacheEnabled() ? null
                 : query.map(q -> SemanticCache.answerKey(q, CacheKey.of(call))).orElseGet(() -> CacheKey.of(call));
+        long[] stamps = new long[2]; // the store's reply, the decision's start: the overhead's phases
         return store.lookup(GenerationStore.requestKey(request.getUserId(), request.getRequestId()), cacheKey)
-                .thenComposeAsync(lookup -> decide(lookup, request, reserved, enriched.getAdmitted().getEstimatedInputTokens(),
-                        call, cacheKey, query, price.get(), started), worker)
+                .thenApply(lookup -> {
+                    stamps[0] = System.nanoTime();
+                    return lookup;
+                })
+                .thenComposeAsync(lookup -> {
+                    stamps[1] = System.nanoTime();
+                    return decide(lookup, request, reserved, enriched.getAdmitted().getEstimatedInputTokens(),
+                            call, cacheKey, query, price.get(), started, stamps);
+                }, INLINE_DISPATCH ? Runnable::run : worker)
                 .exceptionally(t -> new Outcome.DeadLetter(request.getRequestId(), INTERNAL_ERROR,
                         "unexpected " + t.getClass().getSimpleName() + " in generation", 0));
     }
 
     private CompletableFuture<Outcome> decide(Lookup lookup, LlmRequest request, long reserved, long inputBound,
                                               CompletionRequest call, String cacheKey, Optional<SemanticCache.Query> query,
-                                              ModelPrice price, long started) {
+                                              ModelPrice price, long started, long[] stamps) {
         if (lookup.done().isPresent()) {
             GenerationResult done = lookup.done().get();
             return CompletableFuture.completedFuture(new Outcome.Emit(done, costOf(done, reserved, 0), GenerationMetrics.RECOVERED));
@@ -125,7 +135,7 @@ public final class RequestProcessor {
             return store.cached(match.get().answerKey()).thenComposeAsync(answer -> {
                 if (answer.isEmpty()) {
                     semantic.gone(q, match.get());
-                    return callAndSave(request, reserved, inputBound, call, cacheKey, query, price, started);
+                    return callAndSave(request, reserved, inputBound, call, cacheKey, query, price, started, stamps);
                 }
                 semantic.served(q, match.get());
                 GenerationResult hit = GenerationResult.newBuilder(fromCache(answer.get(), request)).setSemanticHit(true).build();
@@ -133,12 +143,12 @@ public final class RequestProcessor {
                         costOf(hit, reserved, answer.get().getCostMicros()), GenerationMetrics.SEMANTIC_HIT));
             }, worker);
         }
-        return callAndSave(request, reserved, inputBound, call, cacheKey, query, price, started);
+        return callAndSave(request, reserved, inputBound, call, cacheKey, query, price, started, stamps);
     }
 
     private CompletableFuture<Outcome> callAndSave(LlmRequest request, long reserved, long inputBound, CompletionRequest call,
                                                    String cacheKey, Optional<SemanticCache.Query> query, ModelPrice price,
-                                                   long started) {
+                                                   long started, long[] stamps) {
         return chain.call(call, inputBound, reserved).handleAsync((result, failure) -> {
             if (failure != null) {
                 return CompletableFuture.<Outcome>completedFuture(deadLetter(request, call, failure));
@@ -151,9 +161,10 @@ public final class RequestProcessor {
                     query.ifPresent(q -> semantic.put(q, cacheKey, clock.millis() + settings.cacheTtl().toMillis()));
                 }
                 metrics.overhead(overhead);
+                metrics.overheadPhases(stamps[0] - started, stamps[1] - stamps[0], overhead);
                 return (Outcome) new Outcome.Emit(generated, costOf(generated, reserved, 0), GenerationMetrics.SUCCESS);
             });
-        }, worker).thenCompose(f -> f);
+        }, INLINE_RETURN ? Runnable::run : worker).thenCompose(f -> f);
     }
 
     private Outcome deadLetter(LlmRequest request, CompletionRequest call, Throwable failure) {
