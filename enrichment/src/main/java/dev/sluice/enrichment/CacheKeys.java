@@ -15,6 +15,7 @@ public final class CacheKeys {
     /** Prefix of every embedding key. */
     public static final String PREFIX = "emb:";
     private static final HexFormat HEX = HexFormat.of();
+    private static final byte[] PREFIX_BYTES = PREFIX.getBytes(StandardCharsets.ISO_8859_1);
     // getInstance does a provider lookup per call; a digest per thread is reset by digest().
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(CacheKeys::sha256);
 
@@ -25,7 +26,16 @@ public final class CacheKeys {
         sha.update(modelId.getBytes(StandardCharsets.UTF_8));
         sha.update((byte) 0);
         sha.update(normalisedText.getBytes(StandardCharsets.UTF_8));
-        return PREFIX + HEX.formatHex(sha.digest());
+        // prefix and hex digits written into one array: one String, no intermediate hex string and concatenation
+        byte[] digest = sha.digest();
+        byte[] key = new byte[PREFIX_BYTES.length + 2 * digest.length];
+        System.arraycopy(PREFIX_BYTES, 0, key, 0, PREFIX_BYTES.length);
+        int at = PREFIX_BYTES.length;
+        for (byte b : digest) {
+            key[at++] = (byte) HEX.toLowHexDigit(b >> 4);
+            key[at++] = (byte) HEX.toLowHexDigit(b);
+        }
+        return new String(key, StandardCharsets.ISO_8859_1);
     }
 
     private static MessageDigest sha256() {

@@ -25,6 +25,17 @@ public final class EmbeddingText {
 
     /** The raw text to embed: USER message contents joined by '\n' (empty if there are none). */
     public static String userText(LlmRequest request) {
+        String only = null;
+        int users = 0;
+        for (ChatMessage message : request.getMessages()) {
+            if (message.getRole() == Role.USER) {
+                only = message.getContent();
+                users++;
+            }
+        }
+        if (users <= 1) {
+            return users == 0 ? "" : only; // the common case: no copy
+        }
         StringBuilder out = new StringBuilder();
         for (ChatMessage message : request.getMessages()) {
             if (message.getRole() == Role.USER) {
@@ -69,7 +80,7 @@ public final class EmbeddingText {
      */
     static String asciiFastPath(String s, boolean lowercase) {
         int n = s.length();
-        char[] out = new char[n];
+        byte[] out = new byte[n]; // ASCII: one byte a character, and the String is made by a plain copy
         int len = 0;
         boolean pendingSpace = false;
         for (int i = 0; i < n; i++) {
@@ -83,12 +94,12 @@ public final class EmbeddingText {
                 continue;
             }
             if (pendingSpace) {
-                out[len++] = ' ';
+                out[len++] = (byte) ' ';
                 pendingSpace = false;
             }
-            out[len++] = lowercase && c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+            out[len++] = (byte) (lowercase && c >= 'A' && c <= 'Z' ? c + 32 : c);
         }
-        return new String(out, 0, len);
+        return new String(out, 0, len, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     // One pass instead of a regex: this runs for every record on the warm path.

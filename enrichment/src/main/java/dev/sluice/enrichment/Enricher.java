@@ -38,7 +38,9 @@ public final class Enricher {
         this.clock = clock;
     }
 
-    private record Vector(float[] values, EmbeddingSource source) {}
+    private record Vector(java.util.List<Float> values, EmbeddingSource source) {}
+
+    private static final Vector SKIPPED = new Vector(java.util.List.of(), EmbeddingSource.SKIPPED);
 
     public List<EnrichedRequest> enrich(List<AdmittedRequest> batch) {
         metrics.batch(batch.size());
@@ -58,10 +60,10 @@ public final class Enricher {
         List<EnrichedRequest> out = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             String key = keyOfRecord.get(i);
-            Vector v = key == null ? new Vector(new float[0], EmbeddingSource.SKIPPED) : vectors.get(key);
+            Vector v = key == null ? SKIPPED : vectors.get(key);
             metrics.record(v.source());
             // The all-fields constructor: the builder's per-field validation is measurable on the warm path.
-            out.add(new EnrichedRequest(batch.get(i), embedder.modelId(), new FloatList(v.values()), v.source(), enrichedAt));
+            out.add(new EnrichedRequest(batch.get(i), embedder.modelId(), v.values(), v.source(), enrichedAt));
         }
         return out;
     }
@@ -77,14 +79,22 @@ public final class Enricher {
         List<String> missing = new ArrayList<>();
         for (int i = 0; i < keys.size(); i++) {
             String key = keys.get(i);
-            float[] fromRedis = shared.isPresent() ? VectorCodec.decode(shared.get().get(i), embedder.dimensions()) : null;
-            float[] fromLocal = fromRedis == null ? cache.localGet(key) : null;
+            byte[] fromRedis = shared.isPresent() ? shared.get().get(i) : null;
+            if (fromRedis != null && !VectorCodec.valid(fromRedis, embedder.dimensions())) {
+                fromRedis = null; // a corrupt or foreign entry: a miss
+            }
+            float[] fromLocal = cache.localGet(key);
             if (fromRedis != null) {
-                cache.localPut(key, fromRedis); // keeps the local tier warm for the next outage
-                found.put(key, new Vector(fromRedis, EmbeddingSource.CACHE_HIT));
+                if (fromLocal == null) {
+                    // keeps the local tier warm for the next outage (a vector it already holds is not rewritten)
+                    cache.localPut(key, VectorCodec.decode(fromRedis, embedder.dimensions()));
+                }
+                // the record's vector is a view of Redis's bytes: a hit is not decoded into a new array
+                found.put(key, new Vector(FloatList.ofLittleEndian(fromRedis), EmbeddingSource.CACHE_HIT));
             } else if (fromLocal != null) {
                 // Two tiers: a Redis miss the local tier can answer (e.g. Redis restarted empty) refills Redis.
-                found.put(key, new Vector(fromLocal, shared.isPresent() ? EmbeddingSource.CACHE_HIT : EmbeddingSource.DEGRADED_LOCAL_CACHE));
+                found.put(key, new Vector(new FloatList(fromLocal),
+                        shared.isPresent() ? EmbeddingSource.CACHE_HIT : EmbeddingSource.DEGRADED_LOCAL_CACHE));
                 if (shared.isPresent()) {
                     writeBack.put(key, VectorCodec.encode(fromLocal));
                 }
@@ -107,7 +117,7 @@ public final class Enricher {
         boolean stored = shared.isPresent() && cache.store(writeBack);
         EmbeddingSource source = stored ? EmbeddingSource.COMPUTED : EmbeddingSource.DEGRADED_COMPUTED;
         for (int i = 0; i < missing.size(); i++) {
-            found.put(missing.get(i), new Vector(computed.get(i), source));
+            found.put(missing.get(i), new Vector(new FloatList(computed.get(i)), source));
         }
         return found;
     }

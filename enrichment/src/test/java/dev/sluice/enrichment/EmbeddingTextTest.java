@@ -20,6 +20,20 @@ class EmbeddingTextTest {
     }
 
     @Test
+    void shouldEmbedTheOnlyUserMessageAsItIsWhenThereIsOne() {
+        var admitted = TestRequests.admitted("u1", List.of(
+                new ChatMessage(Role.SYSTEM, "system boilerplate"),
+                new ChatMessage(Role.USER, "the question")));
+        assertThat(EmbeddingText.userText(admitted.getRequest())).isEqualTo("the question");
+    }
+
+    @Test
+    void shouldCollapseWhitespaceAndLowercaseWhenNormalisingAsciiText() {
+        assertThat(EmbeddingText.normalise("  How DO\tI\n\n Configure ", true, 1000).text()).isEqualTo("how do i configure");
+        assertThat(EmbeddingText.normalise("  How DO\tI ", false, 1000).text()).isEqualTo("How DO I");
+    }
+
+    @Test
     void shouldCollapseWhitespaceTrimAndComposeWhenNormalising() {
         String decomposed = "Cafe\u0301  au\t\tlait\n\n ";
         EmbeddingText.Normalised n = EmbeddingText.normalise("  " + decomposed, false, 1000);

@@ -16,7 +16,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  * 3 other), {@code sluice.generation.retries}, {@code sluice.generation.cost.micros},
  * {@code sluice.generation.saved.micros}, {@code sluice.generation.cache.hits},
  * {@code sluice.generation.abandoned.calls} by reason (revoked, shutdown: the next owner calls them again) and
- * {@code sluice.generation.overhead} (time added on top of provider latency, p50/p99 published).
+ * {@code sluice.generation.overhead} (time added on top of provider latency, p50/p99 published), split by
+ * {@code sluice.generation.overhead.phase}: {@code store} (the store lookup round trip), {@code dispatch} (from its
+ * reply to the decision running on a worker thread) and {@code call} (the rest: the resilience wrappers around the
+ * provider call and the hand-back of its answer to a worker thread).
  */
 public final class GenerationMetrics {
     /** Outcome tag values. */
@@ -29,6 +32,9 @@ public final class GenerationMetrics {
     private final Counter saved;
     private final Counter cacheHits;
     private final Timer overhead;
+    private final Timer storePhase;
+    private final Timer dispatchPhase;
+    private final Timer callPhase;
 
     public GenerationMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -40,6 +46,14 @@ public final class GenerationMetrics {
         this.overhead = Timer.builder("sluice.generation.overhead")
                 .description("processing time minus time inside provider attempts")
                 .publishPercentiles(0.5, 0.99).register(registry);
+        this.storePhase = phase("store", registry);
+        this.dispatchPhase = phase("dispatch", registry);
+        this.callPhase = phase("call", registry);
+    }
+
+    private static Timer phase(String phase, MeterRegistry registry) {
+        return Timer.builder("sluice.generation.overhead.phase").tag("phase", phase)
+                .description("one phase of sluice.generation.overhead").publishPercentiles(0.5, 0.99).register(registry);
     }
 
     /** Meters on a private registry (tests). */
@@ -93,6 +107,18 @@ public final class GenerationMetrics {
 
     public Timer overheadTimer() {
         return overhead;
+    }
+
+    /** The phases of one provider call's overhead (nanoseconds; {@code call} = total − store − dispatch). */
+    public void overheadPhases(long storeNanos, long dispatchNanos, long totalNanos) {
+        storePhase.record(Duration.ofNanos(Math.max(0, storeNanos)));
+        dispatchPhase.record(Duration.ofNanos(Math.max(0, dispatchNanos)));
+        callPhase.record(Duration.ofNanos(Math.max(0, totalNanos - storeNanos - dispatchNanos)));
+    }
+
+    /** The timers of {@link #overheadPhases}: store, dispatch, call. */
+    public Timer[] overheadPhaseTimers() {
+        return new Timer[] {storePhase, dispatchPhase, callPhase};
     }
 
     /**

@@ -2,6 +2,8 @@ package dev.sluice.generation;
 
 import static org.awaitility.Awaitility.await;
 
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -9,6 +11,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -21,6 +24,15 @@ import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
+import javax.management.Notification;
+import javax.management.NotificationEmitter;
+import javax.management.NotificationListener;
+import javax.management.openmbean.CompositeData;
+
+import com.sun.management.GarbageCollectionNotificationInfo;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -43,6 +55,8 @@ class GenerationBenchmark {
     static final int CONCURRENCY = 256;
     static final int REQUESTS = 8000;
     static final int BASELINE_REQUESTS = 10;
+    /** Provider latency spread (± ms around 500; {@code -Dbench.generation.spread.ms}), 0 = every call exactly 500 ms as in P5b. */
+    static final long SPREAD_MS = Long.getLong("bench.generation.spread.ms", 0);
 
     @Test
     void measure(KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
@@ -50,13 +64,19 @@ class GenerationBenchmark {
         Fixture f = new Fixture(kafka, registry, redis, "gen-bench", 6);
         produce(f, REQUESTS);
         SluiceConfig config = SluiceConfig.of(f.config(Map.of("provider", "simulated",
-                "simulated.latency.ms", Long.toString(LATENCY_MS), "generation.max.in.flight", Integer.toString(CONCURRENCY),
+                "simulated.latency.ms", Long.toString(LATENCY_MS), "simulated.latency.spread.ms", Long.toString(SPREAD_MS),
+                "generation.max.in.flight", Integer.toString(CONCURRENCY),
                 "generation.cache.enabled", "false", "generation.instance.id", "bench")));
         double throughput;
         double p50;
         double p99;
+        String phases;
+        GcPauses gc = new GcPauses();
+        RedisProbe probe = new RedisProbe(redis.uri());
         try (TopicReader results = f.results();
              GenerationStage stage = new GenerationStage(config, f.catalog, new SimpleMeterRegistry())) {
+            gc.start();
+            probe.start();
             stage.start();
             long[] at = new long[2];
             await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(5)).until(() -> {
@@ -69,14 +89,30 @@ class GenerationBenchmark {
             ValueAtPercentile[] pct = stage.metrics().overheadTimer().takeSnapshot().percentileValues();
             p50 = pct[0].value(java.util.concurrent.TimeUnit.MILLISECONDS);
             p99 = pct[1].value(java.util.concurrent.TimeUnit.MILLISECONDS);
+            gc.stop();
+            probe.stop();
+            StringBuilder sb = new StringBuilder();
+            for (Timer t : stage.metrics().overheadPhaseTimers()) {
+                ValueAtPercentile[] v = t.takeSnapshot().percentileValues();
+                sb.append(String.format(" %s p50 %.2f / p99 %.2f ms;", t.getId().getTag("phase"),
+                        v[0].value(TimeUnit.MILLISECONDS), v[1].value(TimeUnit.MILLISECONDS)));
+            }
+            phases = sb.toString();
         }
         double ideal = CONCURRENCY / (LATENCY_MS / 1000.0);
 
         double baseline = streamsBaseline(kafka, registry, redis);
-        System.out.printf("%n=== GenerationBenchmark (%d requests, concurrency %d, simulated latency %d ms) ===%n",
-                REQUESTS, CONCURRENCY, LATENCY_MS);
+        System.out.printf("%n=== GenerationBenchmark (%d requests, concurrency %d, simulated latency %d ± %d ms) ===%n",
+                REQUESTS, CONCURRENCY, LATENCY_MS, SPREAD_MS);
         System.out.printf("P5 throughput %.1f req/s, ideal %.1f req/s, ratio %.3f (goal >= 0.9)%n", throughput, ideal, throughput / ideal);
-        System.out.printf("P5 added overhead p50 %.2f ms, p99 %.2f ms (goal p99 <= 5 ms)%n", p50, p99);
+        System.out.printf("P5b added overhead p50 %.2f ms, p99 %.2f ms (goal p99 <= 5 ms; baseline: the provider's own 500 ms"
+                + " latency, excluded)%n", p50, p99);
+        System.out.printf("P5b overhead phases:%s%n", phases);
+        System.out.printf("P5b baseline: a bare lettuce GET round trip on its own connection in the same JVM during the run"
+                + " (%d probes): p50 %.2f ms, p99 %.2f ms; overhead p99 / bare round trip p99 = %.1f%n",
+                probe.count(), probe.p50(), probe.p99(), p99 / probe.p99());
+        System.out.printf("P5b GC in the benchmark JVM while the stage ran (%s): %d pauses, %.0f ms in total, longest %d ms;"
+                + " load average %s%n", gc.collectors(), gc.count(), gc.totalMillis(), gc.maxMillis(), loadAverage());
         System.out.printf("P6 Streams-synchronous baseline %.2f req/s (%d requests); ratio %.1fx (goal >= 100x)%n%n",
                 baseline, BASELINE_REQUESTS, throughput / baseline);
     }
@@ -138,5 +174,118 @@ class GenerationBenchmark {
             scheduler.shutdownNow();
         }
         return (done.get() - 1) / ((last.get() - first.get()) / 1e9);
+    }
+
+    static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    /** Stop-the-world collections reported by the JVM's GC beans between start and stop (concurrent cycles excluded). */
+    static final class GcPauses implements NotificationListener {
+        private final AtomicLong count = new AtomicLong();
+        private final AtomicLong total = new AtomicLong();
+        private final AtomicLong max = new AtomicLong();
+        private final java.util.Set<String> names = new java.util.concurrent.ConcurrentSkipListSet<>();
+
+        void start() {
+            for (GarbageCollectorMXBean bean : ManagementFactory.getGarbageCollectorMXBeans()) {
+                ((NotificationEmitter) bean).addNotificationListener(this, null, null);
+            }
+        }
+
+        void stop() {
+            for (GarbageCollectorMXBean bean : ManagementFactory.getGarbageCollectorMXBeans()) {
+                try {
+                    ((NotificationEmitter) bean).removeNotificationListener(this);
+                } catch (javax.management.ListenerNotFoundException e) {
+                    // not registered
+                }
+            }
+        }
+
+        @Override
+        public void handleNotification(Notification n, Object handback) {
+            if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
+                return;
+            }
+            GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
+            if (info.getGcName().contains("Cycles") || info.getGcName().contains("Concurrent")) {
+                return; // ZGC's / G1's concurrent work: not a pause
+            }
+            names.add(info.getGcName());
+            long ms = info.getGcInfo().getDuration();
+            count.incrementAndGet();
+            total.addAndGet(ms);
+            max.accumulateAndGet(ms, Math::max);
+        }
+
+        long count() {
+            return count.get();
+        }
+
+        double totalMillis() {
+            return total.get();
+        }
+
+        long maxMillis() {
+            return max.get();
+        }
+
+        String collectors() {
+            return String.join(", ", names);
+        }
+    }
+
+    /** Times one GET every 2 ms on its own lettuce connection: the environment's Redis round trip, the floor of the store phase. */
+    static final class RedisProbe {
+        private final String uri;
+        private final Timer rtt = Timer.builder("probe").publishPercentiles(0.5, 0.99).register(new SimpleMeterRegistry());
+        private volatile boolean running = true;
+        private Thread thread;
+
+        RedisProbe(String uri) {
+            this.uri = uri;
+        }
+
+        void start() {
+            thread = new Thread(() -> {
+                RedisClient client = RedisClient.create(uri);
+                try (StatefulRedisConnection<String, String> c = client.connect()) {
+                    while (running) {
+                        long t0 = System.nanoTime();
+                        c.sync().get("probe");
+                        rtt.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+                        Thread.sleep(2);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    client.shutdown();
+                }
+            }, "redis-probe");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.join(5_000);
+        }
+
+        long count() {
+            return rtt.count();
+        }
+
+        double p50() {
+            return rtt.takeSnapshot().percentileValues()[0].value(TimeUnit.MILLISECONDS);
+        }
+
+        double p99() {
+            return rtt.takeSnapshot().percentileValues()[1].value(TimeUnit.MILLISECONDS);
+        }
     }
 }

@@ -18,12 +18,20 @@ public final class VectorCodec {
      * A negative {@code dimensions} (not known yet) accepts any non-empty whole number of floats.
      */
     public static float[] decode(byte[] bytes, int dimensions) {
-        if (bytes == null || bytes.length == 0 || bytes.length % Float.BYTES != 0
-                || (dimensions >= 0 && bytes.length != dimensions * Float.BYTES)) {
+        if (!valid(bytes, dimensions)) {
             return null;
         }
         float[] out = new float[bytes.length / Float.BYTES];
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
         return out;
+    }
+
+    /**
+     * True when {@code bytes} is {@code dimensions} float32 values (any non-empty whole number of them for a negative
+     * {@code dimensions}): what {@link #decode} accepts, checked without decoding.
+     */
+    public static boolean valid(byte[] bytes, int dimensions) {
+        return bytes != null && bytes.length != 0 && bytes.length % Float.BYTES == 0
+                && (dimensions < 0 || bytes.length == dimensions * Float.BYTES);
     }
 }

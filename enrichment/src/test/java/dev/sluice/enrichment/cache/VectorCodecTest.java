@@ -25,4 +25,14 @@ class VectorCodecTest {
         assertThat(VectorCodec.decode(null, 2)).isNull();
         assertThat(VectorCodec.decode(new byte[12], -1)).hasSize(3);
     }
+
+    @Test
+    void shouldAcceptExactlyWhatDecodeAcceptsWhenValidating() {
+        assertThat(VectorCodec.valid(VectorCodec.encode(new float[] {1f, 2f}), 2)).isTrue();
+        assertThat(VectorCodec.valid(new byte[7], 2)).isFalse();
+        assertThat(VectorCodec.valid(new byte[12], 2)).isFalse();
+        assertThat(VectorCodec.valid(null, 2)).isFalse();
+        assertThat(VectorCodec.valid(new byte[0], -1)).isFalse();
+        assertThat(VectorCodec.valid(new byte[12], -1)).isTrue();
+    }
 }
