@@ -5,6 +5,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -17,10 +20,15 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 /**
  * The shared cache (Redis) behind a circuit breaker, plus a bounded in-process cache (Caffeine) that always holds
  * recently seen vectors and is the only cache while Redis is unavailable. The stage is <em>degraded</em> while the
- * breaker is not closed or the last Redis call failed. Recovery needs no restart: once the breaker's open period is
- * over, the next lookup is let through as a trial (half-open); if Redis answers, the breaker closes.
+ * breaker is not closed or the last Redis call failed. Recovery needs no restart and no traffic: once the breaker's
+ * open period is over, the next call is let through as a trial (half-open); if Redis answers, the breaker closes. That
+ * call is the next lookup, or the recovery {@linkplain #probe() probe} that {@link #startProbing} runs while degraded
+ * (a PING through the same breaker), so a stage whose input went quiet during an outage still reports the recovery.
  */
 public final class ResilientCache implements AutoCloseable {
+    /** How often a degraded stage probes Redis (the breaker still decides whether a probe reaches Redis). */
+    public static final Duration PROBE_INTERVAL = Duration.ofSeconds(1);
+
     private final EmbeddingCache shared;
     private final CircuitBreaker breaker;
     private final Cache<String, float[]> local;
@@ -29,6 +37,7 @@ public final class ResilientCache implements AutoCloseable {
     private volatile boolean lastCallFailed;
     private long degradedSinceMillis = -1;
     private long degradedMillisTotal;
+    private ScheduledExecutorService prober;
 
     public ResilientCache(EmbeddingCache shared, Duration ttl, Duration breakerOpen, int localEntries, Clock clock) {
         this.shared = shared;
@@ -60,6 +69,38 @@ public final class ResilientCache implements AutoCloseable {
             shared.putAll(entries, ttl);
             return Boolean.TRUE;
         }).isPresent();
+    }
+
+    /**
+     * While degraded, one PING through the breaker (refused without touching Redis while the breaker is open); nothing
+     * when healthy. Returns whether the cache is still degraded.
+     */
+    public boolean probe() {
+        if (degraded()) {
+            try {
+                call(() -> {
+                    shared.ping();
+                    return Boolean.TRUE;
+                });
+            } catch (RuntimeException e) {
+                markFailed(true); // not a known cache failure, still not a healthy Redis: the next probe tries again
+            }
+        }
+        return degraded();
+    }
+
+    /** Runs {@link #probe()} every {@code interval} on a daemon thread until {@link #close()}. */
+    public synchronized void startProbing(Duration interval) {
+        if (prober != null) {
+            return;
+        }
+        prober = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sluice-redis-probe");
+            t.setDaemon(true);
+            return t;
+        });
+        prober.scheduleWithFixedDelay(this::probe, interval.toMillis(), interval.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     private <T> Optional<T> call(java.util.function.Supplier<T> operation) {
@@ -124,6 +165,19 @@ public final class ResilientCache implements AutoCloseable {
 
     @Override
     public void close() {
+        ScheduledExecutorService p;
+        synchronized (this) {
+            p = prober;
+            prober = null;
+        }
+        if (p != null) {
+            p.shutdownNow();
+            try {
+                p.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         shared.close();
     }
 }

@@ -247,4 +247,24 @@ class EnrichmentStageIT {
                 .isPositive();
         assertThat(stage.health().details()).containsEntry("breaker.redis", "CLOSED");
     }
+
+    @Test
+    void shouldReportRecoveryWhenRedisReturnsWhileNoRecordArrives() {
+        EnrichmentStage stage = start(new CountingEmbedder(SharedModel.get()), new SimpleMeterRegistry());
+        redis.stop();
+        int sent = 0;
+        while (!stage.health().degraded()) { // a record at a time until a failed Redis call has made the stage degraded
+            harness.produce(TestRequests.admitted("quiet-" + sent, text(sent)));
+            sent++;
+            awaitEnriched(sent);
+        }
+        assertThat(stage.health().details()).containsEntry("redis", "DOWN");
+
+        redis.start();
+        // No record follows: only the stage's own probe can find out that Redis is back.
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> !stage.health().degraded());
+        assertThat(stage.health().details()).containsEntry("redis", "UP").containsEntry("breaker.redis", "CLOSED");
+        harness.drain();
+        assertThat(harness.enriched).as("nothing was sent after Redis returned").hasSize(sent);
+    }
 }

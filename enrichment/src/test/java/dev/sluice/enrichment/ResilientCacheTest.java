@@ -57,4 +57,28 @@ class ResilientCacheTest {
         assertThat(cache.store(Map.of("emb:k", new byte[4]))).isTrue();
         assertThat(cache.degraded()).isFalse();
     }
+
+    @Test
+    void shouldFindOutByItsOwnProbeThatRedisIsBackWhenNoLookupArrives() {
+        redis.setDown(true);
+        for (int i = 0; i < 3; i++) {
+            cache.lookup(List.of("emb:k"));
+        }
+        redis.setDown(false);
+        int callsWhenOpened = redis.roundTrips();
+        clock.advance(Duration.ofSeconds(4));
+        assertThat(cache.probe()).as("still degraded while the breaker is open").isTrue();
+        assertThat(redis.roundTrips()).as("a probe against an open breaker does not reach Redis").isEqualTo(callsWhenOpened);
+
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(cache.probe()).as("after the open period the probe is the trial call, and it succeeds").isFalse();
+        assertThat(redis.roundTrips()).isEqualTo(callsWhenOpened + 1);
+        assertThat(cache.breakerState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+
+    @Test
+    void shouldNotProbeAHealthyRedis() {
+        assertThat(cache.probe()).isFalse();
+        assertThat(redis.roundTrips()).isZero();
+    }
 }

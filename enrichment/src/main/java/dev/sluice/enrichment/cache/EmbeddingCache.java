@@ -16,6 +16,9 @@ public interface EmbeddingCache extends AutoCloseable {
     /** Stores every entry with time to live {@code ttl}; one round trip (pipelined SET ... PX). */
     void putAll(Map<String, byte[]> entries, Duration ttl);
 
+    /** One round trip that touches no key (PING): how a degraded stage learns that Redis is back without traffic. */
+    void ping();
+
     /** Remaining time to live of {@code key} in milliseconds, -2 if absent, -1 if it never expires (PTTL). */
     long ttlMillis(String key);
 

@@ -53,6 +53,11 @@ public final class InMemoryEmbeddingCache implements EmbeddingCache {
     }
 
     @Override
+    public synchronized void ping() {
+        check("PING");
+    }
+
+    @Override
     public synchronized long ttlMillis(String key) {
         check("PTTL");
         Entry e = entries.get(key);

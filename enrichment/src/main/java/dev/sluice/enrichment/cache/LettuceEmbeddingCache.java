@@ -29,7 +29,8 @@ import io.lettuce.core.codec.StringCodec;
  * runs the RESP handshake, which can exceed a 200 ms budget on a busy host; a refused connection fails at once).
  * Auto-reconnect is off on purpose: a broken connection is dropped and the next call (which the
  * circuit breaker lets through only when half-open) reconnects, so recovery follows the breaker, not lettuce's own
- * backoff, and nothing is queued while Redis is away. Calls are serialised (one stage thread uses it).
+ * backoff, and nothing is queued while Redis is away. Calls are serialised (the stage thread and, while the stage is
+ * degraded, the cache's recovery probe use it).
  */
 public final class LettuceEmbeddingCache implements EmbeddingCache {
     /** Longest wait for a new connection (TCP connect plus handshake). */
@@ -92,6 +93,14 @@ public final class LettuceEmbeddingCache implements EmbeddingCache {
             }
             throw unavailable("SET", e);
         }
+    }
+
+    @Override
+    public synchronized void ping() {
+        RedisAsyncCommands<String, byte[]> redis = commands("PING");
+        RedisFuture<String> future = redis.ping();
+        connection.flushCommands();
+        await("PING", future);
     }
 
     @Override

@@ -55,7 +55,9 @@ class LettuceEmbeddingCacheIT extends EmbeddingCacheContract {
         redis.stop();
         assertThatThrownBy(() -> cache.getAll(List.of(k))).isInstanceOf(CacheUnavailableException.class)
                 .hasMessageNotContaining(k);
+        assertThatThrownBy(cache::ping).isInstanceOf(CacheUnavailableException.class).hasMessageContaining("PING");
         redis.start();
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(cache::ping);
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
                 .until(() -> cache.getAll(List.of(k)).size() == 1);
         assertThat(cache.getAll(List.of(k)).get(0)).as("restarted Redis is empty").isNull();
