@@ -75,6 +75,18 @@ public final class SluiceCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        jvmDefaults();
+        System.exit(commandLine(System.getenv()).execute(args));
+    }
+
+    /** The common pool's parallelism {@link #jvmDefaults()} sets when none is configured. */
+    static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
+    /**
+     * JVM settings every Sluice process needs, unless the user set them: call first thing in {@code main}, before
+     * anything touches Avro, the JDK HTTP server or the common fork-join pool (each reads its setting once).
+     */
+    static void jvmDefaults() {
         // Avro refuses generated classes outside listed packages; `java -jar` users should not have to know.
         if (System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES") == null) {
             System.setProperty("org.apache.avro.SERIALIZABLE_PACKAGES", "dev.sluice");
@@ -84,6 +96,12 @@ public final class SluiceCli implements Runnable {
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
             System.setProperty("sun.net.httpserver.nodelay", "true");
         }
-        System.exit(commandLine(System.getenv()).execute(args));
+        // On one or two cores the common pool's parallelism is 1, and CompletableFuture then runs every async task
+        // without an executor on a new thread. The JDK HttpClient hands every sendAsync response to that default
+        // executor, so generation started a thread per provider call (JFR of GatewayBenchmark's pipeline: 19,463
+        // thread starts in 170 s, all from sluice-gen-http). Two or more makes it the common pool.
+        if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
+            System.setProperty(COMMON_POOL_PARALLELISM, Integer.toString(Math.max(2, Runtime.getRuntime().availableProcessors() - 1)));
+        }
     }
 }

@@ -229,6 +229,7 @@ class GatewayBenchmark {
         Path log = SluiceInfra.workDir("bench-pipeline").resolve("pipeline.log");
         List<String> command = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.sluice", "-Dsun.net.httpserver.nodelay=true",
+                "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2", // as `sluice` sets it (SluiceCli.jvmDefaults)
                 "-cp", System.getProperty("java.class.path"), BenchPipelineMain.class.getName(),
                 registry.url(), redis.uri(), prefix, Long.toString(PROVIDER_LATENCY.toMillis())));
         if (Boolean.getBoolean("bench.jfr")) { // a profile of the pipeline JVM, next to its log
