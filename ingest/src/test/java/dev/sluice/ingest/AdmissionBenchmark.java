@@ -10,6 +10,8 @@ import java.util.Properties;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
+import dev.sluice.ingest.admission.AdmissionDriver;
+import dev.sluice.ingest.admission.AdmissionTopology;
 import dev.sluice.schema.LlmRequest;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.RedisServer;

@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.sluice.common.DeadLetterHeaders;
+import dev.sluice.ingest.admission.AdmissionDriver;
+import dev.sluice.ingest.admission.Usage;
 import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.schema.CostEvent;
 import dev.sluice.schema.LlmRequest;

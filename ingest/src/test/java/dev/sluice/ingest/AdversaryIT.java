@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.ingest.admission.AdmissionDriver;
 import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.schema.ChatMessage;
 import dev.sluice.schema.LlmRequest;

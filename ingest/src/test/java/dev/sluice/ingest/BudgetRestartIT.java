@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import dev.sluice.ingest.admission.AdmissionDriver;
 import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.schema.CostEvent;
 import dev.sluice.schema.CostKind;

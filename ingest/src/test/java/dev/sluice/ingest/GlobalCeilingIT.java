@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
+import dev.sluice.ingest.admission.AdmissionDriver;
 import dev.sluice.ingest.ceiling.CeilingConfig;
 import dev.sluice.ingest.ceiling.CeilingWindow;
 import dev.sluice.schema.AdmittedRequest;

@@ -1,4 +1,0 @@
-package dev.sluice.ingest;
-
-/** A broken validation rule: the offending field (e.g. {@code messages[2].content}) and the rule, for INVALID. */
-public record Violation(String field, String rule) {}

@@ -1,0 +1,70 @@
+package dev.sluice.ingest.admission;
+
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+
+import dev.sluice.schema.RejectReason;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Admission's Micrometer meters: {@code sluice.ingest.admitted}, {@code sluice.ingest.rejected{reason}},
+ * {@code sluice.ingest.costs{outcome=reconciled|unreserved|duplicate|released|ignored}}, and the overspend:
+ * {@code sluice.ingest.overspent} (charges above the money held for them) and {@code sluice.ingest.overspent.micros}
+ * (by how much, micro-dollars). Any overspend means a price table or a provider disagrees with the reservation.
+ */
+public final class AdmissionMetrics {
+    private final Counter admitted;
+    private final Map<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
+    private final Map<Settlement, Counter> costs = new EnumMap<>(Settlement.class);
+    private final Counter overspent;
+    private final Counter overspentMicros;
+
+    public AdmissionMetrics(MeterRegistry registry) {
+        admitted = Counter.builder("sluice.ingest.admitted").description("requests admitted").register(registry);
+        for (RejectReason reason : RejectReason.values()) {
+            rejected.put(reason, Counter.builder("sluice.ingest.rejected").tag("reason", reason.name())
+                    .description("requests rejected, by the first failed check").register(registry));
+        }
+        for (Settlement s : Settlement.values()) {
+            costs.put(s, Counter.builder("sluice.ingest.costs").tag("outcome", s.name().toLowerCase(Locale.ROOT))
+                    .description("cost events by what reconciliation did with them").register(registry));
+        }
+        overspent = Counter.builder("sluice.ingest.overspent")
+                .description("charges above the money reserved for them (or with none held)").register(registry);
+        overspentMicros = Counter.builder("sluice.ingest.overspent.micros").baseUnit("micro-USD")
+                .description("sum of charges above their reservations, micro-dollars").register(registry);
+    }
+
+    void admitted() {
+        admitted.increment();
+    }
+
+    void rejected(RejectReason reason) {
+        rejected.get(reason).increment();
+    }
+
+    void cost(Settlement outcome) {
+        costs.get(outcome).increment();
+    }
+
+    void overspent(long micros) {
+        overspent.increment();
+        overspentMicros.increment(micros);
+    }
+
+    /** What a cost event did. */
+    enum Settlement {
+        /** CHARGED, its reservation was held: charged in full, the reservation ended. */
+        RECONCILED,
+        /** CHARGED with no reservation held (none kept, or released before): charged in full all the same. */
+        UNRESERVED,
+        /** CHARGED for a request already charged: ignored. */
+        DUPLICATE,
+        /** RELEASED: the held reservation ended without a charge. */
+        RELEASED,
+        /** RELEASED with nothing held, an OVERSPENT flag, a null value or key: changes nothing. */
+        IGNORED
+    }
+}

@@ -1,0 +1,172 @@
+package dev.sluice.ingest.admission;
+
+import java.time.Instant;
+import java.util.Optional;
+
+import dev.sluice.common.ModelPrice;
+import dev.sluice.common.ReplyHeaders;
+import dev.sluice.ingest.IngestConfig;
+import dev.sluice.ingest.TierLimits;
+import dev.sluice.ingest.ceiling.CeilingTopology;
+import dev.sluice.ingest.ceiling.GlobalCeiling;
+import dev.sluice.ingest.rules.Policies;
+import dev.sluice.ingest.rules.RequestValidator;
+import dev.sluice.ingest.rules.TokenBound;
+import dev.sluice.ingest.rules.Violation;
+import dev.sluice.ingest.wire.Admission;
+import dev.sluice.ingest.wire.ReceivedRequest;
+import dev.sluice.schema.LlmRequest;
+import dev.sluice.schema.RejectReason;
+import dev.sluice.schema.RejectedRequest;
+import dev.sluice.schema.UserPolicy;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The admission decision for one request, in order, first failure decides: INVALID, DUPLICATE,
+ * RATE_LIMITED, QUOTA_EXCEEDED, REQUEST_TOO_EXPENSIVE, BUDGET_EXCEEDED, GLOBAL_BUDGET_EXCEEDED (only with a
+ * {@link GlobalCeiling}); else admit and reserve the worst case. Runs in the task owning the user's partition, the
+ * single writer of the user's state. Time is the record time, which is broker time: llm.requests has
+ * {@code message.timestamp.type=LogAppendTime} (checked at start by {@link BrokerTimePreflight}), so a producer cannot choose the minute, the UTC day or the horizon a
+ * request counts in. It is made monotonic per user (a record older than the user's newest admission is judged at
+ * that newest time, so the window never runs backwards). {@code createdAt} serves latency metrics only.
+ */
+final class AdmissionProcessor implements Processor<String, ReceivedRequest, String, Object> {
+    private final IngestConfig config;
+    private final AdmissionMetrics metrics;
+    private final RequestValidator validator;
+    private final Policies policies;
+    private final long horizonMs;
+    private ProcessorContext<String, Object> context;
+    private KeyValueStore<String, byte[]> users;
+    private KeyValueStore<String, UserPolicy> policyStore;
+    private ReservationLedger ledger;
+    private final int partitions;
+    private GlobalCeiling ceiling;
+
+    AdmissionProcessor(IngestConfig config, AdmissionMetrics metrics, int partitions) {
+        this.partitions = partitions;
+        this.config = config;
+        this.metrics = metrics;
+        this.validator = new RequestValidator(config);
+        this.policies = new Policies(config);
+        this.horizonMs = config.dedupeHorizon().toMillis();
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Object> context) {
+        this.context = context;
+        users = context.getStateStore(AdmissionTopology.USER_STATE_STORE);
+        policyStore = context.getStateStore(AdmissionTopology.POLICIES_STORE);
+        ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.REQUESTS_STORE), users, config);
+        // Stream time is broker time here (LogAppendTime inputs), so no producer can push it ahead; and the sweep
+        // only forgets settled entries past the horizon, never a held reservation.
+        context.schedule(config.sweepInterval(), PunctuationType.STREAM_TIME, ledger::sweep);
+        if (config.ceiling().enabled()) {
+            ceiling = new GlobalCeiling(config.ceiling(), partitions, context.taskId().partition(),
+                    context.getStateStore(CeilingTopology.TASK_LEASE_STORE), m -> context.forward(new Record<String, Object>(
+                            Integer.toString(m.partition()), m, context.currentSystemTimeMs()), CeilingTopology.LEASE_REQUEST_SINK),
+                    context::currentSystemTimeMs);
+            context.schedule(config.ceiling().returnIdle(), PunctuationType.WALL_CLOCK_TIME, ceiling::returnIdle);
+        }
+    }
+
+    @Override
+    public void process(Record<String, ReceivedRequest> record) {
+        ReceivedRequest received = record.value();
+        long at = record.timestamp();
+        // The caller's reply address (if any) goes on whatever this request produces: admitted or rejected.
+        Headers reply = ReplyHeaders.of(record.headers());
+        if (received == null) {
+            reject(record.key(), at, Rejections.nullValue(record.key(), at), reply);
+            return;
+        }
+        LlmRequest request = received.request();
+        Optional<Violation> violation = validator.check(record.key(), request, received.sizeBytes());
+        if (violation.isPresent()) {
+            Violation v = violation.get();
+            reject(request, at, RejectReason.INVALID, v.field(), v.rule(), v.field() + ": " + v.rule(), null, reply);
+            return;
+        }
+        Reservation previous = ledger.find(request.getUserId(), request.getRequestId());
+        if (ledger.isDuplicate(previous, at)) {
+            reject(request, at, RejectReason.DUPLICATE, "requestId",
+                    "unique per user while its reservation is held and for " + horizonMs + " ms after",
+                    "this requestId was already admitted; its result will follow", null, reply);
+            return;
+        }
+        decide(received, at, reply);
+    }
+
+    private void decide(ReceivedRequest received, long at, Headers reply) {
+        LlmRequest request = received.request();
+        String userId = request.getUserId();
+        UserState state = UserState.decode(users.get(userId));
+        long now = Math.max(at, state.newestAt());
+        state.rollTo(UserState.dayOf(now));
+        state.prune(now);
+        boolean dirty = ledger.maintain(userId, state, now);
+        Policies.Resolved policy = policies.resolve(policyStore.get(userId));
+        TierLimits limits = policy.limits();
+        long inputTokens = TokenBound.inputTokens(request.getMessages());
+        long estimatedTokens = inputTokens + request.getMaxOutputTokens();
+
+        RejectedRequest rejection = null;
+        RateLimit.Limited limited = RateLimit.check(state, now, limits, estimatedTokens);
+        ModelPrice price = config.models().price(request.getModel()).orElseThrow();
+        long worstCase = price.costMicros(inputTokens, request.getMaxOutputTokens());
+        if (limited != null) {
+            Long retry = limited.retryAfterMs() == null ? null : Math.max(0, limited.retryAfterMs() + (now - at));
+            rejection = Rejections.of(request, at, RejectReason.RATE_LIMITED, null, limited.rule(),
+                    "over " + limited.rule() + " for tier " + policy.tier(), retry);
+        } else if (state.requestsToday >= limits.requestsPerDay()) {
+            long nextMidnight = (state.day + 1) * UserState.DAY_MS;
+            rejection = Rejections.of(request, at, RejectReason.QUOTA_EXCEEDED, null,
+                    "requests per UTC day " + limits.requestsPerDay(),
+                    "daily quota of tier " + policy.tier() + " used up; it resets at " + Instant.ofEpochMilli(nextMidnight),
+                    Math.max(0, nextMidnight - at));
+        } else if (worstCase > config.maxRequestCostMicros()) {
+            rejection = Rejections.of(request, at, RejectReason.REQUEST_TOO_EXPENSIVE, null,
+                    "worst-case cost at most " + config.maxRequestCostMicros() + " micro-USD per request",
+                    "worst-case cost " + worstCase + " micro-USD; lower maxOutputTokens or shorten the prompt", null);
+        } else if (state.spentMicros + state.reservedMicros + worstCase > limits.dailyBudgetMicros()) {
+            rejection = Rejections.of(request, at, RejectReason.BUDGET_EXCEEDED, null,
+                    "spent + reserved + worst case at most the daily budget " + limits.dailyBudgetMicros() + " micro-USD",
+                    "spent " + state.spentMicros + ", reserved " + state.reservedMicros + ", this request up to "
+                            + worstCase + " micro-USD", null);
+        } else if (ceiling != null) {
+            GlobalCeiling.Refusal refused = ceiling.take(at, worstCase);
+            if (refused != null) {
+                rejection = Rejections.of(request, at, RejectReason.GLOBAL_BUDGET_EXCEEDED, null, refused.rule(),
+                        refused.detail(), refused.retryAfterMs());
+            }
+        }
+        if (rejection != null) {
+            if (dirty) {
+                users.put(userId, state.encode());
+            }
+            reject(userId, at, rejection, reply);
+            return;
+        }
+        state.admit(now, estimatedTokens);
+        ledger.reserve(userId, request.getRequestId(), worstCase, at, state);
+        users.put(userId, state.encode());
+        metrics.admitted();
+        context.forward(new Record<String, Object>(userId, new Admission(received, policy.tier(), inputTokens, worstCase, at), at, reply),
+                AdmissionTopology.ADMITTED_SINK);
+    }
+
+    private void reject(LlmRequest request, long at, RejectReason reason, String field, String rule, String detail, Long retry,
+                        Headers reply) {
+        reject(Rejections.echo(request.getUserId()), at, Rejections.of(request, at, reason, field, rule, detail, retry), reply);
+    }
+
+    private void reject(String key, long at, RejectedRequest rejection, Headers reply) {
+        metrics.rejected(rejection.getReason());
+        context.forward(new Record<String, Object>(key, rejection, at, reply), AdmissionTopology.REJECTED_SINK);
+    }
+}

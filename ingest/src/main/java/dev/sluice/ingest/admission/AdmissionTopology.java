@@ -1,0 +1,114 @@
+package dev.sluice.ingest.admission;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+
+import dev.sluice.ingest.IngestConfig;
+import dev.sluice.ingest.ceiling.CeilingTopology;
+import dev.sluice.ingest.wire.AdmittedSerializer;
+import dev.sluice.ingest.wire.DeadLetterHandler;
+import dev.sluice.ingest.wire.RequestDeserializer;
+import dev.sluice.schema.UserPolicy;
+import dev.sluice.schemas.Topic;
+import dev.sluice.schemas.TopicCatalog;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The admission topology, a pure function of its configuration:
+ * <pre>
+ *   llm.requests ──► admission-processor ──► llm.requests.admitted
+ *                       │        ▲      └──► llm.requests.rejected
+ *   llm.costs ──► reconcile-processor ──► llm.costs (OVERSPENT flags only; read back and ignored)
+ *                 (stores: admission-user-state, admission-requests; global: admission-user-policies)
+ *   llm.user-policies ──► admission-user-policies (global store)
+ * </pre>
+ * Both processors share the per-user stores, so llm.requests and llm.costs must be co-partitioned. With a global
+ * spend ceiling configured, {@link CeilingTopology} adds the lease coordinator and each task's lease.
+ */
+public final class AdmissionTopology {
+    /** Per-user compact state: sliding-window log, today's count and spend, reserved money. */
+    public static final String USER_STATE_STORE = "admission-user-state";
+    /**
+     * One entry per admitted request, keyed {@code userId|requestId}: dedupe within the horizon and the
+     * request's reservation (outstanding until its cost or release, then settled or released). See {@link ReservationLedger}.
+     */
+    public static final String REQUESTS_STORE = "admission-requests";
+    /** Global copy of llm.user-policies. */
+    public static final String POLICIES_STORE = "admission-user-policies";
+
+    static final String REQUESTS_SOURCE = "requests-source";
+    static final String COSTS_SOURCE = "costs-source";
+    static final String POLICIES_SOURCE = "user-policies-source";
+    static final String ADMISSION_PROCESSOR = "admission-processor";
+    static final String RECONCILE_PROCESSOR = "reconcile-processor";
+    static final String POLICIES_PROCESSOR = "user-policies-processor";
+    static final String ADMITTED_SINK = "admitted-sink";
+    static final String REJECTED_SINK = "rejected-sink";
+    static final String OVERSPENT_SINK = "overspent-sink";
+
+    private AdmissionTopology() {}
+
+    public static Topology build(IngestConfig config, TopicCatalog topics, AdmissionMetrics metrics) {
+        Topology topology = new Topology();
+        Topic<String, UserPolicy> policies = topics.userPolicies();
+        StoreBuilder<KeyValueStore<String, UserPolicy>> policyStore = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(POLICIES_STORE), Serdes.String(), policies.valueSerde()).withLoggingDisabled();
+        topology.addGlobalStore(policyStore, POLICIES_SOURCE, policies.keySerde().deserializer(),
+                policies.valueSerde().deserializer(), policies.name(), POLICIES_PROCESSOR, PolicyStoreUpdater::new);
+
+        topology.addSource(REQUESTS_SOURCE, topics.requests().keySerde().deserializer(),
+                new RequestDeserializer(topics.requests()), topics.requests().name());
+        topology.addSource(COSTS_SOURCE, topics.costs().keySerde().deserializer(),
+                topics.costs().valueSerde().deserializer(), topics.costs().name());
+        topology.addProcessor(ADMISSION_PROCESSOR, () -> new AdmissionProcessor(config, metrics, topics.requests().partitions()),
+                REQUESTS_SOURCE);
+        topology.addProcessor(RECONCILE_PROCESSOR, () -> new ReconcileProcessor(config, metrics), COSTS_SOURCE);
+        topology.addSink(ADMITTED_SINK, topics.admitted().name(), topics.admitted().keySerde().serializer(),
+                new AdmittedSerializer(topics.admitted().valueSerde().serializer()), ADMISSION_PROCESSOR);
+        topology.addSink(REJECTED_SINK, topics.rejected().name(), topics.rejected().keySerde().serializer(),
+                topics.rejected().valueSerde().serializer(), ADMISSION_PROCESSOR);
+
+        topology.addSink(OVERSPENT_SINK, topics.costs().name(), topics.costs().keySerde().serializer(),
+                topics.costs().valueSerde().serializer(), RECONCILE_PROCESSOR);
+
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USER_STATE_STORE),
+                Serdes.String(), Serdes.ByteArray()), ADMISSION_PROCESSOR, RECONCILE_PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REQUESTS_STORE),
+                Serdes.String(), Serdes.ByteArray()), ADMISSION_PROCESSOR, RECONCILE_PROCESSOR);
+        if (config.ceiling().enabled()) {
+            CeilingTopology.addTo(topology, config.ceiling(), topics, ADMISSION_PROCESSOR);
+        }
+        return topology;
+    }
+
+    /**
+     * The Streams settings admission needs: exactly_once_v2, explicit naming of internal resources, dead
+     * letters to llm.dlq through {@link DeadLetterHandler}. {@code kafkaClient} (bootstrap servers, security)
+     * goes in first, so these cannot be overridden by accident.
+     */
+    public static Properties streamsProperties(IngestConfig config, TopicCatalog topics, Map<String, Object> kafkaClient) {
+        Map<String, Object> p = new HashMap<>(kafkaClient);
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.dlq().name());
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
+        p.put(DeadLetterHandler.GLOBAL_TOPICS_CONFIG, topics.userPolicies().name());
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
+        // Never wait for llm.costs before processing buffered requests (and skip Streams' per-record idle bookkeeping,
+        // which formats log strings for every record while one input partition is empty). Safe: a cost event
+        // processed later only keeps money reserved longer, so the budget check stays conservative.
+        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
+        Properties props = new Properties();
+        props.putAll(p);
+        return props;
+    }
+}

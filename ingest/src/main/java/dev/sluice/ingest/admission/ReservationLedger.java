@@ -1,0 +1,161 @@
+package dev.sluice.ingest.admission;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.sluice.ingest.IngestConfig;
+import dev.sluice.ingest.admission.AdmissionMetrics.Settlement;
+import dev.sluice.ingest.admission.Reservation.Status;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The admitted-requests store, one entry per admitted request keyed {@code userId|requestId}: dedupe and the
+ * reservation's life. Reserve on admission; end it only with the request's terminal outcome: a CHARGED cost event
+ * (charged in full, whatever was reserved) or a RELEASED event. Nothing ends a reservation by time, so a request
+ * that waits in a backlog, behind an open breaker or in the dead-letter topic keeps its money held, and a cost that
+ * arrives days later still finds it.
+ *
+ * <p>Budget invariant: for every user and UTC day, the sum of CHARGED costs counted in that day is at most the
+ * daily budget whenever every cost is at most its reservation (the reservation is a true worst case): admission
+ * needs {@code spent + reserved + worstCase <= budget}, and each charge only moves money from reserved to spent.
+ * A charge above its reservation (a wrong price table) or without one breaks the premise; it is charged all the
+ * same and reported as {@link Charge#overspentMicros()}.
+ *
+ * <p>Settled and released entries are kept for the dedupe horizon after their last change, then deleted by a lazy
+ * per-user clean-up (on a request or the sweep, at most every {@code horizon / 8}); every check compares times
+ * itself, so no decision depends on when that runs. All times are broker times.
+ */
+final class ReservationLedger {
+    private static final StringSerializer KEYS = new StringSerializer();
+
+    private final KeyValueStore<String, byte[]> requests;
+    private final KeyValueStore<String, byte[]> users;
+    private final long horizonMs;
+    private final long cleanupSlackMs;
+
+    ReservationLedger(KeyValueStore<String, byte[]> requests, KeyValueStore<String, byte[]> users, IngestConfig config) {
+        this.requests = requests;
+        this.users = users;
+        this.horizonMs = config.dedupeHorizon().toMillis();
+        this.cleanupSlackMs = horizonMs / 8;
+    }
+
+    /** What a cost event did, and by how much its charge exceeded the money held for it (0 if it did not). */
+    record Charge(Settlement outcome, long heldMicros, long overspentMicros) {
+        static final Charge NONE = new Charge(Settlement.DUPLICATE, 0, 0);
+    }
+
+    /** The entry of {@code userId}'s {@code requestId}, if it is still kept. */
+    Reservation find(String userId, String requestId) {
+        byte[] raw = requests.get(Reservation.key(userId, requestId));
+        return raw == null ? null : Reservation.decode(raw);
+    }
+
+    /**
+     * Whether a request with {@code entry} (from {@link #find}) is a duplicate at {@code at}: its reservation is still
+     * held (the first one may yet be called, however long ago it was admitted), or it was admitted or last changed
+     * within the horizon, before or after.
+     */
+    boolean isDuplicate(Reservation entry, long at) {
+        return entry != null && (entry.status() == Status.OUTSTANDING
+                || Math.abs(at - entry.admittedAt()) < horizonMs || Math.abs(at - entry.touchedAt()) < horizonMs);
+    }
+
+    /** Remembers an admitted request and reserves its worst case at broker time {@code at}. */
+    void reserve(String userId, String requestId, long amountMicros, long at, UserState state) {
+        requests.put(Reservation.key(userId, requestId), new Reservation(Status.OUTSTANDING, amountMicros, at, at).encode());
+        state.reservedMicros += amountMicros;
+        state.nextCleanupAt = earliest(state.nextCleanupAt, at + Math.max(horizonMs, cleanupSlackMs));
+    }
+
+    /**
+     * Charges {@code actualMicros} (negative counts as 0) for {@code userId}'s {@code requestId} at broker time
+     * {@code at}: in full, ending its reservation if one is held. A cost for an entry already charged is a duplicate
+     * and changes nothing; a cost with no held reservation (none kept, or released) is charged and remembered, so a
+     * duplicate of it is not charged again.
+     */
+    Charge charge(String userId, String requestId, long actualMicros, long at, UserState state) {
+        String key = Reservation.key(userId, requestId);
+        Reservation r = find(userId, requestId);
+        if (r != null && r.status() == Status.SETTLED) {
+            return Charge.NONE;
+        }
+        long cost = Math.max(0, actualMicros);
+        long held = r != null && r.status() == Status.OUTSTANDING ? r.amountMicros() : 0;
+        state.reservedMicros -= held;
+        state.spentMicros += cost;
+        Reservation settled = r != null ? r.with(Status.SETTLED, at) : new Reservation(Status.SETTLED, 0, at, at);
+        requests.put(key, settled.encode());
+        state.nextCleanupAt = earliest(state.nextCleanupAt, settled.touchedAt() + horizonMs);
+        Settlement outcome = r != null && r.status() == Status.OUTSTANDING ? Settlement.RECONCILED : Settlement.UNRESERVED;
+        return new Charge(outcome, held, Math.max(0, cost - held));
+    }
+
+    /** Releases {@code userId}'s reservation for {@code requestId} without a charge, if one is held. */
+    Settlement release(String userId, String requestId, long at, UserState state) {
+        Reservation r = find(userId, requestId);
+        if (r == null || r.status() != Status.OUTSTANDING) {
+            return Settlement.IGNORED;
+        }
+        state.reservedMicros -= r.amountMicros();
+        requests.put(Reservation.key(userId, requestId), r.with(Status.RELEASED, at).encode());
+        state.nextCleanupAt = earliest(state.nextCleanupAt, Math.max(at, r.admittedAt()) + horizonMs);
+        return Settlement.RELEASED;
+    }
+
+    /** Deletes {@code userId}'s entries that serve nothing any more, if a clean-up is due. Returns whether {@code state} changed. */
+    boolean maintain(String userId, UserState state, long now) {
+        if (state.nextCleanupAt == 0 || state.nextCleanupAt > now) {
+            return false;
+        }
+        long nextCleanup = 0;
+        List<String> forget = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = requests.prefixScan(Reservation.prefix(userId), KEYS)) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> kv = it.next();
+                Reservation r = Reservation.decode(kv.value);
+                if (r.status() == Status.OUTSTANDING) {
+                    continue; // held until its outcome arrives; charge or release schedules its clean-up
+                }
+                long forgetAt = Math.max(r.admittedAt(), r.touchedAt()) + horizonMs;
+                if (forgetAt <= now) {
+                    forget.add(kv.key);
+                } else {
+                    nextCleanup = earliest(nextCleanup, forgetAt);
+                }
+            }
+        }
+        forget.forEach(requests::delete);
+        state.nextExpiryAt = 0; // written by versions with a reservation TTL; nothing expires any more
+        // Clean up at most every cleanupSlack per user, so a steadily active user does not rescan per request.
+        state.nextCleanupAt = nextCleanup == 0 ? 0 : Math.max(nextCleanup, now + cleanupSlackMs);
+        return true;
+    }
+
+    /** The stream-time (broker time) sweep over this task's users: cleans up idle users' old entries. */
+    void sweep(long streamTime) {
+        List<String> due = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = users.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> kv = it.next();
+                UserState state = UserState.decode(kv.value);
+                if (state.nextCleanupAt != 0 && state.nextCleanupAt <= streamTime) {
+                    due.add(kv.key);
+                }
+            }
+        }
+        for (String userId : due) {
+            UserState state = UserState.decode(users.get(userId));
+            if (maintain(userId, state, streamTime)) {
+                users.put(userId, state.encode());
+            }
+        }
+    }
+
+    private static long earliest(long current, long candidate) {
+        return current == 0 ? candidate : Math.min(current, candidate);
+    }
+}

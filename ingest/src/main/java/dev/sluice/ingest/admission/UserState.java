@@ -1,0 +1,140 @@
+package dev.sluice.ingest.admission;
+
+import java.util.Arrays;
+
+/**
+ * Everything admission keeps per user, in one compact value (~90 bytes at 10 requests/min):
+ * the sliding-window log of admitted requests of the last minute (time and estimated tokens of each),
+ * today's admitted count and spend, the money reserved and not yet reconciled, and the time of the user's next
+ * clean-up of admitted-request entries that no longer serve dedupe or reconciliation. {@code nextExpiryAt} is kept
+ * for the encoding only: it was a reservation TTL's next expiry, and reservations no longer expire (always 0 now).
+ *
+ * <p>Encoding (version 2): version byte, then varints: day, requestsToday, spentMicros, reservedMicros,
+ * nextExpiryAt (0 = none), nextCleanupAt (0 = none), n, then n pairs (time delta from the previous entry,
+ * tokens). Version 1 lacks nextCleanupAt.
+ */
+public final class UserState {
+    /** Width of the sliding window, milliseconds. */
+    public static final long WINDOW_MS = 60_000L;
+    static final long DAY_MS = 86_400_000L;
+    private static final int VERSION = 2;
+
+    long day;
+    int requestsToday;
+    long spentMicros;
+    long reservedMicros;
+    long nextExpiryAt;
+    long nextCleanupAt;
+    int n;
+    long[] at = new long[4];
+    long[] tokens = new long[4];
+
+    public static long dayOf(long epochMillis) {
+        return Math.floorDiv(epochMillis, DAY_MS);
+    }
+
+    /** Starts a new UTC day: today's count and spend go back to 0, reservations stay outstanding. */
+    void rollTo(long newDay) {
+        if (newDay > day) {
+            day = newDay;
+            requestsToday = 0;
+            spentMicros = 0;
+        }
+    }
+
+    /** Forgets log entries that left the window ending at {@code now} (an entry at now - 60 s has left it). */
+    void prune(long now) {
+        int drop = 0;
+        while (drop < n && at[drop] <= now - WINDOW_MS) {
+            drop++;
+        }
+        if (drop > 0) {
+            System.arraycopy(at, drop, at, 0, n - drop);
+            System.arraycopy(tokens, drop, tokens, 0, n - drop);
+            n -= drop;
+        }
+    }
+
+    /** Time of the newest admitted request in the log, or {@code Long.MIN_VALUE}. */
+    long newestAt() {
+        return n == 0 ? Long.MIN_VALUE : at[n - 1];
+    }
+
+    void admit(long now, long estimatedTokens) {
+        if (n == at.length) {
+            at = Arrays.copyOf(at, n * 2);
+            tokens = Arrays.copyOf(tokens, n * 2);
+        }
+        at[n] = now;
+        tokens[n] = estimatedTokens;
+        n++;
+        requestsToday++;
+    }
+
+    /** Requests in the window ending at {@code now}. */
+    int countInWindow(long now) {
+        int c = 0;
+        for (int i = 0; i < n; i++) {
+            if (at[i] > now - WINDOW_MS) {
+                c++;
+            }
+        }
+        return c;
+    }
+
+    public long spentMicros() {
+        return spentMicros;
+    }
+
+    public long reservedMicros() {
+        return reservedMicros;
+    }
+
+    public long day() {
+        return day;
+    }
+
+    public int requestsToday() {
+        return requestsToday;
+    }
+
+    public byte[] encode() {
+        VarCodec out = new VarCodec(16 + n * 6);
+        out.putByte(VERSION).putVar(day).putVar(requestsToday).putVar(spentMicros).putVar(reservedMicros)
+                .putVar(nextExpiryAt).putVar(nextCleanupAt).putVar(n);
+        long prev = 0;
+        for (int i = 0; i < n; i++) {
+            out.putVar(at[i] - prev).putVar(tokens[i]);
+            prev = at[i];
+        }
+        return out.toBytes();
+    }
+
+    public static UserState decode(byte[] bytes) {
+        UserState s = new UserState();
+        if (bytes == null) {
+            return s;
+        }
+        VarCodec in = new VarCodec(bytes);
+        int version = in.getByte();
+        if (version != VERSION && version != 1) {
+            throw new IllegalStateException("unknown user state version " + version);
+        }
+        s.day = in.getVar();
+        s.requestsToday = in.getVarInt();
+        s.spentMicros = in.getVar();
+        s.reservedMicros = in.getVar();
+        s.nextExpiryAt = in.getVar();
+        s.nextCleanupAt = version == 1 ? 0 : in.getVar();
+        s.n = in.getVarInt();
+        s.at = new long[Math.max(4, s.n + 1)];
+        s.tokens = new long[s.at.length];
+        long prev = 0;
+        for (int i = 0; i < s.n; i++) {
+            prev += in.getVar();
+            s.at[i] = prev;
+            s.tokens[i] = in.getVar();
+        }
+        return s;
+    }
+}

@@ -1,0 +1,58 @@
+package dev.sluice.ingest.admission;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class UserStateTest {
+    private static final long NOW = 1_772_445_600_000L; // 2026-03-02T10:00Z
+
+    private static UserState fullWindow(int requests) {
+        UserState s = new UserState();
+        s.rollTo(UserState.dayOf(NOW));
+        for (int i = 0; i < requests; i++) {
+            s.admit(NOW + i * 5_900L, 16_484);
+        }
+        s.spentMicros = 987_654;
+        s.reservedMicros = 123_456;
+        s.nextExpiryAt = NOW + 3_600_000;
+        return s;
+    }
+
+    @Test
+    void shouldRoundTripEveryField() {
+        UserState s = fullWindow(10);
+        UserState back = UserState.decode(s.encode());
+        assertThat(back.day()).isEqualTo(s.day());
+        assertThat(back.requestsToday()).isEqualTo(10);
+        assertThat(back.spentMicros()).isEqualTo(987_654);
+        assertThat(back.reservedMicros()).isEqualTo(123_456);
+        assertThat(back.nextExpiryAt).isEqualTo(NOW + 3_600_000);
+        assertThat(back.n).isEqualTo(10);
+        assertThat(back.at[9]).isEqualTo(NOW + 9 * 5_900L);
+        assertThat(back.tokens[9]).isEqualTo(16_484);
+    }
+
+    @Test
+    void shouldStayWellUnder256BytesForAFullWindowAtTenPerMinute() {
+        assertThat(fullWindow(10).encode().length).isLessThanOrEqualTo(100);
+    }
+
+    @Test
+    void shouldDropEntriesExactlyOneWindowOld() {
+        UserState s = fullWindow(2);
+        s.prune(NOW + UserState.WINDOW_MS);
+        assertThat(s.n).isEqualTo(1);
+        assertThat(s.countInWindow(NOW + UserState.WINDOW_MS + 5_899)).isEqualTo(1);
+        assertThat(s.countInWindow(NOW + UserState.WINDOW_MS + 5_900)).isZero();
+    }
+
+    @Test
+    void shouldResetCountAndSpendButKeepReservationsOnANewDay() {
+        UserState s = fullWindow(3);
+        s.rollTo(s.day() + 1);
+        assertThat(s.requestsToday()).isZero();
+        assertThat(s.spentMicros()).isZero();
+        assertThat(s.reservedMicros()).isEqualTo(123_456);
+    }
+}
