@@ -51,23 +51,31 @@ public enum Backend {
         return chosen;
     }
 
+    /**
+     * Where the choice comes from and what it says.
+     *
+     * @param name  {@value #PROPERTY}, {@value #ENV}, or {@code default}
+     * @param value as written, trimmed
+     */
+    record Setting(String name, String value) {}
+
     /** The configured value: the system property, else the environment variable, else {@code auto}. */
-    static String configured(String property, Map<String, String> env) {
+    static Setting configured(String property, Map<String, String> env) {
         if (property != null && !property.isBlank()) {
-            return property.trim();
+            return new Setting(PROPERTY, property.trim());
         }
         String fromEnv = env.get(ENV);
-        return fromEnv == null || fromEnv.isBlank() ? "auto" : fromEnv.trim();
+        return fromEnv == null || fromEnv.isBlank() ? new Setting("default", "auto") : new Setting(ENV, fromEnv.trim());
     }
 
     /**
-     * The backend for a configured value; {@code docker} is asked only when the value needs it.
+     * The backend for a setting; {@code docker} is asked only when the value needs it.
      *
      * @throws IllegalArgumentException if the value is none of {@code auto}, {@code inprocess}, {@code containers}
      * @throws IllegalStateException    if {@code containers} is asked for and no Docker engine answers
      */
-    static Backend choose(String configured, Supplier<DockerProbe.Answer> docker) {
-        switch (configured.toLowerCase(Locale.ROOT)) {
+    static Backend choose(Setting setting, Supplier<DockerProbe.Answer> docker) {
+        switch (setting.value().toLowerCase(Locale.ROOT)) {
             case "inprocess":
                 return INPROCESS;
             case "auto":
@@ -75,28 +83,28 @@ public enum Backend {
             case "containers":
                 DockerProbe.Answer answer = docker.get();
                 if (!answer.reachable()) {
-                    throw new IllegalStateException(PROPERTY + "=containers, but no Docker engine answers (" + answer.detail()
-                            + "); start Docker, point DOCKER_HOST at one, or set " + PROPERTY + "=inprocess");
+                    throw new IllegalStateException(setting.name() + "=containers, but no Docker engine answers (" + answer.detail()
+                            + "); start Docker, point DOCKER_HOST at one, or set " + setting.name() + "=inprocess");
                 }
                 return CONTAINERS;
             default:
-                throw new IllegalArgumentException("unknown " + PROPERTY + " value '" + configured
+                throw new IllegalArgumentException("unknown " + setting.name() + " value '" + setting.value()
                         + "'; expected auto, inprocess or containers");
         }
     }
 
     private static Backend chooseAndReport() {
-        String configured = configured(System.getProperty(PROPERTY), System.getenv());
+        Setting setting = configured(System.getProperty(PROPERTY), System.getenv());
         long t0 = System.nanoTime();
         String[] detail = {"not probed"};
-        Backend backend = choose(configured, () -> {
+        Backend backend = choose(setting, () -> {
             DockerProbe.Answer answer = DockerProbe.probe();
             detail[0] = answer.detail();
             return answer;
         });
         Logger log = LoggerFactory.getLogger(Backend.class);
         log.info("test kit: backend {} ({}={}; Docker: {}; chosen in {} ms)", backend.name().toLowerCase(Locale.ROOT),
-                PROPERTY, configured, detail[0], (System.nanoTime() - t0) / 1_000_000);
+                setting.name(), setting.value(), detail[0], (System.nanoTime() - t0) / 1_000_000);
         return backend;
     }
 }

@@ -13,16 +13,17 @@ import org.junit.jupiter.api.Test;
 class BackendTest {
     private static final Supplier<DockerProbe.Answer> NO_DOCKER =
             () -> new DockerProbe.Answer(false, "nothing answers at unix:///var/run/docker.sock");
+    private static final Backend.Setting AUTO = new Backend.Setting("default", "auto");
     private static final Supplier<DockerProbe.Answer> DOCKER = () -> new DockerProbe.Answer(true, "unix:///var/run/docker.sock answers");
 
     @Test
     void shouldKeepTheInProcessBackendWhenAutoFindsNoDocker() {
-        assertThat(Backend.choose("auto", NO_DOCKER)).isEqualTo(Backend.INPROCESS);
+        assertThat(Backend.choose(AUTO, NO_DOCKER)).isEqualTo(Backend.INPROCESS);
     }
 
     @Test
     void shouldUseContainersWhenAutoFindsDocker() {
-        assertThat(Backend.choose("auto", DOCKER)).isEqualTo(Backend.CONTAINERS);
+        assertThat(Backend.choose(AUTO, DOCKER)).isEqualTo(Backend.CONTAINERS);
     }
 
     @Test
@@ -33,18 +34,18 @@ class BackendTest {
             return DOCKER.get();
         };
 
-        assertThat(Backend.choose("inprocess", counting)).isEqualTo(Backend.INPROCESS);
+        assertThat(Backend.choose(property("inprocess"), counting)).isEqualTo(Backend.INPROCESS);
         assertThat(probes).hasValue(0);
     }
 
     @Test
     void shouldUseContainersWhenChosenAndDockerAnswers() {
-        assertThat(Backend.choose("containers", DOCKER)).isEqualTo(Backend.CONTAINERS);
+        assertThat(Backend.choose(property("containers"), DOCKER)).isEqualTo(Backend.CONTAINERS);
     }
 
     @Test
     void shouldFailNamingThePropertyWhenContainersAreChosenWithoutDocker() {
-        assertThatThrownBy(() -> Backend.choose("containers", NO_DOCKER))
+        assertThatThrownBy(() -> Backend.choose(property("containers"), NO_DOCKER))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("sluice.testkit.backend=containers")
                 .hasMessageContaining("no Docker engine answers")
@@ -54,7 +55,7 @@ class BackendTest {
 
     @Test
     void shouldFailNamingThePropertyAndValueWhenTheValueIsUnknown() {
-        assertThatThrownBy(() -> Backend.choose("kubernetes", DOCKER))
+        assertThatThrownBy(() -> Backend.choose(property("kubernetes"), DOCKER))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("sluice.testkit.backend")
                 .hasMessageContaining("'kubernetes'")
@@ -63,24 +64,38 @@ class BackendTest {
 
     @Test
     void shouldAcceptValuesInAnyCase() {
-        assertThat(Backend.choose("InProcess", DOCKER)).isEqualTo(Backend.INPROCESS);
-        assertThat(Backend.choose("CONTAINERS", DOCKER)).isEqualTo(Backend.CONTAINERS);
+        assertThat(Backend.choose(property("InProcess"), DOCKER)).isEqualTo(Backend.INPROCESS);
+        assertThat(Backend.choose(property("CONTAINERS"), DOCKER)).isEqualTo(Backend.CONTAINERS);
+    }
+
+    @Test
+    void shouldNameTheEnvironmentVariableWhenItHoldsTheUnknownValue() {
+        Backend.Setting fromEnv = Backend.configured(null, Map.of("SLUICE_TESTKIT_BACKEND", "bogus"));
+
+        assertThatThrownBy(() -> Backend.choose(fromEnv, DOCKER))
+                .hasMessageContaining("unknown SLUICE_TESTKIT_BACKEND value 'bogus'");
     }
 
     @Test
     void shouldPreferThePropertyToTheEnvironmentVariable() {
-        assertThat(Backend.configured("inprocess", Map.of("SLUICE_TESTKIT_BACKEND", "containers"))).isEqualTo("inprocess");
+        assertThat(Backend.configured("inprocess", Map.of("SLUICE_TESTKIT_BACKEND", "containers")))
+                .isEqualTo(new Backend.Setting("sluice.testkit.backend", "inprocess"));
     }
 
     @Test
     void shouldReadTheEnvironmentVariableWhenThePropertyIsUnset() {
-        assertThat(Backend.configured(null, Map.of("SLUICE_TESTKIT_BACKEND", " containers "))).isEqualTo("containers");
-        assertThat(Backend.configured("  ", Map.of("SLUICE_TESTKIT_BACKEND", "inprocess"))).isEqualTo("inprocess");
+        assertThat(Backend.configured(null, Map.of("SLUICE_TESTKIT_BACKEND", " containers ")))
+                .isEqualTo(new Backend.Setting("SLUICE_TESTKIT_BACKEND", "containers"));
+        assertThat(Backend.configured("  ", Map.of("SLUICE_TESTKIT_BACKEND", "inprocess")).value()).isEqualTo("inprocess");
     }
 
     @Test
     void shouldDefaultToAutoWhenNothingIsConfigured() {
-        assertThat(Backend.configured(null, Map.of())).isEqualTo("auto");
-        assertThat(Backend.configured(null, Map.of("SLUICE_TESTKIT_BACKEND", ""))).isEqualTo("auto");
+        assertThat(Backend.configured(null, Map.of())).isEqualTo(AUTO);
+        assertThat(Backend.configured(null, Map.of("SLUICE_TESTKIT_BACKEND", ""))).isEqualTo(AUTO);
+    }
+
+    private static Backend.Setting property(String value) {
+        return new Backend.Setting("sluice.testkit.backend", value);
     }
 }
