@@ -6,6 +6,8 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 
 import dev.sluice.embedded.InProcessKafka;
+import dev.sluice.testkit.internal.KafkaInContainer;
+import dev.sluice.testkit.internal.Running;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -13,27 +15,34 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 
 /**
- * A real single-node KRaft Kafka broker (combined broker + controller) running in this JVM.
- * Started once per test JVM by {@link SluiceInfra}; tests isolate themselves with unique topic names.
+ * A real single-node KRaft Kafka broker (combined broker + controller): in this JVM, or in a container when the
+ * {@link Backend} is {@link Backend#CONTAINERS}. Started once per test JVM by {@link SluiceInfra}; tests isolate
+ * themselves with unique topic names.
  */
 public final class KafkaBroker implements AutoCloseable {
-    private final KafkaClusterTestKit cluster;
+    private final String bootstrapServers;
+    private final AutoCloseable broker;
     private final long startupMillis;
 
-    private KafkaBroker(KafkaClusterTestKit cluster, long startupMillis) {
-        this.cluster = cluster;
+    private KafkaBroker(String bootstrapServers, AutoCloseable broker, long startupMillis) {
+        this.bootstrapServers = bootstrapServers;
+        this.broker = broker;
         this.startupMillis = startupMillis;
     }
 
     /** Formats and starts a fresh broker with replication factors of 1 and no initial rebalance delay. */
     public static KafkaBroker start() {
         long t0 = System.nanoTime();
+        if (Backend.current() == Backend.CONTAINERS) {
+            Running container = KafkaInContainer.start();
+            return new KafkaBroker(container.address(), container.container(), (System.nanoTime() - t0) / 1_000_000);
+        }
         KafkaClusterTestKit cluster = InProcessKafka.start(null);
-        return new KafkaBroker(cluster, (System.nanoTime() - t0) / 1_000_000);
+        return new KafkaBroker(cluster.bootstrapServers(), cluster, (System.nanoTime() - t0) / 1_000_000);
     }
 
     public String bootstrapServers() {
-        return cluster.bootstrapServers();
+        return bootstrapServers;
     }
 
     /** How long {@link #start()} took, for the fixture start-up report. */
@@ -74,7 +83,7 @@ public final class KafkaBroker implements AutoCloseable {
     @Override
     public void close() {
         try {
-            cluster.close();
+            broker.close();
         } catch (Exception e) {
             throw new IllegalStateException("could not stop the Kafka broker", e);
         }

@@ -4,26 +4,30 @@ import java.nio.file.Path;
 
 import dev.sluice.embedded.FreePorts;
 import dev.sluice.embedded.RedisProcess;
+import dev.sluice.testkit.internal.RedisBackend;
+import dev.sluice.testkit.internal.RedisInContainer;
 
 /**
- * A real Redis for tests: the embedded module's {@link RedisProcess} on a fixed free loopback port, persistence off.
+ * A real Redis for tests on a fixed free port, persistence off: the embedded module's {@link RedisProcess} on
+ * loopback, or a container published on that port when the {@link Backend} is {@link Backend#CONTAINERS}.
  * Tests may {@link #stop()} and {@link #start()} it again on the same port to simulate an outage.
  */
 public final class RedisServer implements AutoCloseable {
-    private final RedisProcess process;
+    private final RedisBackend backend;
     private long startupMillis;
 
-    private RedisServer(RedisProcess process, long startupMillis) {
-        this.process = process;
+    private RedisServer(RedisBackend backend, long startupMillis) {
+        this.backend = backend;
         this.startupMillis = startupMillis;
     }
 
-    /** Starts a fresh redis-server on a free port. */
+    /** Starts a fresh Redis on a free port. */
     public static RedisServer start(Path workDir) {
         int port = FreePorts.next();
         long t0 = System.nanoTime();
-        RedisProcess process = RedisProcess.start(Path.of(binary()), port, workDir, workDir.resolve("redis-" + port + ".log"));
-        return new RedisServer(process, (System.nanoTime() - t0) / 1_000_000);
+        RedisBackend backend = Backend.current() == Backend.CONTAINERS ? RedisInContainer.start(port)
+                : new ChildProcess(RedisProcess.start(Path.of(binary()), port, workDir, workDir.resolve("redis-" + port + ".log")));
+        return new RedisServer(backend, (System.nanoTime() - t0) / 1_000_000);
     }
 
     /** The binary used: {@code $SLUICE_REDIS_SERVER_BIN}, else {@code redis-server} on the PATH or in /usr/bin. */
@@ -35,34 +39,31 @@ public final class RedisServer implements AutoCloseable {
     /** (Re)starts the server on its port; a no-op if it is already running. */
     public synchronized void start() {
         long t0 = System.nanoTime();
-        process.start();
+        backend.start();
         startupMillis = (System.nanoTime() - t0) / 1_000_000;
     }
 
-    /** Kills the server (SIGKILL), as an outage would; its data is gone. */
+    /** Kills the server (SIGKILL, or the container removed), as an outage would; its data is gone. */
     public void stop() {
-        process.kill();
+        backend.kill();
     }
 
     public boolean isRunning() {
-        return process.isAlive();
+        return backend.isRunning();
     }
 
     /** Deletes every key, so tests sharing the server start clean. */
     public void flushAll() {
-        String reply = process.command("*1\r\n$8\r\nFLUSHALL\r\n");
-        if (!reply.startsWith("+OK")) {
-            throw new IllegalStateException("FLUSHALL failed: " + reply);
-        }
+        backend.flushAll();
     }
 
     public int port() {
-        return process.port();
+        return backend.port();
     }
 
     /** A lettuce-style URI, e.g. {@code redis://127.0.0.1:40001}. */
     public String uri() {
-        return process.url();
+        return backend.uri();
     }
 
     public long startupMillis() {
@@ -71,6 +72,47 @@ public final class RedisServer implements AutoCloseable {
 
     @Override
     public void close() {
-        process.close();
+        backend.close();
+    }
+
+    /** The in-process backend: a {@code redis-server} child process. */
+    private record ChildProcess(RedisProcess process) implements RedisBackend {
+        @Override
+        public void start() {
+            process.start();
+        }
+
+        @Override
+        public void kill() {
+            process.kill();
+        }
+
+        @Override
+        public boolean isRunning() {
+            return process.isAlive();
+        }
+
+        @Override
+        public void flushAll() {
+            String reply = process.command("*1\r\n$8\r\nFLUSHALL\r\n");
+            if (!reply.startsWith("+OK")) {
+                throw new IllegalStateException("FLUSHALL failed: " + reply);
+            }
+        }
+
+        @Override
+        public int port() {
+            return process.port();
+        }
+
+        @Override
+        public String uri() {
+            return process.url();
+        }
+
+        @Override
+        public void close() {
+            process.close();
+        }
     }
 }

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * JUnit 5 extension giving tests real infrastructure: declare a {@link KafkaBroker},
  * {@link SchemaRegistryServer} or {@link RedisServer} parameter and it is injected. Each server is
  * started lazily, once per test JVM, and stopped when the JVM's tests are done. Tests sharing a server
- * keep out of each other's way with {@link #uniquePrefix(String)} topic prefixes.
+ * keep out of each other's way with {@link #uniquePrefix(String)} topic prefixes. Where they run (in process or in
+ * containers) is the {@link Backend}'s choice, invisible to tests.
  *
  * <pre>{@code
  * @ExtendWith(SluiceInfra.class)
