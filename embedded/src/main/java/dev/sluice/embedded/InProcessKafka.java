@@ -43,6 +43,21 @@ public final class InProcessKafka {
     }
 
     /**
+     * The single-broker settings every Sluice broker for tests and the demo runs with (replication 1 for the internal
+     * topics, no initial rebalance delay, no auto-created topics); a broker in a container gets the same.
+     */
+    public static final Map<String, String> BROKER_CONFIG = Map.of(
+            "offsets.topic.replication.factor", "1",
+            "offsets.topic.num.partitions", "4",
+            "transaction.state.log.replication.factor", "1",
+            "transaction.state.log.min.isr", "1",
+            "transaction.state.log.num.partitions", "4",
+            "share.coordinator.state.topic.replication.factor", "1",
+            "share.coordinator.state.topic.min.isr", "1",
+            "group.initial.rebalance.delay.ms", "0",
+            "auto.create.topics.enable", "false");
+
+    /**
      * Formats and starts a fresh broker, its data under {@code baseDir} (deleted on close), or a temporary
      * directory when {@code baseDir} is null. Failures are {@link IllegalStateException}s.
      */
@@ -52,18 +67,9 @@ public final class InProcessKafka {
             if (baseDir != null) {
                 nodes.setBaseDirectory(baseDir);
             }
-            KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(nodes.build())
-                    .setConfigProp("offsets.topic.replication.factor", "1")
-                    .setConfigProp("offsets.topic.num.partitions", "4")
-                    .setConfigProp("transaction.state.log.replication.factor", "1")
-                    .setConfigProp("transaction.state.log.min.isr", "1")
-                    .setConfigProp("transaction.state.log.num.partitions", "4")
-                    .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
-                    .setConfigProp("share.coordinator.state.topic.min.isr", "1")
-                    .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                    .setConfigProp("auto.create.topics.enable", "false")
-                    .setDeleteOnClose(true)
-                    .build();
+            KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes.build()).setDeleteOnClose(true);
+            BROKER_CONFIG.forEach(builder::setConfigProp);
+            KafkaClusterTestKit cluster = builder.build();
             formatQuietly(cluster);
             cluster.startup();
             cluster.waitForReadyBrokers();

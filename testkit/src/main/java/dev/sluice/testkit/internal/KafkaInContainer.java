@@ -4,6 +4,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
+import dev.sluice.embedded.InProcessKafka;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.utility.DockerImageName;
 
@@ -18,16 +19,8 @@ public final class KafkaInContainer {
      * The in-process broker's settings ({@code dev.sluice.embedded.InProcessKafka}), which a change there must
      * repeat here: small internal topics with replication factor 1, no initial rebalance delay, no auto-created topics.
      */
-    static final Map<String, String> BROKER_CONFIG = Map.of(
-            "offsets.topic.replication.factor", "1",
-            "offsets.topic.num.partitions", "4",
-            "transaction.state.log.replication.factor", "1",
-            "transaction.state.log.min.isr", "1",
-            "transaction.state.log.num.partitions", "4",
-            "share.coordinator.state.topic.replication.factor", "1",
-            "share.coordinator.state.topic.min.isr", "1",
-            "group.initial.rebalance.delay.ms", "0",
-            "auto.create.topics.enable", "false");
+    /** The in-process broker's settings, so both backends run the same broker. */
+    static final Map<String, String> BROKER_CONFIG = InProcessKafka.BROKER_CONFIG;
 
     private KafkaInContainer() {}
 
