@@ -9,7 +9,7 @@ import dev.sluice.analytics.internal.AvroBinarySerde;
 import dev.sluice.analytics.internal.CostDeduplicator;
 import dev.sluice.analytics.internal.EventTimestamps;
 import dev.sluice.analytics.internal.LateEventGuard;
-import dev.sluice.analytics.internal.UtcWindows;
+import dev.sluice.common.UtcWindows;
 import dev.sluice.analytics.schema.DailySavings;
 import dev.sluice.analytics.schema.ModelHourlySpend;
 import dev.sluice.analytics.schema.RejectionCount;

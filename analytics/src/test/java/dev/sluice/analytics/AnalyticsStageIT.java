@@ -3,24 +3,21 @@ package dev.sluice.analytics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import dev.sluice.analytics.dlq.DlqReader;
-import dev.sluice.analytics.internal.UtcWindows;
+import dev.sluice.analytics.dashboard.TableTail;
+import dev.sluice.analytics.dashboard.Tables;
 import dev.sluice.analytics.schema.DailySavings;
 import dev.sluice.analytics.schema.ModelHourlySpend;
 import dev.sluice.analytics.schema.UserDailySpend;
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.UtcWindows;
 import dev.sluice.schema.CostEvent;
 import dev.sluice.schemas.TopicCatalog;
 import dev.sluice.schemas.registry.SchemaRegistryClient;
@@ -37,7 +34,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import picocli.CommandLine;
 
 @Tag("integration")
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
@@ -60,20 +56,22 @@ class AnalyticsStageIT {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         CostWorkload workload = CostWorkload.generate(7, 400, DAY_ONE, Duration.ofDays(2), Duration.ofMinutes(40), 0.3);
         AnalyticsTopics topics = AnalyticsTopics.from(catalog, registry);
-        DlqReader reader = new DlqReader(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+        Tables tables = new Tables(topics, catalog); // what the dashboard and `sluice report --json` read
 
         kafka.createTopics(3, catalog.all().stream().map(t -> t.name()).toArray(String[]::new));
 
-        try (AnalyticsStage stage = new AnalyticsStage(config, catalog, meters)) {
+        try (AnalyticsStage stage = new AnalyticsStage(config, catalog, meters);
+             TableTail tail = new TableTail(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), tables)) {
             stage.start();
+            tail.start();
             send(kafka, catalog, workload.delivered());
 
             Map<String, long[]> expectedUserDay = CostWorkload.sums(workload.distinct(), e -> e.getUserId() + "|" + UtcWindows.day(e.getOccurredAt().toEpochMilli()));
             Map<String, long[]> expectedModelHour = CostWorkload.sums(workload.distinct(), e -> e.getModel() + "|" + UtcWindows.hour(e.getOccurredAt().toEpochMilli()));
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-                assertThat(sums(ReportCommand.latest(reader, topics.spendByUserDay()), r -> r.getUserId() + "|" + r.getDay(), UserDailySpend::getTotals))
+                assertThat(sums(tables.snapshot().userDays(), r -> r.getUserId() + "|" + r.getDay(), UserDailySpend::getTotals))
                         .isEqualTo(flatten(expectedUserDay));
-                assertThat(sums(ReportCommand.latest(reader, topics.spendByModelHour()),
+                assertThat(sums(tables.snapshot().modelHours(),
                         r -> r.getModel() + "|" + UtcWindows.hour(r.getWindowStart().toEpochMilli()), ModelHourlySpend::getTotals))
                         .isEqualTo(flatten(expectedModelHour));
             });
@@ -85,23 +83,16 @@ class AnalyticsStageIT {
             send(kafka, catalog, List.of(ancient));
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
                     meters.find("sluice.analytics.late.dropped").tag("aggregation", AnalyticsTopology.USER_DAY).counter()).isNotNull());
-            assertThat(sums(ReportCommand.latest(reader, topics.spendByUserDay()), r -> r.getUserId() + "|" + r.getDay(), UserDailySpend::getTotals))
+            assertThat(sums(tables.snapshot().userDays(), r -> r.getUserId() + "|" + r.getDay(), UserDailySpend::getTotals))
                     .isEqualTo(flatten(expectedUserDay));
-            Collection<DailySavings> savings = ReportCommand.latest(reader, topics.savingsByDay());
-            assertThat(savings.stream().mapToLong(s -> s.getTotals().getSavedMicros()).sum())
-                    .isEqualTo(workload.distinct().stream().mapToLong(CostEvent::getSavedMicros).sum());
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                Collection<DailySavings> savings = tables.snapshot().savings();
+                assertThat(savings.stream().mapToLong(s -> s.getTotals().getSavedMicros()).sum())
+                        .isEqualTo(workload.distinct().stream().mapToLong(CostEvent::getSavedMicros).sum());
+            });
             assertThat(meters.find("sluice.analytics.cost.events").tag("outcome", "duplicate").counter().count())
                     .isGreaterThanOrEqualTo(workload.delivered().size() - workload.distinct().size());
         }
-
-        StringWriter report = new StringWriter();
-        int code = new CommandLine(new ReportCommand(config, Clock.fixed(DAY_ONE.plus(Duration.ofDays(2)), ZoneOffset.UTC)))
-                .setOut(new PrintWriter(report, true)).execute("--since", "72h");
-        assertThat(code).isZero();
-        long aliceDayOne = workload.distinct().stream().filter(e -> e.getUserId().equals("alice")
-                && UtcWindows.day(e.getOccurredAt().toEpochMilli()).equals("2025-03-01")).mapToLong(CostEvent::getCostMicros).sum();
-        assertThat(report.toString()).contains("Spend per user per day", "Top spenders per day", "gpt-4o-mini")
-                .containsPattern("2025-03-01\\s+alice\\s+\\d+\\s+\\Q" + Report.usd(aliceDayOne) + "\\E");
     }
 
     private static void send(KafkaBroker kafka, TopicCatalog catalog, List<CostEvent> events) {

@@ -11,7 +11,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Function;
 
-import dev.sluice.analytics.internal.UtcWindows;
+import dev.sluice.common.UtcWindows;
 import dev.sluice.analytics.schema.DailySavings;
 import dev.sluice.analytics.schema.ModelHourlySpend;
 import dev.sluice.analytics.schema.RejectionCount;

@@ -1,5 +1,6 @@
 package dev.sluice.common;
 
+import dev.sluice.common.demo.StageDemo;
 import dev.sluice.schemas.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -14,4 +15,9 @@ public interface StageProvider {
 
     /** Builds (wires, does not start) the stage. */
     Stage create(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters);
+
+    /** The stage's part in {@code sluice demo}: settings it wants there, and what it shows. None by default. */
+    default StageDemo demo() {
+        return StageDemo.NONE;
+    }
 }

@@ -5,6 +5,8 @@ import java.time.Clock;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.Stage;
 import dev.sluice.common.StageProvider;
+import dev.sluice.common.demo.StageDemo;
+import dev.sluice.gateway.demo.GatewayStageDemo;
 import dev.sluice.schemas.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -18,5 +20,10 @@ public final class GatewayStageProvider implements StageProvider {
     @Override
     public Stage create(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters) {
         return new GatewayStage(config, catalog, meters, Clock.systemUTC());
+    }
+
+    @Override
+    public StageDemo demo() {
+        return new GatewayStageDemo();
     }
 }

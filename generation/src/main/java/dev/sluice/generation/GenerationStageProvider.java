@@ -3,6 +3,7 @@ package dev.sluice.generation;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.Stage;
 import dev.sluice.common.StageProvider;
+import dev.sluice.common.demo.StageDemo;
 import dev.sluice.schemas.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -16,5 +17,10 @@ public final class GenerationStageProvider implements StageProvider {
     @Override
     public Stage create(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters) {
         return new GenerationStage(config, catalog, meters);
+    }
+
+    @Override
+    public StageDemo demo() {
+        return new GenerationStageDemo();
     }
 }

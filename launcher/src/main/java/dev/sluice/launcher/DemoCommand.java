@@ -2,28 +2,23 @@ package dev.sluice.launcher;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 
-import dev.sluice.analytics.dashboard.DashboardConfig;
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.StageProvider;
-import dev.sluice.generation.GenerationConfig;
-import dev.sluice.generation.fallback.FallbackChains;
+import dev.sluice.common.demo.DemoContext;
+import dev.sluice.common.demo.ProviderOutage;
+import dev.sluice.common.demo.StageDemo;
 import dev.sluice.launcher.demo.BreakerSampler;
 import dev.sluice.launcher.demo.DemoObserver;
 import dev.sluice.launcher.demo.DemoSummary;
 import dev.sluice.launcher.demo.DemoWorkload;
-import dev.sluice.launcher.demo.GatewayDemo;
-import dev.sluice.gateway.GatewayConfig;
-import dev.sluice.launcher.demo.ProviderOutage;
 import dev.sluice.launcher.embedded.EmbeddedStack;
 import dev.sluice.launcher.http.Meters;
 import dev.sluice.launcher.http.ObservabilityServer;
@@ -66,8 +61,6 @@ public final class DemoCommand implements Callable<Integer> {
      * (a few cents a minute) and below what the spenders ask for (48 requests of about $0.01 worst case each).
      */
     static final long DEMO_CEILING_MICROS = 200_000;
-    /** The fallback endpoint the demo adds on the simulated provider: the main one's outage switch does not reach it. */
-    static final String DEMO_BACKUP_ENDPOINT = "backup";
 
     @Option(names = "--requests", defaultValue = "60", description = "Steady-traffic requests (default ${DEFAULT-VALUE}).")
     int requests;
@@ -115,29 +108,10 @@ public final class DemoCommand implements Callable<Integer> {
 
     private int run(EmbeddedStack stack, StageCatalog stages, PrintStream out) throws InterruptedException {
         SluiceConfig config = stack.config();
-        ProviderOutage outage = ProviderOutage.NONE;
-        if ("simulated".equals(config.string(CommonKeys.PROVIDER, "simulated"))) {
-            Path outageFile = stack.dir("switches").resolve("provider-outage");
-            Map<String, String> demo = new HashMap<>(Map.of(GenerationConfig.SIMULATED_OUTAGE_FILE, outageFile.toString()));
-            if (config.find(GenerationConfig.BREAKER_OPEN_MS).isEmpty()) {
-                demo.put(GenerationConfig.BREAKER_OPEN_MS, "2000"); // the breaker closes again within the demo
-            }
-            if (config.find(FallbackChains.ENDPOINTS).isEmpty()) {
-                // a second simulated endpoint that stays up during the outage: the outage requests complete on it
-                demo.put(FallbackChains.ENDPOINTS, DEMO_BACKUP_ENDPOINT);
-                demo.put(FallbackChains.ENDPOINT + "." + DEMO_BACKUP_ENDPOINT + ".provider", "simulated");
-                demo.put(FallbackChains.FALLBACK + "." + Requests.DEFAULT_MODEL, Requests.DEFAULT_MODEL + "@" + DEMO_BACKUP_ENDPOINT);
-            }
-            config = config.with(demo);
-            outage = ProviderOutage.file(outageFile);
-        }
         if (config.find(CEILING_PER_MINUTE_KEY).isEmpty()) {
             config = config.with(Map.of(CEILING_PER_MINUTE_KEY, Long.toString(DEMO_CEILING_MICROS)));
         }
         long ceiling = config.longValue(CEILING_PER_MINUTE_KEY, 0, 0, Long.MAX_VALUE / 4);
-        int gatewayPort = GatewayDemo.port(config);
-        int dashboardPort = freePort(config, DashboardConfig.PORT);
-        config = config.with(Map.of(GatewayConfig.PORT, Integer.toString(gatewayPort), DashboardConfig.PORT, Integer.toString(dashboardPort)));
         TopicCatalog catalog = Topics.catalog(config, new SchemaRegistryClient(stack.registryUrl()));
         try (Admin admin = new Preflight(config).kafka()) {
             TopicsCommand.Create.create(admin, catalog, (short) 1);
@@ -149,25 +123,30 @@ public final class DemoCommand implements Callable<Integer> {
         try (Meters meters = Meters.prometheus("demo");
              ObservabilityServer http = ObservabilityServer.start(config.intValue(CommonKeys.HTTP_PORT, 0, 0, 65_535),
                      () -> host.get() == null ? StageHost.startingHealth(providers) : host.get().health(), meters::scrape)) {
-            // the dashboard reads breakers, latency and Redis state from this process's own /metrics
-            SluiceConfig stageConfig = config.find(DashboardConfig.SCRAPE_URLS).isPresent() ? config
-                    : config.with(Map.of(DashboardConfig.SCRAPE_URLS, "http://127.0.0.1:" + http.port() + "/metrics"));
+            // every stage's demo settings (outage switch, ports, the dashboard reading this process's own /metrics)
+            DemoContext context = new DemoContext(stack.dir("switches"), "http://127.0.0.1:" + http.port() + "/metrics", Requests.DEFAULT_MODEL);
+            SluiceConfig stageConfig = config;
+            for (StageProvider provider : providers) {
+                stageConfig = stageConfig.with(provider.demo().settings(stageConfig, context));
+            }
             host.set(StageHost.start(providers, stageConfig, catalog, meters.registry()));
             try (StageHost running = host.get()) {
                 out.printf("  stages    %s; /health and /metrics on http://127.0.0.1:%d%n", String.join(", ", running.names()), http.port());
-                String dashboard = running.names().contains("analytics") && stageConfig.bool(DashboardConfig.ENABLED, DashboardConfig.DEFAULT_ENABLED)
-                        ? "http://127.0.0.1:" + dashboardPort + "/" : null;
+                SluiceConfig demoConfig = stageConfig;
+                List<StageDemo> demos = providers.stream().filter(p -> running.names().contains(p.name())).map(StageProvider::demo).toList();
+                String dashboard = demos.stream().flatMap(d -> d.dashboard(demoConfig).stream()).findFirst().orElse(null);
                 if (dashboard != null) {
                     out.printf("  dashboard %s (live while the demo runs)%n", dashboard);
                 }
                 awaitReady(running);
-                Interlude gateway = () -> {
-                    if (running.names().contains("gateway")) {
-                        new GatewayDemo("http://127.0.0.1:" + gatewayPort + "/v1").run(catalog, kafka, out);
+                Interlude interlude = () -> {
+                    for (StageDemo demo : demos) {
+                        demo.interlude(demoConfig, catalog, kafka, out);
                     }
                 };
-                boolean fallback = FallbackChains.from(config).chains().containsKey(Requests.DEFAULT_MODEL);
-                int exit = drive(catalog, kafka, meters, outage, fallback, ceiling, gateway, out);
+                ProviderOutage outage = demos.stream().flatMap(d -> d.outage(demoConfig).stream()).findFirst().orElse(ProviderOutage.NONE);
+                boolean fallback = demos.stream().anyMatch(d -> d.fallsBack(demoConfig, Requests.DEFAULT_MODEL));
+                int exit = drive(catalog, kafka, meters, outage, fallback, ceiling, interlude, out);
                 if (dashboard != null) {
                     out.printf("%nDashboard: %s%s%n", dashboard, keepRunning ? "" : " (run with --keep-running to keep it up after the summary)");
                 }
@@ -184,7 +163,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** A step run between the workload's phases and the ceiling phase (the gateway demo). */
+    /** A step run between the workload's phases and the ceiling phase (the stages' own, e.g. the gateway's). */
     interface Interlude {
         void run() throws InterruptedException;
     }
@@ -265,19 +244,6 @@ public final class DemoCommand implements Callable<Integer> {
                 throw new LauncherException("stages not ready after " + timeout.toSeconds() + " s: " + host.health().details());
             }
             Thread.sleep(200);
-        }
-    }
-
-    /** The configured port of {@code key} unless 0 or absent; otherwise a free one (the demo must know it to print it). */
-    private static int freePort(SluiceConfig config, String key) {
-        java.util.Optional<String> configured = config.find(key);
-        if (configured.isPresent() && !configured.get().equals("0")) {
-            return Integer.parseInt(configured.get());
-        }
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (java.io.IOException e) {
-            return DashboardConfig.DEFAULT_PORT;
         }
     }
 

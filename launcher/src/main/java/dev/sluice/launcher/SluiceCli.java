@@ -5,20 +5,23 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.function.Supplier;
 
-import dev.sluice.analytics.ReportCommand;
-import dev.sluice.analytics.dlq.DlqCommand;
+import dev.sluice.common.CommandProvider;
 import dev.sluice.common.ConfigException;
 import dev.sluice.common.SluiceConfig;
-import dev.sluice.gateway.keys.KeysCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /**
  * The {@code sluice} command: {@code demo} (the embedded default), {@code run <stage>} (one stage per
- * process against an existing cluster), {@code topics create} and {@code load}. Expected failures
- * (configuration, unreachable dependencies) print one actionable message and no stack trace.
+ * process against an existing cluster), {@code topics create} and {@code load}, plus the commands other modules
+ * contribute through {@link CommandProvider} ({@code dlq} and {@code report} from the tools module, {@code keys} from
+ * the gateway). Expected failures (configuration, unreachable dependencies) print one actionable message and no
+ * stack trace.
  */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
         description = "Kafka-native traffic controller for LLM work.",
@@ -29,6 +32,7 @@ public final class SluiceCli implements Runnable {
     public static final int EXIT_CONFIG = 2;
 
     private final Map<String, String> env;
+    @Spec CommandSpec spec;
 
     public SluiceCli(Map<String, String> env) {
         this.env = Map.copyOf(env);
@@ -41,7 +45,9 @@ public final class SluiceCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required: demo, run, topics, load, keys, dlq, report");
+        CommandLine cli = spec.commandLine();
+        String names = String.join(", ", cli.getSubcommands().keySet().stream().filter(name -> !name.equals("help")).toList());
+        throw new CommandLine.ParameterException(cli, "a command is required: " + names);
     }
 
     /** A configured command line, with the error handling every subcommand shares. */
@@ -49,9 +55,10 @@ public final class SluiceCli implements Runnable {
         CommandLine cli = new CommandLine(new SluiceCli(env));
         Supplier<SluiceConfig> config = () -> SluiceConfig.load(Map.of(),
                 Optional.ofNullable(env.get(SluiceConfig.CONFIG_FILE_ENV)).filter(s -> !s.isBlank()).map(Path::of), env);
-        cli.addSubcommand(new DlqCommand(config, Clock.systemUTC()));
-        cli.addSubcommand(new ReportCommand(config, Clock.systemUTC()));
-        cli.addSubcommand(new KeysCommand(config, Clock.systemUTC()));
+        // the modules' own commands (dlq, report, keys), in class-path order, without compiling against those modules
+        for (CommandProvider provider : ServiceLoader.load(CommandProvider.class)) {
+            provider.commands(config, Clock.systemUTC()).forEach(cli::addSubcommand);
+        }
         cli.setExecutionExceptionHandler(SluiceCli::handle);
         return cli;
     }

@@ -34,6 +34,13 @@ class SluiceCliTest {
     }
 
     @Test
+    void shouldListTheModulesCommandsAfterItsOwnWhenNoCommandIsGiven() {
+        // dlq and report come from the tools module, keys from the gateway (CommandProvider); tools is first on the class path
+        assertThat(CliRun.of(Map.of(), "--help").out()).containsSubsequence("demo", "run", "topics", "load", "help", "dlq", "report", "keys");
+        assertThat(CliRun.of(Map.of()).err()).contains("a command is required: demo, run, topics, load, dlq, report, keys");
+    }
+
+    @Test
     void shouldReadDeadLetterAndReportSettingsFromTheGivenEnvironment() {
         CliRun dlq = CliRun.of(Map.of(), "dlq", "list");
         CliRun report = CliRun.of(Map.of("SLUICE_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1"), "report");

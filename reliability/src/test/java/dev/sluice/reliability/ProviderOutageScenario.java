@@ -11,7 +11,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 
-import dev.sluice.analytics.dlq.DlqCommand;
+import dev.sluice.tools.dlq.DlqCommand;
 import dev.sluice.testkit.llm.Fault;
 import dev.sluice.testkit.llm.MockLlmServer;
 import picocli.CommandLine;

@@ -12,7 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import dev.sluice.analytics.dlq.DlqCommand;
+import dev.sluice.tools.dlq.DlqCommand;
 import dev.sluice.testkit.llm.Fault;
 import picocli.CommandLine;
 

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import dev.sluice.analytics.internal.UtcWindows;
+import dev.sluice.common.UtcWindows;
 import dev.sluice.analytics.schema.DailySavings;
 import dev.sluice.analytics.schema.ModelHourlySpend;
 import dev.sluice.analytics.schema.RejectionCount;

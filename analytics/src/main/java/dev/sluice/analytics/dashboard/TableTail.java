@@ -13,21 +13,22 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Follows every topic {@link Tables} reads, from the beginning, with one {@code read_committed} consumer that joins
  * no group and commits nothing (so the dashboard never shows an aborted transaction's records and leaves no group
- * behind). Partitions that appear later (topics created after start) are picked up every few seconds.
+ * behind). Partitions that appear later (topics created after start) are picked up every few seconds. Public so the
+ * stage's integration test reads the tables the way the dashboard does.
  */
-final class TableTail extends ConsumerThread {
+public final class TableTail extends ConsumerThread {
     private static final Duration REASSIGN_EVERY = Duration.ofSeconds(5);
 
     private final Tables tables;
     private long nextAssign;
 
-    TableTail(Map<String, Object> kafkaClientProps, Tables tables) {
+    public TableTail(Map<String, Object> kafkaClientProps, Tables tables) {
         super("sluice-dashboard-tail", LoopClients.committedReader(kafkaClientProps,
                 Map.of(ConsumerConfig.CLIENT_ID_CONFIG, "sluice-dashboard-" + ProcessHandle.current().pid())));
         this.tables = tables;
     }
 
-    void start() {
+    public void start() {
         startThread();
     }
 

@@ -3,6 +3,7 @@ package dev.sluice.analytics.internal;
 import java.time.Duration;
 
 import dev.sluice.analytics.AnalyticsMetrics;
+import dev.sluice.common.UtcWindows;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;

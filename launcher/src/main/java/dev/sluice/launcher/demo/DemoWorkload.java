@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
+import dev.sluice.common.demo.ProviderOutage;
 import dev.sluice.launcher.load.Requests;
 import dev.sluice.schema.LlmRequest;
 import dev.sluice.schema.UserPolicy;

@@ -27,7 +27,7 @@ import dev.sluice.generation.GenerationConfig;
 import dev.sluice.launcher.StageHost;
 import dev.sluice.launcher.demo.DemoObserver;
 import dev.sluice.launcher.demo.DemoWorkload;
-import dev.sluice.launcher.demo.ProviderOutage;
+import dev.sluice.common.demo.ProviderOutage;
 import dev.sluice.launcher.http.Meters;
 import dev.sluice.launcher.http.ObservabilityServer;
 import dev.sluice.launcher.infra.StageCatalog;

@@ -1,0 +1,18 @@
+package dev.sluice.tools;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.function.Supplier;
+
+import dev.sluice.common.CommandProvider;
+import dev.sluice.common.SluiceConfig;
+import dev.sluice.tools.dlq.DlqCommand;
+import dev.sluice.tools.report.ReportCommand;
+
+/** Adds the operator tools to the launcher: {@code sluice dlq} and {@code sluice report}, in that order. */
+public final class ToolsCommandProvider implements CommandProvider {
+    @Override
+    public List<Object> commands(Supplier<SluiceConfig> config, Clock clock) {
+        return List.of(new DlqCommand(config, clock), new ReportCommand(config, clock));
+    }
+}
