@@ -1,5 +1,8 @@
 package dev.sluice.common;
 
+import java.util.List;
+
+import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.schemas.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -14,4 +17,9 @@ public interface StageProvider {
 
     /** Builds (wires, does not start) the stage. */
     Stage create(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters);
+
+    /** The stage's configuration keys, one definition per reference section; {@code docs/configuration.md} lists them. */
+    default List<ConfigDefinition> configuration() {
+        return List.of();
+    }
 }
