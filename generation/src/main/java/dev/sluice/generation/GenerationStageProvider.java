@@ -1,8 +1,13 @@
 package dev.sluice.generation;
 
+import java.util.List;
+
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.Stage;
 import dev.sluice.common.StageProvider;
+import dev.sluice.common.config.ConfigDefinition;
+import dev.sluice.generation.fallback.FallbackChains;
+import dev.sluice.generation.provider.Providers;
 import dev.sluice.schemas.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -16,5 +21,10 @@ public final class GenerationStageProvider implements StageProvider {
     @Override
     public Stage create(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters) {
         return new GenerationStage(config, catalog, meters);
+    }
+
+    @Override
+    public List<ConfigDefinition> configuration() {
+        return List.of(GenerationConfig.definition(), FallbackChains.definition(), Providers.definition());
     }
 }
