@@ -1,8 +1,12 @@
 package dev.sluice.analytics;
 
+import java.util.List;
+
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.Stage;
 import dev.sluice.common.StageProvider;
+import dev.sluice.common.config.ConfigDefinition;
+import dev.sluice.analytics.dashboard.DashboardConfig;
 import dev.sluice.schemas.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -16,5 +20,10 @@ public final class AnalyticsStageProvider implements StageProvider {
     @Override
     public Stage create(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters) {
         return new AnalyticsStage(config, catalog, meters);
+    }
+
+    @Override
+    public List<ConfigDefinition> configuration() {
+        return List.of(AnalyticsConfig.definition(), DashboardConfig.definition());
     }
 }

@@ -1,10 +1,12 @@
 package dev.sluice.gateway;
 
 import java.time.Clock;
+import java.util.List;
 
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.Stage;
 import dev.sluice.common.StageProvider;
+import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.schemas.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -18,5 +20,10 @@ public final class GatewayStageProvider implements StageProvider {
     @Override
     public Stage create(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters) {
         return new GatewayStage(config, catalog, meters, Clock.systemUTC());
+    }
+
+    @Override
+    public List<ConfigDefinition> configuration() {
+        return List.of(GatewayConfig.definition());
     }
 }

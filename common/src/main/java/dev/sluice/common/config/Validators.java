@@ -34,6 +34,19 @@ public final class Validators {
         }, "a " + String.join(":// or ", allowed) + ":// URL");
     }
 
+    /** A list whose every non-blank element is a URL with one of {@code schemes}. */
+    public static Validator urls(String... schemes) {
+        Validator one = url(schemes);
+        return described(v -> ((List<?>) v).stream().map(Object::toString).filter(e -> !e.isBlank()).allMatch(e -> {
+            try {
+                one.ensureValid("", e);
+                return true;
+            } catch (org.apache.kafka.common.config.ConfigException bad) {
+                return false;
+            }
+        }), "comma-separated " + String.join(":// or ", schemes) + ":// URLs");
+    }
+
     /** {@code validator}, but null passes: a key without a default is unset, not invalid. */
     static Validator nullOr(Validator validator) {
         if (validator == null) {
