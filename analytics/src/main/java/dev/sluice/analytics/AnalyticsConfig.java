@@ -50,7 +50,7 @@ public record AnalyticsConfig(String applicationId, Duration grace, Duration ded
     private static final ConfigDefinition DEFINITION = ConfigDefinition.named("Analytics and replay (`sluice run analytics`, `sluice dlq`)")
             .defineComputed(APPLICATION_ID, STRING, null, MEDIUM,
                     "Kafka Streams application id (consumer group, prefix of internal topics).", "`<topic.prefix>sluice-analytics`")
-            .define(GRACE_MS, LONG, DEFAULT_GRACE.toMillis(), Range.between(0, Long.MAX_VALUE), MEDIUM,
+            .define(GRACE_MS, LONG, DEFAULT_GRACE.toMillis(), Range.atLeast(0L), MEDIUM,
                     "Grace period, ms (default 1 hour): an event up to this much older than the newest event seen still lands in "
                             + "its window; older ones are dropped and counted (`sluice.analytics.late.dropped`).")
             .define(DEDUPE_HORIZON_MS, LONG, DEFAULT_DEDUPE_HORIZON.toMillis(), Range.between(1, Long.MAX_VALUE / 4), MEDIUM,

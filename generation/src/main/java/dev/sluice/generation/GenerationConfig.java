@@ -135,7 +135,7 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
     /** The producer's {@code max.request.size} (a Kafka client setting), which also bounds a result record. */
     public static final String MAX_REQUEST_SIZE = "kafka.max.request.size";
 
-    private static final Range ANY_MS = Range.between(0, Long.MAX_VALUE);
+    private static final Range ANY_MS = Range.atLeast(0L);
     private static final ConfigDefinition DEFINITION = ConfigDefinition.named("Generation (`sluice run generation`)")
             .define(MAX_IN_FLIGHT, INT, DEFAULT_MAX_IN_FLIGHT, Range.between(1, 100_000), HIGH,
                     "Calls (and breaker waits) in flight per instance.")

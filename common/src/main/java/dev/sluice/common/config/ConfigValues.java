@@ -79,7 +79,8 @@ public final class ConfigValues {
         if (k.validator == null) {
             return type + unit;
         }
-        return type + unit + (k.validator.toString().startsWith("[") ? " in " : ", ") + k.validator;
+        // Kafka's Range prints as "[1,...,64]"; Sluice's own validators describe the whole accepted value.
+        return k.validator.toString().startsWith("[") ? type + unit + " in " + k.validator : k.validator.toString();
     }
 
     public String string(String key) {

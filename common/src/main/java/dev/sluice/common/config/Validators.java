@@ -31,7 +31,7 @@ public final class Validators {
             } catch (IllegalArgumentException e) {
                 return false;
             }
-        }, "a " + String.join(":// or ", allowed) + ":// URL");
+        }, "a URL (" + String.join(":// or ", allowed) + "://)");
     }
 
     /** A list whose every non-blank element is a URL with one of {@code schemes}. */
@@ -44,7 +44,7 @@ public final class Validators {
             } catch (org.apache.kafka.common.config.ConfigException bad) {
                 return false;
             }
-        }), "comma-separated " + String.join(":// or ", schemes) + ":// URLs");
+        }), "comma-separated URLs (" + String.join(":// or ", schemes) + "://)");
     }
 
     /** {@code validator}, but null passes: a key without a default is unset, not invalid. */
