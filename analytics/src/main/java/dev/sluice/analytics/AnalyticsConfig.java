@@ -1,14 +1,25 @@
 package dev.sluice.analytics;
 
+import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
+import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
+import static org.apache.kafka.common.config.ConfigDef.Type.INT;
+import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
+import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
+
 import java.time.Duration;
 
+import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.config.ConfigDefinition;
+import dev.sluice.common.config.ConfigValues;
+import org.apache.kafka.common.config.ConfigDef.Range;
 
 /**
- * Settings of the analytics app and the dead-letter tools, validated at start. Every key can also be set as an
+ * Settings of the analytics app and the dead-letter tools, validated at start; every key's meaning, unit, type,
+ * default and valid values are declared once, in {@link #definition()}. Every key can also be set as an
  * environment variable ({@code SLUICE_} + key upper-cased, dots as underscores).
  *
- * @param applicationId Kafka Streams application id, before the topic prefix
+ * @param applicationId Kafka Streams application id, as used (the default has the topic prefix in front)
  * @param grace         how late a cost or rejection may arrive and still land in its window
  * @param dedupeHorizon how long a requestId is remembered to drop duplicate cost events
  * @param topSpenders   how many users {@code llm.analytics.top-spenders-by-day} keeps per day
@@ -17,30 +28,40 @@ import dev.sluice.common.SluiceConfig;
  */
 public record AnalyticsConfig(String applicationId, Duration grace, Duration dedupeHorizon, int topSpenders,
                               Duration commitInterval, int maxReplays) {
-    /** Kafka Streams application id (the topic prefix is put in front). Default {@value #DEFAULT_APPLICATION_ID}. */
     public static final String APPLICATION_ID = "analytics.application.id";
+    /** The application id after the topic prefix: the default is {@code <topic.prefix>sluice-analytics}. */
     public static final String DEFAULT_APPLICATION_ID = "sluice-analytics";
-    /**
-     * Grace period in milliseconds: an event up to this much older than the newest event seen still lands in its
-     * window; older ones are dropped and counted ({@code sluice.analytics.late.dropped}). Default 1 hour.
-     */
     public static final String GRACE_MS = "analytics.grace.ms";
+    /** Default of {@link #GRACE_MS}: 1 hour. */
     public static final Duration DEFAULT_GRACE = Duration.ofHours(1);
-    /**
-     * Deduplication horizon in milliseconds: a cost event whose requestId was counted within this span (event time)
-     * is dropped as a duplicate. Default 7 days, the retention of {@code llm.costs}.
-     */
     public static final String DEDUPE_HORIZON_MS = "analytics.dedupe.horizon.ms";
+    /** Default of {@link #DEDUPE_HORIZON_MS}: 7 days, the retention of {@code llm.costs}. */
     public static final Duration DEFAULT_DEDUPE_HORIZON = Duration.ofDays(7);
-    /** Number of users ranked per day in the top-spenders topic. Default {@value #DEFAULT_TOP_SPENDERS}. */
     public static final String TOP_SPENDERS = "analytics.top.spenders";
+    /** Default of {@link #TOP_SPENDERS}, users per day. */
     public static final int DEFAULT_TOP_SPENDERS = 10;
-    /** Streams commit interval in milliseconds (output latency of the exactly-once app). Default 1000. */
     public static final String COMMIT_INTERVAL_MS = "analytics.commit.interval.ms";
+    /** Default of {@link #COMMIT_INTERVAL_MS}: 1 s. */
     public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofSeconds(1);
-    /** Replays after which {@code sluice dlq replay} refuses a dead letter (loop guard). Default {@value #DEFAULT_MAX_REPLAYS}. */
     public static final String DLQ_MAX_REPLAYS = "dlq.max.replays";
+    /** Default of {@link #DLQ_MAX_REPLAYS}, replays. */
     public static final int DEFAULT_MAX_REPLAYS = 3;
+
+    private static final ConfigDefinition DEFINITION = ConfigDefinition.named("Analytics and replay (`sluice run analytics`, `sluice dlq`)")
+            .defineComputed(APPLICATION_ID, STRING, null, MEDIUM,
+                    "Kafka Streams application id (consumer group, prefix of internal topics).", "`<topic.prefix>sluice-analytics`")
+            .define(GRACE_MS, LONG, DEFAULT_GRACE.toMillis(), Range.atLeast(0L), MEDIUM,
+                    "Grace period, ms (default 1 hour): an event up to this much older than the newest event seen still lands in "
+                            + "its window; older ones are dropped and counted (`sluice.analytics.late.dropped`).")
+            .define(DEDUPE_HORIZON_MS, LONG, DEFAULT_DEDUPE_HORIZON.toMillis(), Range.between(1, Long.MAX_VALUE / 4), MEDIUM,
+                    "Deduplication horizon, ms (default 7 days, the retention of `llm.costs`): a cost event whose requestId was "
+                            + "counted within this span (event time) is dropped as a duplicate.")
+            .define(TOP_SPENDERS, INT, DEFAULT_TOP_SPENDERS, Range.between(1, 1000), LOW,
+                    "Number of users ranked per day in the top-spenders topic.")
+            .define(COMMIT_INTERVAL_MS, LONG, DEFAULT_COMMIT_INTERVAL.toMillis(), Range.between(10, 600_000), LOW,
+                    "Streams commit interval, ms (output latency of the exactly-once app).")
+            .define(DLQ_MAX_REPLAYS, INT, DEFAULT_MAX_REPLAYS, Range.between(0, 1000), MEDIUM,
+                    "Replays after which `sluice dlq replay` refuses a dead letter (loop guard).");
 
     public AnalyticsConfig {
         if (grace.isNegative() || dedupeHorizon.isNegative() || dedupeHorizon.isZero()) {
@@ -53,14 +74,21 @@ public record AnalyticsConfig(String applicationId, Duration grace, Duration ded
                 DEFAULT_COMMIT_INTERVAL, DEFAULT_MAX_REPLAYS);
     }
 
+    /** Every key of the analytics app and the replay tool: type, default, valid values, documentation. */
+    public static ConfigDefinition definition() {
+        return DEFINITION;
+    }
+
+    /** Reads and validates every key; errors name the key, its source and the bad value. */
     public static AnalyticsConfig from(SluiceConfig config) {
+        ConfigValues v = DEFINITION.validate(config);
         return new AnalyticsConfig(
-                config.string(APPLICATION_ID, DEFAULT_APPLICATION_ID),
-                config.millis(GRACE_MS, DEFAULT_GRACE),
-                Duration.ofMillis(config.longValue(DEDUPE_HORIZON_MS, DEFAULT_DEDUPE_HORIZON.toMillis(), 1, Long.MAX_VALUE / 4)),
-                config.intValue(TOP_SPENDERS, DEFAULT_TOP_SPENDERS, 1, 1000),
-                Duration.ofMillis(config.longValue(COMMIT_INTERVAL_MS, DEFAULT_COMMIT_INTERVAL.toMillis(), 10, 600_000)),
-                config.intValue(DLQ_MAX_REPLAYS, DEFAULT_MAX_REPLAYS, 0, 1000));
+                v.optionalString(APPLICATION_ID).orElse(CommonKeys.read(config).string(CommonKeys.TOPIC_PREFIX) + DEFAULT_APPLICATION_ID),
+                v.duration(GRACE_MS),
+                v.duration(DEDUPE_HORIZON_MS),
+                v.intValue(TOP_SPENDERS),
+                v.duration(COMMIT_INTERVAL_MS),
+                v.intValue(DLQ_MAX_REPLAYS));
     }
 
     public AnalyticsConfig withGrace(Duration newGrace) {

@@ -8,6 +8,7 @@ import dev.sluice.analytics.dashboard.Dashboard;
 import dev.sluice.analytics.dashboard.DashboardConfig;
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.config.ConfigValues;
 import dev.sluice.common.Stage;
 import dev.sluice.common.StageHealth;
 import dev.sluice.schemas.TopicCatalog;
@@ -54,12 +55,13 @@ public final class AnalyticsStage implements Stage {
     static Properties streamsProperties(SluiceConfig config, TopicCatalog catalog, AnalyticsConfig analytics) {
         Properties props = new Properties();
         props.putAll(CommonKeys.kafkaClientProperties(config));
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, catalog.prefix() + analytics.applicationId());
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, analytics.applicationId());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, analytics.commitInterval().toMillis());
-        props.put(StreamsConfig.STATE_DIR_CONFIG, config.string(CommonKeys.STATE_DIR, "./.sluice/state"));
-        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.intValue(CommonKeys.TOPIC_REPLICATION_FACTOR, 1, 1, 32));
+        ConfigValues common = CommonKeys.read(config);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, common.string(CommonKeys.STATE_DIR));
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, common.intValue(CommonKeys.TOPIC_REPLICATION_FACTOR));
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
         props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, catalog.dlq().name());
         return props;
@@ -76,7 +78,7 @@ public final class AnalyticsStage implements Stage {
      */
     @Override
     public void start() {
-        short rf = (short) config.intValue(CommonKeys.TOPIC_REPLICATION_FACTOR, 1, 1, 32);
+        short rf = (short) CommonKeys.read(config).intValue(CommonKeys.TOPIC_REPLICATION_FACTOR);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", streamsProps.get("bootstrap.servers")))) {
             topics.createOutputs(admin, rf);
         }

@@ -1,8 +1,12 @@
 package dev.sluice.analytics;
 
+import java.util.List;
+
+import dev.sluice.analytics.dashboard.DashboardConfig;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.Stage;
 import dev.sluice.common.StageProvider;
+import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.common.demo.StageDemo;
 import dev.sluice.schemas.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,5 +26,9 @@ public final class AnalyticsStageProvider implements StageProvider {
     @Override
     public StageDemo demo() {
         return new AnalyticsStageDemo();
+    }
+
+    public List<ConfigDefinition> configuration() {
+        return List.of(AnalyticsConfig.definition(), DashboardConfig.definition());
     }
 }

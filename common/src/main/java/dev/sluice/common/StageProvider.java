@@ -1,5 +1,8 @@
 package dev.sluice.common;
 
+import java.util.List;
+
+import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.common.demo.StageDemo;
 import dev.sluice.schemas.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,5 +22,10 @@ public interface StageProvider {
     /** The stage's part in {@code sluice demo}: settings it wants there, and what it shows. None by default. */
     default StageDemo demo() {
         return StageDemo.NONE;
+    }
+
+    /** The stage's configuration keys, one definition per reference section; {@code docs/configuration.md} lists them. */
+    default List<ConfigDefinition> configuration() {
+        return List.of();
     }
 }

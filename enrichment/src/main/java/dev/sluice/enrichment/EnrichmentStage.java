@@ -13,6 +13,7 @@ import dev.sluice.common.StageHealth;
 import dev.sluice.common.loop.LoopClients;
 import dev.sluice.common.loop.LoopSettings;
 import dev.sluice.common.loop.TransactionalLoop;
+import dev.sluice.enrichment.cache.AbsentCache;
 import dev.sluice.enrichment.cache.EmbeddingCache;
 import dev.sluice.enrichment.cache.LettuceEmbeddingCache;
 import dev.sluice.enrichment.embed.Embedder;
@@ -27,6 +28,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The enrichment stage: consumes {@code llm.requests.admitted}, attaches an embedding of each request's user text
@@ -35,6 +38,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * loaded and the loop started by {@link #start()}.
  */
 public final class EnrichmentStage implements Stage {
+    private static final Logger log = LoggerFactory.getLogger(EnrichmentStage.class);
     private final EnrichmentConfig config;
     private final Map<String, Object> kafka;
     private final TopicCatalog catalog;
@@ -51,8 +55,17 @@ public final class EnrichmentStage implements Stage {
     }
 
     private EnrichmentStage(EnrichmentConfig config, Map<String, Object> kafka, TopicCatalog catalog, MeterRegistry meters) {
-        this(config, kafka, catalog, meters, embedderFactory(config),
-                new LettuceEmbeddingCache(config.redisUrl(), config.redisTimeout()), Clock.systemUTC());
+        this(config, kafka, catalog, meters, embedderFactory(config), sharedCache(config), Clock.systemUTC());
+    }
+
+    /** Redis at {@code redis.url}; unset means no Redis, so only the in-process cache answers (see {@link AbsentCache}). */
+    private static EmbeddingCache sharedCache(EnrichmentConfig config) {
+        if (config.redisUrl().isEmpty()) {
+            log.warn("NO REDIS CONFIGURED ({}): enrichment caches embeddings in this process only ({} entries)",
+                    CommonKeys.REDIS_URL, config.localCacheEntries());
+            return new AbsentCache();
+        }
+        return new LettuceEmbeddingCache(config.redisUrl().get(), config.redisTimeout());
     }
 
     /** For tests and embedding: every collaborator injected. The stage owns and closes the cache and the embedder. */

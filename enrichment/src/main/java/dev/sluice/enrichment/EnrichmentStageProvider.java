@@ -1,8 +1,11 @@
 package dev.sluice.enrichment;
 
+import java.util.List;
+
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.Stage;
 import dev.sluice.common.StageProvider;
+import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.schemas.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -16,5 +19,10 @@ public final class EnrichmentStageProvider implements StageProvider {
     @Override
     public Stage create(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters) {
         return new EnrichmentStage(config, catalog, meters);
+    }
+
+    @Override
+    public List<ConfigDefinition> configuration() {
+        return List.of(EnrichmentConfig.definition());
     }
 }

@@ -60,7 +60,7 @@ public final class GatewayStage implements Stage {
         this.catalog = catalog;
         this.kafka = CommonKeys.kafkaClientProperties(config);
         this.meters = meters;
-        this.replication = (short) config.intValue(CommonKeys.TOPIC_REPLICATION_FACTOR, 1, 1, Short.MAX_VALUE);
+        this.replication = (short) CommonKeys.read(config).intValue(CommonKeys.TOPIC_REPLICATION_FACTOR);
         this.clock = clock;
     }
 

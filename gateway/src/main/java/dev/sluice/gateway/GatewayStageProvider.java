@@ -1,10 +1,12 @@
 package dev.sluice.gateway;
 
 import java.time.Clock;
+import java.util.List;
 
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.Stage;
 import dev.sluice.common.StageProvider;
+import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.common.demo.StageDemo;
 import dev.sluice.gateway.demo.GatewayStageDemo;
 import dev.sluice.schemas.TopicCatalog;
@@ -25,5 +27,9 @@ public final class GatewayStageProvider implements StageProvider {
     @Override
     public StageDemo demo() {
         return new GatewayStageDemo();
+    }
+
+    public List<ConfigDefinition> configuration() {
+        return List.of(GatewayConfig.definition());
     }
 }

@@ -1,22 +1,38 @@
 package dev.sluice.generation;
 
+import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
+import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
+import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
+import static org.apache.kafka.common.config.ConfigDef.Type.BOOLEAN;
+import static org.apache.kafka.common.config.ConfigDef.Type.DOUBLE;
+import static org.apache.kafka.common.config.ConfigDef.Type.INT;
+import static org.apache.kafka.common.config.ConfigDef.Type.LIST;
+import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
+import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
+
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.ConfigException;
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.config.ConfigDefinition;
+import dev.sluice.common.config.ConfigValues;
+import dev.sluice.common.config.Validators;
 import dev.sluice.generation.engine.LoopSettings;
 import dev.sluice.generation.engine.ProcessorSettings;
 import dev.sluice.generation.provider.ErrorClass;
 import dev.sluice.generation.provider.SimulatedSettings;
 import dev.sluice.generation.resilience.ResilienceSettings;
 import dev.sluice.generation.semantic.SemanticSettings;
+import org.apache.kafka.common.config.ConfigDef.Range;
 
 /**
  * The generation stage's configuration keys (environment variable = {@code SLUICE_} + key in upper snake case)
- * and their validated values. Shared keys ({@code provider}, {@code provider.base.url}, {@code redis.url},
+ * and their validated values; meaning, unit, type, default and valid values of each key are declared once, in
+ * {@link #definition()}. Shared keys ({@code provider}, {@code provider.base.url}, {@code redis.url},
  * {@code kafka.*}) are in {@link CommonKeys}; API keys come from {@code ANTHROPIC_API_KEY} /
  * {@code OPENAI_API_KEY} or the file named by {@code provider.api.key.file}, never from a printed config.
  */
@@ -25,184 +41,260 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
                                SimulatedSettings simulated, Duration redisTimeout, int workerThreads,
                                Duration ledgerLoadTimeout, int memoryStoreMaxEntries, SemanticSettings semantic) {
 
-    /** Calls (and breaker waits) in flight per instance. Default 256. */
     public static final String MAX_IN_FLIGHT = "generation.max.in.flight";
-    /** Records polled but not yet committed per partition before that partition is paused. Default 2048. */
+    /** Default of {@link #MAX_IN_FLIGHT}, calls. */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 256;
     public static final String MAX_PENDING_PER_PARTITION = "generation.max.pending.per.partition";
-    /**
-     * Milliseconds between transactions (each commits every completed prefix). Default 20: a result is visible to
-     * read_committed readers only after the next commit, so this adds up to one interval per request. 20 ms met
-     * the end-to-end goal (p99 82 ms at 1,000 req/s, against 366 ms with 100 ms) on a quiet 2-core machine at no
-     * measurable saturation throughput; the cost is five times as many transactions (producer and coordinator
-     * round trips), which on a loaded machine cost up to 12 % of saturation throughput in one run.
-     */
+    /** Default of {@link #MAX_PENDING_PER_PARTITION}, records. */
+    public static final int DEFAULT_MAX_PENDING_PER_PARTITION = 2048;
     public static final String COMMIT_INTERVAL_MS = "generation.commit.interval.ms";
     /** Default of {@link #COMMIT_INTERVAL_MS}, milliseconds. */
     public static final long DEFAULT_COMMIT_INTERVAL_MS = 20;
-    /**
-     * How long a revoked partition, or the whole stage on close, waits for its in-flight calls before handing
-     * over, ms; calls still running then are abandoned (counted in {@code sluice.generation.abandoned.calls}) and
-     * the next owner calls them again. Default 30000.
-     */
     public static final String DRAIN_TIMEOUT_MS = "generation.drain.timeout.ms";
-    /**
-     * How long reading an assigned partition's ledger may take before it is retried, ms. The partition's requests
-     * wait meanwhile (never called unchecked). Default 60000.
-     */
     public static final String LEDGER_LOAD_TIMEOUT_MS = "generation.ledger.load.timeout.ms";
-    /**
-     * Bound of the in-memory store used when no Redis is configured: entries per map (done results, cache),
-     * each also expiring after its TTL. Default 100000.
-     */
+    /** Default of {@link #LEDGER_LOAD_TIMEOUT_MS}, milliseconds. */
+    public static final long DEFAULT_LEDGER_LOAD_TIMEOUT_MS = 60_000;
     public static final String MEMORY_STORE_MAX_ENTRIES = "generation.memory.store.max.entries";
-    /** Consumer group of the stage. Default {@code sluice-generation}. */
+    /** Default of {@link #MEMORY_STORE_MAX_ENTRIES}, entries per map. */
+    public static final int DEFAULT_MEMORY_STORE_MAX_ENTRIES = 100_000;
     public static final String GROUP_ID = "generation.group.id";
-    /**
-     * This instance's stable id: the consumer's {@code group.instance.id} and the suffix of the
-     * {@code transactional.id}, so a restarted instance fences and aborts its predecessor's open transaction at
-     * once. Must differ between instances. Default: the host name.
-     */
+    /** The group id after the topic prefix: the default is {@code <topic.prefix>sluice-generation}. */
+    public static final String DEFAULT_GROUP_ID = "sluice-generation";
     public static final String INSTANCE_ID = "generation.instance.id";
-    /** Provider attempts per request (1 = no retry). Default 4. */
     public static final String RETRY_MAX_ATTEMPTS = "generation.retry.max.attempts";
-    /** First retry backoff, ms; doubles per retry. Default 500. */
+    /** Default of {@link #RETRY_MAX_ATTEMPTS}, attempts. */
+    public static final int DEFAULT_RETRY_MAX_ATTEMPTS = 4;
     public static final String RETRY_INITIAL_BACKOFF_MS = "generation.retry.initial.backoff.ms";
-    /** Backoff cap, ms. Default 20000. */
+    /** Default of {@link #RETRY_INITIAL_BACKOFF_MS}, milliseconds. */
+    public static final long DEFAULT_RETRY_INITIAL_BACKOFF_MS = 500;
     public static final String RETRY_MAX_BACKOFF_MS = "generation.retry.max.backoff.ms";
-    /** Backoff jitter factor in [0, 1): wait × random[1-j, 1+j]. Default 0.5. */
+    /** Default of {@link #RETRY_MAX_BACKOFF_MS}, milliseconds. */
+    public static final long DEFAULT_RETRY_MAX_BACKOFF_MS = 20_000;
     public static final String RETRY_JITTER = "generation.retry.jitter";
-    /** Longest Retry-After honoured, ms (longer values are capped). Default 60000. */
+    /** Default of {@link #RETRY_JITTER}, a factor. */
+    public static final double DEFAULT_RETRY_JITTER = 0.5;
     public static final String RETRY_MAX_RETRY_AFTER_MS = "generation.retry.max.retry.after.ms";
-    /** Breaker window: it judges the last N calls and needs N before opening. Default 5. */
+    /** Default of {@link #RETRY_MAX_RETRY_AFTER_MS}, milliseconds. */
+    public static final long DEFAULT_RETRY_MAX_RETRY_AFTER_MS = 60_000;
     public static final String BREAKER_FAILURES = "generation.breaker.failures";
-    /** Failure percentage of that window that opens the breaker. Default 100 (N failures in a row). */
+    /** Default of {@link #BREAKER_FAILURES}, calls. */
+    public static final int DEFAULT_BREAKER_FAILURES = 5;
     public static final String BREAKER_FAILURE_RATE_PERCENT = "generation.breaker.failure.rate.percent";
-    /** How long the breaker stays open before half-open probes, ms. Default 30000. */
+    /** Default of {@link #BREAKER_FAILURE_RATE_PERCENT}, percent. */
+    public static final double DEFAULT_BREAKER_FAILURE_RATE_PERCENT = 100;
     public static final String BREAKER_OPEN_MS = "generation.breaker.open.ms";
-    /** Probe calls while half-open. Default 3. */
+    /** Default of {@link #BREAKER_OPEN_MS}, milliseconds. */
+    public static final long DEFAULT_BREAKER_OPEN_MS = 30_000;
     public static final String BREAKER_HALF_OPEN_CALLS = "generation.breaker.half.open.calls";
-    /** How long a request waits for an open breaker before it is dead-lettered, ms. Default 300000. */
+    /** Default of {@link #BREAKER_HALF_OPEN_CALLS}, calls. */
+    public static final int DEFAULT_BREAKER_HALF_OPEN_CALLS = 3;
     public static final String BREAKER_WAIT_DEADLINE_MS = "generation.breaker.wait.deadline.ms";
-    /** Time limit of one provider attempt, ms. Default 120000. */
+    /** Default of {@link #BREAKER_WAIT_DEADLINE_MS}, milliseconds (5 min). */
+    public static final long DEFAULT_BREAKER_WAIT_DEADLINE_MS = 300_000;
     public static final String TIMEOUT_MS = "generation.timeout.ms";
-    /** Concurrent calls per provider+model. Default: the in-flight limit. */
+    /** Default of {@link #TIMEOUT_MS}, milliseconds. */
+    public static final long DEFAULT_TIMEOUT_MS = 120_000;
     public static final String BULKHEAD_MAX_CALLS = "generation.bulkhead.max.calls";
-    /** Provider-wide calls per second. Default 1000. */
     public static final String RATE_LIMIT_PER_SECOND = "generation.rate.limit.per.second";
-    /** Response cache on or off. Default true. */
+    /** Default of {@link #RATE_LIMIT_PER_SECOND}, calls per second. */
+    public static final int DEFAULT_RATE_LIMIT_PER_SECOND = 1000;
     public static final String CACHE_ENABLED = "generation.cache.enabled";
-    /** Response cache TTL, ms. Default 3600000 (1 h). */
     public static final String CACHE_TTL_MS = "generation.cache.ttl.ms";
-    /** TTL of a completed-but-uncommitted result in Redis, ms. Default 86400000 (24 h). */
+    /** Default of {@link #CACHE_TTL_MS}, milliseconds (1 h). */
+    public static final long DEFAULT_CACHE_TTL_MS = 3_600_000;
     public static final String DONE_TTL_MS = "generation.done.ttl.ms";
-    /** Redis command timeout, ms. Default 2000. */
+    /** Default of {@link #DONE_TTL_MS}, milliseconds (24 h). */
+    public static final long DEFAULT_DONE_TTL_MS = 86_400_000;
     public static final String REDIS_TIMEOUT_MS = "generation.redis.timeout.ms";
-    /** Threads running completion callbacks (lookups, cost, outcomes). Default 2. */
+    /** Default of {@link #REDIS_TIMEOUT_MS}, milliseconds. */
+    public static final long DEFAULT_REDIS_TIMEOUT_MS = 2000;
     public static final String WORKER_THREADS = "generation.worker.threads";
-    /**
-     * Semantic response cache on or off: a request similar (not identical) to an earlier one of the same scope
-     * (tenant, model, system prompt, sampling parameters) is answered with that request's cached answer, billed $0.
-     * Needs {@code generation.cache.enabled}. Default false.
-     */
+    /** Default of {@link #WORKER_THREADS}, threads. */
+    public static final int DEFAULT_WORKER_THREADS = 2;
     public static final String SEMANTIC_CACHE_ENABLED = "generation.semantic.cache.enabled";
-    /** Models the semantic cache serves, comma-separated; empty = every model. Default empty. */
     public static final String SEMANTIC_CACHE_MODELS = "generation.semantic.cache.models";
-    /** Admission tiers the semantic cache serves (e.g. {@code FREE,STARTER}), comma-separated; empty = every tier. Default empty. */
     public static final String SEMANTIC_CACHE_TIERS = "generation.semantic.cache.tiers";
-    /**
-     * Cosine similarity (0–1) an earlier request's embedding must reach before the text guard (negations, numbers,
-     * units, entities, language, word order) is asked. Default 0.8 (false-hit rate on the labelled evaluation set
-     * in the generation README).
-     */
     public static final String SEMANTIC_CACHE_MIN_SIMILARITY = "generation.semantic.cache.min.similarity";
-    /** Only requests with temperature 0 are eligible (a sampled answer is one of many). Default true. */
     public static final String SEMANTIC_CACHE_DETERMINISTIC_ONLY = "generation.semantic.cache.deterministic.only";
-    /**
-     * Request metadata key whose value names a tenant group sharing one semantic cache (set by the calling service);
-     * empty, or a request without the key, = each user has their own. Default empty.
-     */
     public static final String SEMANTIC_CACHE_TENANT_METADATA_KEY = "generation.semantic.cache.tenant.metadata.key";
-    /** Cached requests kept per scope (the oldest replaced first); each lookup scans them all. Default 10000. */
     public static final String SEMANTIC_CACHE_MAX_ENTRIES_PER_SCOPE = "generation.semantic.cache.max.entries.per.scope";
-    /** Scopes kept per instance (least recently used dropped first); ~1.6 KiB per entry. Default 10000. */
     public static final String SEMANTIC_CACHE_MAX_SCOPES = "generation.semantic.cache.max.scopes";
-    /** Times one cached answer may be served by the semantic cache before a real call refreshes it. Default 100. */
     public static final String SEMANTIC_CACHE_MAX_SERVES = "generation.semantic.cache.max.serves";
-    /** Simulated provider: median latency, ms. Default 200. */
     public static final String SIMULATED_LATENCY_MS = "simulated.latency.ms";
-    /** Simulated provider: latency uniform in median ± spread, ms. Default 0. */
+    /** Default of {@link #SIMULATED_LATENCY_MS}, milliseconds. */
+    public static final long DEFAULT_SIMULATED_LATENCY_MS = 200;
     public static final String SIMULATED_LATENCY_SPREAD_MS = "simulated.latency.spread.ms";
-    /** Simulated provider: output tokens per answer. Default 64. */
     public static final String SIMULATED_OUTPUT_TOKENS = "simulated.output.tokens";
-    /** Simulated provider: probability of a failure, [0, 1]. Default 0. */
+    /** Default of {@link #SIMULATED_OUTPUT_TOKENS}, tokens. */
+    public static final long DEFAULT_SIMULATED_OUTPUT_TOKENS = 64;
     public static final String SIMULATED_FAILURE_RATE = "simulated.failure.rate";
-    /** Simulated provider: class of the failures (an error class name, e.g. OVERLOADED). Default OVERLOADED. */
     public static final String SIMULATED_FAILURE_CLASS = "simulated.failure.class";
-    /** Simulated provider: while this file exists every call fails as OVERLOADED (503). Default none. */
+    /** Default of {@link #SIMULATED_FAILURE_CLASS}. */
+    public static final String DEFAULT_SIMULATED_FAILURE_CLASS = "OVERLOADED";
     public static final String SIMULATED_OUTAGE_FILE = "simulated.outage.file";
+    /** The producer's {@code max.request.size} (a Kafka client setting), which also bounds a result record. */
+    public static final String MAX_REQUEST_SIZE = "kafka.max.request.size";
 
-    /** Reads and validates every key; errors name the key and the bad value. */
-    public static GenerationConfig from(SluiceConfig c) {
-        String provider = c.string(CommonKeys.PROVIDER, "simulated").toLowerCase(Locale.ROOT);
-        if (!provider.equals("simulated") && !provider.equals("openai") && !provider.equals("anthropic")) {
-            throw ConfigException.invalid(CommonKeys.PROVIDER, c.source(CommonKeys.PROVIDER), provider, "anthropic, openai or simulated");
-        }
-        int maxInFlight = c.intValue(MAX_IN_FLIGHT, 256, 1, 100_000);
-        LoopSettings loop = new LoopSettings(maxInFlight, c.intValue(MAX_PENDING_PER_PARTITION, 2048, 1, 1_000_000),
-                c.millis(COMMIT_INTERVAL_MS, Duration.ofMillis(DEFAULT_COMMIT_INTERVAL_MS)), c.millis(DRAIN_TIMEOUT_MS, LoopSettings.DEFAULT_DRAIN_TIMEOUT),
-                c.intValue("kafka.max.request.size", LoopSettings.DEFAULT_MAX_RECORD_BYTES, 1024, Integer.MAX_VALUE));
-        ProcessorSettings processor = new ProcessorSettings(c.bool(CACHE_ENABLED, true),
-                c.millis(CACHE_TTL_MS, Duration.ofHours(1)), c.millis(DONE_TTL_MS, Duration.ofHours(24)));
+    private static final Range ANY_MS = Range.atLeast(0L);
+    private static final ConfigDefinition DEFINITION = ConfigDefinition.named("Generation (`sluice run generation`)")
+            .define(MAX_IN_FLIGHT, INT, DEFAULT_MAX_IN_FLIGHT, Range.between(1, 100_000), HIGH,
+                    "Calls (and breaker waits) in flight per instance.")
+            .define(MAX_PENDING_PER_PARTITION, INT, DEFAULT_MAX_PENDING_PER_PARTITION, Range.between(1, 1_000_000), MEDIUM,
+                    "Records polled but not yet committed per partition before that partition is paused.")
+            .define(COMMIT_INTERVAL_MS, LONG, DEFAULT_COMMIT_INTERVAL_MS, ANY_MS, MEDIUM,
+                    "Milliseconds between transactions (each commits every completed prefix). A result is visible to "
+                            + "read_committed readers only after the next commit, so this adds up to one interval per request. "
+                            + "20 ms met the end-to-end goal (p99 82 ms at 1,000 req/s, against 366 ms with 100 ms) on a quiet "
+                            + "2-core machine at no measurable saturation throughput; the cost is five times as many transactions "
+                            + "(producer and coordinator round trips), which on a loaded machine cost up to 12 % of saturation "
+                            + "throughput in one run.")
+            .define(DRAIN_TIMEOUT_MS, LONG, LoopSettings.DEFAULT_DRAIN_TIMEOUT.toMillis(), ANY_MS, LOW,
+                    "How long a revoked partition, or the whole stage on close, waits for its in-flight calls before handing "
+                            + "over, ms; calls still running then are abandoned (counted in `sluice.generation.abandoned.calls`) "
+                            + "and the next owner calls them again.")
+            .define(LEDGER_LOAD_TIMEOUT_MS, LONG, DEFAULT_LEDGER_LOAD_TIMEOUT_MS, ANY_MS, LOW,
+                    "How long reading an assigned partition's ledger may take before it is retried, ms. The partition's "
+                            + "requests wait meanwhile (never called unchecked).")
+            .define(MEMORY_STORE_MAX_ENTRIES, INT, DEFAULT_MEMORY_STORE_MAX_ENTRIES, Range.between(1, 100_000_000), LOW,
+                    "Bound of the in-memory store used when `redis.url` is unset: entries per map (done results, cache), "
+                            + "each also expiring after its TTL.")
+            .defineComputed(GROUP_ID, STRING, null, LOW,
+                    "Consumer group of the stage; with `generation.instance.id` also the producer's transactional id "
+                            + "(`<group>-<instance>`).", "`<topic.prefix>sluice-generation`")
+            .defineComputed(INSTANCE_ID, STRING, null, MEDIUM,
+                    "This instance's stable id: the consumer's `group.instance.id` and the suffix of the `transactional.id`, "
+                            + "so a restarted instance fences and aborts its predecessor's open transaction at once. Must "
+                            + "differ between instances.", "the host name")
+            .define(RETRY_MAX_ATTEMPTS, INT, DEFAULT_RETRY_MAX_ATTEMPTS, Range.between(1, 20), HIGH,
+                    "Provider attempts per request (1 = no retry).")
+            .define(RETRY_INITIAL_BACKOFF_MS, LONG, DEFAULT_RETRY_INITIAL_BACKOFF_MS, ANY_MS, MEDIUM,
+                    "First retry backoff, ms; doubles per retry.")
+            .define(RETRY_MAX_BACKOFF_MS, LONG, DEFAULT_RETRY_MAX_BACKOFF_MS, ANY_MS, MEDIUM, "Backoff cap, ms.")
+            .define(RETRY_JITTER, DOUBLE, DEFAULT_RETRY_JITTER, Range.between(0, 0.99), LOW,
+                    "Backoff jitter factor in [0, 1): wait × random[1-j, 1+j].")
+            .define(RETRY_MAX_RETRY_AFTER_MS, LONG, DEFAULT_RETRY_MAX_RETRY_AFTER_MS, ANY_MS, LOW,
+                    "Longest Retry-After honoured, ms (longer values are capped).")
+            .define(BREAKER_FAILURES, INT, DEFAULT_BREAKER_FAILURES, Range.between(1, 10_000), HIGH,
+                    "Breaker window: it judges the last N calls and needs N before opening.")
+            .define(BREAKER_FAILURE_RATE_PERCENT, DOUBLE, DEFAULT_BREAKER_FAILURE_RATE_PERCENT, Range.between(1, 100), MEDIUM,
+                    "Failure percentage of that window that opens the breaker (100 = N failures in a row).")
+            .define(BREAKER_OPEN_MS, LONG, DEFAULT_BREAKER_OPEN_MS, ANY_MS, HIGH,
+                    "How long the breaker stays open before half-open probes, ms. A waiting request asks again every tenth "
+                            + "of it (within 50 ms to 1 s).")
+            .define(BREAKER_HALF_OPEN_CALLS, INT, DEFAULT_BREAKER_HALF_OPEN_CALLS, Range.between(1, 1000), LOW,
+                    "Probe calls while half-open.")
+            .define(BREAKER_WAIT_DEADLINE_MS, LONG, DEFAULT_BREAKER_WAIT_DEADLINE_MS, ANY_MS, MEDIUM,
+                    "How long a request waits for an open breaker before it is dead-lettered, ms.")
+            .define(TIMEOUT_MS, LONG, DEFAULT_TIMEOUT_MS, ANY_MS, HIGH, "Time limit of one provider attempt, ms.")
+            .defineComputed(BULKHEAD_MAX_CALLS, INT, Range.between(1, 100_000), MEDIUM,
+                    "Concurrent calls per provider+model.", "`generation.max.in.flight`")
+            .define(RATE_LIMIT_PER_SECOND, INT, DEFAULT_RATE_LIMIT_PER_SECOND, Range.between(1, 1_000_000), MEDIUM,
+                    "Provider-wide calls per second.")
+            .define(CACHE_ENABLED, BOOLEAN, true, null, MEDIUM, "Response cache on or off.")
+            .define(CACHE_TTL_MS, LONG, DEFAULT_CACHE_TTL_MS, ANY_MS, MEDIUM, "Response cache TTL, ms (default 1 h).")
+            .define(DONE_TTL_MS, LONG, DEFAULT_DONE_TTL_MS, ANY_MS, LOW,
+                    "TTL of a completed-but-uncommitted result in Redis, ms (default 24 h).")
+            .define(REDIS_TIMEOUT_MS, LONG, DEFAULT_REDIS_TIMEOUT_MS, ANY_MS, LOW, "Redis command timeout, ms.")
+            .define(WORKER_THREADS, INT, DEFAULT_WORKER_THREADS, Range.between(1, 256), LOW,
+                    "Threads running completion callbacks (lookups, cost, outcomes).")
+            .define(SEMANTIC_CACHE_ENABLED, BOOLEAN, false, null, MEDIUM,
+                    "Semantic response cache on or off: a request similar (not identical) to an earlier one of the same "
+                            + "scope (tenant, model, system prompt, sampling parameters) is answered with that request's cached "
+                            + "answer, billed $0. Needs `generation.cache.enabled`.")
+            .define(SEMANTIC_CACHE_MODELS, LIST, "", null, LOW,
+                    "Models the semantic cache serves, comma-separated; empty = every model.")
+            .define(SEMANTIC_CACHE_TIERS, LIST, "", null, LOW,
+                    "Admission tiers the semantic cache serves (e.g. `FREE,STARTER`), comma-separated; empty = every tier.")
+            .define(SEMANTIC_CACHE_MIN_SIMILARITY, DOUBLE, Double.parseDouble(Float.toString(SemanticSettings.DEFAULT_MIN_SIMILARITY)),
+                    Range.between(0.5, 1.0), MEDIUM,
+                    "Cosine similarity an earlier request's embedding must reach before the text guard (negations, numbers, "
+                            + "units, entities, language, word order) is asked. The default's false-hit rate on the labelled "
+                            + "evaluation set is in the generation README.")
+            .define(SEMANTIC_CACHE_DETERMINISTIC_ONLY, BOOLEAN, true, null, LOW,
+                    "Only requests with temperature 0 are eligible (a sampled answer is one of many).")
+            .define(SEMANTIC_CACHE_TENANT_METADATA_KEY, STRING, "", null, LOW,
+                    "Request metadata key whose value names a tenant group sharing one semantic cache (set by the calling "
+                            + "service); empty, or a request without the key, = each user has their own.")
+            .define(SEMANTIC_CACHE_MAX_ENTRIES_PER_SCOPE, INT, SemanticSettings.DEFAULT_MAX_ENTRIES_PER_SCOPE,
+                    Range.between(1, 10_000_000), LOW, "Cached requests kept per scope (the oldest replaced first); each lookup scans them all.")
+            .define(SEMANTIC_CACHE_MAX_SCOPES, INT, SemanticSettings.DEFAULT_MAX_SCOPES, Range.between(1, 10_000_000), LOW,
+                    "Scopes kept per instance (least recently used dropped first); ~1.6 KiB per entry.")
+            .define(SEMANTIC_CACHE_MAX_SERVES, INT, SemanticSettings.DEFAULT_MAX_SERVES, Range.between(1, Integer.MAX_VALUE), LOW,
+                    "Times one cached answer may be served by the semantic cache before a real call refreshes it.")
+            .define(SIMULATED_LATENCY_MS, LONG, DEFAULT_SIMULATED_LATENCY_MS, Range.between(0, 600_000), LOW,
+                    "Simulated provider: median latency, ms.")
+            .define(SIMULATED_LATENCY_SPREAD_MS, LONG, 0L, Range.between(0, 600_000), LOW,
+                    "Simulated provider: latency uniform in median ± spread, ms; at most the median.")
+            .define(SIMULATED_OUTPUT_TOKENS, LONG, DEFAULT_SIMULATED_OUTPUT_TOKENS, Range.between(1, 1_000_000), LOW,
+                    "Simulated provider: output tokens per answer.")
+            .define(SIMULATED_FAILURE_RATE, DOUBLE, 0.0, Range.between(0, 1), LOW,
+                    "Simulated provider: probability of a failure, [0, 1].")
+            .define(SIMULATED_FAILURE_CLASS, STRING, DEFAULT_SIMULATED_FAILURE_CLASS,
+                    Validators.oneOf(Arrays.stream(ErrorClass.values()).map(Enum::name).toArray(String[]::new)), LOW,
+                    "Simulated provider: class of the failures.")
+            .define(SIMULATED_OUTAGE_FILE, STRING, null, null, LOW,
+                    "Simulated provider: while this file exists every call fails as OVERLOADED (503).")
+            .define(MAX_REQUEST_SIZE, INT, LoopSettings.DEFAULT_MAX_RECORD_BYTES, Range.between(1024, Integer.MAX_VALUE), LOW,
+                    "The producer's `max.request.size`, bytes (passed to every Kafka client as `max.request.size`); a "
+                            + "generation result larger than this is dead-lettered.");
+
+    /** Every key of the stage: type, default, valid values, documentation. */
+    public static ConfigDefinition definition() {
+        return DEFINITION;
+    }
+
+    /** Reads and validates every key; errors name the key, where it came from and the bad value. */
+    public static GenerationConfig from(SluiceConfig config) {
+        ConfigValues c = DEFINITION.validate(config);
+        ConfigValues common = CommonKeys.read(config);
+        int maxInFlight = c.intValue(MAX_IN_FLIGHT);
+        LoopSettings loop = new LoopSettings(maxInFlight, c.intValue(MAX_PENDING_PER_PARTITION), c.duration(COMMIT_INTERVAL_MS),
+                c.duration(DRAIN_TIMEOUT_MS), c.intValue(MAX_REQUEST_SIZE));
+        ProcessorSettings processor = new ProcessorSettings(c.bool(CACHE_ENABLED), c.duration(CACHE_TTL_MS), c.duration(DONE_TTL_MS));
+        Duration breakerOpen = c.duration(BREAKER_OPEN_MS);
         ResilienceSettings resilience = new ResilienceSettings(
-                c.intValue(RETRY_MAX_ATTEMPTS, 4, 1, 20),
-                c.millis(RETRY_INITIAL_BACKOFF_MS, Duration.ofMillis(500)),
-                c.millis(RETRY_MAX_BACKOFF_MS, Duration.ofSeconds(20)),
-                c.doubleValue(RETRY_JITTER, 0.5, 0, 0.99),
-                c.millis(RETRY_MAX_RETRY_AFTER_MS, Duration.ofSeconds(60)),
-                c.intValue(BREAKER_FAILURES, 5, 1, 10_000),
-                (float) c.doubleValue(BREAKER_FAILURE_RATE_PERCENT, 100, 1, 100),
-                c.millis(BREAKER_OPEN_MS, Duration.ofSeconds(30)),
-                c.intValue(BREAKER_HALF_OPEN_CALLS, 3, 1, 1000),
-                c.millis(BREAKER_WAIT_DEADLINE_MS, Duration.ofMinutes(5)),
-                Duration.ofMillis(Math.max(50, Math.min(1000, c.millis(BREAKER_OPEN_MS, Duration.ofSeconds(30)).toMillis() / 10))),
-                c.millis(TIMEOUT_MS, Duration.ofSeconds(120)),
-                c.intValue(BULKHEAD_MAX_CALLS, maxInFlight, 1, 100_000),
-                c.intValue(RATE_LIMIT_PER_SECOND, 1000, 1, 1_000_000));
-        String failureClass = c.string(SIMULATED_FAILURE_CLASS, "OVERLOADED").toUpperCase(Locale.ROOT);
-        ErrorClass failure;
-        try {
-            failure = ErrorClass.valueOf(failureClass);
-        } catch (IllegalArgumentException e) {
-            throw ConfigException.invalid(SIMULATED_FAILURE_CLASS, c.source(SIMULATED_FAILURE_CLASS), failureClass,
-                    "one of " + java.util.Arrays.toString(ErrorClass.values()));
+                c.intValue(RETRY_MAX_ATTEMPTS),
+                c.duration(RETRY_INITIAL_BACKOFF_MS),
+                c.duration(RETRY_MAX_BACKOFF_MS),
+                c.doubleValue(RETRY_JITTER),
+                c.duration(RETRY_MAX_RETRY_AFTER_MS),
+                c.intValue(BREAKER_FAILURES),
+                (float) c.doubleValue(BREAKER_FAILURE_RATE_PERCENT),
+                breakerOpen,
+                c.intValue(BREAKER_HALF_OPEN_CALLS),
+                c.duration(BREAKER_WAIT_DEADLINE_MS),
+                breakerPoll(breakerOpen),
+                c.duration(TIMEOUT_MS),
+                c.value(BULKHEAD_MAX_CALLS).map(v -> (Integer) v).orElse(maxInFlight),
+                c.intValue(RATE_LIMIT_PER_SECOND));
+        long latency = c.longValue(SIMULATED_LATENCY_MS);
+        long spread = c.longValue(SIMULATED_LATENCY_SPREAD_MS);
+        if (spread > latency) {
+            throw ConfigException.invalid(SIMULATED_LATENCY_SPREAD_MS, c.source(SIMULATED_LATENCY_SPREAD_MS), Long.toString(spread),
+                    "at most " + SIMULATED_LATENCY_MS + " (" + latency + ")");
         }
-        long latency = c.longValue(SIMULATED_LATENCY_MS, 200, 0, 600_000);
-        SimulatedSettings simulated = new SimulatedSettings(latency,
-                c.longValue(SIMULATED_LATENCY_SPREAD_MS, 0, 0, latency),
-                c.longValue(SIMULATED_OUTPUT_TOKENS, 64, 1, 1_000_000),
-                c.doubleValue(SIMULATED_FAILURE_RATE, 0, 0, 1), failure, 42,
-                c.find(SIMULATED_OUTAGE_FILE).filter(f -> !f.isBlank()).map(java.nio.file.Path::of).orElse(null));
-        String baseUrl = c.find(CommonKeys.PROVIDER_BASE_URL).orElse(null);
-        return new GenerationConfig(provider, baseUrl, c.string(INSTANCE_ID, hostName()),
-                c.string(GROUP_ID, "sluice-generation"), loop, processor, resilience, simulated,
-                c.millis(REDIS_TIMEOUT_MS, Duration.ofMillis(2000)), c.intValue(WORKER_THREADS, 2, 1, 256),
-                c.millis(LEDGER_LOAD_TIMEOUT_MS, Duration.ofSeconds(60)), c.intValue(MEMORY_STORE_MAX_ENTRIES, 100_000, 1, 100_000_000),
-                semantic(c));
+        SimulatedSettings simulated = new SimulatedSettings(latency, spread, c.longValue(SIMULATED_OUTPUT_TOKENS),
+                c.doubleValue(SIMULATED_FAILURE_RATE), ErrorClass.valueOf(c.string(SIMULATED_FAILURE_CLASS).strip().toUpperCase(Locale.ROOT)),
+                42, c.optionalString(SIMULATED_OUTAGE_FILE).map(java.nio.file.Path::of).orElse(null));
+        String groupId = c.optionalString(GROUP_ID).orElse(common.string(CommonKeys.TOPIC_PREFIX) + DEFAULT_GROUP_ID);
+        return new GenerationConfig(common.string(CommonKeys.PROVIDER).strip().toLowerCase(Locale.ROOT),
+                common.optionalString(CommonKeys.PROVIDER_BASE_URL).orElse(null),
+                c.optionalString(INSTANCE_ID).orElseGet(GenerationConfig::hostName), groupId, loop, processor, resilience,
+                simulated, c.duration(REDIS_TIMEOUT_MS), c.intValue(WORKER_THREADS), c.duration(LEDGER_LOAD_TIMEOUT_MS),
+                c.intValue(MEMORY_STORE_MAX_ENTRIES), semantic(c));
     }
 
-    private static SemanticSettings semantic(SluiceConfig c) {
-        return new SemanticSettings(c.bool(SEMANTIC_CACHE_ENABLED, false), list(c, SEMANTIC_CACHE_MODELS),
-                list(c, SEMANTIC_CACHE_TIERS),
-                (float) c.doubleValue(SEMANTIC_CACHE_MIN_SIMILARITY, SemanticSettings.DEFAULT_MIN_SIMILARITY, 0.5, 1.0),
-                c.bool(SEMANTIC_CACHE_DETERMINISTIC_ONLY, true), c.string(SEMANTIC_CACHE_TENANT_METADATA_KEY, "").strip(),
-                c.intValue(SEMANTIC_CACHE_MAX_ENTRIES_PER_SCOPE, SemanticSettings.DEFAULT_MAX_ENTRIES_PER_SCOPE, 1, 10_000_000),
-                c.intValue(SEMANTIC_CACHE_MAX_SCOPES, SemanticSettings.DEFAULT_MAX_SCOPES, 1, 10_000_000),
-                c.intValue(SEMANTIC_CACHE_MAX_SERVES, SemanticSettings.DEFAULT_MAX_SERVES, 1, Integer.MAX_VALUE));
+    /** How often a request waiting for an open breaker asks again: a tenth of the open time, within [50 ms, 1 s]. */
+    public static Duration breakerPoll(Duration breakerOpen) {
+        return Duration.ofMillis(Math.max(50, Math.min(1000, breakerOpen.toMillis() / 10)));
     }
 
-    private static java.util.Set<String> list(SluiceConfig c, String key) {
-        return java.util.Arrays.stream(c.string(key, "").split(",")).map(String::strip).filter(v -> !v.isEmpty())
-                .collect(java.util.stream.Collectors.toSet());
+    private static SemanticSettings semantic(ConfigValues c) {
+        return new SemanticSettings(c.bool(SEMANTIC_CACHE_ENABLED), java.util.Set.copyOf(c.list(SEMANTIC_CACHE_MODELS)),
+                java.util.Set.copyOf(c.list(SEMANTIC_CACHE_TIERS)), (float) c.doubleValue(SEMANTIC_CACHE_MIN_SIMILARITY),
+                c.bool(SEMANTIC_CACHE_DETERMINISTIC_ONLY), c.optionalString(SEMANTIC_CACHE_TENANT_METADATA_KEY).orElse(""),
+                c.intValue(SEMANTIC_CACHE_MAX_ENTRIES_PER_SCOPE), c.intValue(SEMANTIC_CACHE_MAX_SCOPES),
+                c.intValue(SEMANTIC_CACHE_MAX_SERVES));
     }
 
     /** The producer's transactional.id. */

@@ -93,7 +93,7 @@ public final class GenerationStage implements Stage {
     }
 
     private static GenerationStore storeFor(SluiceConfig config, GenerationConfig settings) {
-        return config.find(CommonKeys.REDIS_URL)
+        return CommonKeys.read(config).optionalString(CommonKeys.REDIS_URL)
                 .<GenerationStore>map(url -> new RedisGenerationStore(url, settings.redisTimeout()))
                 .orElseGet(() -> {
                     log.warn("NO REDIS CONFIGURED ({}): generation keeps completed calls in memory only; after a crash "

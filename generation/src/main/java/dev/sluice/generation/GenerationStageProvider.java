@@ -1,9 +1,14 @@
 package dev.sluice.generation;
 
+import java.util.List;
+
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.Stage;
 import dev.sluice.common.StageProvider;
+import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.common.demo.StageDemo;
+import dev.sluice.generation.fallback.FallbackChains;
+import dev.sluice.generation.provider.Providers;
 import dev.sluice.schemas.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -22,5 +27,9 @@ public final class GenerationStageProvider implements StageProvider {
     @Override
     public StageDemo demo() {
         return new GenerationStageDemo();
+    }
+
+    public List<ConfigDefinition> configuration() {
+        return List.of(GenerationConfig.definition(), FallbackChains.definition(), Providers.definition());
     }
 }

@@ -1,5 +1,13 @@
 package dev.sluice.ingest;
 
+import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
+import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
+import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
+import static org.apache.kafka.common.config.ConfigDef.Type.INT;
+import static org.apache.kafka.common.config.ConfigDef.Type.LIST;
+import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
+import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
+
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -10,11 +18,17 @@ import dev.sluice.common.CommonKeys;
 import dev.sluice.common.ConfigException;
 import dev.sluice.common.ModelCatalog;
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.config.ConfigDefinition;
+import dev.sluice.common.config.ConfigValues;
 import dev.sluice.ingest.ceiling.CeilingConfig;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
 
 /**
- * Configuration of the admission stage: every key (environment variable {@code SLUICE_} + key in upper snake
- * case), its unit and default. The global spend ceiling's keys are in {@link CeilingConfig}. Built and validated once by {@link #from(SluiceConfig)}; immutable after.
+ * Configuration of the admission stage. Every key's meaning, unit, type, default and valid values are declared once,
+ * in {@link #definition()} and {@link #tierDefinition()} (environment variable {@code SLUICE_} + key in upper snake
+ * case). The global spend ceiling's keys are in {@link CeilingConfig}. Built and validated once by
+ * {@link #from(SluiceConfig)}; immutable after.
  */
 public record IngestConfig(String applicationId, int streamThreads, Duration commitInterval, String stateDir,
                            String defaultTier, Map<String, TierLimits> tiers, long maxRequestCostMicros,
@@ -22,72 +36,54 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
                            int maxTotalChars, int maxOutputTokens, int maxMetadataEntries, int maxMetadataBytes,
                            int maxRequestBytes, ModelCatalog models, CeilingConfig ceiling) {
 
-    /** Kafka Streams application id (consumer group, prefix of changelog topics); default {@code sluice-ingest}. */
     public static final String APPLICATION_ID = "ingest.application.id";
-    /** Stream threads per instance; default 1. */
-    public static final String STREAM_THREADS = "ingest.stream.threads";
-    /**
-     * Transaction commit interval, milliseconds; default 20. Outputs become visible to read_committed readers only
-     * at a commit, so this sets most of the stage's latency (p50 about one interval). The trade: 20 ms met the
-     * end-to-end goal (p99 82 ms at 1,000 req/s, against 366 ms with 100 ms) on a quiet 2-core machine with the same
-     * end-to-end saturation (3,716 vs 3,694 req/s), but it runs five times as many transactions and flushes the
-     * record cache five times as often (fewer store writes coalesce). Measured as deployed ({@code sluice run ingest}
-     * draining 200,000 requests, same run, load average about 4), 20 ms drained a backlog about 30 % slower than
-     * 100 ms (warm 8,800 vs 12,600 requests/s): deployments bound by backlog drain rather than latency should set 100.
-     */
-    public static final String COMMIT_INTERVAL_MS = "ingest.commit.interval.ms";
-    /** Comma-separated tier names; default {@code FREE,STARTER,PRO}. Each has the four keys below. */
-    public static final String TIERS = "ingest.tiers";
-    /** Per-tier key suffix: requests per sliding minute ({@code ingest.tier.free.requests.per.minute}); default 10. */
-    public static final String TIER_REQUESTS_PER_MINUTE = "requests.per.minute";
-    /** Per-tier key suffix: requests per UTC day; defaults FREE 10, STARTER 50, PRO 999, other tiers 10. */
-    public static final String TIER_REQUESTS_PER_DAY = "requests.per.day";
-    /** Per-tier key suffix: estimated tokens per sliding minute; defaults FREE 200000, STARTER 400000, PRO 2000000. */
-    public static final String TIER_TOKENS_PER_MINUTE = "tokens.per.minute";
-    /** Per-tier key suffix: budget per UTC day, micro-dollars; defaults FREE $1, STARTER $10, PRO $100. */
-    public static final String TIER_DAILY_BUDGET_MICROS = "daily.budget.micros";
-    /** Largest worst-case cost of one request, micro-dollars; default 5000000 ($5). */
-    public static final String MAX_REQUEST_COST_MICROS = "ingest.max.request.cost.micros";
-    /**
-     * How long a requestId is remembered after its admission and after its charge or release, to reject duplicates,
-     * milliseconds; default 86400000 (24 h). A requestId whose reservation is still held is a duplicate regardless.
-     */
-    public static final String DEDUPE_HORIZON_MS = "ingest.dedupe.horizon.ms";
-    /**
-     * Stream-time (broker time) interval of the clean-up sweep that forgets settled entries of idle users past the
-     * dedupe horizon, milliseconds; default 60000. Reservations never expire by time: only a CHARGED or RELEASED
-     * cost event ends one.
-     */
-    public static final String SWEEP_INTERVAL_MS = "ingest.reservation.sweep.interval.ms";
-    /** Most messages in one request; default 64. */
-    public static final String MAX_MESSAGES = "ingest.max.messages";
-    /** Most characters (UTF-16 units) in one message's content; default 10000. */
-    public static final String MAX_MESSAGE_CHARS = "ingest.max.message.chars";
-    /** Most characters over all messages of a request; default 50000. */
-    public static final String MAX_TOTAL_CHARS = "ingest.max.total.chars";
-    /** Largest allowed {@code maxOutputTokens} (the smallest is 1); default 16384. */
-    public static final String MAX_OUTPUT_TOKENS = "ingest.max.output.tokens";
-    /** Most {@code metadata} entries in one request; default 16 (OpenAI's limit for request metadata). */
-    public static final String MAX_METADATA_ENTRIES = "ingest.max.metadata.entries";
-    /**
-     * Most bytes of {@code metadata} (UTF-8 keys plus values) in one request; default 8192. Metadata is copied into
-     * the admitted, enriched and result records, so it is kept far below the producer's 1 MiB record limit.
-     */
-    public static final String MAX_METADATA_BYTES = "ingest.max.metadata.bytes";
-    /**
-     * Largest encoded request (the llm.requests record value), bytes; default 262144 (256 KiB). Every downstream
-     * record embeds the request, so this keeps them all within the brokers' and producers' 1 MiB record limit.
-     */
-    public static final String MAX_REQUEST_BYTES = "ingest.max.request.bytes";
-
+    /** The application id after the topic prefix: the default is {@code <topic.prefix>sluice-ingest}. */
     public static final String DEFAULT_APPLICATION_ID = "sluice-ingest";
+    public static final String STREAM_THREADS = "ingest.stream.threads";
+    /** Default of {@link #STREAM_THREADS}, threads. */
+    public static final int DEFAULT_STREAM_THREADS = 1;
+    public static final String COMMIT_INTERVAL_MS = "ingest.commit.interval.ms";
     /** Default of {@link #COMMIT_INTERVAL_MS}, milliseconds. */
     public static final long DEFAULT_COMMIT_INTERVAL_MS = 20;
+    public static final String TIERS = "ingest.tiers";
+    /** Default of {@link #TIERS}. */
+    public static final String DEFAULT_TIERS_LIST = "FREE,STARTER,PRO";
+    /** Per-tier key suffix ({@link #tierKey}): requests per sliding minute. */
+    public static final String TIER_REQUESTS_PER_MINUTE = "requests.per.minute";
+    /** Per-tier key suffix: requests per UTC day. */
+    public static final String TIER_REQUESTS_PER_DAY = "requests.per.day";
+    /** Per-tier key suffix: estimated tokens per sliding minute. */
+    public static final String TIER_TOKENS_PER_MINUTE = "tokens.per.minute";
+    /** Per-tier key suffix: budget per UTC day, micro-dollars. */
+    public static final String TIER_DAILY_BUDGET_MICROS = "daily.budget.micros";
+    public static final String MAX_REQUEST_COST_MICROS = "ingest.max.request.cost.micros";
+    /** Default of {@link #MAX_REQUEST_COST_MICROS}, micro-dollars ($5). */
     public static final long DEFAULT_MAX_REQUEST_COST_MICROS = 5_000_000L;
+    public static final String DEDUPE_HORIZON_MS = "ingest.dedupe.horizon.ms";
+    /** Default of {@link #DEDUPE_HORIZON_MS}, milliseconds (24 h). */
+    public static final long DEFAULT_DEDUPE_HORIZON_MS = 86_400_000L;
+    public static final String SWEEP_INTERVAL_MS = "ingest.reservation.sweep.interval.ms";
+    /** Default of {@link #SWEEP_INTERVAL_MS}, milliseconds. */
+    public static final long DEFAULT_SWEEP_INTERVAL_MS = 60_000L;
+    public static final String MAX_MESSAGES = "ingest.max.messages";
+    /** Default of {@link #MAX_MESSAGES}, messages. */
+    public static final int DEFAULT_MAX_MESSAGES = 64;
+    public static final String MAX_MESSAGE_CHARS = "ingest.max.message.chars";
+    /** Default of {@link #MAX_MESSAGE_CHARS}, characters. */
+    public static final int DEFAULT_MAX_MESSAGE_CHARS = 10_000;
+    public static final String MAX_TOTAL_CHARS = "ingest.max.total.chars";
+    /** Default of {@link #MAX_TOTAL_CHARS}, characters. */
+    public static final int DEFAULT_MAX_TOTAL_CHARS = 50_000;
+    public static final String MAX_OUTPUT_TOKENS = "ingest.max.output.tokens";
+    /** Default of {@link #MAX_OUTPUT_TOKENS}, tokens. */
+    public static final int DEFAULT_MAX_OUTPUT_TOKENS = 16_384;
+    public static final String MAX_METADATA_ENTRIES = "ingest.max.metadata.entries";
     /** Default of {@link #MAX_METADATA_ENTRIES}, entries. */
     public static final int DEFAULT_MAX_METADATA_ENTRIES = 16;
+    public static final String MAX_METADATA_BYTES = "ingest.max.metadata.bytes";
     /** Default of {@link #MAX_METADATA_BYTES}, bytes. */
     public static final int DEFAULT_MAX_METADATA_BYTES = 8 * 1024;
+    public static final String MAX_REQUEST_BYTES = "ingest.max.request.bytes";
     /** Default of {@link #MAX_REQUEST_BYTES}, bytes. */
     public static final int DEFAULT_MAX_REQUEST_BYTES = 256 * 1024;
     private static final Map<String, TierLimits> DEFAULT_TIERS = Map.of(
@@ -95,6 +91,80 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
             "STARTER", new TierLimits(10, 50, 400_000, 10_000_000L),
             "PRO", new TierLimits(10, 999, 2_000_000, 100_000_000L));
     private static final TierLimits OTHER_TIER = DEFAULT_TIERS.get("FREE");
+
+    private static final ConfigDefinition DEFINITION = ConfigDefinition.named("Admission (`sluice run ingest`)")
+            .defineComputed(APPLICATION_ID, STRING, null, MEDIUM,
+                    "Kafka Streams application id (consumer group, prefix of changelog topics).", "`<topic.prefix>sluice-ingest`")
+            .define(STREAM_THREADS, INT, DEFAULT_STREAM_THREADS, Range.between(1, 64), MEDIUM, "Stream threads per instance.")
+            .define(COMMIT_INTERVAL_MS, LONG, DEFAULT_COMMIT_INTERVAL_MS, Range.between(1, 600_000), MEDIUM,
+                    "Transaction commit interval, ms. Outputs become visible to read_committed readers only at a commit, so "
+                            + "this sets most of the stage's latency (p50 about one interval). The trade: 20 ms met the end-to-end "
+                            + "goal (p99 82 ms at 1,000 req/s, against 366 ms with 100 ms) on a quiet 2-core machine with the same "
+                            + "end-to-end saturation (3,716 vs 3,694 req/s), but it runs five times as many transactions and flushes "
+                            + "the record cache five times as often (fewer store writes coalesce). Measured as deployed (`sluice run "
+                            + "ingest` draining 200,000 requests, same run, load average about 4), 20 ms drained a backlog about 30 % "
+                            + "slower than 100 ms (warm 8,800 vs 12,600 requests/s): deployments bound by backlog drain rather than "
+                            + "latency should set 100.")
+            .define(TIERS, LIST, DEFAULT_TIERS_LIST, null, HIGH,
+                    "Comma-separated tier names (any case). Each has the four `ingest.tier.<tier>.*` keys below.")
+            .define(MAX_REQUEST_COST_MICROS, LONG, DEFAULT_MAX_REQUEST_COST_MICROS, Range.between(0, Long.MAX_VALUE / 4), HIGH,
+                    "Largest worst-case cost of one request, micro-dollars.")
+            .define(DEDUPE_HORIZON_MS, LONG, DEFAULT_DEDUPE_HORIZON_MS, Range.between(60_000, 30L * 86_400_000), MEDIUM,
+                    "How long a requestId is remembered after its admission and after its charge or release, to reject "
+                            + "duplicates, ms (default 24 h). A requestId whose reservation is still held is a duplicate regardless.")
+            .define(SWEEP_INTERVAL_MS, LONG, DEFAULT_SWEEP_INTERVAL_MS, Range.between(1_000, 86_400_000), LOW,
+                    "Stream-time (broker time) interval of the clean-up sweep that forgets settled entries of idle users past "
+                            + "the dedupe horizon, ms. Reservations never expire by time: only a CHARGED or RELEASED cost event ends one.")
+            .define(MAX_MESSAGES, INT, DEFAULT_MAX_MESSAGES, Range.between(1, 10_000), MEDIUM, "Most messages in one request.")
+            .define(MAX_MESSAGE_CHARS, INT, DEFAULT_MAX_MESSAGE_CHARS, Range.between(1, 10_000_000), MEDIUM,
+                    "Most characters (UTF-16 units) in one message's content.")
+            .define(MAX_TOTAL_CHARS, INT, DEFAULT_MAX_TOTAL_CHARS, Range.between(1, 100_000_000), MEDIUM,
+                    "Most characters over all messages of a request.")
+            .define(MAX_OUTPUT_TOKENS, INT, DEFAULT_MAX_OUTPUT_TOKENS, Range.between(1, 10_000_000), MEDIUM,
+                    "Largest allowed `maxOutputTokens` (the smallest is 1).")
+            .define(MAX_METADATA_ENTRIES, INT, DEFAULT_MAX_METADATA_ENTRIES, Range.between(0, 100_000), LOW,
+                    "Most `metadata` entries in one request (16 is OpenAI's limit for request metadata).")
+            .define(MAX_METADATA_BYTES, INT, DEFAULT_MAX_METADATA_BYTES, Range.between(0, 1_000_000), LOW,
+                    "Most bytes of `metadata` (UTF-8 keys plus values) in one request. Metadata is copied into the admitted, "
+                            + "enriched and result records, so it is kept far below the producer's 1 MiB record limit.")
+            .define(MAX_REQUEST_BYTES, INT, DEFAULT_MAX_REQUEST_BYTES, Range.between(1_024, 1_000_000), LOW,
+                    "Largest encoded request (the llm.requests record value), bytes (default 256 KiB). Every downstream record "
+                            + "embeds the request, so this keeps them all within the brokers' and producers' 1 MiB record limit.");
+    private static final ConfigDefinition TIER_TEMPLATE = tierDefinition("<tier>", null);
+
+    /** The stage's own keys: type, default, valid values, documentation. */
+    public static ConfigDefinition definition() {
+        return DEFINITION;
+    }
+
+    /** The four per-tier keys, with {@code <tier>} for the tier's lower-case name and the defaults of each tier. */
+    public static ConfigDefinition tierDefinition() {
+        return TIER_TEMPLATE;
+    }
+
+    /** The keys of {@code tier} with its defaults; {@code defaults} null = the documentation template. */
+    private static ConfigDefinition tierDefinition(String tier, TierLimits defaults) {
+        ConfigDefinition d = ConfigDefinition.named("Admission: per-tier limits");
+        tierKey(d, tierKey(tier, TIER_REQUESTS_PER_MINUTE), INT, defaults == null ? null : defaults.requestsPerMinute(),
+                Range.between(0, 1_000_000), "Requests per sliding minute.", "10 in every tier");
+        tierKey(d, tierKey(tier, TIER_REQUESTS_PER_DAY), INT, defaults == null ? null : defaults.requestsPerDay(),
+                Range.between(0, Integer.MAX_VALUE), "Requests per UTC day.", "FREE 10, STARTER 50, PRO 999, other tiers 10");
+        tierKey(d, tierKey(tier, TIER_TOKENS_PER_MINUTE), LONG, defaults == null ? null : defaults.tokensPerMinute(),
+                Range.between(0, Long.MAX_VALUE / 4), "Estimated tokens per sliding minute.",
+                "FREE 200000, STARTER 400000, PRO 2000000, other tiers 200000");
+        tierKey(d, tierKey(tier, TIER_DAILY_BUDGET_MICROS), LONG, defaults == null ? null : defaults.dailyBudgetMicros(),
+                Range.between(0, Long.MAX_VALUE / 4), "Budget per UTC day, micro-dollars.",
+                "FREE 1000000 ($1), STARTER 10000000 ($10), PRO 100000000 ($100), other tiers $1");
+        return d;
+    }
+
+    private static void tierKey(ConfigDefinition d, String key, Type type, Object defaultValue, Range range, String doc, String defaults) {
+        if (defaultValue == null) {
+            d.defineComputed(key, type, range, HIGH, doc, defaults);
+        } else {
+            d.define(key, type, defaultValue, range, HIGH, doc);
+        }
+    }
 
     public IngestConfig {
         tiers = Map.copyOf(tiers);
@@ -105,40 +175,38 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
 
     /** Reads and validates every key; the error names the key, its source and the bad value. */
     public static IngestConfig from(SluiceConfig c) {
+        ConfigValues v = DEFINITION.validate(c);
+        ConfigValues common = CommonKeys.read(c);
         Map<String, TierLimits> tiers = new LinkedHashMap<>();
-        for (String raw : c.string(TIERS, "FREE,STARTER,PRO").split(",")) {
-            String tier = raw.trim().toUpperCase(Locale.ROOT);
-            if (tier.isEmpty()) {
-                continue;
-            }
-            TierLimits d = DEFAULT_TIERS.getOrDefault(tier, OTHER_TIER);
-            String p = tierKey(tier, "");
+        for (String raw : v.list(TIERS)) {
+            String tier = raw.toUpperCase(Locale.ROOT);
+            ConfigValues t = tierDefinition(tier, DEFAULT_TIERS.getOrDefault(tier, OTHER_TIER)).validate(c);
             tiers.put(tier, new TierLimits(
-                    c.intValue(p + TIER_REQUESTS_PER_MINUTE, d.requestsPerMinute(), 0, 1_000_000),
-                    c.intValue(p + TIER_REQUESTS_PER_DAY, d.requestsPerDay(), 0, Integer.MAX_VALUE),
-                    c.longValue(p + TIER_TOKENS_PER_MINUTE, d.tokensPerMinute(), 0, Long.MAX_VALUE / 4),
-                    c.longValue(p + TIER_DAILY_BUDGET_MICROS, d.dailyBudgetMicros(), 0, Long.MAX_VALUE / 4)));
+                    t.intValue(tierKey(tier, TIER_REQUESTS_PER_MINUTE)),
+                    t.intValue(tierKey(tier, TIER_REQUESTS_PER_DAY)),
+                    t.longValue(tierKey(tier, TIER_TOKENS_PER_MINUTE)),
+                    t.longValue(tierKey(tier, TIER_DAILY_BUDGET_MICROS))));
         }
         if (tiers.isEmpty()) {
             throw ConfigException.invalid(TIERS, c.source(TIERS), c.string(TIERS, ""), "at least one tier name");
         }
         return new IngestConfig(
-                c.string(APPLICATION_ID, DEFAULT_APPLICATION_ID),
-                c.intValue(STREAM_THREADS, 1, 1, 64),
-                Duration.ofMillis(c.longValue(COMMIT_INTERVAL_MS, DEFAULT_COMMIT_INTERVAL_MS, 1, 600_000)),
-                c.string(CommonKeys.STATE_DIR, "./.sluice/state"),
-                c.string(CommonKeys.DEFAULT_TIER, "FREE").toUpperCase(Locale.ROOT),
+                v.optionalString(APPLICATION_ID).orElse(common.string(CommonKeys.TOPIC_PREFIX) + DEFAULT_APPLICATION_ID),
+                v.intValue(STREAM_THREADS),
+                v.duration(COMMIT_INTERVAL_MS),
+                common.string(CommonKeys.STATE_DIR),
+                common.string(CommonKeys.DEFAULT_TIER).toUpperCase(Locale.ROOT),
                 tiers,
-                c.longValue(MAX_REQUEST_COST_MICROS, DEFAULT_MAX_REQUEST_COST_MICROS, 0, Long.MAX_VALUE / 4),
-                Duration.ofMillis(c.longValue(DEDUPE_HORIZON_MS, 86_400_000L, 60_000, 30L * 86_400_000)),
-                Duration.ofMillis(c.longValue(SWEEP_INTERVAL_MS, 60_000L, 1_000, 86_400_000)),
-                c.intValue(MAX_MESSAGES, 64, 1, 10_000),
-                c.intValue(MAX_MESSAGE_CHARS, 10_000, 1, 10_000_000),
-                c.intValue(MAX_TOTAL_CHARS, 50_000, 1, 100_000_000),
-                c.intValue(MAX_OUTPUT_TOKENS, 16_384, 1, 10_000_000),
-                c.intValue(MAX_METADATA_ENTRIES, DEFAULT_MAX_METADATA_ENTRIES, 0, 100_000),
-                c.intValue(MAX_METADATA_BYTES, DEFAULT_MAX_METADATA_BYTES, 0, 1_000_000),
-                c.intValue(MAX_REQUEST_BYTES, DEFAULT_MAX_REQUEST_BYTES, 1_024, 1_000_000),
+                v.longValue(MAX_REQUEST_COST_MICROS),
+                v.duration(DEDUPE_HORIZON_MS),
+                v.duration(SWEEP_INTERVAL_MS),
+                v.intValue(MAX_MESSAGES),
+                v.intValue(MAX_MESSAGE_CHARS),
+                v.intValue(MAX_TOTAL_CHARS),
+                v.intValue(MAX_OUTPUT_TOKENS),
+                v.intValue(MAX_METADATA_ENTRIES),
+                v.intValue(MAX_METADATA_BYTES),
+                v.intValue(MAX_REQUEST_BYTES),
                 ModelCatalog.from(c),
                 CeilingConfig.from(c));
     }

@@ -71,7 +71,10 @@ public final class IngestStage implements Stage {
 
     private static Map<String, Object> kafkaClient(SluiceConfig config) {
         Map<String, Object> props = new HashMap<>(CommonKeys.kafkaClientProperties(config));
-        config.find(CommonKeys.TOPIC_REPLICATION_FACTOR).ifPresent(rf -> props.put("replication.factor", rf));
+        // Only when set: unset leaves Streams' own default (the broker's) for the changelogs.
+        if (config.find(CommonKeys.TOPIC_REPLICATION_FACTOR).isPresent()) {
+            props.put("replication.factor", CommonKeys.read(config).intValue(CommonKeys.TOPIC_REPLICATION_FACTOR));
+        }
         return props;
     }
 

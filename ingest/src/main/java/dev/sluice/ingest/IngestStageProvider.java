@@ -1,8 +1,12 @@
 package dev.sluice.ingest;
 
+import java.util.List;
+
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.Stage;
 import dev.sluice.common.StageProvider;
+import dev.sluice.common.config.ConfigDefinition;
+import dev.sluice.ingest.ceiling.CeilingConfig;
 import dev.sluice.schemas.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -16,5 +20,10 @@ public final class IngestStageProvider implements StageProvider {
     @Override
     public Stage create(SluiceConfig config, TopicCatalog catalog, MeterRegistry meters) {
         return new IngestStage(config, catalog, meters);
+    }
+
+    @Override
+    public List<ConfigDefinition> configuration() {
+        return List.of(IngestConfig.definition(), IngestConfig.tierDefinition(), CeilingConfig.definition());
     }
 }

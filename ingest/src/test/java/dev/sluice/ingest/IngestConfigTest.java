@@ -7,6 +7,7 @@ import java.util.Map;
 
 import dev.sluice.common.ConfigException;
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.ingest.ceiling.CeilingConfig;
 import org.junit.jupiter.api.Test;
 
 class IngestConfigTest {
@@ -40,5 +41,27 @@ class IngestConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("ingest.max.request.bytes").hasMessageContaining("2000000");
         assertThatThrownBy(() -> IngestConfig.from(SluiceConfig.of(Map.of("default.tier", "GOLD"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("default.tier").hasMessageContaining("GOLD");
+    }
+
+    @Test
+    void shouldDefaultToTheDefaultConstantsWithThePrefixedApplicationId() {
+        IngestConfig c = IngestConfig.from(SluiceConfig.of(Map.of("topic.prefix", "t1.")));
+        assertThat(c.applicationId()).isEqualTo("t1." + IngestConfig.DEFAULT_APPLICATION_ID);
+        assertThat(c.commitInterval().toMillis()).isEqualTo(IngestConfig.DEFAULT_COMMIT_INTERVAL_MS);
+        assertThat(c.streamThreads()).isEqualTo(IngestConfig.DEFAULT_STREAM_THREADS);
+        assertThat(c.dedupeHorizon().toMillis()).isEqualTo(IngestConfig.DEFAULT_DEDUPE_HORIZON_MS);
+        assertThat(c.sweepInterval().toMillis()).isEqualTo(IngestConfig.DEFAULT_SWEEP_INTERVAL_MS);
+        assertThat(c.maxMessages()).isEqualTo(IngestConfig.DEFAULT_MAX_MESSAGES);
+        assertThat(c.maxOutputTokens()).isEqualTo(IngestConfig.DEFAULT_MAX_OUTPUT_TOKENS);
+        assertThat(c.ceiling().returnIdle().toMillis()).isEqualTo(CeilingConfig.DEFAULT_RETURN_IDLE_MS);
+    }
+
+    @Test
+    void shouldNameKeyAndValueWhenANumberIsNotANumber() {
+        assertThatThrownBy(() -> IngestConfig.from(SluiceConfig.of(Map.of("ingest.commit.interval.ms", "fast"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("ingest.commit.interval.ms").hasMessageContaining("'fast'")
+                .hasMessageContaining("[1,...,600000]");
+        assertThatThrownBy(() -> IngestConfig.from(SluiceConfig.of(Map.of("ingest.global.lease.return.idle.ms", "-1"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("ingest.global.lease.return.idle.ms").hasMessageContaining("'-1'");
     }
 }

@@ -1,14 +1,21 @@
 package dev.sluice.generation.fallback;
 
+import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
+import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
+import static org.apache.kafka.common.config.ConfigDef.Type.LIST;
+import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 import dev.sluice.common.ConfigException;
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.config.ConfigDefinition;
+import dev.sluice.common.config.ConfigValues;
+import dev.sluice.common.config.Validators;
 
 /**
  * Fallback chains per requested model, and the extra provider endpoints their links may name. A chain is tried in
@@ -18,23 +25,12 @@ import dev.sluice.common.SluiceConfig;
  * @param endpoints endpoint name → its provider type and base URL
  */
 public record FallbackChains(Map<String, List<Link>> chains, Map<String, Endpoint> endpoints) {
-    /**
-     * A model's chain, as {@code generation.fallback.MODEL} = comma-separated links tried after MODEL, each a model
-     * (on the main provider) or {@code model@ENDPOINT}; default none. Example:
-     * {@code generation.fallback.gpt-4o=claude-sonnet-4-5@anthropic-backup,gpt-4o-mini}.
-     */
+    /** Prefix of a model's chain key, {@code generation.fallback.<model>}. */
     public static final String FALLBACK = "generation.fallback";
-    /**
-     * Comma-separated names of extra provider endpoints that fallback links may name; default none. Each is set up by the
-     * {@link #ENDPOINT} keys; API keys as for the main provider ({@code ANTHROPIC_API_KEY} / {@code OPENAI_API_KEY}).
-     */
     public static final String ENDPOINTS = "generation.endpoints";
-    /**
-     * An endpoint's settings, as {@code generation.endpoint.NAME.provider} ({@code anthropic}, {@code openai} or
-     * {@code simulated}; required for every NAME in {@link #ENDPOINTS}) and {@code generation.endpoint.NAME.base.url}
-     * (default the provider's public URL).
-     */
+    /** Prefix of an endpoint's keys, {@code generation.endpoint.<name>.provider} and {@code .base.url}. */
     public static final String ENDPOINT = "generation.endpoint";
+    private static final ConfigDefinition DEFINITION = keys("<model>", "<name>");
     private static final String ENDPOINT_PREFIX = ENDPOINT + ".";
     private static final String FALLBACK_PREFIX = FALLBACK + ".";
 
@@ -57,20 +53,40 @@ public record FallbackChains(Map<String, List<Link>> chains, Map<String, Endpoin
         endpoints = Map.copyOf(endpoints);
     }
 
+    /**
+     * The keys, with {@code model} and {@code name} standing for a chain's model and an endpoint's name: the
+     * documentation template, and (with real names) the definition each endpoint's keys are read through.
+     */
+    private static ConfigDefinition keys(String model, String name) {
+        return ConfigDefinition.named("Generation: fallback chains")
+                .defineComputed(FALLBACK_PREFIX + model, LIST, null, MEDIUM,
+                        "A model's chain: comma-separated links tried after the model, each a model (on the main provider) or "
+                                + "`model@ENDPOINT`. Example: `generation.fallback.gpt-4o=claude-sonnet-4-5@anthropic-backup,gpt-4o-mini`.",
+                        "none")
+                .define(ENDPOINTS, LIST, "", null, MEDIUM,
+                        "Comma-separated names of extra provider endpoints that fallback links may name. Each is set up by the "
+                                + "`generation.endpoint.<name>.*` keys; API keys as for the main provider (`ANTHROPIC_API_KEY` / `OPENAI_API_KEY`).")
+                .defineComputed(ENDPOINT_PREFIX + name + ".provider", STRING, Validators.oneOf("anthropic", "openai", "simulated"),
+                        MEDIUM, "An endpoint's provider.", "none: required for every name in `generation.endpoints`")
+                .defineComputed(ENDPOINT_PREFIX + name + ".base.url", STRING, Validators.url("http", "https"), LOW,
+                        "An endpoint's base URL.", "the provider's public URL");
+    }
+
+    /** The keys of chains and endpoints, with {@code <model>} and {@code <name>} for the parts the user names. */
+    public static ConfigDefinition definition() {
+        return DEFINITION;
+    }
+
     /** Reads and validates the keys; errors name the key and the bad value. */
     public static FallbackChains from(SluiceConfig c) {
         Map<String, Endpoint> endpoints = new LinkedHashMap<>();
-        for (String raw : c.string(ENDPOINTS, "").split(",")) {
-            String name = raw.trim();
-            if (name.isEmpty()) {
-                continue;
-            }
+        for (String name : DEFINITION.read(c).list(ENDPOINTS)) {
+            ConfigValues v = keys("<model>", name).read(c);
             String key = ENDPOINT_PREFIX + name + ".provider";
-            String provider = c.string(key, "").toLowerCase(Locale.ROOT);
-            if (!Set.of("anthropic", "openai", "simulated").contains(provider)) {
-                throw ConfigException.invalid(key, c.source(key), provider, "anthropic, openai or simulated");
-            }
-            endpoints.put(name, new Endpoint(name, provider, c.find(ENDPOINT_PREFIX + name + ".base.url").orElse(null)));
+            String provider = v.optionalString(key).orElseThrow(() -> ConfigException.missing(key,
+                    "the provider of endpoint " + name + " (listed in " + ENDPOINTS + "): anthropic, openai or simulated"));
+            endpoints.put(name, new Endpoint(name, provider.toLowerCase(Locale.ROOT),
+                    v.optionalString(ENDPOINT_PREFIX + name + ".base.url").orElse(null)));
         }
         Map<String, List<Link>> chains = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : c.withPrefix(FALLBACK_PREFIX).entrySet()) {

@@ -1,5 +1,10 @@
 package dev.sluice.generation.provider;
 
+import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
+import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
+import static org.apache.kafka.common.config.ConfigDef.Type.PASSWORD;
+import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -8,14 +13,27 @@ import java.util.concurrent.ScheduledExecutorService;
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.ConfigException;
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.generation.GenerationConfig;
 
 /** Builds the configured provider. API keys come only from the environment or the key file. */
 public final class Providers {
-    /** Optional direct key setting (discouraged: prefer the environment variable or the key file). */
     public static final String API_KEY = "provider.api.key";
+    /** File holding the API key (read by {@link SluiceConfig#secret}). */
+    public static final String API_KEY_FILE = "provider.api.key.file";
+    private static final ConfigDefinition DEFINITION = ConfigDefinition.named("Generation provider key")
+            .defineComputed(API_KEY, PASSWORD, null, HIGH,
+                    "API key of the main provider and of fallback endpoints; discouraged: prefer the provider's environment "
+                            + "variable or the key file. Never logged.", "`ANTHROPIC_API_KEY` / `OPENAI_API_KEY`, else the key file")
+            .define(API_KEY_FILE, STRING, null, null, MEDIUM,
+                    "A file holding the API key (e.g. a mounted secret), read when neither the key nor the variable is set.");
 
     private Providers() {}
+
+    /** The provider key settings: type, default, documentation. */
+    public static ConfigDefinition definition() {
+        return DEFINITION;
+    }
 
     public static LlmProvider create(SluiceConfig config, GenerationConfig generation, Executor http,
                                      ScheduledExecutorService scheduler, Clock clock) {
@@ -49,6 +67,6 @@ public final class Providers {
 
     private static String key(SluiceConfig config, String env) {
         return config.secret(API_KEY, env).orElseThrow(() -> ConfigException.missing(API_KEY,
-                "set " + env + " or SLUICE_PROVIDER_API_KEY_FILE for provider " + config.string(CommonKeys.PROVIDER, "")));
+                "set " + env + " or SLUICE_PROVIDER_API_KEY_FILE for provider " + CommonKeys.read(config).string(CommonKeys.PROVIDER)));
     }
 }

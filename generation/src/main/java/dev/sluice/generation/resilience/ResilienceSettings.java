@@ -2,8 +2,10 @@ package dev.sluice.generation.resilience;
 
 import java.time.Duration;
 
+import dev.sluice.generation.GenerationConfig;
+
 /**
- * The resilience policies of provider calls (built by {@link dev.sluice.generation.GenerationConfig}; see it
+ * The resilience policies of provider calls (built by {@link GenerationConfig}; see it
  * for keys and defaults). Breaker, retry, time limiter and bulkhead are per provider+model; the rate limiter is
  * provider-wide.
  *
@@ -35,11 +37,17 @@ public record ResilienceSettings(int maxAttempts, Duration initialBackoff, Durat
         }
     }
 
-    /** The shipped defaults (see GenerationConfig). */
+    /** The shipped defaults: {@link GenerationConfig}'s {@code DEFAULT_*} constants (the bulkhead at the default in-flight limit). */
     public static ResilienceSettings defaults() {
-        return new ResilienceSettings(4, Duration.ofMillis(500), Duration.ofSeconds(20), 0.5, Duration.ofSeconds(60),
-                5, 100f, Duration.ofSeconds(30), 3, Duration.ofMinutes(5), Duration.ofSeconds(1),
-                Duration.ofSeconds(120), 256, 1000);
+        Duration open = Duration.ofMillis(GenerationConfig.DEFAULT_BREAKER_OPEN_MS);
+        return new ResilienceSettings(GenerationConfig.DEFAULT_RETRY_MAX_ATTEMPTS,
+                Duration.ofMillis(GenerationConfig.DEFAULT_RETRY_INITIAL_BACKOFF_MS),
+                Duration.ofMillis(GenerationConfig.DEFAULT_RETRY_MAX_BACKOFF_MS), GenerationConfig.DEFAULT_RETRY_JITTER,
+                Duration.ofMillis(GenerationConfig.DEFAULT_RETRY_MAX_RETRY_AFTER_MS), GenerationConfig.DEFAULT_BREAKER_FAILURES,
+                (float) GenerationConfig.DEFAULT_BREAKER_FAILURE_RATE_PERCENT, open, GenerationConfig.DEFAULT_BREAKER_HALF_OPEN_CALLS,
+                Duration.ofMillis(GenerationConfig.DEFAULT_BREAKER_WAIT_DEADLINE_MS), GenerationConfig.breakerPoll(open),
+                Duration.ofMillis(GenerationConfig.DEFAULT_TIMEOUT_MS), GenerationConfig.DEFAULT_MAX_IN_FLIGHT,
+                GenerationConfig.DEFAULT_RATE_LIMIT_PER_SECOND);
     }
 
     public ResilienceSettings withBreaker(int failures, Duration open, int halfOpenCalls, Duration waitDeadline, Duration poll) {

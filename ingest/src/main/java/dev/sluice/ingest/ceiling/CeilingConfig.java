@@ -1,9 +1,16 @@
 package dev.sluice.ingest.ceiling;
 
+import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
+import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
+import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
+
 import java.time.Duration;
 
 import dev.sluice.common.ConfigException;
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.config.ConfigDefinition;
+import dev.sluice.common.config.ConfigValues;
+import org.apache.kafka.common.config.ConfigDef.Range;
 
 /**
  * The global spend ceiling across all users: worst-case money admitted per UTC minute and per UTC day, whoever the
@@ -16,24 +23,30 @@ import dev.sluice.common.SluiceConfig;
  * @param returnIdle      how long a task's lease must go unused before its unused slices go back to the coordinator
  */
 public record CeilingConfig(long perMinuteMicros, long perDayMicros, long sliceMicros, Duration returnIdle) {
-    /** Worst-case money admitted per UTC minute across all users, micro-dollars; default 0 (no ceiling). */
     public static final String PER_MINUTE_MICROS = "ingest.global.budget.per.minute.micros";
-    /** Worst-case money admitted per UTC day across all users, micro-dollars; default 0 (no ceiling). */
     public static final String PER_DAY_MICROS = "ingest.global.budget.per.day.micros";
-    /**
-     * Size of one lease slice an admission task asks the coordinator for, micro-dollars; default 0 = automatic (a
-     * quarter of ceiling / partitions). Smaller slices strand less money in idle partitions, larger ones send fewer
-     * lease records.
-     */
     public static final String SLICE_MICROS = "ingest.global.lease.slice.micros";
-    /**
-     * How long an admission task's lease must go unused (wall-clock) before it hands its unused slices back to the
-     * coordinator for busier partitions, milliseconds; default 5000.
-     */
     public static final String RETURN_IDLE_MS = "ingest.global.lease.return.idle.ms";
-
+    /** Default of {@link #PER_MINUTE_MICROS}, {@link #PER_DAY_MICROS} and {@link #SLICE_MICROS}: 0 (none / automatic). */
+    public static final long DEFAULT_MICROS = 0;
     /** Default of {@link #RETURN_IDLE_MS}, milliseconds. */
     public static final long DEFAULT_RETURN_IDLE_MS = 5_000;
+
+    private static final Range MICROS = Range.between(0, Long.MAX_VALUE / 4);
+    private static final ConfigDefinition DEFINITION = ConfigDefinition.named("Admission: global spend ceiling")
+            .define(PER_MINUTE_MICROS, LONG, DEFAULT_MICROS, MICROS, HIGH,
+                    "Worst-case money admitted per UTC minute across all users, micro-dollars; 0 = no ceiling.")
+            .define(PER_DAY_MICROS, LONG, DEFAULT_MICROS, MICROS, HIGH,
+                    "Worst-case money admitted per UTC day across all users, micro-dollars; 0 = no ceiling. At least the "
+                            + "per-minute ceiling when both are set.")
+            .define(SLICE_MICROS, LONG, DEFAULT_MICROS, MICROS, LOW,
+                    "Size of one lease slice an admission task asks the coordinator for, micro-dollars; 0 = automatic (a "
+                            + "quarter of ceiling / partitions). Smaller slices strand less money in idle partitions, larger ones "
+                            + "send fewer lease records.")
+            .define(RETURN_IDLE_MS, LONG, DEFAULT_RETURN_IDLE_MS, Range.between(100, 86_400_000), LOW,
+                    "How long an admission task's lease must go unused (wall-clock) before it hands its unused slices back "
+                            + "to the coordinator for busier partitions, ms.");
+
     /** No ceiling. */
     public static final CeilingConfig NONE = new CeilingConfig(0, 0, 0, Duration.ofMillis(DEFAULT_RETURN_IDLE_MS));
 
@@ -43,16 +56,21 @@ public record CeilingConfig(long perMinuteMicros, long perDayMicros, long sliceM
         }
     }
 
+    /** The ceiling's keys: type, default, valid values, documentation. */
+    public static ConfigDefinition definition() {
+        return DEFINITION;
+    }
+
     /** Reads and validates the keys; the error names the key, its source and the bad value. */
     public static CeilingConfig from(SluiceConfig c) {
-        long minute = c.longValue(PER_MINUTE_MICROS, 0, 0, Long.MAX_VALUE / 4);
-        long day = c.longValue(PER_DAY_MICROS, 0, 0, Long.MAX_VALUE / 4);
+        ConfigValues v = DEFINITION.validate(c);
+        long minute = v.longValue(PER_MINUTE_MICROS);
+        long day = v.longValue(PER_DAY_MICROS);
         if (minute > 0 && day > 0 && day < minute) {
             throw ConfigException.invalid(PER_DAY_MICROS, c.source(PER_DAY_MICROS), Long.toString(day),
                     "at least " + PER_MINUTE_MICROS + " (" + minute + ") or 0");
         }
-        return new CeilingConfig(minute, day, c.longValue(SLICE_MICROS, 0, 0, Long.MAX_VALUE / 4),
-                Duration.ofMillis(c.longValue(RETURN_IDLE_MS, DEFAULT_RETURN_IDLE_MS, 100, 86_400_000)));
+        return new CeilingConfig(minute, day, v.longValue(SLICE_MICROS), v.duration(RETURN_IDLE_MS));
     }
 
     /** Whether any window has a ceiling. */

@@ -1,5 +1,8 @@
 package dev.sluice.launcher.infra;
 
+import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
+import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -8,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -15,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.ConfigException;
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.config.ConfigDefinition;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -23,6 +28,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 
@@ -31,17 +37,24 @@ import org.apache.kafka.common.errors.AuthorizationException;
  * naming the configuration key at fault. Stages can then assume their dependencies were there at start.
  */
 public final class Preflight {
-    /** How long each dependency check waits ({@code preflight.timeout.ms}, milliseconds); default 10 000. */
     public static final String TIMEOUT_KEY = "preflight.timeout.ms";
-    /** Default of {@link #TIMEOUT_KEY}. */
+    /** Default of {@link #TIMEOUT_KEY}: 10 s. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    private static final ConfigDefinition DEFINITION = ConfigDefinition.named("Launcher")
+            .define(TIMEOUT_KEY, LONG, DEFAULT_TIMEOUT.toMillis(), Range.atLeast(0L), LOW,
+                    "How long each dependency check (Kafka, schema registry, Redis) waits at start, ms.");
 
     private final SluiceConfig config;
     private final Duration timeout;
 
     public Preflight(SluiceConfig config) {
         this.config = config;
-        this.timeout = config.millis(TIMEOUT_KEY, DEFAULT_TIMEOUT);
+        this.timeout = DEFINITION.read(config).duration(TIMEOUT_KEY);
+    }
+
+    /** The launcher's own keys: type, default, documentation. */
+    public static ConfigDefinition definition() {
+        return DEFINITION;
     }
 
     /** Kafka admin properties: every {@code kafka.*} setting (security included) plus short timeouts unless set. */
@@ -124,11 +137,9 @@ public final class Preflight {
 
     /** Checks Redis answers PING (AUTH and TLS from the {@code redis://} / {@code rediss://} URL), if one is configured. */
     public boolean redisIfConfigured() {
-        if (config.find(CommonKeys.REDIS_URL).isEmpty()) {
-            return false;
-        }
-        redis(config.find(CommonKeys.REDIS_URL).get(), timeout);
-        return true;
+        Optional<String> url = CommonKeys.read(config).optionalString(CommonKeys.REDIS_URL);
+        url.ifPresent(u -> redis(u, timeout));
+        return url.isPresent();
     }
 
     /** Checks the Redis at {@code url} answers PING within {@code timeout}. */

@@ -10,7 +10,7 @@ public final class Topics {
     private Topics() {}
 
     public static TopicCatalog catalog(SluiceConfig config, SchemaRegistryClient registry) {
-        return new TopicCatalog(config.string(CommonKeys.TOPIC_PREFIX, ""), partitions(config), registry);
+        return new TopicCatalog(CommonKeys.read(config).string(CommonKeys.TOPIC_PREFIX), partitions(config), registry);
     }
 
     /** {@link TopicCatalog#createAll} (idempotent); a failure names the topic and becomes one line for the user. */
@@ -24,10 +24,10 @@ public final class Topics {
     }
 
     public static int partitions(SluiceConfig config) {
-        return config.intValue(CommonKeys.TOPIC_PARTITIONS, TopicCatalog.DEFAULT_PARTITIONS, 1, 10_000);
+        return CommonKeys.read(config).intValue(CommonKeys.TOPIC_PARTITIONS);
     }
 
     public static short replicationFactor(SluiceConfig config) {
-        return (short) config.intValue(CommonKeys.TOPIC_REPLICATION_FACTOR, 1, 1, Short.MAX_VALUE);
+        return (short) CommonKeys.read(config).intValue(CommonKeys.TOPIC_REPLICATION_FACTOR);
     }
 }
