@@ -8,7 +8,7 @@ import dev.sluice.common.Stage;
 import dev.sluice.common.StageProvider;
 import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.common.demo.StageDemo;
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /** Registers the analytics stage with the launcher ({@code sluice run analytics}). */

@@ -8,8 +8,8 @@ import dev.sluice.analytics.schema.TopSpenders;
 import dev.sluice.analytics.schema.UserDailySpend;
 import dev.sluice.schema.CostEvent;
 import dev.sluice.schema.RejectedRequest;
-import dev.sluice.schemas.Topic;
-import dev.sluice.schemas.TopicNames;
+import dev.sluice.contracts.Topic;
+import dev.sluice.contracts.TopicNames;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 

@@ -12,7 +12,7 @@ import java.util.Map;
 import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.common.config.ConfigValues;
 import dev.sluice.common.config.Validators;
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.TopicCatalog;
 import org.apache.kafka.common.config.ConfigDef.Range;
 
 /**

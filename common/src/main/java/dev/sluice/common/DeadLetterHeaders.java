@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.util.Optional;
 
 import dev.sluice.schema.DeadLetter;
-import dev.sluice.schemas.Pipeline;
+import dev.sluice.contracts.Pipeline;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;

@@ -4,7 +4,7 @@ import java.util.List;
 
 import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.common.demo.StageDemo;
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**

@@ -43,7 +43,7 @@ class DeadLetterErrorTest {
 
         ConsumerRecord<byte[], byte[]> streams = new ConsumerRecord<>("llm.dlq", 0, 4L, null, new byte[] {1});
         streams.headers().add(DeadLetterHeaders.STREAMS_EXCEPTION,
-                "dev.sluice.schemas.serde.WireFormatException".getBytes(StandardCharsets.UTF_8));
+                "dev.sluice.contracts.serde.WireFormatException".getBytes(StandardCharsets.UTF_8));
         assertThat(DeadLetterHeaders.describe(streams).getErrorClass()).isEqualTo("UNDECODABLE");
     }
 

@@ -13,7 +13,7 @@ import dev.sluice.common.loop.RecordHandler;
 import dev.sluice.enrichment.embed.EmbeddingException;
 import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.schema.EnrichedRequest;
-import dev.sluice.schemas.serde.WireFormatException;
+import dev.sluice.contracts.serde.WireFormatException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -25,7 +25,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * records into one output each (an enriched record or a dead letter), decided synchronously, without touching
  * Kafka: decode, enrich (via {@link Enricher}, one model batch for the whole poll), encode. Bad records become dead letters with a stable error class and a message
  * free of prompt text; everything else propagates, so the caller retries the whole poll:
- * {@link dev.sluice.schemas.registry.SchemaRegistryException} (registry outage, not a bad record) and retriable
+ * {@link dev.sluice.contracts.registry.SchemaRegistryException} (registry outage, not a bad record) and retriable
  * {@link EmbeddingException}s.
  *
  * <p>Error classes ({@link DeadLetterError}): {@code UNDECODABLE} (undecodable bytes; the message names the

@@ -19,7 +19,7 @@ import dev.sluice.enrichment.cache.LettuceEmbeddingCache;
 import dev.sluice.enrichment.embed.Embedder;
 import dev.sluice.enrichment.embed.MiniLmEmbedder;
 import dev.sluice.enrichment.embed.OpenAiEmbedder;
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

@@ -6,7 +6,7 @@ import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.Stage;
 import dev.sluice.common.StageProvider;
 import dev.sluice.common.config.ConfigDefinition;
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /** Registers the enrichment stage with the launcher ({@code sluice run enrichment}). */

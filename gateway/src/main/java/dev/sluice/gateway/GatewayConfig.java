@@ -15,7 +15,7 @@ import dev.sluice.common.ModelCatalog;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.common.config.ConfigValues;
-import dev.sluice.schemas.Pipeline;
+import dev.sluice.contracts.Pipeline;
 import org.apache.kafka.common.config.ConfigDef.Range;
 
 /**

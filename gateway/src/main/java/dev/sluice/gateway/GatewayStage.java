@@ -25,7 +25,7 @@ import dev.sluice.gateway.outcome.Replies;
 import dev.sluice.gateway.outcome.ReplyReader;
 import dev.sluice.gateway.outcome.ReplyRouter;
 import dev.sluice.gateway.outcome.Waiters;
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

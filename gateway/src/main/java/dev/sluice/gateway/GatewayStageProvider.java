@@ -9,7 +9,7 @@ import dev.sluice.common.StageProvider;
 import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.common.demo.StageDemo;
 import dev.sluice.gateway.demo.GatewayStageDemo;
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /** Registers the gateway with the launcher ({@code sluice run gateway}). */

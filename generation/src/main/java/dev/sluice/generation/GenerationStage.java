@@ -31,7 +31,7 @@ import dev.sluice.generation.resilience.ResilientCaller;
 import dev.sluice.generation.store.GenerationStore;
 import dev.sluice.generation.store.InMemoryGenerationStore;
 import dev.sluice.generation.store.RedisGenerationStore;
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;

@@ -9,7 +9,7 @@ import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.common.demo.StageDemo;
 import dev.sluice.generation.fallback.FallbackChains;
 import dev.sluice.generation.provider.Providers;
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /** Registers the generation stage with the launcher under the name {@code generation}. */

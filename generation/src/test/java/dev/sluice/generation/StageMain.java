@@ -6,8 +6,8 @@ import java.util.Optional;
 
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
-import dev.sluice.schemas.TopicCatalog;
-import dev.sluice.schemas.registry.SchemaRegistryClient;
+import dev.sluice.contracts.TopicCatalog;
+import dev.sluice.contracts.registry.SchemaRegistryClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /** Runs the generation stage alone in this JVM from a properties file (the crash test's child process). */

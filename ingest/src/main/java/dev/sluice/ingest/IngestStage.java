@@ -21,7 +21,7 @@ import dev.sluice.ingest.ceiling.CeilingPreflight;
 import dev.sluice.ingest.rules.Policies;
 import dev.sluice.ingest.wire.DeadLetterHandler;
 import dev.sluice.schema.UserPolicy;
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;

@@ -7,7 +7,7 @@ import dev.sluice.common.Stage;
 import dev.sluice.common.StageProvider;
 import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.ingest.ceiling.CeilingConfig;
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.TopicCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /** Registers the admission stage under the name {@code ingest} for {@code sluice run ingest}. */

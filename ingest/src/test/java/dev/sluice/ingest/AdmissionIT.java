@@ -146,7 +146,7 @@ class AdmissionIT {
             ConsumerRecord<byte[], byte[]> letter = letters.get(0);
             assertThat(letter.value()).isEqualTo(pill);
             assertThat(DeadLetterHeaders.get(letter.headers(), DeadLetterHeaders.STREAMS_EXCEPTION))
-                    .contains("dev.sluice.schemas.serde.WireFormatException");
+                    .contains("dev.sluice.contracts.serde.WireFormatException");
             assertThat(DeadLetterHeaders.get(letter.headers(), DeadLetterHeaders.STREAMS_TOPIC)).contains(requests);
             assertThat(DeadLetterHeaders.get(letter.headers(), DeadLetterHeaders.STAGE)).contains("ingest");
         }

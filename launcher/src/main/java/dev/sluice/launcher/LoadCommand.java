@@ -11,7 +11,7 @@ import dev.sluice.launcher.infra.Preflight;
 import dev.sluice.launcher.infra.Topics;
 import dev.sluice.launcher.load.LoadGenerator;
 import dev.sluice.launcher.load.Requests;
-import dev.sluice.schemas.registry.SchemaRegistryClient;
+import dev.sluice.contracts.registry.SchemaRegistryClient;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -19,8 +19,8 @@ import dev.sluice.common.DeadLetterHeaders;
 import dev.sluice.schema.CostEvent;
 import dev.sluice.schema.CostKind;
 import dev.sluice.schema.UserPolicy;
-import dev.sluice.schemas.Topic;
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.Topic;
+import dev.sluice.contracts.TopicCatalog;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import dev.sluice.common.SluiceConfig;
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.TopicCatalog;
 
 /**
  * A stage's part in {@code sluice demo}, returned by {@link dev.sluice.common.StageProvider#demo()}: the settings it

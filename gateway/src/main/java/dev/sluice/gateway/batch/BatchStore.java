@@ -39,8 +39,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * gateway's own state, not a contract other services consume.
  */
 public final class BatchStore implements AutoCloseable {
-    public static final String FILES_TOPIC = dev.sluice.schemas.TopicNames.GATEWAY_FILES;
-    public static final String META_TOPIC = dev.sluice.schemas.TopicNames.GATEWAY_BATCHES;
+    public static final String FILES_TOPIC = dev.sluice.contracts.TopicNames.GATEWAY_FILES;
+    public static final String META_TOPIC = dev.sluice.contracts.TopicNames.GATEWAY_BATCHES;
     /** Retention of uploaded files: 7 days, like the outcome topics the output files are derived from. */
     static final long FILES_RETENTION_MS = 7L * 24 * 3600 * 1000;
 

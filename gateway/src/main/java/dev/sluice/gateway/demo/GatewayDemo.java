@@ -18,7 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.gateway.keys.KeyAdmin;
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.TopicCatalog;
 
 /**
  * The demo's gateway step: a key is created, an HTTP client asks the OpenAI-compatible API for a completion,

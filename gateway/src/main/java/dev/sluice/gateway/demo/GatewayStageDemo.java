@@ -7,7 +7,7 @@ import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.demo.DemoContext;
 import dev.sluice.common.demo.StageDemo;
 import dev.sluice.gateway.GatewayConfig;
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.TopicCatalog;
 
 /**
  * The gateway in {@code sluice demo}: a port known before it starts, and its step between the workload's phases and

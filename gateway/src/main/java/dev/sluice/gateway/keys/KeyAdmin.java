@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 
 import dev.sluice.schema.ApiKey;
 import dev.sluice.schema.UserPolicy;
-import dev.sluice.schemas.Topic;
+import dev.sluice.contracts.Topic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

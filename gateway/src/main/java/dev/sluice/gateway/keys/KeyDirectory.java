@@ -8,7 +8,7 @@ import java.util.stream.Collectors;
 
 import dev.sluice.gateway.TopicTail;
 import dev.sluice.schema.ApiKey;
-import dev.sluice.schemas.Topic;
+import dev.sluice.contracts.Topic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 

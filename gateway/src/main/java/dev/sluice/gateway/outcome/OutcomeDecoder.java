@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 import dev.sluice.common.DeadLetterHeaders;
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.TopicCatalog;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /** Reads an outcome from a raw record of {@code llm.results}, {@code llm.requests.rejected} or {@code llm.dlq}. */

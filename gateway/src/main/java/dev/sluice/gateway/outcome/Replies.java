@@ -23,7 +23,7 @@ import org.apache.kafka.common.utils.Utils;
  */
 public final class Replies {
     /** Name of the reply topic (after the topic prefix). */
-    public static final String TOPIC = dev.sluice.schemas.TopicNames.GATEWAY_REPLIES;
+    public static final String TOPIC = dev.sluice.contracts.TopicNames.GATEWAY_REPLIES;
     /** Header on a reply naming the outcome topic it was copied from (the decoder needs it). */
     public static final String SOURCE = "sluice.reply.source";
     /** Retention of replies: 7 days, like the outcome topics (batch output files are rebuilt from it). */

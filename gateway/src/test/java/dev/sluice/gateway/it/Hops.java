@@ -14,7 +14,7 @@ import dev.sluice.gateway.TopicTail;
 import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.schema.EnrichedRequest;
 import dev.sluice.schema.GenerationResult;
-import dev.sluice.schemas.Topic;
+import dev.sluice.contracts.Topic;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;

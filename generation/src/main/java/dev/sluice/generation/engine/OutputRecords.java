@@ -8,7 +8,7 @@ import java.util.List;
 import dev.sluice.common.DeadLetterHeaders;
 import dev.sluice.common.ReplyHeaders;
 import dev.sluice.generation.store.GenerationStore;
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.TopicCatalog;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;

@@ -7,8 +7,8 @@ import java.time.Clock;
 import java.util.List;
 
 import dev.sluice.common.ReplyHeaders;
-import dev.sluice.schemas.TopicCatalog;
-import dev.sluice.schemas.registry.SchemaRegistryClient;
+import dev.sluice.contracts.TopicCatalog;
+import dev.sluice.contracts.registry.SchemaRegistryClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;

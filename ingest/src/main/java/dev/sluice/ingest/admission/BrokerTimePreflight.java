@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 
-import dev.sluice.schemas.Topic;
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.Topic;
+import dev.sluice.contracts.TopicCatalog;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;

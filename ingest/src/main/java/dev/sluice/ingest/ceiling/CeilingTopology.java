@@ -3,7 +3,7 @@ package dev.sluice.ingest.ceiling;
 import java.util.Optional;
 import java.util.Set;
 
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.TopicCatalog;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;

@@ -7,7 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.sluice.schema.AdmittedRequest;
-import dev.sluice.schemas.serde.WireFormat;
+import dev.sluice.contracts.serde.WireFormat;
 import org.apache.avro.io.BinaryData;
 import org.apache.kafka.common.serialization.Serializer;
 import org.slf4j.Logger;

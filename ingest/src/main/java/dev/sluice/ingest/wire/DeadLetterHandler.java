@@ -8,7 +8,7 @@ import java.util.Set;
 import dev.sluice.common.DeadLetterError;
 import dev.sluice.common.DeadLetterHeaders;
 import dev.sluice.common.Sanitizer;
-import dev.sluice.schemas.registry.SchemaRegistryException;
+import dev.sluice.contracts.registry.SchemaRegistryException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.StreamsConfig;
@@ -73,7 +73,7 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
     /** Whether {@code t} or one of its causes is a schema registry failure other than an unknown id. */
     public static boolean isRegistryOutage(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof dev.sluice.schemas.serde.WireFormatException) {
+            if (c instanceof dev.sluice.contracts.serde.WireFormatException) {
                 return false;
             }
             if (c instanceof SchemaRegistryException) {

@@ -5,8 +5,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.sluice.schema.LlmRequest;
-import dev.sluice.schemas.Topic;
-import dev.sluice.schemas.serde.WireFormat;
+import dev.sluice.contracts.Topic;
+import dev.sluice.contracts.serde.WireFormat;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 

@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
 import dev.sluice.schema.ChatMessage;
 import dev.sluice.schema.LlmRequest;
 import dev.sluice.schema.Role;
-import dev.sluice.schemas.serde.WireFormat;
+import dev.sluice.contracts.serde.WireFormat;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;

@@ -37,7 +37,7 @@ class DeadLetterTopologyTest {
         TestRecord<byte[], byte[]> letter = letters.get(0);
         assertThat(letter.value()).isEqualTo(garbage);
         assertThat(new String(letter.key(), StandardCharsets.UTF_8)).isEqualTo("quinn");
-        assertThat(header(letter, DeadLetterHeaders.STREAMS_EXCEPTION)).isEqualTo("dev.sluice.schemas.serde.WireFormatException");
+        assertThat(header(letter, DeadLetterHeaders.STREAMS_EXCEPTION)).isEqualTo("dev.sluice.contracts.serde.WireFormatException");
         assertThat(header(letter, DeadLetterHeaders.STREAMS_TOPIC)).isEqualTo(admission.topics.requests().name());
         assertThat(header(letter, DeadLetterHeaders.STREAMS_OFFSET)).isEqualTo("0");
         assertThat(header(letter, DeadLetterHeaders.STAGE)).isEqualTo("ingest");

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Map;
 
 import dev.sluice.schema.LlmRequest;
-import dev.sluice.schemas.registry.SchemaRegistryClient;
-import dev.sluice.schemas.registry.SchemaRegistryException;
-import dev.sluice.schemas.serde.AvroDeserializer;
+import dev.sluice.contracts.registry.SchemaRegistryClient;
+import dev.sluice.contracts.registry.SchemaRegistryException;
+import dev.sluice.contracts.serde.AvroDeserializer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;

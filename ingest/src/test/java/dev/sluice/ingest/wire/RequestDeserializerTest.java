@@ -11,9 +11,9 @@ import dev.sluice.ingest.admission.AdmissionDriver;
 import dev.sluice.schema.ChatMessage;
 import dev.sluice.schema.LlmRequest;
 import dev.sluice.schema.Role;
-import dev.sluice.schemas.TopicCatalog;
-import dev.sluice.schemas.registry.SchemaRegistryClient;
-import dev.sluice.schemas.serde.WireFormatException;
+import dev.sluice.contracts.TopicCatalog;
+import dev.sluice.contracts.registry.SchemaRegistryClient;
+import dev.sluice.contracts.serde.WireFormatException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 

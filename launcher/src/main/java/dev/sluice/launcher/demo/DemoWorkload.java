@@ -16,7 +16,7 @@ import dev.sluice.common.demo.ProviderOutage;
 import dev.sluice.launcher.load.Requests;
 import dev.sluice.schema.LlmRequest;
 import dev.sluice.schema.UserPolicy;
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.TopicCatalog;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;

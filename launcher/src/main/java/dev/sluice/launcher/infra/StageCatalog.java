@@ -7,7 +7,7 @@ import java.util.ServiceLoader;
 import java.util.TreeMap;
 
 import dev.sluice.common.StageProvider;
-import dev.sluice.schemas.Pipeline;
+import dev.sluice.contracts.Pipeline;
 import dev.sluice.launcher.LauncherException;
 
 /** The stages this jar holds, discovered through {@link ServiceLoader} from {@code META-INF/services}. */

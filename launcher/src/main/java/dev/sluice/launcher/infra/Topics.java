@@ -2,8 +2,8 @@ package dev.sluice.launcher.infra;
 
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
-import dev.sluice.schemas.TopicCatalog;
-import dev.sluice.schemas.registry.SchemaRegistryClient;
+import dev.sluice.contracts.TopicCatalog;
+import dev.sluice.contracts.registry.SchemaRegistryClient;
 
 /** The topic catalog as configured: prefix, partitions and replication factor from {@link CommonKeys}. */
 public final class Topics {

@@ -15,7 +15,7 @@ import dev.sluice.schema.DeadLetter;
 import dev.sluice.schema.EnrichedRequest;
 import dev.sluice.schema.GenerationResult;
 import dev.sluice.schema.RejectedRequest;
-import dev.sluice.schemas.TopicCatalog;
+import dev.sluice.contracts.TopicCatalog;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

@@ -14,7 +14,7 @@ class StageCatalogTest {
     private static StageProvider named(String name) {
         return new StageProvider() {
             @Override public String name() { return name; }
-            @Override public dev.sluice.common.Stage create(dev.sluice.common.SluiceConfig c, dev.sluice.schemas.TopicCatalog t,
+            @Override public dev.sluice.common.Stage create(dev.sluice.common.SluiceConfig c, dev.sluice.contracts.TopicCatalog t,
                                                              io.micrometer.core.instrument.MeterRegistry m) { return null; }
         };
     }

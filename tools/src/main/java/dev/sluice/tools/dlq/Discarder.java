@@ -12,7 +12,7 @@ import java.util.Set;
 
 import dev.sluice.schema.CostEvent;
 import dev.sluice.schema.CostKind;
-import dev.sluice.schemas.Topic;
+import dev.sluice.contracts.Topic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;

@@ -7,9 +7,9 @@ import java.util.function.Supplier;
 
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
-import dev.sluice.schemas.Pipeline;
-import dev.sluice.schemas.TopicCatalog;
-import dev.sluice.schemas.TopicNames;
+import dev.sluice.contracts.Pipeline;
+import dev.sluice.contracts.TopicCatalog;
+import dev.sluice.contracts.TopicNames;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -7,9 +7,9 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 
 import dev.sluice.common.CommonKeys;
-import dev.sluice.schemas.TopicCatalog;
-import dev.sluice.schemas.TopicNames;
-import dev.sluice.schemas.registry.SchemaRegistryClient;
+import dev.sluice.contracts.TopicCatalog;
+import dev.sluice.contracts.TopicNames;
+import dev.sluice.contracts.registry.SchemaRegistryClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

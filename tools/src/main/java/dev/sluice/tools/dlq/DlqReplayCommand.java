@@ -5,7 +5,7 @@ import java.util.Set;
 
 import dev.sluice.analytics.AnalyticsConfig;
 import dev.sluice.common.Durations;
-import dev.sluice.schemas.TopicNames;
+import dev.sluice.contracts.TopicNames;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

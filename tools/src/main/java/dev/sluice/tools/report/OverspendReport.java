@@ -9,7 +9,7 @@ import java.util.TreeMap;
 
 import dev.sluice.schema.CostEvent;
 import dev.sluice.schema.CostKind;
-import dev.sluice.schemas.Topic;
+import dev.sluice.contracts.Topic;
 import dev.sluice.tools.dlq.DlqReader;
 
 /**

@@ -12,7 +12,7 @@ import java.util.Map;
 
 import dev.sluice.common.DeadLetterHeaders;
 import dev.sluice.common.SluiceConfig;
-import dev.sluice.schemas.TopicNames;
+import dev.sluice.contracts.TopicNames;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.SluiceInfra;
 import org.apache.kafka.clients.consumer.ConsumerConfig;

@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.common.DeadLetterHeaders;
-import dev.sluice.schemas.TopicNames;
+import dev.sluice.contracts.TopicNames;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.SluiceInfra;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import dev.sluice.schemas.TopicNames;
+import dev.sluice.contracts.TopicNames;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.SluiceInfra;
 import org.apache.kafka.clients.producer.KafkaProducer;

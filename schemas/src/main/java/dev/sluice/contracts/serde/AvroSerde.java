@@ -1,6 +1,6 @@
-package dev.sluice.schemas.serde;
+package dev.sluice.contracts.serde;
 
-import dev.sluice.schemas.registry.SchemaRegistryClient;
+import dev.sluice.contracts.registry.SchemaRegistryClient;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;

@@ -1,10 +1,10 @@
-package dev.sluice.schemas.serde;
+package dev.sluice.contracts.serde;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Objects;
 
-import dev.sluice.schemas.registry.SchemaRegistryClient;
+import dev.sluice.contracts.registry.SchemaRegistryClient;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;

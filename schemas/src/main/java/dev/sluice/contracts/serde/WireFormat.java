@@ -1,4 +1,4 @@
-package dev.sluice.schemas.serde;
+package dev.sluice.contracts.serde;
 
 /**
  * The Confluent wire format: magic byte {@code 0}, the schema id as a 4-byte big-endian int, then the

@@ -1,4 +1,4 @@
-package dev.sluice.schemas;
+package dev.sluice.contracts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,10 +12,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import dev.sluice.schema.LlmRequest;
-import dev.sluice.schemas.registry.SchemaRegistryClient;
-import dev.sluice.schemas.serde.AvroDeserializer;
-import dev.sluice.schemas.serde.WireFormat;
-import dev.sluice.schemas.serde.WireFormatException;
+import dev.sluice.contracts.registry.SchemaRegistryClient;
+import dev.sluice.contracts.serde.AvroDeserializer;
+import dev.sluice.contracts.serde.WireFormat;
+import dev.sluice.contracts.serde.WireFormatException;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;

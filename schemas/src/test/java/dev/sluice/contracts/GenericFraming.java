@@ -1,4 +1,4 @@
-package dev.sluice.schemas;
+package dev.sluice.contracts;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.sluice.schemas;
+package dev.sluice.contracts;
 
 /**
  * The stable names of Sluice's topics, before any configured prefix. Code refers to topics through

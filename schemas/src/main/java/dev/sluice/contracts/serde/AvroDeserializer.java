@@ -1,4 +1,4 @@
-package dev.sluice.schemas.serde;
+package dev.sluice.contracts.serde;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
-import dev.sluice.schemas.registry.SchemaRegistryClient;
-import dev.sluice.schemas.registry.SchemaRegistryException;
+import dev.sluice.contracts.registry.SchemaRegistryClient;
+import dev.sluice.contracts.registry.SchemaRegistryException;
 import org.apache.avro.AvroTypeException;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;

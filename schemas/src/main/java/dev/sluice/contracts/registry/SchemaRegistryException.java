@@ -1,4 +1,4 @@
-package dev.sluice.schemas.registry;
+package dev.sluice.contracts.registry;
 
 /** A schema registry call failed; carries the HTTP status (0 when the registry could not be reached). */
 public final class SchemaRegistryException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.sluice.schemas;
+package dev.sluice.contracts;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +15,8 @@ import dev.sluice.schema.GenerationResult;
 import dev.sluice.schema.LlmRequest;
 import dev.sluice.schema.RejectedRequest;
 import dev.sluice.schema.UserPolicy;
-import dev.sluice.schemas.registry.SchemaRegistryClient;
-import dev.sluice.schemas.serde.AvroSerde;
+import dev.sluice.contracts.registry.SchemaRegistryClient;
+import dev.sluice.contracts.serde.AvroSerde;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;

@@ -1,4 +1,4 @@
-package dev.sluice.schemas.registry;
+package dev.sluice.contracts.registry;
 
 import java.io.IOException;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package dev.sluice.schemas.serde;
+package dev.sluice.contracts.serde;
 
 import org.apache.kafka.common.errors.SerializationException;
 

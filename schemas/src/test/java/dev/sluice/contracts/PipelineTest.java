@@ -1,4 +1,4 @@
-package dev.sluice.schemas;
+package dev.sluice.contracts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import dev.sluice.schemas.registry.SchemaRegistryClient;
+import dev.sluice.contracts.registry.SchemaRegistryClient;
 import org.junit.jupiter.api.Test;
 
 /** The pipeline description is the one source: dead-letter routing, replay targets, the catalog and the docs agree with it. */
