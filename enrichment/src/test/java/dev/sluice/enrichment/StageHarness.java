@@ -15,6 +15,7 @@ import dev.sluice.enrichment.embed.SharedModel;
 import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.schema.EnrichedRequest;
 import dev.sluice.contracts.TopicCatalog;
+import dev.sluice.contracts.TopicSetup;
 import dev.sluice.contracts.registry.SchemaRegistryClient;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.RedisServer;
@@ -51,7 +52,7 @@ final class StageHarness implements AutoCloseable {
         try (Admin admin = kafka.admin()) {
             // createAll describes the topics right after creating them, which can race metadata propagation: retry.
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-                    .until(() -> catalog.createAll(admin, (short) 1) != null);
+                    .until(() -> TopicSetup.createAll(catalog, admin, (short) 1) != null);
         }
         this.config = SluiceConfig.of(Map.of(
                 CommonKeys.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers(),

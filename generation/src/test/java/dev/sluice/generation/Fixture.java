@@ -8,6 +8,7 @@ import dev.sluice.schema.CostEvent;
 import dev.sluice.schema.EnrichedRequest;
 import dev.sluice.schema.GenerationResult;
 import dev.sluice.contracts.TopicCatalog;
+import dev.sluice.contracts.TopicSetup;
 import dev.sluice.contracts.registry.SchemaRegistryClient;
 import dev.sluice.contracts.serde.AvroDeserializer;
 import dev.sluice.testkit.KafkaBroker;
@@ -44,7 +45,7 @@ public final class Fixture {
             // createAll describes the topics right after creating them; on a fresh broker metadata may lag
             for (int attempt = 1; ; attempt++) {
                 try {
-                    catalog.createAll(admin, (short) 1);
+                    TopicSetup.createAll(catalog, admin, (short) 1);
                     break;
                 } catch (IllegalStateException e) {
                     if (attempt >= 20) throw e;

@@ -22,6 +22,7 @@ import dev.sluice.ingest.rules.Policies;
 import dev.sluice.ingest.wire.DeadLetterHandler;
 import dev.sluice.schema.UserPolicy;
 import dev.sluice.contracts.TopicCatalog;
+import dev.sluice.contracts.TopicSetup;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -112,7 +113,7 @@ public final class IngestStage implements Stage {
         try (Admin admin = Admin.create(kafkaClient)) {
             while (true) {
                 try {
-                    topics.requireCoPartitioned(admin);
+                    TopicSetup.requireCoPartitioned(topics, admin);
                     admin.describeTopics(List.of(topics.userPolicies().name())).allTopicNames().get();
                     BrokerTimePreflight.require(admin, topics);
                     if (config.ceiling().enabled()) {

@@ -23,6 +23,7 @@ import dev.sluice.schema.RejectReason;
 import dev.sluice.schema.RejectedRequest;
 import dev.sluice.schema.Role;
 import dev.sluice.contracts.TopicCatalog;
+import dev.sluice.contracts.TopicSetup;
 import dev.sluice.contracts.registry.SchemaRegistryClient;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.SchemaRegistryServer;
@@ -114,7 +115,7 @@ class AdversaryIT {
         try (Admin admin = kafka.admin()) {
             admin.createTopics(List.of(new NewTopic(topics.requests().name(), 2, (short) 1))).all().get(); // CreateTime
             Awaitility.await().atMost(30, TimeUnit.SECONDS).ignoreExceptions().until(() -> {
-                topics.createAll(admin, (short) 1);
+                TopicSetup.createAll(topics, admin, (short) 1);
                 return true;
             });
         }

@@ -14,6 +14,7 @@ import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.schema.RejectedRequest;
 import dev.sluice.contracts.Topic;
 import dev.sluice.contracts.TopicCatalog;
+import dev.sluice.contracts.TopicSetup;
 import dev.sluice.contracts.registry.SchemaRegistryClient;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.SchemaRegistryServer;
@@ -42,7 +43,7 @@ final class IngestCluster implements AutoCloseable {
         try (Admin admin = kafka.admin()) {
             // createAll checks co-partitioning right after creating; metadata can lag a moment behind.
             Awaitility.await().atMost(30, TimeUnit.SECONDS).ignoreExceptions().until(() -> {
-                topics.createAll(admin, (short) 1);
+                TopicSetup.createAll(topics, admin, (short) 1);
                 return true;
             });
         }

@@ -10,6 +10,7 @@ import dev.sluice.launcher.infra.Preflight;
 import dev.sluice.launcher.infra.Topics;
 import dev.sluice.contracts.Topic;
 import dev.sluice.contracts.TopicCatalog;
+import dev.sluice.contracts.TopicSetup;
 import dev.sluice.contracts.registry.SchemaRegistryClient;
 import dev.sluice.contracts.registry.SchemaRegistryException;
 import org.apache.kafka.clients.admin.Admin;
@@ -58,7 +59,7 @@ public final class TopicsCommand implements Runnable {
 
         static Map<String, Integer> register(TopicCatalog catalog, SchemaRegistryClient registry) {
             try {
-                return catalog.registerSchemas(registry);
+                return TopicSetup.registerSchemas(catalog, registry);
             } catch (SchemaRegistryException e) {
                 throw new LauncherException("could not register schemas: " + e.getMessage());
             }

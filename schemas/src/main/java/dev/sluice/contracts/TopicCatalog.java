@@ -1,11 +1,7 @@
 package dev.sluice.contracts;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
 
 import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.schema.ApiKey;
@@ -17,13 +13,7 @@ import dev.sluice.schema.RejectedRequest;
 import dev.sluice.schema.UserPolicy;
 import dev.sluice.contracts.registry.SchemaRegistryClient;
 import dev.sluice.contracts.serde.AvroSerde;
-import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -125,85 +115,5 @@ public final class TopicCatalog {
     public List<Topic<?, ?>> all() {
         return List.of(requests, admitted, rejected, enriched, results, costs, dlq, userPolicies, generationLedger, apiKeys,
                 gatewayFiles, gatewayBatches, gatewayReplies, budgetLeaseRequests, budgetLeaseGrants);
-    }
-
-    /**
-     * Creates every missing topic and leaves existing ones alone (idempotent). Returns the names it created.
-     * Fails if an existing topic that must be co-partitioned with {@code llm.requests} has a different
-     * partition count, since per-user state would then be split across tasks.
-     */
-    public List<String> createAll(Admin admin, short replicationFactor) {
-        List<String> created = new ArrayList<>();
-        try {
-            for (Topic<?, ?> topic : all()) {
-                try {
-                    admin.createTopics(Set.of(new NewTopic(topic.name(), topic.partitions(), replicationFactor)
-                            .configs(topic.configs()))).all().get();
-                    created.add(topic.name());
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new IllegalStateException("could not create topic " + topic.name() + ": " + e.getCause().getMessage(), e.getCause());
-                    }
-                }
-            }
-            requireCoPartitioned(admin);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted creating topics", e);
-        }
-        return created;
-    }
-
-    /** How long {@link #requireCoPartitioned} waits for the metadata of topics created a moment ago. */
-    static final long METADATA_WAIT_MILLIS = 15_000;
-
-    /**
-     * Fails with a message naming both topics if {@code llm.costs} is not partitioned like {@code llm.requests}.
-     * Topics created a moment ago may not be known to every broker yet, so an unknown topic is retried for up to
-     * {@value #METADATA_WAIT_MILLIS} ms before it counts as missing.
-     */
-    public void requireCoPartitioned(Admin admin) throws InterruptedException {
-        long deadline = System.nanoTime() + METADATA_WAIT_MILLIS * 1_000_000;
-        while (true) {
-            try {
-                Map<String, TopicDescription> described = admin.describeTopics(List.of(requests.name(), costs.name()))
-                        .allTopicNames().get();
-                int requestPartitions = described.get(requests.name()).partitions().size();
-                int costPartitions = described.get(costs.name()).partitions().size();
-                if (requestPartitions != costPartitions) {
-                    throw new IllegalStateException(costs.name() + " has " + costPartitions + " partitions but " + requests.name()
-                            + " has " + requestPartitions + "; they must be equal so a user's costs reach the task holding its budget");
-                }
-                return;
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not describe " + requests.name() + " and " + costs.name() + ": "
-                            + e.getCause().getMessage(), e.getCause());
-                }
-                Thread.sleep(100);
-            }
-        }
-    }
-
-    /**
-     * Registers every value schema under its {@code <topic>-value} subject so producers in other services
-     * can fetch it. Returns subject → schema id.
-     */
-    public Map<String, Integer> registerSchemas(SchemaRegistryClient registry) {
-        Map<String, Integer> ids = new java.util.LinkedHashMap<>();
-        register(registry, requests, LlmRequest.class, ids);
-        register(registry, admitted, AdmittedRequest.class, ids);
-        register(registry, rejected, RejectedRequest.class, ids);
-        register(registry, enriched, EnrichedRequest.class, ids);
-        register(registry, results, GenerationResult.class, ids);
-        register(registry, costs, CostEvent.class, ids);
-        register(registry, userPolicies, UserPolicy.class, ids);
-        register(registry, apiKeys, ApiKey.class, ids);
-        return ids;
-    }
-
-    private static void register(SchemaRegistryClient registry, Topic<?, ?> topic, Class<? extends SpecificRecord> type,
-                                 Map<String, Integer> ids) {
-        ids.put(topic.valueSubject(), registry.register(topic.valueSubject(), SpecificData.get().getSchema(type)));
     }
 }

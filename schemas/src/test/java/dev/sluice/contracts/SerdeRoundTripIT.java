@@ -53,8 +53,8 @@ class SerdeRoundTripIT {
         this.registry = new SchemaRegistryClient(registryServer.url());
         this.catalog = new TopicCatalog(SluiceInfra.uniquePrefix("serde"), 3, registry);
         try (Admin admin = kafka.admin()) {
-            assertThat(catalog.createAll(admin, (short) 1)).hasSize(catalog.all().size());
-            assertThat(catalog.createAll(admin, (short) 1)).as("second run creates nothing").isEmpty();
+            assertThat(TopicSetup.createAll(catalog, admin, (short) 1)).hasSize(catalog.all().size());
+            assertThat(TopicSetup.createAll(catalog, admin, (short) 1)).as("second run creates nothing").isEmpty();
         }
     }
 
@@ -72,7 +72,7 @@ class SerdeRoundTripIT {
 
     @Test
     void shouldRegisterEverySchemaUnderItsTopicValueSubject() {
-        Map<String, Integer> ids = catalog.registerSchemas(registry);
+        Map<String, Integer> ids = TopicSetup.registerSchemas(catalog, registry);
         assertThat(ids).hasSize(8).containsKey(catalog.requests().name() + "-value").containsKey(catalog.apiKeys().valueSubject());
         SchemaRegistryClient fresh = new SchemaRegistryClient(registry.baseUrl());
         int requestId = ids.get(catalog.requests().name() + "-value");

@@ -30,7 +30,7 @@ class TopicCatalogIT {
         try (Admin admin = kafka.admin()) {
             for (int run = 0; run < 5; run++) {
                 TopicCatalog catalog = new TopicCatalog(SluiceInfra.uniquePrefix("fresh"), 6, new SchemaRegistryClient(registry.url()));
-                assertThat(catalog.createAll(admin, (short) 1)).hasSize(catalog.all().size());
+                assertThat(TopicSetup.createAll(catalog, admin, (short) 1)).hasSize(catalog.all().size());
             }
         }
     }
@@ -39,7 +39,7 @@ class TopicCatalogIT {
     void shouldCreateRequestsAndCostsWithBrokerTimeAndTheOutputsWithProducerTime(KafkaBroker kafka, SchemaRegistryServer registry) throws Exception {
         TopicCatalog catalog = new TopicCatalog(SluiceInfra.uniquePrefix("timed"), 2, new SchemaRegistryClient(registry.url()));
         try (Admin admin = kafka.admin()) {
-            catalog.createAll(admin, (short) 1);
+            TopicSetup.createAll(catalog, admin, (short) 1);
             for (Topic<?, ?> topic : catalog.all()) {
                 ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic.name());
                 // createAll waits for the metadata of requests and costs only; the others may not be known to the broker yet.
@@ -58,7 +58,7 @@ class TopicCatalogIT {
         try (Admin admin = kafka.admin()) {
             admin.createTopics(List.of(new NewTopic(catalog.costs().name(), 3, (short) 1))).all().get();
 
-            assertThatThrownBy(() -> catalog.createAll(admin, (short) 1)).isInstanceOf(IllegalStateException.class)
+            assertThatThrownBy(() -> TopicSetup.createAll(catalog, admin, (short) 1)).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining(catalog.costs().name() + " has 3 partitions")
                     .hasMessageContaining(catalog.requests().name() + " has 6");
         }

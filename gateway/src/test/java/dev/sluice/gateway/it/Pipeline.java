@@ -18,6 +18,7 @@ import dev.sluice.common.StageProvider;
 import dev.sluice.gateway.GatewayStage;
 import dev.sluice.gateway.keys.KeyAdmin;
 import dev.sluice.contracts.TopicCatalog;
+import dev.sluice.contracts.TopicSetup;
 import dev.sluice.contracts.registry.SchemaRegistryClient;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.RedisServer;
@@ -79,7 +80,7 @@ final class Pipeline implements AutoCloseable {
         config = SluiceConfig.of(values);
         catalog = new TopicCatalog(prefix, 3, new SchemaRegistryClient(registryUrl));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            catalog.createAll(admin, (short) 1);
+            TopicSetup.createAll(catalog, admin, (short) 1);
         }
         Map<String, StageProvider> found = new HashMap<>();
         ServiceLoader.load(StageProvider.class).forEach(p -> found.put(p.name(), p));

@@ -3,6 +3,7 @@ package dev.sluice.launcher.infra;
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.contracts.TopicCatalog;
+import dev.sluice.contracts.TopicSetup;
 import dev.sluice.contracts.registry.SchemaRegistryClient;
 
 /** The topic catalog as configured: prefix, partitions and replication factor from {@link CommonKeys}. */
@@ -13,11 +14,11 @@ public final class Topics {
         return new TopicCatalog(CommonKeys.read(config).string(CommonKeys.TOPIC_PREFIX), partitions(config), registry);
     }
 
-    /** {@link TopicCatalog#createAll} (idempotent); a failure names the topic and becomes one line for the user. */
+    /** {@link TopicSetup#createAll} (idempotent); a failure names the topic and becomes one line for the user. */
     public static java.util.List<String> createAll(org.apache.kafka.clients.admin.Admin admin, TopicCatalog catalog,
                                                    short replicationFactor) {
         try {
-            return catalog.createAll(admin, replicationFactor);
+            return TopicSetup.createAll(catalog, admin, replicationFactor);
         } catch (IllegalStateException e) {
             throw new dev.sluice.launcher.LauncherException(e.getMessage());
         }
