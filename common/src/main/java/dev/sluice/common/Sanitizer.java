@@ -15,8 +15,17 @@ public final class Sanitizer {
                     + "|\\bsk-[A-Za-z0-9_-]{8,}"
                     + "|(x-api-key|api[_-]?key|authorization)([\"']?\\s*[:=]\\s*[\"']?)(?:bearer\\s+)?[^\\s\"',}]{6,}");
     private static final int MIN_PROMPT_FRAGMENT = 12;
+    private static final Pattern CREDENTIALS = Pattern.compile("[^\\s,/@]+@");
 
     private Sanitizer() {}
+
+    /**
+     * A URL (or list of URLs) as it may be shown: credentials written into it ({@code rediss://user:secret@host}, as
+     * Redis AUTH is configured) become {@code ***@}, even when the URL is malformed; null becomes "".
+     */
+    public static String withoutCredentials(String text) {
+        return text == null ? "" : CREDENTIALS.matcher(text).replaceAll("***@");
+    }
 
     /**
      * @param message     the raw message (may echo a request or a provider's error body)

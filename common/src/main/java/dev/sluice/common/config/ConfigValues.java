@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import dev.sluice.common.ConfigException;
+import dev.sluice.common.Sanitizer;
 import dev.sluice.common.SluiceConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.ConfigKey;
@@ -48,7 +49,7 @@ public final class ConfigValues {
             }
             return Optional.of(value);
         } catch (org.apache.kafka.common.config.ConfigException e) {
-            throw ConfigException.invalid(key, config.source(key), k.type == Type.PASSWORD ? HIDDEN : raw.get(), expected(k));
+            throw ConfigException.invalid(key, config.source(key), k.type == Type.PASSWORD ? HIDDEN : Sanitizer.withoutCredentials(raw.get()), expected(k));
         }
     }
 

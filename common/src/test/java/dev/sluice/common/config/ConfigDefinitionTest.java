@@ -4,6 +4,7 @@ import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
 import static org.apache.kafka.common.config.ConfigDef.Type.BOOLEAN;
 import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
 import static org.apache.kafka.common.config.ConfigDef.Type.PASSWORD;
+import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -52,6 +53,17 @@ class ConfigDefinitionTest {
         assertThatThrownBy(() -> DEF.validate(SluiceConfig.of(Map.of("a.secret", "sk-wrong-123"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("a.secret").hasMessageContaining("[hidden]")
                 .hasMessageNotContaining("sk-wrong-123");
+    }
+
+    @Test
+    void shouldNeverPutCredentialsOfAUrlInTheMessage() {
+        ConfigDefinition urls = ConfigDefinition.named("urls")
+                .define("a.url", STRING, null, Validators.url("redis", "rediss"), LOW, "A URL.");
+        for (String bad : new String[] {"redis//:s3cret-pw@cache:6379", "http://admin:s3cret-pw@cache:6379"}) {
+            assertThatThrownBy(() -> urls.validate(SluiceConfig.of(Map.of("a.url", bad))))
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("a.url").hasMessageContaining("***@cache:6379")
+                    .hasMessageNotContaining("s3cret-pw");
+        }
     }
 
     @Test

@@ -5,11 +5,11 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.sluice.common.Sanitizer;
 import dev.sluice.embedded.FreePorts;
 import dev.sluice.embedded.RedisProcess;
 import dev.sluice.launcher.LauncherException;
 import dev.sluice.launcher.infra.Preflight;
-import dev.sluice.launcher.infra.RedisUrls;
 
 /**
  * Redis for the embedded default, in order of preference: the configured {@code SLUICE_REDIS_URL} if it
@@ -36,7 +36,7 @@ public final class EmbeddedRedis implements AutoCloseable {
         if (configured.isPresent()) {
             try {
                 Preflight.redis(configured.get(), Duration.ofSeconds(3));
-                return new EmbeddedRedis(configured, "configured Redis at " + RedisUrls.withoutCredentials(configured.get()), null);
+                return new EmbeddedRedis(configured, "configured Redis at " + Sanitizer.withoutCredentials(configured.get()), null);
             } catch (LauncherException e) {
                 why.append(e.getMessage()).append("; ");
             }

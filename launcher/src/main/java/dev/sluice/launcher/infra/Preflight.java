@@ -18,6 +18,7 @@ import java.util.concurrent.TimeoutException;
 
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.ConfigException;
+import dev.sluice.common.Sanitizer;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.config.ConfigDefinition;
 import io.lettuce.core.ClientOptions;
@@ -144,7 +145,7 @@ public final class Preflight {
 
     /** Checks the Redis at {@code url} answers PING within {@code timeout}. */
     public static void redis(String url, Duration timeout) {
-        String shown = RedisUrls.withoutCredentials(url);
+        String shown = Sanitizer.withoutCredentials(url);
         RedisURI uri;
         try {
             uri = RedisURI.create(url);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.sluice.common.Sanitizer;
 import dev.sluice.common.StageProvider;
 import dev.sluice.launcher.LauncherException;
 import org.junit.jupiter.api.Test;
@@ -42,9 +43,9 @@ class StageCatalogTest {
 
     @Test
     void shouldNeverShowARedisPassword() {
-        assertThat(RedisUrls.withoutCredentials("rediss://default:hunter2@cache.example:6380/0"))
+        assertThat(Sanitizer.withoutCredentials("rediss://default:hunter2@cache.example:6380/0"))
                 .isEqualTo("rediss://***@cache.example:6380/0");
-        assertThat(RedisUrls.withoutCredentials("redis://127.0.0.1:6379")).isEqualTo("redis://127.0.0.1:6379");
+        assertThat(Sanitizer.withoutCredentials("redis://127.0.0.1:6379")).isEqualTo("redis://127.0.0.1:6379");
     }
 
     @Test
