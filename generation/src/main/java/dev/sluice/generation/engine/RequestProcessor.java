@@ -18,9 +18,7 @@ import dev.sluice.generation.provider.CompletionRequest;
 import dev.sluice.generation.provider.HttpErrors;
 import dev.sluice.generation.resilience.CallFailedException;
 import dev.sluice.generation.resilience.CallResult;
-import dev.sluice.generation.resilience.ResilientCaller;
 import dev.sluice.generation.semantic.SemanticCache;
-import dev.sluice.generation.semantic.SemanticSettings;
 import dev.sluice.generation.store.GenerationStore;
 import dev.sluice.generation.store.Lookup;
 import dev.sluice.schema.CostEvent;
@@ -52,26 +50,10 @@ public final class RequestProcessor {
     private final Executor worker;
     private final SemanticCache semantic;
 
-    /** Without the semantic cache. */
-    public RequestProcessor(ResilientCaller caller, GenerationStore store, ModelCatalog catalog, ProcessorSettings settings,
-                            Clock clock, GenerationMetrics metrics, Executor worker) {
-        this(ChainCaller.single(caller, catalog), store, catalog, settings, clock, metrics, worker,
-                new SemanticCache(SemanticSettings.disabled()));
-    }
-
-    /** Without fallback chains, with the semantic cache. */
-    public RequestProcessor(ResilientCaller caller, GenerationStore store, ModelCatalog catalog, ProcessorSettings settings,
-                            Clock clock, GenerationMetrics metrics, Executor worker, SemanticCache semantic) {
-        this(ChainCaller.single(caller, catalog), store, catalog, settings, clock, metrics, worker, semantic);
-    }
-
-    /** With fallback chains: {@code chain} calls the requested model and, where allowed, the links after it. */
-    public RequestProcessor(ChainCaller chain, GenerationStore store, ModelCatalog catalog, ProcessorSettings settings,
-                            Clock clock, GenerationMetrics metrics, Executor worker) {
-        this(chain, store, catalog, settings, clock, metrics, worker, new SemanticCache(SemanticSettings.disabled()));
-    }
-
-    /** With fallback chains and the semantic cache. */
+    /**
+     * {@code chain} calls the requested model and, where allowed, the links after it ({@link ChainCaller#single} when
+     * the model has no fallback); {@code semantic} may be disabled (a cache built from disabled settings).
+     */
     public RequestProcessor(ChainCaller chain, GenerationStore store, ModelCatalog catalog, ProcessorSettings settings,
                             Clock clock, GenerationMetrics metrics, Executor worker, SemanticCache semantic) {
         this.semantic = semantic;

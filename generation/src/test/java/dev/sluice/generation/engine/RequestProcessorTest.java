@@ -8,6 +8,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 import dev.sluice.common.ModelCatalog;
+import dev.sluice.generation.fallback.ChainCaller;
+import dev.sluice.generation.semantic.SemanticCache;
+import dev.sluice.generation.semantic.SemanticSettings;
 import dev.sluice.generation.GenerationMetrics;
 import dev.sluice.generation.LogCapture;
 import dev.sluice.testkit.MutableClock;
@@ -45,7 +48,8 @@ class RequestProcessorTest {
     RequestProcessor processor(LlmProvider provider) {
         ResilientCaller caller = new ResilientCaller(provider, ResilienceSettings.defaults()
                 .withRetry(2, Duration.ofMillis(10), Duration.ofMillis(100), 0), new RecordingScheduler(), scheduler, clock, metrics);
-        return new RequestProcessor(caller, store, catalog, ProcessorSettings.defaults(), clock, metrics, Runnable::run);
+        return new RequestProcessor(ChainCaller.single(caller, catalog), store, catalog, ProcessorSettings.defaults(), clock, metrics,
+                Runnable::run, new SemanticCache(SemanticSettings.disabled()));
     }
 
     SimulatedProvider simulated() {

@@ -12,6 +12,7 @@ import dev.sluice.common.ModelCatalog;
 import dev.sluice.generation.GenerationMetrics;
 import dev.sluice.generation.RecordingScheduler;
 import dev.sluice.generation.engine.Outcome;
+import dev.sluice.generation.fallback.ChainCaller;
 import dev.sluice.generation.engine.ProcessorSettings;
 import dev.sluice.generation.engine.RequestProcessor;
 import dev.sluice.generation.provider.SimulatedProvider;
@@ -45,8 +46,8 @@ class SemanticRequestProcessorTest {
     RequestProcessor processor(SemanticSettings semantic) {
         ResilientCaller caller = new ResilientCaller(provider, ResilienceSettings.defaults()
                 .withRetry(2, Duration.ofMillis(10), Duration.ofMillis(100), 0), new RecordingScheduler(), scheduler, clock, metrics);
-        return new RequestProcessor(caller, store, catalog, ProcessorSettings.defaults(), clock, metrics, Runnable::run,
-                new SemanticCache(semantic));
+        return new RequestProcessor(ChainCaller.single(caller, catalog), store, catalog, ProcessorSettings.defaults(), clock, metrics,
+                Runnable::run, new SemanticCache(semantic));
     }
 
     static Outcome.Emit run(RequestProcessor processor, EnrichedRequest request) {
