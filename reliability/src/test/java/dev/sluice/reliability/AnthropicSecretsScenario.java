@@ -12,7 +12,6 @@ import dev.sluice.common.CommonKeys;
 import dev.sluice.schema.EnrichedRequest;
 import dev.sluice.testkit.llm.Fault;
 import dev.sluice.testkit.llm.MockLlmServer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 
 /**
  * R5 with the Anthropic provider: a generation process of its own ({@code provider=anthropic},
@@ -35,24 +34,19 @@ final class AnthropicSecretsScenario {
                      CommonKeys.PROVIDER_BASE_URL, mock.anthropicBaseUrl(),
                      "generation.breaker.open.ms", "2000",
                      "generation.breaker.wait.deadline.ms", "2000"));
-             Workload workload = new Workload(p).model(MODEL, 16);
-             KafkaProducer<String, EnrichedRequest> producer = Enriched.producer(p);
-             OutcomeCounter outcomes = new OutcomeCounter(p)) {
-            StageProcess generation = p.stage("generation", 1);
-            generation.start();
-            generation.awaitReady(Duration.ofSeconds(180));
+             GenerationAlone generation = GenerationAlone.start(p, MODEL)) {
             List<EnrichedRequest> sent = new ArrayList<>();
             for (int phase = 0; phase < PHASES.size(); phase++) {
                 mock.always(PHASES.get(phase));
                 List<EnrichedRequest> batch = new ArrayList<>();
                 for (int i = 0; i < n / PHASES.size(); i++) {
-                    batch.add(Enriched.of(workload.request("r5b-" + (i % 10), i)));
+                    batch.add(generation.request("r5b-" + (i % 10), i));
                 }
-                Enriched.send(producer, p, batch);
+                generation.send(batch);
                 sent.addAll(batch);
-                outcomes.awaitSettled(sent.size(), Duration.ofMillis(500), Duration.ofMinutes(5)); // answered under this phase
+                generation.outcomes().awaitSettled(sent.size(), Duration.ofMillis(500), Duration.ofMinutes(5)); // answered under this phase
             }
-            outcomes.awaitSettled(sent.size(), Verdict.QUIET, Duration.ofMinutes(5));
+            generation.outcomes().awaitSettled(sent.size(), Verdict.QUIET, Duration.ofMinutes(5));
 
             Set<String> ids = sent.stream().map(Enriched::id).collect(Collectors.toSet());
             Checker checker = new Checker(p, mock);

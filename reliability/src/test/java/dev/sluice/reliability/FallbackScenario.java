@@ -17,7 +17,6 @@ import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.llm.Fault;
 import dev.sluice.testkit.llm.MockLlmServer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 
 /**
  * F1, fallback chains at the process level (issue 19): a generation process of its own ({@code sluice run generation})
@@ -44,29 +43,24 @@ final class FallbackScenario {
                      "generation.fallback." + MODEL, FALLBACK_MODEL + "@backup",
                      "generation.retry.initial.backoff.ms", "10",
                      "generation.retry.max.backoff.ms", "20"));
-             Workload workload = new Workload(p).model(MODEL, 16);
-             KafkaProducer<String, EnrichedRequest> producer = Enriched.producer(p);
-             OutcomeCounter outcomes = new OutcomeCounter(p)) {
-            StageProcess generation = p.stage("generation", 1);
-            generation.start();
-            generation.awaitReady(Duration.ofSeconds(180));
+             GenerationAlone generation = GenerationAlone.start(p, MODEL)) {
 
             // 400 first, while the primary's breaker is closed (an open breaker is itself a reason to fall back).
             primary.always(Fault.status(400));
             List<EnrichedRequest> invalid = new ArrayList<>();
             for (int i = 0; i < BAD_REQUESTS; i++) {
-                invalid.add(Enriched.of(workload.request("f1-bad-" + i, i)));
+                invalid.add(generation.request("f1-bad-" + i, i));
             }
-            Enriched.send(producer, p, invalid);
-            outcomes.awaitSettled(BAD_REQUESTS, Verdict.QUIET, Duration.ofMinutes(5));
+            generation.send(invalid);
+            generation.outcomes().awaitSettled(BAD_REQUESTS, Verdict.QUIET, Duration.ofMinutes(5));
 
             primary.always(Fault.status(503));
             List<EnrichedRequest> overloaded = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                overloaded.add(Enriched.of(workload.request("f1-" + (i % 10), i)));
+                overloaded.add(generation.request("f1-" + (i % 10), i));
             }
-            Enriched.send(producer, p, overloaded);
-            outcomes.awaitSettled(BAD_REQUESTS + n, Verdict.QUIET, Duration.ofMinutes(5));
+            generation.send(overloaded);
+            generation.outcomes().awaitSettled(BAD_REQUESTS + n, Verdict.QUIET, Duration.ofMinutes(5));
 
             Set<String> ok = overloaded.stream().map(Enriched::id).collect(Collectors.toSet());
             Set<String> bad = invalid.stream().map(Enriched::id).collect(Collectors.toSet());
