@@ -24,10 +24,9 @@ import org.apache.kafka.common.config.ConfigDef.Range;
  * @param dedupeHorizon how long a requestId is remembered to drop duplicate cost events
  * @param topSpenders   how many users {@code llm.analytics.top-spenders-by-day} keeps per day
  * @param commitInterval Streams commit interval (exactly-once transactions are committed this often)
- * @param maxReplays    default replay limit of {@code sluice dlq replay}
  */
 public record AnalyticsConfig(String applicationId, Duration grace, Duration dedupeHorizon, int topSpenders,
-                              Duration commitInterval, int maxReplays) {
+                              Duration commitInterval) {
     public static final String APPLICATION_ID = "analytics.application.id";
     /** The application id after the topic prefix: the default is {@code <topic.prefix>sluice-analytics}. */
     public static final String DEFAULT_APPLICATION_ID = "sluice-analytics";
@@ -43,11 +42,8 @@ public record AnalyticsConfig(String applicationId, Duration grace, Duration ded
     public static final String COMMIT_INTERVAL_MS = "analytics.commit.interval.ms";
     /** Default of {@link #COMMIT_INTERVAL_MS}: 1 s. */
     public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofSeconds(1);
-    public static final String DLQ_MAX_REPLAYS = "dlq.max.replays";
-    /** Default of {@link #DLQ_MAX_REPLAYS}, replays. */
-    public static final int DEFAULT_MAX_REPLAYS = 3;
 
-    private static final ConfigDefinition DEFINITION = ConfigDefinition.named("Analytics and replay (`sluice run analytics`, `sluice dlq`)")
+    private static final ConfigDefinition DEFINITION = ConfigDefinition.named("Analytics (`sluice run analytics`)")
             .defineComputed(APPLICATION_ID, STRING, null, MEDIUM,
                     "Kafka Streams application id (consumer group, prefix of internal topics).", "`<topic.prefix>sluice-analytics`")
             .define(GRACE_MS, LONG, DEFAULT_GRACE.toMillis(), Range.atLeast(0L), MEDIUM,
@@ -59,9 +55,7 @@ public record AnalyticsConfig(String applicationId, Duration grace, Duration ded
             .define(TOP_SPENDERS, INT, DEFAULT_TOP_SPENDERS, Range.between(1, 1000), LOW,
                     "Number of users ranked per day in the top-spenders topic.")
             .define(COMMIT_INTERVAL_MS, LONG, DEFAULT_COMMIT_INTERVAL.toMillis(), Range.between(10, 600_000), LOW,
-                    "Streams commit interval, ms (output latency of the exactly-once app).")
-            .define(DLQ_MAX_REPLAYS, INT, DEFAULT_MAX_REPLAYS, Range.between(0, 1000), MEDIUM,
-                    "Replays after which `sluice dlq replay` refuses a dead letter (loop guard).");
+                    "Streams commit interval, ms (output latency of the exactly-once app).");
 
     public AnalyticsConfig {
         if (grace.isNegative() || dedupeHorizon.isNegative() || dedupeHorizon.isZero()) {
@@ -71,10 +65,10 @@ public record AnalyticsConfig(String applicationId, Duration grace, Duration ded
 
     public static AnalyticsConfig defaults() {
         return new AnalyticsConfig(DEFAULT_APPLICATION_ID, DEFAULT_GRACE, DEFAULT_DEDUPE_HORIZON, DEFAULT_TOP_SPENDERS,
-                DEFAULT_COMMIT_INTERVAL, DEFAULT_MAX_REPLAYS);
+                DEFAULT_COMMIT_INTERVAL);
     }
 
-    /** Every key of the analytics app and the replay tool: type, default, valid values, documentation. */
+    /** Every key of the analytics app: type, default, valid values, documentation. */
     public static ConfigDefinition definition() {
         return DEFINITION;
     }
@@ -87,11 +81,10 @@ public record AnalyticsConfig(String applicationId, Duration grace, Duration ded
                 v.duration(GRACE_MS),
                 v.duration(DEDUPE_HORIZON_MS),
                 v.intValue(TOP_SPENDERS),
-                v.duration(COMMIT_INTERVAL_MS),
-                v.intValue(DLQ_MAX_REPLAYS));
+                v.duration(COMMIT_INTERVAL_MS));
     }
 
     public AnalyticsConfig withGrace(Duration newGrace) {
-        return new AnalyticsConfig(applicationId, newGrace, dedupeHorizon, topSpenders, commitInterval, maxReplays);
+        return new AnalyticsConfig(applicationId, newGrace, dedupeHorizon, topSpenders, commitInterval);
     }
 }

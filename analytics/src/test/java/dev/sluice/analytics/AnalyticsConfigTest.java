@@ -16,7 +16,7 @@ class AnalyticsConfigTest {
         AnalyticsConfig c = AnalyticsConfig.from(SluiceConfig.of(Map.of("topic.prefix", "t1.")));
         AnalyticsConfig d0 = AnalyticsConfig.defaults();
         assertThat(c).isEqualTo(new AnalyticsConfig("t1." + AnalyticsConfig.DEFAULT_APPLICATION_ID, d0.grace(), d0.dedupeHorizon(),
-                d0.topSpenders(), d0.commitInterval(), d0.maxReplays()));
+                d0.topSpenders(), d0.commitInterval()));
         DashboardConfig d = DashboardConfig.from(SluiceConfig.of(Map.of()));
         assertThat(d.enabled()).isEqualTo(DashboardConfig.DEFAULT_ENABLED);
         assertThat(d.bindAddress()).isEqualTo(DashboardConfig.DEFAULT_BIND_ADDRESS);

@@ -4,6 +4,8 @@ import java.time.Clock;
 import java.util.List;
 import java.util.function.Supplier;
 
+import dev.sluice.common.config.ConfigDefinition;
+
 /**
  * How a module adds subcommands to {@code sluice} without the launcher compiling against it (the tools module adds
  * {@code dlq} and {@code report}, the gateway {@code keys}): each registers one provider in
@@ -17,4 +19,9 @@ public interface CommandProvider {
      * configuration error surfaces only for the command that needs the setting.
      */
     List<Object> commands(Supplier<SluiceConfig> config, Clock clock);
+
+    /** The commands' configuration keys, one definition per reference section; {@code docs/configuration.md} lists them. */
+    default List<ConfigDefinition> configuration() {
+        return List.of();
+    }
 }

@@ -6,7 +6,9 @@ import java.util.function.Supplier;
 
 import dev.sluice.common.CommandProvider;
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.tools.dlq.DlqCommand;
+import dev.sluice.tools.dlq.DlqConfig;
 import dev.sluice.tools.report.ReportCommand;
 
 /** Adds the operator tools to the launcher: {@code sluice dlq} and {@code sluice report}, in that order. */
@@ -14,5 +16,10 @@ public final class ToolsCommandProvider implements CommandProvider {
     @Override
     public List<Object> commands(Supplier<SluiceConfig> config, Clock clock) {
         return List.of(new DlqCommand(config, clock), new ReportCommand(config, clock));
+    }
+
+    @Override
+    public List<ConfigDefinition> configuration() {
+        return List.of(DlqConfig.definition());
     }
 }

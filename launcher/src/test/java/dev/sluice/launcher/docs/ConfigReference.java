@@ -2,9 +2,11 @@ package dev.sluice.launcher.docs;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.ServiceLoader;
 
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.CommandProvider;
 import dev.sluice.common.StageProvider;
 import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.common.config.ConfigValues;
@@ -16,8 +18,9 @@ import org.apache.kafka.common.config.ConfigDef.ConfigKey;
 /**
  * Generates {@code docs/configuration.md} from the configuration definitions themselves (Kafka {@link ConfigDef}s):
  * the shared keys, the launcher's, then every stage's as its {@link StageProvider#configuration()} declares them, in
- * pipeline order. Key, type, default, valid values and meaning come from the one declaration each key has, so the
- * reference cannot drift from what the code accepts.
+ * pipeline order, then the keys of the commands modules contribute ({@link CommandProvider#configuration()}). Key,
+ * type, default, valid values and meaning come from the one declaration each key has, so the reference cannot drift
+ * from what the code accepts.
  */
 public final class ConfigReference {
     private ConfigReference() {}
@@ -26,6 +29,7 @@ public final class ConfigReference {
     static List<ConfigDefinition> definitions() {
         List<ConfigDefinition> all = new ArrayList<>(List.of(CommonKeys.definition(), Preflight.definition()));
         StageCatalog.discover().all().values().forEach(p -> all.addAll(p.configuration()));
+        ServiceLoader.load(CommandProvider.class).forEach(p -> all.addAll(p.configuration()));
         return all;
     }
 

@@ -3,7 +3,6 @@ package dev.sluice.tools.dlq;
 import java.io.PrintWriter;
 import java.util.Set;
 
-import dev.sluice.analytics.AnalyticsConfig;
 import dev.sluice.common.Durations;
 import dev.sluice.contracts.TopicNames;
 import picocli.CommandLine.Command;
@@ -21,7 +20,7 @@ final class DlqReplayCommand extends DlqSubcommand implements java.util.concurre
     @Option(names = "--rate", paramLabel = "N/s", defaultValue = "unlimited", description = "Maximum records per second, e.g. 200/s (default: ${DEFAULT-VALUE}).")
     String rate;
     @Option(names = "--max-replays", paramLabel = "N", description = "Refuse letters already replayed this many times (default: "
-            + AnalyticsConfig.DLQ_MAX_REPLAYS + ", else 3).")
+            + DlqConfig.MAX_REPLAYS + ", else 3).")
     Integer maxReplays;
     @Option(names = "--again", description = "Ignore the replay ledger and send letters that were replayed before (never discarded ones). Generation still "
             + "skips requests it already answered (its ledger topic llm.generation.ledger, kept 40 days), so no request is paid twice.")
@@ -35,7 +34,7 @@ final class DlqReplayCommand extends DlqSubcommand implements java.util.concurre
         PrintWriter out = out();
         PrintWriter err = spec.commandLine().getErr();
         double perSecond = Durations.rate(rate);
-        int limit = maxReplays != null ? maxReplays : AnalyticsConfig.from(dlq.config()).maxReplays();
+        int limit = maxReplays != null ? maxReplays : DlqConfig.maxReplays(dlq.config());
         DlqReader reader = new DlqReader(dlq.kafka());
         ReplayLedger ledger = dlq.ledger(reader, dryRun);
         Set<String> replayed = again ? ledger.loadDiscarded() : ledger.load(); // discarded letters stay discarded
