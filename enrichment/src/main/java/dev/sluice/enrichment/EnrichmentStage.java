@@ -101,7 +101,9 @@ public final class EnrichmentStage implements Stage {
             return;
         }
         embedder = embedders.get();
-        cache.startProbing(ResilientCache.PROBE_INTERVAL);
+        if (config.redisUrl().isPresent()) { // without Redis there is nothing to recover to
+            cache.startProbing(ResilientCache.PROBE_INTERVAL);
+        }
         Enricher enricher = new Enricher(embedder, cache, metrics, config.maxTextChars(), clock);
         BatchProcessor processor = new BatchProcessor(catalog.admitted().valueSerde().deserializer(),
                 catalog.enriched().valueSerde().serializer(), enricher, metrics, catalog.admitted().name(),

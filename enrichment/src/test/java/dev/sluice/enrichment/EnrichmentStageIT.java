@@ -267,4 +267,21 @@ class EnrichmentStageIT {
         harness.drain();
         assertThat(harness.enriched).as("nothing was sent after Redis returned").hasSize(sent);
     }
+
+    @Test
+    void shouldRunOnItsLocalCacheWithoutProbingWhenNoRedisIsConfigured() {
+        long probesBefore = probeThreads();
+        EnrichmentStage stage = harness.stageWithoutRedis(new CountingEmbedder(SharedModel.get()), new SimpleMeterRegistry());
+        stages.add(stage);
+        stage.start();
+        assertThat(probeThreads()).as("no Redis to find: no probe thread").isEqualTo(probesBefore);
+        harness.produce(TestRequests.admitted("no-redis", text(1)));
+        awaitEnriched(1);
+        assertThat(sourcesFrom(0)).containsOnly(EmbeddingSource.DEGRADED_COMPUTED);
+        assertThat(stage.health().degraded()).isTrue();
+    }
+
+    private static long probeThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("sluice-redis-probe")).count();
+    }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.enrichment.cache.AbsentCache;
 import dev.sluice.enrichment.cache.LettuceEmbeddingCache;
 import dev.sluice.enrichment.embed.Embedder;
 import dev.sluice.enrichment.embed.SharedModel;
@@ -82,6 +83,13 @@ final class StageHarness implements AutoCloseable {
         EnrichmentConfig c = EnrichmentConfig.from(config);
         return new EnrichmentStage(c, CommonKeys.kafkaClientProperties(config), catalog, meters, () -> embedder,
                 new LettuceEmbeddingCache(redis.uri(), c.redisTimeout()), Clock.systemUTC());
+    }
+
+    /** A stage configured without {@code redis.url}, as {@code sluice run enrichment} builds it then. */
+    EnrichmentStage stageWithoutRedis(Embedder embedder, SimpleMeterRegistry meters) {
+        EnrichmentConfig c = EnrichmentConfig.from(config.with(Map.of(CommonKeys.REDIS_URL, "")));
+        return new EnrichmentStage(c, CommonKeys.kafkaClientProperties(config), catalog, meters, () -> embedder,
+                new AbsentCache(), Clock.systemUTC());
     }
 
     void produce(AdmittedRequest request) {
