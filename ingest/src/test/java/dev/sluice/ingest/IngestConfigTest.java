@@ -48,12 +48,23 @@ class IngestConfigTest {
         IngestConfig c = IngestConfig.from(SluiceConfig.of(Map.of("topic.prefix", "t1.")));
         assertThat(c.applicationId()).isEqualTo("t1." + IngestConfig.DEFAULT_APPLICATION_ID);
         assertThat(c.commitInterval().toMillis()).isEqualTo(IngestConfig.DEFAULT_COMMIT_INTERVAL_MS);
+        assertThat(c.freshCommitInterval().toMillis()).isEqualTo(IngestConfig.DEFAULT_FRESH_COMMIT_INTERVAL_MS);
+        assertThat(c.pacesCommits()).as("the defaults commit early while caught up").isTrue();
         assertThat(c.streamThreads()).isEqualTo(IngestConfig.DEFAULT_STREAM_THREADS);
         assertThat(c.dedupeHorizon().toMillis()).isEqualTo(IngestConfig.DEFAULT_DEDUPE_HORIZON_MS);
         assertThat(c.sweepInterval().toMillis()).isEqualTo(IngestConfig.DEFAULT_SWEEP_INTERVAL_MS);
         assertThat(c.maxMessages()).isEqualTo(IngestConfig.DEFAULT_MAX_MESSAGES);
         assertThat(c.maxOutputTokens()).isEqualTo(IngestConfig.DEFAULT_MAX_OUTPUT_TOKENS);
         assertThat(c.ceiling().returnIdle().toMillis()).isEqualTo(CeilingConfig.DEFAULT_RETURN_IDLE_MS);
+    }
+
+    @Test
+    void shouldCommitAtTheLongIntervalOnlyWhenTheFreshOneIsOffOrNotShorter() {
+        assertThat(IngestConfig.from(SluiceConfig.of(Map.of(IngestConfig.FRESH_COMMIT_INTERVAL_MS, "0"))).pacesCommits()).isFalse();
+        assertThat(IngestConfig.from(SluiceConfig.of(Map.of(IngestConfig.COMMIT_INTERVAL_MS, "20",
+                IngestConfig.FRESH_COMMIT_INTERVAL_MS, "20"))).pacesCommits()).isFalse();
+        assertThat(IngestConfig.from(SluiceConfig.of(Map.of(IngestConfig.COMMIT_INTERVAL_MS, "500",
+                IngestConfig.FRESH_COMMIT_INTERVAL_MS, "50"))).pacesCommits()).isTrue();
     }
 
     @Test

@@ -12,7 +12,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * Admission's Micrometer meters: {@code sluice.ingest.admitted}, {@code sluice.ingest.rejected{reason}},
  * {@code sluice.ingest.costs{outcome=reconciled|unreserved|duplicate|released|ignored}}, and the overspend:
  * {@code sluice.ingest.overspent} (charges above the money held for them) and {@code sluice.ingest.overspent.micros}
- * (by how much, micro-dollars). Any overspend means a price table or a provider disagrees with the reservation.
+ * (by how much, micro-dollars); {@code sluice.ingest.commits.early} (commits asked for at the fresh interval, see
+ * {@link CommitPacer}). Any overspend means a price table or a provider disagrees with the reservation.
  */
 public final class AdmissionMetrics {
     private final Counter admitted;
@@ -20,6 +21,7 @@ public final class AdmissionMetrics {
     private final Map<Settlement, Counter> costs = new EnumMap<>(Settlement.class);
     private final Counter overspent;
     private final Counter overspentMicros;
+    private final Counter earlyCommits;
 
     public AdmissionMetrics(MeterRegistry registry) {
         admitted = Counter.builder("sluice.ingest.admitted").description("requests admitted").register(registry);
@@ -35,6 +37,8 @@ public final class AdmissionMetrics {
                 .description("charges above the money reserved for them (or with none held)").register(registry);
         overspentMicros = Counter.builder("sluice.ingest.overspent.micros").baseUnit("micro-USD")
                 .description("sum of charges above their reservations, micro-dollars").register(registry);
+        earlyCommits = Counter.builder("sluice.ingest.commits.early")
+                .description("commits requested at the fresh interval because a fresh request was waiting").register(registry);
     }
 
     void admitted() {
@@ -52,6 +56,10 @@ public final class AdmissionMetrics {
     void overspent(long micros) {
         overspent.increment();
         overspentMicros.increment(micros);
+    }
+
+    void earlyCommit() {
+        earlyCommits.increment();
     }
 
     /** What a cost event did. */

@@ -47,6 +47,7 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
     private ReservationLedger ledger;
     private final int partitions;
     private GlobalCeiling ceiling;
+    private CommitPacer pacer;
 
     AdmissionProcessor(IngestConfig config, AdmissionMetrics metrics, int partitions) {
         this.partitions = partitions;
@@ -66,6 +67,16 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
         // Stream time is broker time here (LogAppendTime inputs), so no producer can push it ahead; and the sweep
         // only forgets settled entries past the horizon, never a held reservation.
         context.schedule(config.sweepInterval(), PunctuationType.STREAM_TIME, ledger::sweep);
+        if (config.pacesCommits()) {
+            // Caught up: commit every fresh interval that saw a fresh record; in a backlog: at the long interval only.
+            pacer = new CommitPacer(config.commitInterval().toMillis());
+            context.schedule(config.freshCommitInterval(), PunctuationType.WALL_CLOCK_TIME, tick -> {
+                if (pacer.commitDue()) {
+                    metrics.earlyCommit();
+                    context.commit();
+                }
+            });
+        }
         if (config.ceiling().enabled()) {
             ceiling = new GlobalCeiling(config.ceiling(), partitions, context.taskId().partition(),
                     context.getStateStore(CeilingTopology.TASK_LEASE_STORE), m -> context.forward(new Record<String, Object>(
@@ -79,6 +90,9 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
     public void process(Record<String, ReceivedRequest> record) {
         ReceivedRequest received = record.value();
         long at = record.timestamp();
+        if (pacer != null) {
+            pacer.processed(at, context.currentSystemTimeMs());
+        }
         // The caller's reply address (if any) goes on whatever this request produces: admitted or rejected.
         Headers reply = ReplyHeaders.of(record.headers());
         if (received == null) {

@@ -68,6 +68,8 @@ class DeployedIngestBenchmark {
     private static final int USERS = Integer.getInteger("bench.deployed.users", 10_000);
     private static final int ROUNDS = Integer.getInteger("bench.deployed.rounds", 1);
     private static final boolean JFR = Boolean.getBoolean("bench.deployed.jfr");
+    /** {@code -Dbench.deployed.redis=false} skips the Redis limiters (P2, P2b) when only admission settings are compared. */
+    private static final boolean REDIS = Boolean.parseBoolean(System.getProperty("bench.deployed.redis", "true"));
     /** Ingest settings to compare, {@code ;} between variants, {@code ,} between key=value; "default" = none. */
     private static final List<String> VARIANTS = List.of(System.getProperty("bench.deployed.ingest.variants", "default").split(";"));
     private static final List<String> JVM = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
@@ -142,7 +144,7 @@ class DeployedIngestBenchmark {
                     loads.add("after " + label + " " + r + ": " + load());
                 }
 
-                for (String mode : List.of("sync", "pipelined")) {
+                for (String mode : REDIS ? List.of("sync", "pipelined") : List.<String>of()) {
                     redis.flushAll();
                     String limited = prefix + "redis-" + mode + "-out-" + r;
                     createTopic(bootstrap, limited);
@@ -251,8 +253,8 @@ class DeployedIngestBenchmark {
         for (int round = 1; round <= ROUNDS; round++) {
             String r = " r" + round;
             Drain pt = find(drains, "passthrough" + r);
-            Drain sync = find(drains, "redis sync" + r);
-            Drain pipe = find(drains, "redis pipelined" + r);
+            Drain sync = REDIS ? find(drains, "redis sync" + r) : null;
+            Drain pipe = REDIS ? find(drains, "redis pipelined" + r) : null;
             System.out.printf("round %d:%n", round);
             for (String variant : VARIANTS) {
                 String label = "admission" + (variant.equals("default") ? "" : "[" + variant + "]");
@@ -260,6 +262,9 @@ class DeployedIngestBenchmark {
                 System.out.printf(" %s%n", label);
                 System.out.printf("  P1  admission / passthrough, warm 2nd half   %6.2f  (%,.0f / %,.0f; goal >= 0.6)%n", ad.warm() / pt.warm(), ad.warm(), pt.warm());
                 System.out.printf("  P1c admission / passthrough, whole drain     %6.2f  (%,.0f / %,.0f; goal >= 0.5)%n", ad.whole() / pt.whole(), ad.whole(), pt.whole());
+                if (!REDIS) {
+                    continue;
+                }
                 System.out.printf("  P2  admission / redis 1 in flight, warm      %6.2f  (%,.0f / %,.0f; goal >= 5)%n", ad.warm() / sync.warm(), ad.warm(), sync.warm());
                 System.out.printf("      admission / redis 1 in flight, whole     %6.2f  (%,.0f / %,.0f)%n", ad.whole() / sync.whole(), ad.whole(), sync.whole());
                 System.out.printf("  P2b admission / redis pipelined/poll, warm   %6.2f  (%,.0f / %,.0f; goal >= 1.2)%n", ad.warm() / pipe.warm(), ad.warm(), pipe.warm());

@@ -46,12 +46,12 @@ class EndToEndBenchmark {
     private static final Duration WARM_UP = Duration.ofSeconds(Integer.getInteger("bench.warmup.seconds", 10));
     private static final Duration MEASURE = Duration.ofSeconds(Integer.getInteger("bench.seconds", 30));
     /**
-     * Commit intervals of ingest and generation to compare, ms; 0 = leave both keys unset (the shipped defaults,
-     * {@link #DEFAULT_COMMIT_MS}). Override with {@code -Dbench.commit.intervals=0,100,20}.
+     * Commit intervals of ingest and generation to compare, ms; 0 = leave every commit key unset (the shipped defaults,
+     * {@link #DEFAULT_COMMIT_MS}); any other value is a fixed interval for both (ingest's early commits off). Override with {@code -Dbench.commit.intervals=0,100,20}.
      */
     private static final List<Integer> COMMIT_INTERVALS_MS = java.util.Arrays.stream(
             System.getProperty("bench.commit.intervals", "0,100").split(",")).map(String::trim).map(Integer::valueOf).toList();
-    /** What "0" resolves to: ingest's and generation's default commit intervals (both ms). */
+    /** What "0" resolves to: ingest's default commit intervals (backlog, caught up) and generation's (all ms). */
     private static final String DEFAULT_COMMIT_MS = ingestDefaultCommitMs() + "/"
             + dev.sluice.generation.GenerationConfig.DEFAULT_COMMIT_INTERVAL_MS;
 
@@ -112,6 +112,7 @@ class EndToEndBenchmark {
         v.put("generation.group.id", prefix + "generation");
         if (commitMs > 0) {
             v.put("ingest.commit.interval.ms", Integer.toString(commitMs));
+            v.put("ingest.commit.fresh.interval.ms", "0"); // a fixed interval: no early commits while caught up
             v.put("generation.commit.interval.ms", Integer.toString(commitMs));
         }
         return SluiceConfig.of(v);
@@ -139,7 +140,8 @@ class EndToEndBenchmark {
     /** The ingest module is a runtime-only dependency of the launcher: read its constant reflectively. */
     private static String ingestDefaultCommitMs() {
         try {
-            return String.valueOf(Class.forName("dev.sluice.ingest.IngestConfig").getField("DEFAULT_COMMIT_INTERVAL_MS").get(null));
+            Class<?> ingest = Class.forName("dev.sluice.ingest.IngestConfig");
+            return ingest.getField("DEFAULT_COMMIT_INTERVAL_MS").get(null) + "/fresh " + ingest.getField("DEFAULT_FRESH_COMMIT_INTERVAL_MS").get(null);
         } catch (ReflectiveOperationException e) {
             return "?";
         }
