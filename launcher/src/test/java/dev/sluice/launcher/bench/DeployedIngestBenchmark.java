@@ -68,9 +68,14 @@ class DeployedIngestBenchmark {
     private static final int USERS = Integer.getInteger("bench.deployed.users", 10_000);
     private static final int ROUNDS = Integer.getInteger("bench.deployed.rounds", 1);
     private static final boolean JFR = Boolean.getBoolean("bench.deployed.jfr");
+    /** A passthrough drain before round 1 that warms the broker and is not counted; {@code -Dbench.deployed.warmup=false} skips it. */
+    private static final boolean WARM_UP = Boolean.parseBoolean(System.getProperty("bench.deployed.warmup", "true"));
     /** {@code -Dbench.deployed.redis=false} skips the Redis limiters (P2, P2b) when only admission settings are compared. */
     private static final boolean REDIS = Boolean.parseBoolean(System.getProperty("bench.deployed.redis", "true"));
-    /** Ingest settings to compare, {@code ;} between variants, {@code ,} between key=value; "default" = none. */
+    /**
+     * Ingest settings to compare, {@code ;} between variants, {@code ,} between key=value; "default" = none;
+     * {@code jar=<path>} runs that build of Sluice instead of this one (before/after in one run).
+     */
     private static final List<String> VARIANTS = List.of(System.getProperty("bench.deployed.ingest.variants", "default").split(";"));
     private static final List<String> JVM = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
             "-XX:MaxRAMPercentage=75");
@@ -111,6 +116,16 @@ class DeployedIngestBenchmark {
             System.out.printf("backlog: %,d requests over %,d PRO users written in %.1f s%n", REQUESTS, USERS, (System.nanoTime() - t0) / 1e9);
 
             List<Drain> drains = new ArrayList<>();
+            if (WARM_UP) {
+                // The broker's own JIT: the first drain against a fresh broker JVM ran at about half the speed of the
+                // second (passthrough 60k vs 112k rec/s warm, 2026-12-02), so no contender is measured on a cold broker.
+                String out = prefix + "passthrough-out-warm-up";
+                createTopic(bootstrap, out);
+                drains.add(drain("warm-up (not counted)", bootstrap, List.of(out), work.resolve("passthrough-warm-up.log"), command(List.of(
+                        "-cp", classPath, PassthroughProcess.class.getName(), bootstrap, prefix + "passthrough-warm-up",
+                        catalog.requests().name(), out, tmp.resolve("pt-warm-up").toString())), work));
+                loads.add("after the warm-up: " + load());
+            }
             for (int round = 1; round <= ROUNDS; round++) {
                 String r = "r" + round;
                 String out = prefix + "passthrough-out-" + r;
@@ -127,7 +142,10 @@ class DeployedIngestBenchmark {
                     if (JFR) {
                         ingest.add("-XX:StartFlightRecording=filename=" + work.resolve("ingest-" + tag + ".jfr") + ",settings=profile");
                     }
-                    ingest.addAll(List.of("-jar", shadedJar().toString(), "run", "ingest",
+                    // "jar=<path>" in a variant runs another build of Sluice (an A/B of two builds in one run)
+                    String jar = List.of(variant.split(",")).stream().map(String::trim).filter(kv -> kv.startsWith("jar="))
+                            .map(kv -> kv.substring(4)).findFirst().orElse(shadedJar().toString());
+                    ingest.addAll(List.of("-jar", jar, "run", "ingest",
                             "--set", CommonKeys.KAFKA_BOOTSTRAP_SERVERS + "=" + bootstrap,
                             "--set", CommonKeys.SCHEMA_REGISTRY_URL + "=" + registry.url(),
                             "--set", CommonKeys.TOPIC_PREFIX + "=" + prefix,
@@ -136,7 +154,9 @@ class DeployedIngestBenchmark {
                             "--set", CommonKeys.HTTP_PORT + "=0"));
                     if (!variant.equals("default")) {
                         for (String kv : variant.split(",")) {
-                            ingest.addAll(List.of("--set", kv.trim()));
+                            if (!kv.trim().startsWith("jar=")) {
+                                ingest.addAll(List.of("--set", kv.trim()));
+                            }
                         }
                     }
                     drains.add(drain(label + " " + r, bootstrap, List.of(catalog.admitted().name(), catalog.rejected().name(),
