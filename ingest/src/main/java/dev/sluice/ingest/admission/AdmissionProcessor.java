@@ -106,20 +106,20 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
             reject(request, at, RejectReason.INVALID, v.field(), v.rule(), v.field() + ": " + v.rule(), null, reply);
             return;
         }
-        UserState state = UserState.decode(users.get(request.getUserId()));
-        Reservation previous = ledger.find(request.getUserId(), request.getRequestId(), state);
+        Reservation previous = ledger.find(request.getUserId(), request.getRequestId());
         if (ledger.isDuplicate(previous, at)) {
             reject(request, at, RejectReason.DUPLICATE, "requestId",
                     "unique per user while its reservation is held and for " + horizonMs + " ms after",
                     "this requestId was already admitted; its result will follow", null, reply);
             return;
         }
-        decide(received, state, at, reply);
+        decide(received, at, reply);
     }
 
-    private void decide(ReceivedRequest received, UserState state, long at, Headers reply) {
+    private void decide(ReceivedRequest received, long at, Headers reply) {
         LlmRequest request = received.request();
         String userId = request.getUserId();
+        UserState state = UserState.decode(users.get(userId));
         long now = Math.max(at, state.newestAt());
         state.rollTo(UserState.dayOf(now));
         state.prune(now);

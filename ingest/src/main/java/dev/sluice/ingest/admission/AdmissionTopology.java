@@ -32,12 +32,11 @@ import org.apache.kafka.streams.state.Stores;
  * spend ceiling configured, {@link CeilingTopology} adds the lease coordinator and each task's lease.
  */
 public final class AdmissionTopology {
-    /** Per-user compact state: sliding-window log, today's count and spend, reserved money, up to 16 held reservations. */
+    /** Per-user compact state: sliding-window log, today's count and spend, reserved money. */
     public static final String USER_STATE_STORE = "admission-user-state";
     /**
-     * One entry per admitted request that is not held inline in the user's state, keyed {@code userId|requestId}: dedupe
-     * within the horizon and the request's reservation (outstanding until its cost or release, then settled or
-     * released). See {@link ReservationLedger}.
+     * One entry per admitted request, keyed {@code userId|requestId}: dedupe within the horizon and the
+     * request's reservation (outstanding until its cost or release, then settled or released). See {@link ReservationLedger}.
      */
     public static final String REQUESTS_STORE = "admission-requests";
     /** Global copy of llm.user-policies. */

@@ -6,20 +6,14 @@ import java.util.List;
 import dev.sluice.ingest.IngestConfig;
 import dev.sluice.ingest.admission.AdmissionMetrics.Settlement;
 import dev.sluice.ingest.admission.Reservation.Status;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Where each admitted request's reservation and dedupe entry live: while held, inline in the user's state (up to
- * {@link UserState#INLINE_HELD}, by a 64-bit hash of the requestId), so admission writes one record per request; beyond
- * that, and once charged or released, in the admitted-requests store, one entry per request keyed
- * {@code userId|requestId}. Together they are the dedupe and the reservation's life. Reserve on admission; end it only with the request's terminal outcome: a CHARGED cost event
+ * The admitted-requests store, one entry per admitted request keyed {@code userId|requestId}: dedupe and the
+ * reservation's life. Reserve on admission; end it only with the request's terminal outcome: a CHARGED cost event
  * (charged in full, whatever was reserved) or a RELEASED event. Nothing ends a reservation by time, so a request
  * that waits in a backlog, behind an open breaker or in the dead-letter topic keeps its money held, and a cost that
  * arrives days later still finds it.
@@ -41,33 +35,12 @@ final class ReservationLedger {
     private final KeyValueStore<String, byte[]> users;
     private final long horizonMs;
     private final long cleanupSlackMs;
-    private final MessageDigest sha256;
 
     ReservationLedger(KeyValueStore<String, byte[]> requests, KeyValueStore<String, byte[]> users, IngestConfig config) {
         this.requests = requests;
         this.users = users;
         this.horizonMs = config.dedupeHorizon().toMillis();
         this.cleanupSlackMs = horizonMs / 8;
-        try {
-            this.sha256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
-    }
-
-    /**
-     * The 64-bit hash an inline reservation is known by: the first 8 bytes of SHA-256 of the requestId. Compared only
-     * within one user's at most {@link UserState#INLINE_HELD} held reservations, so a chance collision (about
-     * 2<sup>-60</sup> per request) or a crafted one can only make that user's own request a DUPLICATE or settle another
-     * of its own reservations (the held total stays consistent and every cost is still charged).
-     */
-    long hash(String requestId) {
-        byte[] d = sha256.digest(requestId.getBytes(StandardCharsets.UTF_8));
-        long h = 0;
-        for (int i = 0; i < 8; i++) {
-            h = (h << 8) | (d[i] & 0xFF);
-        }
-        return h;
     }
 
     /** What a cost event did, and by how much its charge exceeded the money held for it (0 if it did not). */
@@ -75,12 +48,8 @@ final class ReservationLedger {
         static final Charge NONE = new Charge(Settlement.DUPLICATE, 0, 0);
     }
 
-    /** The entry of {@code userId}'s {@code requestId}, if it is still kept: held inline in {@code state}, or in the store. */
-    Reservation find(String userId, String requestId, UserState state) {
-        int i = state.heldIndex(hash(requestId));
-        if (i >= 0) {
-            return new Reservation(Status.OUTSTANDING, state.heldMicros[i], state.heldAt[i], state.heldAt[i]);
-        }
+    /** The entry of {@code userId}'s {@code requestId}, if it is still kept. */
+    Reservation find(String userId, String requestId) {
         byte[] raw = requests.get(Reservation.key(userId, requestId));
         return raw == null ? null : Reservation.decode(raw);
     }
@@ -95,16 +64,10 @@ final class ReservationLedger {
                 || Math.abs(at - entry.admittedAt()) < horizonMs || Math.abs(at - entry.touchedAt()) < horizonMs);
     }
 
-    /**
-     * Remembers an admitted request and reserves its worst case at broker time {@code at}: inline in {@code state} when
-     * there is room (then the caller's write of the state is the only write), else in the store.
-     */
+    /** Remembers an admitted request and reserves its worst case at broker time {@code at}. */
     void reserve(String userId, String requestId, long amountMicros, long at, UserState state) {
-        state.reservedMicros += amountMicros;
-        if (state.hold(hash(requestId), amountMicros, at)) {
-            return;
-        }
         requests.put(Reservation.key(userId, requestId), new Reservation(Status.OUTSTANDING, amountMicros, at, at).encode());
+        state.reservedMicros += amountMicros;
         state.nextCleanupAt = earliest(state.nextCleanupAt, at + Math.max(horizonMs, cleanupSlackMs));
     }
 
@@ -116,7 +79,7 @@ final class ReservationLedger {
      */
     Charge charge(String userId, String requestId, long actualMicros, long at, UserState state) {
         String key = Reservation.key(userId, requestId);
-        Reservation r = take(userId, requestId, state);
+        Reservation r = find(userId, requestId);
         if (r != null && r.status() == Status.SETTLED) {
             return Charge.NONE;
         }
@@ -133,7 +96,7 @@ final class ReservationLedger {
 
     /** Releases {@code userId}'s reservation for {@code requestId} without a charge, if one is held. */
     Settlement release(String userId, String requestId, long at, UserState state) {
-        Reservation r = take(userId, requestId, state);
+        Reservation r = find(userId, requestId);
         if (r == null || r.status() != Status.OUTSTANDING) {
             return Settlement.IGNORED;
         }
@@ -141,21 +104,6 @@ final class ReservationLedger {
         requests.put(Reservation.key(userId, requestId), r.with(Status.RELEASED, at).encode());
         state.nextCleanupAt = earliest(state.nextCleanupAt, Math.max(at, r.admittedAt()) + horizonMs);
         return Settlement.RELEASED;
-    }
-
-    /**
-     * Like {@link #find}, but an inline reservation leaves {@code state} (its money stays counted in
-     * {@code reservedMicros}): the caller settles or releases it and writes the entry that remembers it to the store.
-     */
-    private Reservation take(String userId, String requestId, UserState state) {
-        int i = state.heldIndex(hash(requestId));
-        if (i < 0) {
-            byte[] raw = requests.get(Reservation.key(userId, requestId));
-            return raw == null ? null : Reservation.decode(raw);
-        }
-        Reservation r = new Reservation(Status.OUTSTANDING, state.heldMicros[i], state.heldAt[i], state.heldAt[i]);
-        state.unhold(i);
-        return r;
     }
 
     /** Deletes {@code userId}'s entries that serve nothing any more, if a clean-up is due. Returns whether {@code state} changed. */

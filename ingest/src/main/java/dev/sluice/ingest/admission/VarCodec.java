@@ -34,22 +34,6 @@ final class VarCodec {
         return this;
     }
 
-    VarCodec putFixed64(long v) {
-        ensure(8);
-        for (int i = 0; i < 8; i++) {
-            buf[pos++] = (byte) (v >>> (56 - 8 * i));
-        }
-        return this;
-    }
-
-    long getFixed64() {
-        long v = 0;
-        for (int i = 0; i < 8; i++) {
-            v = (v << 8) | (buf[pos++] & 0xFF);
-        }
-        return v;
-    }
-
     int getByte() {
         return buf[pos++] & 0xFF;
     }

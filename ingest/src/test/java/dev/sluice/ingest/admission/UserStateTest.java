@@ -55,42 +55,4 @@ class UserStateTest {
         assertThat(s.spentMicros()).isZero();
         assertThat(s.reservedMicros()).isEqualTo(123_456);
     }
-
-    @Test
-    void shouldRoundTripReservationsHeldInline() {
-        UserState s = fullWindow(3);
-        assertThat(s.hold(-42L, 1_500, NOW)).isTrue();
-        assertThat(s.hold(Long.MAX_VALUE, 2_500, NOW + 1)).isTrue();
-        UserState back = UserState.decode(s.encode());
-        assertThat(back.held).isEqualTo(2);
-        assertThat(back.heldIndex(-42L)).isZero();
-        assertThat(back.heldMicros[1]).isEqualTo(2_500);
-        assertThat(back.heldAt[1]).isEqualTo(NOW + 1);
-        back.unhold(0);
-        assertThat(back.heldIndex(-42L)).isEqualTo(-1);
-        assertThat(back.heldIndex(Long.MAX_VALUE)).isZero();
-    }
-
-    @Test
-    void shouldRefuseToHoldMoreThanTheInlineRoom() {
-        UserState s = new UserState();
-        for (int i = 0; i < UserState.INLINE_HELD; i++) {
-            assertThat(s.hold(i, 1, NOW)).isTrue();
-        }
-        assertThat(s.hold(99, 1, NOW)).isFalse();
-        assertThat(s.encode().length).as("a full inline list stays small").isLessThanOrEqualTo(100 + UserState.INLINE_HELD * 16);
-    }
-
-    @Test
-    void shouldReadAVersion2StateWrittenBeforeInlineReservations() {
-        byte[] v2 = new VarCodec(32).putByte(2).putVar(UserState.dayOf(NOW)).putVar(4).putVar(900).putVar(300)
-                .putVar(0).putVar(NOW + 5).putVar(1).putVar(NOW).putVar(77).toBytes();
-        UserState s = UserState.decode(v2);
-        assertThat(s.requestsToday()).isEqualTo(4);
-        assertThat(s.reservedMicros()).isEqualTo(300);
-        assertThat(s.nextCleanupAt).isEqualTo(NOW + 5);
-        assertThat(s.tokens[0]).isEqualTo(77);
-        assertThat(s.held).isZero();
-        assertThat(s.hold(1, 10, NOW)).isTrue();
-    }
 }
