@@ -69,9 +69,10 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
         context.schedule(config.sweepInterval(), PunctuationType.STREAM_TIME, ledger::sweep);
         if (config.pacesCommits()) {
             // Caught up: commit every fresh interval that saw a fresh record; in a backlog: at the long interval only.
-            pacer = new CommitPacer(config.commitInterval().toMillis());
+            pacer = new CommitPacer(CommitPacer.BACKLOG_FACTOR * config.commitInterval().toMillis(), config.freshCommitInterval().toMillis(),
+                    CommitPacer.PER_THREAD::get);
             context.schedule(config.freshCommitInterval(), PunctuationType.WALL_CLOCK_TIME, tick -> {
-                if (pacer.commitDue()) {
+                if (pacer.commitDue(tick)) {
                     metrics.earlyCommit();
                     context.commit();
                 }
