@@ -12,6 +12,7 @@ import dev.sluice.ingest.wire.RequestDeserializer;
 import dev.sluice.schema.UserPolicy;
 import dev.sluice.contracts.Topic;
 import dev.sluice.contracts.TopicCatalog;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -41,6 +42,9 @@ public final class AdmissionTopology {
     public static final String REQUESTS_STORE = "admission-requests";
     /** Global copy of llm.user-policies. */
     public static final String POLICIES_STORE = "admission-user-policies";
+
+    /** The global (policies) consumer's longest broker fetch wait, ms: bounds the start-up cost of each policies partition. */
+    static final int GLOBAL_FETCH_MAX_WAIT_MS = 50;
 
     static final String REQUESTS_SOURCE = "requests-source";
     static final String COSTS_SOURCE = "costs-source";
@@ -106,6 +110,9 @@ public final class AdmissionTopology {
         // which formats log strings for every record while one input partition is empty). Safe: a cost event
         // processed later only keeps money reserved longer, so the budget check stays conservative.
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
+        // The global policies store is read to its end, partition by partition, before any task starts; each (mostly empty)
+        // partition cost one broker fetch wait (500 ms by default): 2.9 s of a 6.9 s start as deployed (2026-12-02).
+        p.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), GLOBAL_FETCH_MAX_WAIT_MS);
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
         Properties props = new Properties();
         props.putAll(p);
