@@ -141,7 +141,8 @@ class EndToEndBenchmark {
     private static String ingestDefaultCommitMs() {
         try {
             Class<?> ingest = Class.forName("dev.sluice.ingest.IngestConfig");
-            return ingest.getField("DEFAULT_COMMIT_INTERVAL_MS").get(null) + "/fresh " + ingest.getField("DEFAULT_FRESH_COMMIT_INTERVAL_MS").get(null);
+            Object fresh = ingest.getField("DEFAULT_FRESH_COMMIT_INTERVAL_MS").get(null);
+            return ingest.getField("DEFAULT_COMMIT_INTERVAL_MS").get(null) + ("0".equals(String.valueOf(fresh)) ? "" : "/fresh " + fresh);
         } catch (ReflectiveOperationException e) {
             return "?";
         }
