@@ -77,6 +77,7 @@ class DeployedIngestBenchmark {
      * Ingest settings to compare, {@code ;} between variants, {@code ,} between key=value; "default" = none;
      * {@code jar=<path>} runs that build of Sluice instead of this one (before/after in one run).
      */
+    private static final String JAR = "jar=";
     private static final List<String> VARIANTS = List.of(System.getProperty("bench.deployed.ingest.variants", "default").split(";"));
     private static final List<String> JVM = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
             "-XX:MaxRAMPercentage=75");
@@ -149,9 +150,10 @@ class DeployedIngestBenchmark {
                     if (JFR) {
                         ingest.add("-XX:StartFlightRecording=filename=" + work.resolve("ingest-" + tag + ".jfr") + ",settings=profile");
                     }
-                    // "jar=<path>" in a variant runs another build of Sluice (an A/B of two builds in one run)
-                    String jar = List.of(variant.split(",")).stream().map(String::trim).filter(kv -> kv.startsWith("jar="))
-                            .map(kv -> kv.substring(4)).findFirst().orElse(shadedJar().toString());
+                    List<String> parts = variant.equals("default") ? List.of()
+                            : List.of(variant.split(",")).stream().map(String::trim).toList();
+                    String jar = parts.stream().filter(kv -> kv.startsWith(JAR)).map(kv -> kv.substring(JAR.length()))
+                            .findFirst().orElse(shadedJar().toString());
                     ingest.addAll(List.of("-jar", jar, "run", "ingest",
                             "--set", CommonKeys.KAFKA_BOOTSTRAP_SERVERS + "=" + bootstrap,
                             "--set", CommonKeys.SCHEMA_REGISTRY_URL + "=" + registry.url(),
@@ -159,13 +161,7 @@ class DeployedIngestBenchmark {
                             "--set", CommonKeys.STATE_DIR + "=" + tmp.resolve("ingest-" + tag),
                             "--set", "ingest.application.id=" + prefix + "ingest-" + tag,
                             "--set", CommonKeys.HTTP_PORT + "=0"));
-                    if (!variant.equals("default")) {
-                        for (String kv : variant.split(",")) {
-                            if (!kv.trim().startsWith("jar=")) {
-                                ingest.addAll(List.of("--set", kv.trim()));
-                            }
-                        }
-                    }
+                    parts.stream().filter(kv -> !kv.startsWith(JAR)).forEach(kv -> ingest.addAll(List.of("--set", kv)));
                     drains.add(drain(label + " " + r, bootstrap, List.of(catalog.admitted().name(), catalog.rejected().name(),
                             catalog.dlq().name()), work.resolve("ingest-" + tag + ".log"), ingest, work));
                     loads.add("after " + label + " " + r + ": " + load());

@@ -47,10 +47,14 @@ class EndToEndBenchmark {
     private static final Duration MEASURE = Duration.ofSeconds(Integer.getInteger("bench.seconds", 30));
     /**
      * Commit intervals of ingest and generation to compare, ms; 0 = leave every commit key unset (the shipped defaults,
-     * {@link #DEFAULT_COMMIT_MS}); any other value is a fixed interval for both (ingest's early commits off). Override with {@code -Dbench.commit.intervals=0,100,20}.
+     * {@link #DEFAULT_COMMIT_MS}); {@value #PACED} = ingest's opt-in commit pacing (100 ms while draining, 20 ms while
+     * caught up; generation at its default); any other value is a fixed interval for both. Override with
+     * {@code -Dbench.commit.intervals=0,100,20,-1}.
      */
     private static final List<Integer> COMMIT_INTERVALS_MS = java.util.Arrays.stream(
             System.getProperty("bench.commit.intervals", "0,100").split(",")).map(String::trim).map(Integer::valueOf).toList();
+    /** The {@link #COMMIT_INTERVALS_MS} entry for ingest's commit pacing. */
+    private static final int PACED = -1;
     /** What "0" resolves to: ingest's default commit intervals (backlog, caught up) and generation's (all ms). */
     private static final String DEFAULT_COMMIT_MS = ingestDefaultCommitMs() + "/"
             + dev.sluice.generation.GenerationConfig.DEFAULT_COMMIT_INTERVAL_MS;
@@ -66,7 +70,7 @@ class EndToEndBenchmark {
         List<Row> rows = new ArrayList<>();
         for (int commitMs : COMMIT_INTERVALS_MS) {
             System.out.println("commit " + label(commitMs) + " ms: load average before " + loadAverage());
-            String prefix = SluiceInfra.uniquePrefix("bench" + commitMs);
+            String prefix = SluiceInfra.uniquePrefix("bench" + Math.abs(commitMs));
             SluiceConfig config = config(prefix, commitMs, kafka, registry, redis, state.resolve("c" + commitMs));
             TopicCatalog catalog = Topics.catalog(config, new SchemaRegistryClient(registry.url()));
             try (Admin admin = kafka.admin()) {
@@ -110,7 +114,10 @@ class EndToEndBenchmark {
         v.put("ingest.application.id", prefix + "ingest");
         v.put("enrichment.group.id", prefix + "enrichment");
         v.put("generation.group.id", prefix + "generation");
-        if (commitMs > 0) {
+        if (commitMs == PACED) {
+            v.put("ingest.commit.interval.ms", "100");
+            v.put("ingest.commit.fresh.interval.ms", "20");
+        } else if (commitMs > 0) {
             v.put("ingest.commit.interval.ms", Integer.toString(commitMs));
             v.put("ingest.commit.fresh.interval.ms", "0"); // a fixed interval: no early commits while caught up
             v.put("generation.commit.interval.ms", Integer.toString(commitMs));
@@ -149,7 +156,7 @@ class EndToEndBenchmark {
     }
 
     private static String label(int commitMs) {
-        return commitMs == 0 ? "default " + DEFAULT_COMMIT_MS : Integer.toString(commitMs);
+        return commitMs == 0 ? "default " + DEFAULT_COMMIT_MS : commitMs == PACED ? "paced 100/20" : Integer.toString(commitMs);
     }
 
     private static String loadAverage() {
