@@ -31,4 +31,12 @@ class SanitizerTest {
     void shouldTruncateLongMessages() {
         assertThat(Sanitizer.sanitize("x".repeat(10_000), List.of(), List.of())).hasSizeLessThanOrEqualTo(Sanitizer.MAX_LENGTH + 1);
     }
+
+    @Test
+    void shouldNeverShowTheCredentialsOfAUrl() {
+        assertThat(Sanitizer.withoutCredentials("rediss://default:hunter2@cache.example:6380/0")).isEqualTo("rediss://***@cache.example:6380/0");
+        assertThat(Sanitizer.withoutCredentials("redis//:hunter2@cache:6379")).as("malformed, still hidden").doesNotContain("hunter2");
+        assertThat(Sanitizer.withoutCredentials("redis://127.0.0.1:6379")).isEqualTo("redis://127.0.0.1:6379");
+        assertThat(Sanitizer.withoutCredentials(null)).isEmpty();
+    }
 }

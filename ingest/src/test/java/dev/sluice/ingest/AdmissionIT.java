@@ -48,7 +48,18 @@ class AdmissionIT {
     @Test
     void shouldAdmitExactlyTenOfABurstOfThousandAcrossTwoInstancesWhenOneLeavesMidway(KafkaBroker kafka,
                                                                                      SchemaRegistryServer registry) {
-        try (IngestCluster cluster = new IngestCluster(kafka, registry, "c1", Map.of());
+        burstWithRebalance(kafka, registry, "c1", Map.of());
+    }
+
+    @Test
+    void shouldAdmitExactlyTenOfTheBurstWithCommitPacingOn(KafkaBroker kafka, SchemaRegistryServer registry) {
+        // Early commits asked for from a punctuator, then a rebalance mid-burst: still one decision per request.
+        burstWithRebalance(kafka, registry, "c1p", Map.of(IngestConfig.COMMIT_INTERVAL_MS, "100",
+                IngestConfig.FRESH_COMMIT_INTERVAL_MS, "20"));
+    }
+
+    private static void burstWithRebalance(KafkaBroker kafka, SchemaRegistryServer registry, String name, Map<String, String> settings) {
+        try (IngestCluster cluster = new IngestCluster(kafka, registry, name, settings);
              KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
              KafkaConsumer<String, AdmittedRequest> admitted = cluster.consumer(cluster.topics.admitted());
              KafkaConsumer<String, RejectedRequest> rejected = cluster.consumer(cluster.topics.rejected())) {

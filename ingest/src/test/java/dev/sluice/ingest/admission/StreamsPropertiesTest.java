@@ -28,7 +28,7 @@ class StreamsPropertiesTest {
     }
 
     @Test
-    void shouldCommitAtTheLongIntervalAndLeaveTheEarlyCommitsToThePacer() {
+    void shouldTakeTheCommitIntervalFromIngestNotFromTheClientSettings() {
         Properties p = AdmissionTopology.streamsProperties(config, topics, Map.of("bootstrap.servers", "localhost:1",
                 StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 5));
 
