@@ -29,6 +29,8 @@ import org.awaitility.Awaitility;
 
 /** Real-broker helpers: a topic catalog under a unique prefix, admission instances, producers and consumers. */
 final class IngestCluster implements AutoCloseable {
+    /** Partitions of every topic (the default the ceiling's base shares divide by). */
+    static final int PARTITIONS = TopicCatalog.DEFAULT_PARTITIONS;
     final KafkaBroker kafka;
     final TopicCatalog topics;
     final String prefix;
@@ -38,7 +40,7 @@ final class IngestCluster implements AutoCloseable {
     IngestCluster(KafkaBroker kafka, SchemaRegistryServer registry, String name, Map<String, String> settings) {
         this.kafka = kafka;
         this.prefix = SluiceInfra.uniquePrefix(name);
-        this.topics = new TopicCatalog(prefix, 6, new SchemaRegistryClient(registry.url()));
+        this.topics = new TopicCatalog(prefix, PARTITIONS, new SchemaRegistryClient(registry.url()));
         this.settings = settings;
         try (Admin admin = kafka.admin()) {
             // createAll checks co-partitioning right after creating; metadata can lag a moment behind.
