@@ -1,5 +1,6 @@
 package dev.sluice.enrichment;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,6 +30,7 @@ public final class Enricher {
     private final EnrichmentMetrics metrics;
     private final int maxTextChars;
     private final Clock clock;
+    private final byte[] modelIdUtf8;
 
     public Enricher(Embedder embedder, ResilientCache cache, EnrichmentMetrics metrics, int maxTextChars, Clock clock) {
         this.embedder = embedder;
@@ -36,6 +38,7 @@ public final class Enricher {
         this.metrics = metrics;
         this.maxTextChars = maxTextChars;
         this.clock = clock;
+        this.modelIdUtf8 = embedder.modelId().getBytes(StandardCharsets.UTF_8);
     }
 
     private record Vector(java.util.List<Float> values, EmbeddingSource source) {}
@@ -45,14 +48,14 @@ public final class Enricher {
     public List<EnrichedRequest> enrich(List<AdmittedRequest> batch) {
         metrics.batch(batch.size());
         List<String> keyOfRecord = new ArrayList<>(batch.size());
+        // the raw user text of each key: it is normalised again (as a String) only when the model needs it, on a miss
         Map<String, String> textOfKey = new LinkedHashMap<>();
         for (AdmittedRequest admitted : batch) {
-            EmbeddingText.Normalised text = EmbeddingText.normalise(EmbeddingText.userText(admitted.getRequest()),
-                    embedder.caseInsensitive(), maxTextChars);
-            String key = text.isEmpty() ? null : CacheKeys.of(embedder.modelId(), text.text());
+            String raw = EmbeddingText.userText(admitted.getRequest());
+            String key = EmbeddingText.cacheKey(raw, modelIdUtf8, embedder.caseInsensitive(), maxTextChars);
             keyOfRecord.add(key);
             if (key != null) {
-                textOfKey.putIfAbsent(key, text.text());
+                textOfKey.putIfAbsent(key, raw);
             }
         }
         Map<String, Vector> vectors = resolve(textOfKey);
@@ -104,7 +107,9 @@ public final class Enricher {
         }
         List<float[]> computed = List.of();
         if (!missing.isEmpty()) {
-            List<String> texts = missing.stream().map(textOfKey::get).toList();
+            List<String> texts = missing.stream()
+                    .map(key -> EmbeddingText.normalise(textOfKey.get(key), embedder.caseInsensitive(), maxTextChars).text())
+                    .toList();
             long t0 = System.nanoTime();
             computed = embedder.embedAll(texts);
             metrics.modelCall(texts.size(), System.nanoTime() - t0);

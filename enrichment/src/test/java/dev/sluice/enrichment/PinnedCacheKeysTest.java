@@ -2,6 +2,8 @@ package dev.sluice.enrichment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+
 import dev.sluice.enrichment.embed.MiniLmEmbedder;
 import org.junit.jupiter.api.Test;
 
@@ -14,8 +16,11 @@ class PinnedCacheKeysTest {
     private static final String MODEL = MiniLmEmbedder.MODEL_ID;
     private static final int MAX_CHARS = 4096;
 
+    // both ways the code computes a key: from the normalised String, and from the raw text (what Enricher does)
     private static String key(String raw, boolean lowercase, int maxChars) {
-        return CacheKeys.of(MODEL, EmbeddingText.normalise(raw, lowercase, maxChars).text());
+        String viaText = CacheKeys.of(MODEL, EmbeddingText.normalise(raw, lowercase, maxChars).text());
+        assertThat(EmbeddingText.cacheKey(raw, MODEL.getBytes(StandardCharsets.UTF_8), lowercase, maxChars)).isEqualTo(viaText);
+        return viaText;
     }
 
     @Test
@@ -53,6 +58,7 @@ class PinnedCacheKeysTest {
     @Test
     void shouldKeepTheKeyOfEmptyTextAndOfTruncatedText() {
         assertThat(EmbeddingText.normalise(" \n\t ", true, MAX_CHARS).isEmpty()).isTrue();
+        assertThat(EmbeddingText.cacheKey(" \n\t ", MODEL.getBytes(StandardCharsets.UTF_8), true, MAX_CHARS)).isNull();
         assertThat(CacheKeys.of(MODEL, ""))
                 .isEqualTo("emb:b23c5ebc1c88c89939bd7430d9f561ead3ffa1c0ad6185244762046744a7b29c");
         assertThat(key("abc def ghi", true, 8))
