@@ -1,6 +1,7 @@
 package dev.sluice.enrichment;
 
 import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -16,26 +17,48 @@ public final class CacheKeys {
     public static final String PREFIX = "emb:";
     private static final HexFormat HEX = HexFormat.of();
     private static final byte[] PREFIX_BYTES = PREFIX.getBytes(StandardCharsets.ISO_8859_1);
-    // getInstance does a provider lookup per call; a digest per thread is reset by digest().
-    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(CacheKeys::sha256);
+    private static final int SHA256_BYTES = 32;
+    // getInstance does a provider lookup per call; a digest (reset by digest()) and its buffers per thread.
+    private static final ThreadLocal<Hasher> HASHER = ThreadLocal.withInitial(Hasher::new);
 
     private CacheKeys() {}
 
     public static String of(String modelId, String normalisedText) {
-        MessageDigest sha = SHA256.get();
-        sha.update(modelId.getBytes(StandardCharsets.UTF_8));
-        sha.update((byte) 0);
-        sha.update(normalisedText.getBytes(StandardCharsets.UTF_8));
-        // prefix and hex digits written into one array: one String, no intermediate hex string and concatenation
-        byte[] digest = sha.digest();
-        byte[] key = new byte[PREFIX_BYTES.length + 2 * digest.length];
-        System.arraycopy(PREFIX_BYTES, 0, key, 0, PREFIX_BYTES.length);
-        int at = PREFIX_BYTES.length;
-        for (byte b : digest) {
-            key[at++] = (byte) HEX.toLowHexDigit(b >> 4);
-            key[at++] = (byte) HEX.toLowHexDigit(b);
+        byte[] text = normalisedText.getBytes(StandardCharsets.UTF_8);
+        return of(modelId.getBytes(StandardCharsets.UTF_8), text, text.length);
+    }
+
+    /** The key of the normalised text whose UTF-8 bytes are {@code text[0, length)}; {@code modelId} in UTF-8. */
+    public static String of(byte[] modelId, byte[] text, int length) {
+        return HASHER.get().key(modelId, text, length);
+    }
+
+    private static final class Hasher {
+        private final MessageDigest sha = sha256();
+        private final byte[] digest = new byte[SHA256_BYTES];
+        private final byte[] key = new byte[PREFIX_BYTES.length + 2 * SHA256_BYTES];
+
+        Hasher() {
+            System.arraycopy(PREFIX_BYTES, 0, key, 0, PREFIX_BYTES.length);
         }
-        return new String(key, StandardCharsets.ISO_8859_1);
+
+        String key(byte[] modelId, byte[] text, int length) {
+            sha.update(modelId);
+            sha.update((byte) 0);
+            sha.update(text, 0, length);
+            try {
+                sha.digest(digest, 0, SHA256_BYTES);
+            } catch (DigestException e) {
+                throw new IllegalStateException("a SHA-256 digest is 32 bytes", e);
+            }
+            // prefix and hex digits written into one reused array: the key String is the only allocation
+            int at = PREFIX_BYTES.length;
+            for (byte b : digest) {
+                key[at++] = (byte) HEX.toLowHexDigit(b >> 4);
+                key[at++] = (byte) HEX.toLowHexDigit(b);
+            }
+            return new String(key, StandardCharsets.ISO_8859_1);
+        }
     }
 
     private static MessageDigest sha256() {

@@ -1,5 +1,6 @@
 package dev.sluice.enrichment;
 
+import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 import java.util.Locale;
 
@@ -50,11 +51,41 @@ public final class EmbeddingText {
 
     /** The normalised form of {@code raw} (see the class comment); empty means nothing to embed. */
     public static Normalised normalise(String raw, boolean lowercase, int maxChars) {
-        String ascii = asciiFastPath(raw, lowercase);
-        if (ascii != null) {
-            return ascii.length() > maxChars ? new Normalised(ascii.substring(0, maxChars).strip(), true, false)
-                    : new Normalised(ascii, false, false);
+        byte[] ascii = AsciiText.bytes(raw);
+        int flags = AsciiText.scan(raw, ascii, lowercase);
+        if (flags == 0 && raw.length() <= maxChars) {
+            return new Normalised(raw, false, false); // the common prompt is already normalised: no copy
         }
+        if (flags != AsciiText.NOT_ASCII) {
+            int length = AsciiText.normalise(ascii, flags, lowercase);
+            String text = new String(ascii, 0, AsciiText.cut(ascii, length, maxChars), StandardCharsets.ISO_8859_1);
+            return new Normalised(text, length > maxChars, false);
+        }
+        return normaliseUnicode(raw, lowercase, maxChars);
+    }
+
+    /**
+     * {@code CacheKeys.of(modelId, normalise(raw, lowercase, maxChars).text())}, or null when that text is empty; for
+     * ASCII text (the warm path's common case) the normalised bytes are hashed as they are, never made a String.
+     *
+     * @param modelIdUtf8 the model id as UTF-8
+     */
+    public static String cacheKey(String raw, byte[] modelIdUtf8, boolean lowercase, int maxChars) {
+        byte[] ascii = AsciiText.bytes(raw);
+        int flags = AsciiText.scan(raw, ascii, lowercase);
+        if (flags == AsciiText.NOT_ASCII) {
+            String text = normaliseUnicode(raw, lowercase, maxChars).text();
+            if (text.isEmpty()) {
+                return null;
+            }
+            byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+            return CacheKeys.of(modelIdUtf8, utf8, utf8.length);
+        }
+        int length = AsciiText.cut(ascii, AsciiText.normalise(ascii, flags, lowercase), maxChars);
+        return length == 0 ? null : CacheKeys.of(modelIdUtf8, ascii, length);
+    }
+
+    private static Normalised normaliseUnicode(String raw, boolean lowercase, int maxChars) {
         String text = replaceLoneSurrogates(raw);
         boolean hadLoneSurrogates = !text.equals(raw);
         text = Normalizer.normalize(text, Normalizer.Form.NFC);
@@ -71,35 +102,6 @@ public final class EmbeddingText {
             text = text.substring(0, end).strip();
         }
         return new Normalised(text, truncated, hadLoneSurrogates);
-    }
-
-    /**
-     * The same rules for pure-ASCII text (most prompts) in one pass: ASCII is already NFC and has no surrogates, so
-     * only whitespace and case remain. Returns null when the text is not pure ASCII. Runs for every record on the
-     * warm path, where the general path (NFC normaliser, several passes) cost ~2 µs a record.
-     */
-    static String asciiFastPath(String s, boolean lowercase) {
-        int n = s.length();
-        byte[] out = new byte[n]; // ASCII: one byte a character, and the String is made by a plain copy
-        int len = 0;
-        boolean pendingSpace = false;
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c >= 0x80) {
-                return null;
-            }
-            // the same characters Character.isWhitespace accepts in ASCII: \t \n \u000B \f \r, 0x1C-0x1F and space
-            if (c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F)) {
-                pendingSpace = len > 0;
-                continue;
-            }
-            if (pendingSpace) {
-                out[len++] = (byte) ' ';
-                pendingSpace = false;
-            }
-            out[len++] = (byte) (lowercase && c >= 'A' && c <= 'Z' ? c + 32 : c);
-        }
-        return new String(out, 0, len, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     // One pass instead of a regex: this runs for every record on the warm path.

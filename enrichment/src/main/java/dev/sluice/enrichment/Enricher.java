@@ -1,5 +1,6 @@
 package dev.sluice.enrichment;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,6 +30,7 @@ public final class Enricher {
     private final EnrichmentMetrics metrics;
     private final int maxTextChars;
     private final Clock clock;
+    private final byte[] modelIdUtf8;
 
     public Enricher(Embedder embedder, ResilientCache cache, EnrichmentMetrics metrics, int maxTextChars, Clock clock) {
         this.embedder = embedder;
@@ -36,50 +38,73 @@ public final class Enricher {
         this.metrics = metrics;
         this.maxTextChars = maxTextChars;
         this.clock = clock;
+        this.modelIdUtf8 = embedder.modelId().getBytes(StandardCharsets.UTF_8);
     }
 
-    private record Vector(java.util.List<Float> values, EmbeddingSource source) {}
+    /** The vector and source of each distinct key of a batch, by the key's slot (first-seen order). */
+    private record Resolved(FloatList[] values, EmbeddingSource[] sources) {
+        Resolved(int keys) {
+            this(new FloatList[keys], new EmbeddingSource[keys]);
+        }
 
-    private static final Vector SKIPPED = new Vector(java.util.List.of(), EmbeddingSource.SKIPPED);
+        void set(int slot, FloatList vector, EmbeddingSource source) {
+            values[slot] = vector;
+            sources[slot] = source;
+        }
+    }
+
+    private static final int SKIPPED = -1;
 
     public List<EnrichedRequest> enrich(List<AdmittedRequest> batch) {
         metrics.batch(batch.size());
-        List<String> keyOfRecord = new ArrayList<>(batch.size());
-        Map<String, String> textOfKey = new LinkedHashMap<>();
-        for (AdmittedRequest admitted : batch) {
-            EmbeddingText.Normalised text = EmbeddingText.normalise(EmbeddingText.userText(admitted.getRequest()),
-                    embedder.caseInsensitive(), maxTextChars);
-            String key = text.isEmpty() ? null : CacheKeys.of(embedder.modelId(), text.text());
-            keyOfRecord.add(key);
-            if (key != null) {
-                textOfKey.putIfAbsent(key, text.text());
+        // Arrays indexed by record and by slot (a distinct key's first-seen position) instead of maps from key to text
+        // and key to vector: one hash lookup a record, to find duplicates.
+        int[] slotOfRecord = new int[batch.size()];
+        List<String> keys = new ArrayList<>(batch.size());
+        // the raw user text of each key: it is normalised again (as a String) only when the model needs it, on a miss
+        List<String> rawTexts = new ArrayList<>(batch.size());
+        Map<String, Integer> slotOfKey = new HashMap<>(2 * batch.size());
+        for (int i = 0; i < slotOfRecord.length; i++) {
+            String raw = EmbeddingText.userText(batch.get(i).getRequest());
+            String key = EmbeddingText.cacheKey(raw, modelIdUtf8, embedder.caseInsensitive(), maxTextChars);
+            if (key == null) {
+                slotOfRecord[i] = SKIPPED;
+                continue;
+            }
+            Integer seen = slotOfKey.putIfAbsent(key, keys.size());
+            if (seen == null) {
+                slotOfRecord[i] = keys.size();
+                keys.add(key);
+                rawTexts.add(raw);
+            } else {
+                slotOfRecord[i] = seen;
             }
         }
-        Map<String, Vector> vectors = resolve(textOfKey);
+        Resolved resolved = resolve(keys, rawTexts);
         java.time.Instant enrichedAt = java.time.Instant.ofEpochMilli(clock.millis());
         List<EnrichedRequest> out = new ArrayList<>(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-            String key = keyOfRecord.get(i);
-            Vector v = key == null ? SKIPPED : vectors.get(key);
-            metrics.record(v.source());
+        for (int i = 0; i < slotOfRecord.length; i++) {
+            int slot = slotOfRecord[i];
+            List<Float> values = slot == SKIPPED ? List.of() : resolved.values()[slot];
+            EmbeddingSource source = slot == SKIPPED ? EmbeddingSource.SKIPPED : resolved.sources()[slot];
+            metrics.record(source);
             // The all-fields constructor: the builder's per-field validation is measurable on the warm path.
-            out.add(new EnrichedRequest(batch.get(i), embedder.modelId(), v.values(), v.source(), enrichedAt));
+            out.add(new EnrichedRequest(batch.get(i), embedder.modelId(), values, source, enrichedAt));
         }
         return out;
     }
 
-    private Map<String, Vector> resolve(Map<String, String> textOfKey) {
-        Map<String, Vector> found = new HashMap<>();
-        if (textOfKey.isEmpty()) {
+    private Resolved resolve(List<String> keys, List<String> rawTexts) {
+        Resolved found = new Resolved(keys.size());
+        if (keys.isEmpty()) {
             return found;
         }
-        List<String> keys = new ArrayList<>(textOfKey.keySet());
         Optional<List<byte[]>> shared = cache.lookup(keys);
         Map<String, byte[]> writeBack = new LinkedHashMap<>();
-        List<String> missing = new ArrayList<>();
-        for (int i = 0; i < keys.size(); i++) {
-            String key = keys.get(i);
-            byte[] fromRedis = shared.isPresent() ? shared.get().get(i) : null;
+        List<Integer> missing = new ArrayList<>();
+        for (int slot = 0; slot < keys.size(); slot++) {
+            String key = keys.get(slot);
+            byte[] fromRedis = shared.isPresent() ? shared.get().get(slot) : null;
             if (fromRedis != null && !VectorCodec.valid(fromRedis, embedder.dimensions())) {
                 fromRedis = null; // a corrupt or foreign entry: a miss
             }
@@ -90,34 +115,37 @@ public final class Enricher {
                     cache.localPut(key, VectorCodec.decode(fromRedis, embedder.dimensions()));
                 }
                 // the record's vector is a view of Redis's bytes: a hit is not decoded into a new array
-                found.put(key, new Vector(FloatList.ofLittleEndian(fromRedis), EmbeddingSource.CACHE_HIT));
+                found.set(slot, FloatList.ofLittleEndian(fromRedis), EmbeddingSource.CACHE_HIT);
             } else if (fromLocal != null) {
                 // Two tiers: a Redis miss the local tier can answer (e.g. Redis restarted empty) refills Redis.
-                found.put(key, new Vector(new FloatList(fromLocal),
-                        shared.isPresent() ? EmbeddingSource.CACHE_HIT : EmbeddingSource.DEGRADED_LOCAL_CACHE));
+                found.set(slot, new FloatList(fromLocal),
+                        shared.isPresent() ? EmbeddingSource.CACHE_HIT : EmbeddingSource.DEGRADED_LOCAL_CACHE);
                 if (shared.isPresent()) {
                     writeBack.put(key, VectorCodec.encode(fromLocal));
                 }
             } else {
-                missing.add(key);
+                missing.add(slot);
             }
         }
         List<float[]> computed = List.of();
         if (!missing.isEmpty()) {
-            List<String> texts = missing.stream().map(textOfKey::get).toList();
+            List<String> texts = missing.stream()
+                    .map(slot -> EmbeddingText.normalise(rawTexts.get(slot), embedder.caseInsensitive(), maxTextChars).text())
+                    .toList();
             long t0 = System.nanoTime();
             computed = embedder.embedAll(texts);
             metrics.modelCall(texts.size(), System.nanoTime() - t0);
             for (int i = 0; i < missing.size(); i++) {
-                cache.localPut(missing.get(i), computed.get(i));
-                writeBack.put(missing.get(i), VectorCodec.encode(computed.get(i)));
+                String key = keys.get(missing.get(i));
+                cache.localPut(key, computed.get(i));
+                writeBack.put(key, VectorCodec.encode(computed.get(i)));
             }
         }
         // No write-back while Redis is unavailable: the breaker already said so, and the vectors are in the local tier.
         boolean stored = shared.isPresent() && cache.store(writeBack);
         EmbeddingSource source = stored ? EmbeddingSource.COMPUTED : EmbeddingSource.DEGRADED_COMPUTED;
         for (int i = 0; i < missing.size(); i++) {
-            found.put(missing.get(i), new Vector(new FloatList(computed.get(i)), source));
+            found.set(missing.get(i), new FloatList(computed.get(i)), source);
         }
         return found;
     }

@@ -105,4 +105,27 @@ class EnricherTest {
         assertThat(prefix).hasSizeLessThanOrEqualTo(1000);
         assertThat(out.getEmbedding()).containsExactlyElementsOf(new FloatList(FakeEmbedder.vector(prefix)));
     }
+
+    @Test
+    void shouldGiveEveryRecordItsOwnTextsVectorInOrderWhenHitsMissesDuplicatesAndSkipsInterleave() {
+        enricher.enrich(requests("cached"));
+        model.reset();
+        AdmittedRequest noUser = TestRequests.admitted("u1", List.of(new ChatMessage(Role.SYSTEM, "sys only")));
+        List<AdmittedRequest> batch = List.of(TestRequests.admitted("u1", "new one"), noUser, TestRequests.admitted("u1", "CACHED"),
+                TestRequests.admitted("u1", "new  two"), TestRequests.admitted("u1", "New One"), TestRequests.admitted("u1", " "),
+                TestRequests.admitted("u1", "cached"), TestRequests.admitted("u1", "new two"));
+
+        List<EnrichedRequest> out = enricher.enrich(batch);
+
+        assertThat(sources(out)).containsExactly(EmbeddingSource.COMPUTED, EmbeddingSource.SKIPPED, EmbeddingSource.CACHE_HIT,
+                EmbeddingSource.COMPUTED, EmbeddingSource.COMPUTED, EmbeddingSource.SKIPPED, EmbeddingSource.CACHE_HIT,
+                EmbeddingSource.COMPUTED);
+        String[] texts = {"new one", null, "cached", "new two", "new one", null, "cached", "new two"};
+        for (int i = 0; i < texts.length; i++) {
+            List<Float> expected = texts[i] == null ? List.of() : new FloatList(FakeEmbedder.vector(texts[i]));
+            assertThat(out.get(i).getEmbedding()).as("record " + i).containsExactlyElementsOf(expected);
+            assertThat(out.get(i).getAdmitted()).isSameAs(batch.get(i));
+        }
+        assertThat(model.texts()).as("two distinct misses, computed once each").isEqualTo(2);
+    }
 }
