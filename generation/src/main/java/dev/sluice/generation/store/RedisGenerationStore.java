@@ -2,13 +2,10 @@ package dev.sluice.generation.store;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import dev.sluice.schema.GenerationResult;
@@ -26,8 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link GenerationStore} on Redis through one multiplexed lettuce connection. Lookups that arrive together (a wave of
- * requests started at once) share one MGET ({@link LookupBatcher}). Values are Avro single-object
+ * {@link GenerationStore} on Redis through one multiplexed lettuce connection. Values are Avro single-object
  * encodings of {@link GenerationResult} (schema fingerprint included, so an incompatible old entry reads as a
  * miss). Commands fail fast while disconnected instead of queueing.
  */
@@ -35,15 +31,11 @@ public final class RedisGenerationStore implements GenerationStore {
     private static final Logger log = LoggerFactory.getLogger(RedisGenerationStore.class);
     private static final String DONE = "gen:done:";
     private static final String CACHE = "gen:cache:";
-    /** Keys per MGET at most when lookups are batched (a wave of 256 requests with the cache on: 512 keys). */
-    static final int MAX_KEYS_PER_READ = 512;
 
     private final RedisClient client;
     private final StatefulRedisConnection<String, byte[]> connection;
     private final RedisAsyncCommands<String, byte[]> redis;
     private final Duration timeout;
-    private final ExecutorService sender;
-    private final LookupBatcher lookups;
     private volatile boolean healthy = true;
 
     public RedisGenerationStore(String url, Duration timeout) {
@@ -56,39 +48,23 @@ public final class RedisGenerationStore implements GenerationStore {
         this.connection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
         connection.setTimeout(timeout);
         this.redis = connection.async();
-        this.sender = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "generation-store-lookups");
-            t.setDaemon(true);
-            return t;
-        });
-        this.lookups = new LookupBatcher(this::mget, sender, MAX_KEYS_PER_READ);
     }
 
     @Override
     public CompletableFuture<Lookup> lookup(String requestKey, String cacheKey) {
-        CompletableFuture<List<byte[]>> values = cacheKey == null
-                ? lookups.lookup(DONE + requestKey)
-                : lookups.lookup(DONE + requestKey, CACHE + cacheKey);
-        return values.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .handle((found, failure) -> {
+        String[] keys = cacheKey == null
+                ? new String[] {DONE + requestKey}
+                : new String[] {DONE + requestKey, CACHE + cacheKey};
+        return redis.mget(keys).toCompletableFuture()
+                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .handle((values, failure) -> {
                     if (failure != null) {
                         unhealthy("lookup", failure);
                         return Lookup.EMPTY;
                     }
                     healthy = true;
-                    return new Lookup(decode(found.get(0)), found.size() > 1 ? decode(found.get(1)) : Optional.empty());
+                    return new Lookup(decode(values, 0), values.size() > 1 ? decode(values, 1) : Optional.empty());
                 });
-    }
-
-    /** One MGET for a batch of lookups: the values in key order, null where a key is absent. */
-    private CompletableFuture<List<byte[]>> mget(String[] keys) {
-        return redis.mget(keys).toCompletableFuture().thenApply(kvs -> {
-            List<byte[]> values = new ArrayList<>(kvs.size());
-            for (KeyValue<String, byte[]> kv : kvs) {
-                values.add(kv.hasValue() ? kv.getValue() : null);
-            }
-            return values;
-        });
     }
 
     @Override
@@ -101,7 +77,7 @@ public final class RedisGenerationStore implements GenerationStore {
                         return Optional.<GenerationResult>empty();
                     }
                     healthy = true;
-                    return values.isEmpty() || !values.get(0).hasValue() ? Optional.<GenerationResult>empty() : decode(values.get(0).getValue());
+                    return decode(values, 0);
                 });
     }
 
@@ -146,12 +122,16 @@ public final class RedisGenerationStore implements GenerationStore {
         healthy = false;
     }
 
-    private static Optional<GenerationResult> decode(byte[] value) {
-        if (value == null) {
+    private static boolean present(List<KeyValue<String, byte[]>> values, int i) {
+        return values.size() > i && values.get(i).hasValue();
+    }
+
+    private static Optional<GenerationResult> decode(List<KeyValue<String, byte[]>> values, int i) {
+        if (!present(values, i)) {
             return Optional.empty();
         }
         try {
-            return Optional.of(GenerationResult.fromByteBuffer(ByteBuffer.wrap(value)));
+            return Optional.of(GenerationResult.fromByteBuffer(ByteBuffer.wrap(values.get(i).getValue())));
         } catch (Exception e) {
             return Optional.empty(); // written by an incompatible version: treat as absent
         }
@@ -170,7 +150,6 @@ public final class RedisGenerationStore implements GenerationStore {
 
     @Override
     public void close() {
-        sender.shutdown();
         connection.close();
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
