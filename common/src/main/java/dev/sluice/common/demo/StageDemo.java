@@ -55,8 +55,12 @@ public interface StageDemo {
      */
     static int freePort(SluiceConfig config, String key, int fallback) {
         Optional<String> configured = config.find(key);
-        if (configured.isPresent() && !configured.get().equals("0")) {
-            return Integer.parseInt(configured.get());
+        if (configured.isPresent() && !configured.get().trim().equals("0")) {
+            try {
+                return Integer.parseInt(configured.get().trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(key + " must be a port number (0-65535), got '" + configured.get() + "'");
+            }
         }
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
