@@ -16,6 +16,7 @@ import dev.sluice.common.StageHealth;
 import dev.sluice.ingest.admission.AdmissionMetrics;
 import dev.sluice.ingest.admission.AdmissionTopology;
 import dev.sluice.ingest.admission.BrokerTimePreflight;
+import dev.sluice.ingest.admission.FormerIdPreflight;
 import dev.sluice.ingest.admission.Usage;
 import dev.sluice.ingest.ceiling.CeilingPreflight;
 import dev.sluice.ingest.rules.Policies;
@@ -86,7 +87,8 @@ public final class IngestStage implements Stage {
 
     /**
      * Fails fast (IllegalStateException naming the topics and the fix) if llm.costs and llm.requests differ in
-     * partitions or either is not {@code LogAppendTime} ({@link BrokerTimePreflight}).
+     * partitions or either is not {@code LogAppendTime} ({@link BrokerTimePreflight}), or if the application id's
+     * former default has read the requests topic and this id has not ({@link FormerIdPreflight}).
      */
     @Override
     public synchronized void start() {
@@ -116,6 +118,7 @@ public final class IngestStage implements Stage {
                     TopicSetup.requireCoPartitioned(topics, admin);
                     admin.describeTopics(List.of(topics.userPolicies().name())).allTopicNames().get();
                     BrokerTimePreflight.require(admin, topics);
+                    FormerIdPreflight.require(admin, topics, config.applicationId());
                     if (config.ceiling().enabled()) {
                         CeilingPreflight.require(admin, topics);
                     }
