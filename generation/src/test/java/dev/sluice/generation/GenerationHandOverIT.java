@@ -68,7 +68,14 @@ class GenerationHandOverIT {
                 a.close(); // leaves with calls in flight: they are drained, committed, then handed over
                 assertThat(inFlightAtClose).isPositive();
 
-                await().atMost(Duration.ofSeconds(180)).until(() -> results.distinct() == N && costs.distinct() == N);
+                try {
+                    await().atMost(Duration.ofSeconds(180)).until(() -> results.distinct() == N && costs.distinct() == N);
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    // CI saw this once (2026-12-02, loaded machine) with nothing logged: say where the requests are
+                    throw new AssertionError(String.format("after a left: %d/%d distinct results, %d/%d distinct costs, %d provider calls;"
+                            + " b: health %s, in flight %d, outcomes %s", results.distinct(), N, costs.distinct(), N, mock.callCount(),
+                            b.health(), b.metrics().inFlight(), outcomes(b)), e);
+                }
                 assertThat(mock.callCount()).as("provider calls = requests").isEqualTo(N);
                 assertThat(results.total()).isEqualTo(N);
                 assertThat(costs.total()).isEqualTo(N);
@@ -79,6 +86,13 @@ class GenerationHandOverIT {
                 b.close();
             }
         }
+    }
+
+    private static String outcomes(GenerationStage stage) {
+        StringBuilder sb = new StringBuilder();
+        stage.metrics().registry().find("sluice.generation.outcomes").counters()
+                .forEach(c -> sb.append(c.getId().getTags()).append('=').append((long) c.count()).append(' '));
+        return sb.toString().trim();
     }
 
     private static void send(Fixture f, KafkaProducer<byte[], byte[]> producer, int count) {
