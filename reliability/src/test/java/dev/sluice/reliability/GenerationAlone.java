@@ -31,7 +31,7 @@ final class GenerationAlone implements AutoCloseable {
             generation.start();
             generation.awaitReady(Duration.ofSeconds(180));
             return alone;
-        } catch (RuntimeException | Error | InterruptedException e) { // interrupted while waiting: close what was opened
+        } catch (RuntimeException | Error e) { // a stage that never became ready: close what was opened
             alone.close();
             throw e;
         }
