@@ -3,7 +3,6 @@ package dev.sluice.enrichment;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,12 +58,11 @@ public final class Enricher {
     public List<EnrichedRequest> enrich(List<AdmittedRequest> batch) {
         metrics.batch(batch.size());
         // Arrays indexed by record and by slot (a distinct key's first-seen position) instead of maps from key to text
-        // and key to vector: one hash lookup a record, to find duplicates.
+        // and key to vector: one lookup a record in KeySlots, to find duplicates.
         int[] slotOfRecord = new int[batch.size()];
-        List<String> keys = new ArrayList<>(batch.size());
+        KeySlots slots = new KeySlots(batch.size());
         // the raw user text of each key: it is normalised again (as a String) only when the model needs it, on a miss
         List<String> rawTexts = new ArrayList<>(batch.size());
-        Map<String, Integer> slotOfKey = new HashMap<>(2 * batch.size());
         for (int i = 0; i < slotOfRecord.length; i++) {
             String raw = EmbeddingText.userText(batch.get(i).getRequest());
             String key = EmbeddingText.cacheKey(raw, modelIdUtf8, embedder.caseInsensitive(), maxTextChars);
@@ -72,16 +70,13 @@ public final class Enricher {
                 slotOfRecord[i] = SKIPPED;
                 continue;
             }
-            Integer seen = slotOfKey.putIfAbsent(key, keys.size());
-            if (seen == null) {
-                slotOfRecord[i] = keys.size();
-                keys.add(key);
-                rawTexts.add(raw);
-            } else {
-                slotOfRecord[i] = seen;
+            int slot = slots.slotOf(key);
+            if (slot == rawTexts.size()) {
+                rawTexts.add(raw); // a new key
             }
+            slotOfRecord[i] = slot;
         }
-        Resolved resolved = resolve(keys, rawTexts);
+        Resolved resolved = resolve(slots.keys(), rawTexts);
         java.time.Instant enrichedAt = java.time.Instant.ofEpochMilli(clock.millis());
         List<EnrichedRequest> out = new ArrayList<>(batch.size());
         long[] recordsBySource = new long[SOURCES];
