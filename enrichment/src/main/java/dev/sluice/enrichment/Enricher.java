@@ -3,7 +3,6 @@ package dev.sluice.enrichment;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,16 +53,16 @@ public final class Enricher {
     }
 
     private static final int SKIPPED = -1;
+    private static final int SOURCES = EmbeddingSource.values().length;
 
     public List<EnrichedRequest> enrich(List<AdmittedRequest> batch) {
         metrics.batch(batch.size());
         // Arrays indexed by record and by slot (a distinct key's first-seen position) instead of maps from key to text
-        // and key to vector: one hash lookup a record, to find duplicates.
+        // and key to vector: one lookup a record in KeySlots, to find duplicates.
         int[] slotOfRecord = new int[batch.size()];
-        List<String> keys = new ArrayList<>(batch.size());
+        KeySlots slots = new KeySlots(batch.size());
         // the raw user text of each key: it is normalised again (as a String) only when the model needs it, on a miss
         List<String> rawTexts = new ArrayList<>(batch.size());
-        Map<String, Integer> slotOfKey = new HashMap<>(2 * batch.size());
         for (int i = 0; i < slotOfRecord.length; i++) {
             String raw = EmbeddingText.userText(batch.get(i).getRequest());
             String key = EmbeddingText.cacheKey(raw, modelIdUtf8, embedder.caseInsensitive(), maxTextChars);
@@ -71,26 +70,25 @@ public final class Enricher {
                 slotOfRecord[i] = SKIPPED;
                 continue;
             }
-            Integer seen = slotOfKey.putIfAbsent(key, keys.size());
-            if (seen == null) {
-                slotOfRecord[i] = keys.size();
-                keys.add(key);
-                rawTexts.add(raw);
-            } else {
-                slotOfRecord[i] = seen;
+            int slot = slots.slotOf(key);
+            if (slot == rawTexts.size()) {
+                rawTexts.add(raw); // a new key
             }
+            slotOfRecord[i] = slot;
         }
-        Resolved resolved = resolve(keys, rawTexts);
+        Resolved resolved = resolve(slots.keys(), rawTexts);
         java.time.Instant enrichedAt = java.time.Instant.ofEpochMilli(clock.millis());
         List<EnrichedRequest> out = new ArrayList<>(batch.size());
+        long[] recordsBySource = new long[SOURCES];
         for (int i = 0; i < slotOfRecord.length; i++) {
             int slot = slotOfRecord[i];
             List<Float> values = slot == SKIPPED ? List.of() : resolved.values()[slot];
             EmbeddingSource source = slot == SKIPPED ? EmbeddingSource.SKIPPED : resolved.sources()[slot];
-            metrics.record(source);
+            recordsBySource[source.ordinal()]++;
             // The all-fields constructor: the builder's per-field validation is measurable on the warm path.
             out.add(new EnrichedRequest(batch.get(i), embedder.modelId(), values, source, enrichedAt));
         }
+        metrics.record(recordsBySource);
         return out;
     }
 
@@ -108,15 +106,15 @@ public final class Enricher {
             if (fromRedis != null && !VectorCodec.valid(fromRedis, embedder.dimensions())) {
                 fromRedis = null; // a corrupt or foreign entry: a miss
             }
-            float[] fromLocal = cache.localGet(key);
             if (fromRedis != null) {
-                if (fromLocal == null) {
-                    // keeps the local tier warm for the next outage (a vector it already holds is not rewritten)
-                    cache.localPut(key, VectorCodec.decode(fromRedis, embedder.dimensions()));
-                }
+                // keeps the local tier warm for the next outage (a vector it already holds is not rewritten)
+                cache.keepLocally(key, fromRedis, embedder.dimensions());
                 // the record's vector is a view of Redis's bytes: a hit is not decoded into a new array
                 found.set(slot, FloatList.ofLittleEndian(fromRedis), EmbeddingSource.CACHE_HIT);
-            } else if (fromLocal != null) {
+                continue;
+            }
+            float[] fromLocal = cache.localGet(key);
+            if (fromLocal != null) {
                 // Two tiers: a Redis miss the local tier can answer (e.g. Redis restarted empty) refills Redis.
                 found.set(slot, new FloatList(fromLocal),
                         shared.isPresent() ? EmbeddingSource.CACHE_HIT : EmbeddingSource.DEGRADED_LOCAL_CACHE);

@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.Timer;
  * records by embedding source, degraded state and cumulative degraded time, batch sizes, model latency and dead letters.
  */
 public final class EnrichmentMetrics {
+    private static final EmbeddingSource[] SOURCES = EmbeddingSource.values();
     private final MeterRegistry registry;
     private final Counter hits;
     private final Counter misses;
@@ -58,12 +59,31 @@ public final class EnrichmentMetrics {
                 .description("Redis circuit breaker: 0 closed, 1 open, 2 half-open").register(registry);
     }
 
-    void record(EmbeddingSource source) {
-        bySource.get(source).increment();
-        switch (source) {
-            case CACHE_HIT, DEGRADED_LOCAL_CACHE -> hits.increment();
-            case COMPUTED, DEGRADED_COMPUTED -> misses.increment();
-            case SKIPPED -> { }
+    /**
+     * Counts a batch's records by source: {@code recordsBySource[source.ordinal()]} records came from {@code source}.
+     * Called once per batch, not per record: a counter increment (a DoubleAdder add) per record was ~7 % of the warm
+     * path's CPU samples.
+     */
+    void record(long[] recordsBySource) {
+        long hitCount = 0;
+        long missCount = 0;
+        for (EmbeddingSource source : SOURCES) {
+            long n = recordsBySource[source.ordinal()];
+            if (n == 0) {
+                continue;
+            }
+            bySource.get(source).increment(n);
+            switch (source) {
+                case CACHE_HIT, DEGRADED_LOCAL_CACHE -> hitCount += n;
+                case COMPUTED, DEGRADED_COMPUTED -> missCount += n;
+                case SKIPPED -> { }
+            }
+        }
+        if (hitCount > 0) {
+            hits.increment(hitCount);
+        }
+        if (missCount > 0) {
+            misses.increment(missCount);
         }
     }
 

@@ -128,4 +128,23 @@ class EnricherTest {
         }
         assertThat(model.texts()).as("two distinct misses, computed once each").isEqualTo(2);
     }
+
+    @Test
+    void shouldCountEveryRecordOnceBySourceWhenABatchMixesSources() {
+        enricher.enrich(requests("cached"));
+        AdmittedRequest noUser = TestRequests.admitted("u1", List.of(new ChatMessage(Role.SYSTEM, "sys only")));
+        List<AdmittedRequest> batch = List.of(TestRequests.admitted("u1", "cached"), noUser, TestRequests.admitted("u1", "fresh"),
+                TestRequests.admitted("u1", "Fresh"), TestRequests.admitted("u1", "CACHED"), TestRequests.admitted("u1", "cached"));
+
+        enricher.enrich(batch);
+
+        assertThat(metrics.count(EmbeddingSource.CACHE_HIT)).isEqualTo(3.0);
+        assertThat(metrics.count(EmbeddingSource.COMPUTED)).as("the first batch's one and this batch's two").isEqualTo(3.0);
+        assertThat(metrics.count(EmbeddingSource.SKIPPED)).isEqualTo(1.0);
+        assertThat(metrics.count(EmbeddingSource.DEGRADED_COMPUTED)).isZero();
+        assertThat(metrics.count(EmbeddingSource.DEGRADED_LOCAL_CACHE)).isZero();
+        assertThat(meters.get("sluice.enrichment.cache.hits").counter().count()).isEqualTo(3.0);
+        assertThat(meters.get("sluice.enrichment.cache.misses").counter().count()).isEqualTo(3.0);
+        assertThat(metrics.hitRate()).isEqualTo(0.5);
+    }
 }
