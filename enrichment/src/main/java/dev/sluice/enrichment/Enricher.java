@@ -106,15 +106,15 @@ public final class Enricher {
             if (fromRedis != null && !VectorCodec.valid(fromRedis, embedder.dimensions())) {
                 fromRedis = null; // a corrupt or foreign entry: a miss
             }
+            float[] fromLocal = cache.localGet(key);
             if (fromRedis != null) {
-                // keeps the local tier warm for the next outage (a vector it already holds is not rewritten)
-                cache.keepLocally(key, fromRedis, embedder.dimensions());
+                if (fromLocal == null) {
+                    // keeps the local tier warm for the next outage (a vector it already holds is not rewritten)
+                    cache.localPut(key, VectorCodec.decode(fromRedis, embedder.dimensions()));
+                }
                 // the record's vector is a view of Redis's bytes: a hit is not decoded into a new array
                 found.set(slot, FloatList.ofLittleEndian(fromRedis), EmbeddingSource.CACHE_HIT);
-                continue;
-            }
-            float[] fromLocal = cache.localGet(key);
-            if (fromLocal != null) {
+            } else if (fromLocal != null) {
                 // Two tiers: a Redis miss the local tier can answer (e.g. Redis restarted empty) refills Redis.
                 found.set(slot, new FloatList(fromLocal),
                         shared.isPresent() ? EmbeddingSource.CACHE_HIT : EmbeddingSource.DEGRADED_LOCAL_CACHE);

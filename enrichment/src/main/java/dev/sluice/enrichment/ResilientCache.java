@@ -13,7 +13,6 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.sluice.enrichment.cache.CacheUnavailableException;
 import dev.sluice.enrichment.cache.EmbeddingCache;
-import dev.sluice.enrichment.cache.VectorCodec;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -33,7 +32,6 @@ public final class ResilientCache implements AutoCloseable {
     private final EmbeddingCache shared;
     private final CircuitBreaker breaker;
     private final Cache<String, float[]> local;
-    private final LocalTierIndex localIndex;
     private final Duration ttl;
     private final Clock clock;
     private volatile boolean lastCallFailed;
@@ -54,11 +52,7 @@ public final class ResilientCache implements AutoCloseable {
                 .recordExceptions(CacheUnavailableException.class)
                 .clock(clock)
                 .build());
-        this.localIndex = new LocalTierIndex(localEntries);
-        this.local = Caffeine.newBuilder().maximumSize(localEntries)
-                // an evicted key must not stay "known", or a later Redis hit would not copy it back
-                .<String, float[]>evictionListener((key, vector, cause) -> localIndex.remove(key))
-                .build();
+        this.local = Caffeine.newBuilder().maximumSize(localEntries).build();
     }
 
     /** Values of {@code keys} from Redis (null where absent), or empty when Redis is unavailable or the breaker is open. */
@@ -138,29 +132,6 @@ public final class ResilientCache implements AutoCloseable {
 
     public void localPut(String key, float[] vector) {
         local.put(key, vector);
-    }
-
-    /**
-     * Makes sure the local tier holds {@code key}, a Redis hit whose valid value is {@code redisValue}: when it does
-     * not, it is given the decoded vector (decoded only then). Keys already seen held are answered by
-     * {@link LocalTierIndex} without a Caffeine lookup; such a hit is then not counted as a use by the local tier's
-     * eviction policy (only looks and writes are).
-     */
-    public void keepLocally(String key, byte[] redisValue, int dimensions) {
-        if (localIndex.known(key)) {
-            return;
-        }
-        // Known before looked at: Caffeine calls the eviction listener atomically with the removal, so an eviction
-        // that follows this line (even on another thread) forgets the key again.
-        localIndex.add(key);
-        if (local.getIfPresent(key) == null) {
-            local.put(key, VectorCodec.decode(redisValue, dimensions));
-        }
-    }
-
-    /** Runs the local tier's pending maintenance (evictions) now: for tests, which must not wait for it. */
-    void localCleanUp() {
-        local.cleanUp();
     }
 
     /** True while records are being enriched without Redis. */

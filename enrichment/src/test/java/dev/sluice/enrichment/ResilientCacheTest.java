@@ -9,7 +9,6 @@ import java.util.Map;
 
 import dev.sluice.testkit.MutableClock;
 import dev.sluice.enrichment.cache.InMemoryEmbeddingCache;
-import dev.sluice.enrichment.cache.VectorCodec;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.junit.jupiter.api.Test;
 
@@ -81,29 +80,5 @@ class ResilientCacheTest {
     void shouldNotProbeAHealthyRedis() {
         assertThat(cache.probe()).isFalse();
         assertThat(redis.roundTrips()).isZero();
-    }
-
-    @Test
-    void shouldCopyARedisHitIntoTheLocalTierAgainAfterTheLocalTierEvictedIt() {
-        ResilientCache small = new ResilientCache(redis, Duration.ofDays(7), Duration.ofSeconds(5), 10, clock);
-        byte[] value = VectorCodec.encode(new float[] {1f, 2f});
-        small.keepLocally("emb:a", value, 2);
-        small.keepLocally("emb:a", value, 2);
-        assertThat(small.localGet("emb:a")).containsExactly(1f, 2f);
-
-        // other keys, each written often enough that the local tier's frequency-based admission prefers them to "a"
-        for (int round = 0; round < 20 && small.localGet("emb:a") != null; round++) {
-            for (int i = 0; i < 30; i++) {
-                for (int times = 0; times < 5; times++) {
-                    small.localPut("emb:other-" + i, new float[] {0f, 0f});
-                }
-            }
-            small.localCleanUp();
-        }
-        assertThat(small.localGet("emb:a")).as("precondition: the local tier evicted a").isNull();
-
-        small.keepLocally("emb:a", value, 2);
-
-        assertThat(small.localGet("emb:a")).as("an evicted key is not still known").containsExactly(1f, 2f);
     }
 }
