@@ -98,11 +98,9 @@ public final class SluiceCli implements Runnable {
         if (System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES") == null) {
             System.setProperty("org.apache.avro.SERIALIZABLE_PACKAGES", "dev.sluice");
         }
-        // The JDK HttpServer (/health, the gateway) answers small responses ~40 ms late without TCP_NODELAY; it reads
-        // this once, when the process creates its first server, which is the observability server.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
+        // TCP_NODELAY and the idle keep-alive bound of the JDK HttpServer (/health, the gateway, the dashboard): read once,
+        // at the first server; every server is created through JdkHttpServers, this only makes it explicit up front.
+        dev.sluice.common.JdkHttpServers.applyDefaults();
         // On one or two cores the common pool's parallelism is 1, and CompletableFuture then runs every async task
         // without an executor on a new thread. The JDK HttpClient hands every sendAsync response to that default
         // executor, so generation started a thread per provider call (JFR of GatewayBenchmark's pipeline: 19,463

@@ -71,7 +71,7 @@ public final class Dashboard implements AutoCloseable {
                                   Clock clock) {
         HttpServer server;
         try {
-            server = HttpServer.create(new InetSocketAddress(config.bindAddress(), config.port()), 32);
+            server = dev.sluice.common.JdkHttpServers.create(new InetSocketAddress(config.bindAddress(), config.port()), 32);
         } catch (IOException e) {
             throw new IllegalStateException("cannot serve the dashboard on " + config.bindAddress() + ":" + config.port() + " ("
                     + DashboardConfig.BIND_ADDRESS + ", " + DashboardConfig.PORT + "): " + e.getMessage(), e);

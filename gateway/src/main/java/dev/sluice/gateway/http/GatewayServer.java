@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.sluice.common.JdkHttpServers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,14 +25,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class GatewayServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
-
-    static {
-        // Without TCP_NODELAY the JDK server sends a small answer ~40 ms late (Nagle + the client's delayed ACK). The
-        // JDK reads this once, when the first HttpServer of the process is created: `sluice run` sets it earlier too.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
-    }
 
     /** Handles one call; may complete later. Throwing (or completing with) an {@link ApiError} answers with it. */
     @FunctionalInterface
@@ -66,7 +59,7 @@ public final class GatewayServer implements AutoCloseable {
 
     public GatewayServer start(int port, int threads) {
         try {
-            server = HttpServer.create(new InetSocketAddress(port), 1024);
+            server = JdkHttpServers.create(new InetSocketAddress(port), 1024); // TCP_NODELAY, 4,096 idle keep-alive connections
         } catch (IOException e) {
             throw new IllegalStateException("cannot serve the gateway on port " + port + " (gateway.port, SLUICE_GATEWAY_PORT): "
                     + e.getMessage(), e);

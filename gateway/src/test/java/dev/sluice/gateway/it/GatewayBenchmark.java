@@ -246,6 +246,9 @@ class GatewayBenchmark {
                 "-Xmx512m", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.sluice", "-Dsun.net.httpserver.nodelay=true",
                 "-cp", System.getProperty("java.class.path"), BenchGatewayMain.class.getName(),
                 bootstrap, registry.url(), redis.uri(), prefix));
+        if (Boolean.getBoolean("bench.jfr")) { // and of the gateway JVM, next to its log
+            command.add(1, "-XX:StartFlightRecording=filename=" + log.resolveSibling("gateway.jfr") + ",settings=profile");
+        }
         settings.forEach((k, v) -> command.add(k + "=" + v));
         return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }

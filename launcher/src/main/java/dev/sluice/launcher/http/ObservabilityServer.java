@@ -34,7 +34,7 @@ public final class ObservabilityServer implements AutoCloseable {
     public static ObservabilityServer start(int port, Supplier<StageHealth> health, Supplier<String> metrics) {
         HttpServer server;
         try {
-            server = HttpServer.create(new InetSocketAddress(port), 16);
+            server = dev.sluice.common.JdkHttpServers.create(new InetSocketAddress(port), 16);
         } catch (IOException e) {
             throw new LauncherException("cannot serve /health and /metrics on port " + port + " (http.port, environment variable "
                     + "SLUICE_HTTP_PORT): " + e.getMessage(), LauncherException.EXIT_FAILURE, e);
