@@ -36,8 +36,13 @@ public final class ReplyRouter extends ConsumerThread {
     private final KafkaProducer<byte[], byte[]> producer;
     private final List<String> outcomeTopics;
     private final String repliesTopic;
+    private final String groupId;
     private final AtomicLong read = new AtomicLong();
     private final AtomicLong forwarded = new AtomicLong();
+    /** How often the router commits its position while outcomes flow, in milliseconds. */
+    static final long COMMIT_INTERVAL_MS = 100;
+    private final CommitCadence cadence = new CommitCadence(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(COMMIT_INTERVAL_MS),
+            System.nanoTime());
     private volatile Set<TopicPartition> assignment = Set.of();
     private int partitions;
 
@@ -51,6 +56,7 @@ public final class ReplyRouter extends ConsumerThread {
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         this.outcomeTopics = outcomeTopics;
         this.repliesTopic = repliesTopic;
+        this.groupId = groupId;
     }
 
     private static Map<String, Object> consumerProperties(Map<String, Object> kafka, String groupId, String clientId) {
@@ -108,8 +114,10 @@ public final class ReplyRouter extends ConsumerThread {
             producer.flush();
             forwarded.addAndGet(sent);
         }
-        if (!records.isEmpty()) {
-            consumer.commitAsync(); // after the flush: only what has been copied is committed
+        // After the flush: only what has been copied is committed; at most every COMMIT_INTERVAL_MS (CommitCadence). A
+        // router that dies re-copies at most that interval's outcomes, which completes nothing twice.
+        if (cadence.due(!records.isEmpty(), System.nanoTime())) {
+            consumer.commitAsync();
         }
     }
 
@@ -135,5 +143,10 @@ public final class ReplyRouter extends ConsumerThread {
 
     public long forwarded() {
         return forwarded.get();
+    }
+
+    /** The consumer group the routers of all instances share. */
+    public String groupId() {
+        return groupId;
     }
 }

@@ -25,6 +25,8 @@ public final class Waiters {
     private record Waiter(CompletableFuture<Outcome> future, long sentAtMs) {}
 
     private final Map<String, List<Waiter>> waiting = new ConcurrentHashMap<>();
+    /** The waits not yet ended: read on every call (the overload check), so counted, never summed over the map. */
+    private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
     private final Map<String, Outcome> recent;
     private volatile java.util.function.Consumer<Outcome> unanswered = o -> {};
 
@@ -56,10 +58,14 @@ public final class Waiters {
         Waiter waiter = new Waiter(new CompletableFuture<>(), sentAtMs);
         String key = key(userId, requestId);
         waiting.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(waiter);
-        waiter.future.whenComplete((o, e) -> waiting.computeIfPresent(key, (k, list) -> {
-            list.remove(waiter);
-            return list.isEmpty() ? null : list;
-        }));
+        open.incrementAndGet();
+        waiter.future.whenComplete((o, e) -> {
+            open.decrementAndGet();
+            waiting.computeIfPresent(key, (k, list) -> {
+                list.remove(waiter);
+                return list.isEmpty() ? null : list;
+            });
+        });
         return waiter.future;
     }
 
@@ -101,6 +107,6 @@ public final class Waiters {
 
     /** Requests waiting right now (a gauge). */
     public int open() {
-        return waiting.values().stream().mapToInt(List::size).sum();
+        return open.get();
     }
 }

@@ -31,6 +31,10 @@ import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -47,12 +51,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SluiceInfra.class)
 class ChatCompletionsIT {
     static Pipeline pipeline;
+    static String bootstrap;
     static GatewayStage first;
     static GatewayStage second;
 
     @BeforeAll
     static void start(KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
         pipeline = new Pipeline("gateway-chat", kafka, registry, redis, Map.of());
+        bootstrap = kafka.bootstrapServers();
         first = pipeline.gateway("gw-a");
         second = pipeline.gateway("gw-b");
     }
@@ -187,7 +193,7 @@ class ChatCompletionsIT {
     }
 
     @Test
-    void shouldRouteEachOutcomeOnlyToTheInstanceWhoseCallWaitsForIt() {
+    void shouldRouteEachOutcomeOnlyToTheInstanceWhoseCallWaitsForIt() throws Exception {
         // The instances share the outcome topics (router group) and the reply partitions (reply group): disjoint shares.
         await().atMost(Duration.ofSeconds(30)).until(() -> !first.router().assignment().isEmpty() && !second.router().assignment().isEmpty()
                 && pipeline.gateways().stream().mapToInt(g -> g.router().assignment().size()).sum() == 9);
@@ -196,6 +202,9 @@ class ChatCompletionsIT {
         long readByFirst = first.replies().recordsRead();
         long readBySecond = second.replies().recordsRead();
         long routedBefore = routed();
+        java.util.Set<TopicPartition> outcomePartitions = new java.util.HashSet<>(first.router().assignment());
+        outcomePartitions.addAll(second.router().assignment());
+        Map<TopicPartition, Long> endsBefore = endOffsets(outcomePartitions);
         OpenAIClient viaFirst = sdk(first, pipeline.key("kate", "PRO"));
         OpenAIClient viaSecond = sdk(second, pipeline.key("leo", "PRO"));
         List<String> expectedIds = new ArrayList<>();
@@ -215,6 +224,34 @@ class ChatCompletionsIT {
         assertThat(second.replies().recordsRead() - readBySecond).isEqualTo(6);
         // And the outcome topics were read once in total, shared between the instances' routers.
         assertThat(routed() - routedBefore).isEqualTo(16);
+        // The routers commit what they copied (at most every 100 ms, not per poll), the last of it with no more outcomes
+        // coming: the group's position reaches the end of every outcome partition these calls wrote to.
+        Map<TopicPartition, Long> after = endOffsets(outcomePartitions);
+        Map<TopicPartition, Long> written = new java.util.HashMap<>();
+        after.forEach((tp, end) -> {
+            if (end > endsBefore.get(tp)) {
+                written.put(tp, end);
+            }
+        });
+        assertThat(written).isNotEmpty();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed;
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                committed = admin.listConsumerGroupOffsets(first.router().groupId()).partitionsToOffsetAndMetadata().get();
+            }
+            written.forEach((tp, end) -> assertThat(committed.get(tp)).as("committed position of %s", tp).isNotNull()
+                    .extracting(org.apache.kafka.clients.consumer.OffsetAndMetadata::offset).isEqualTo(end));
+        });
+    }
+
+    private static Map<TopicPartition, Long> endOffsets(java.util.Collection<TopicPartition> partitions) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+            partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+            Map<TopicPartition, Long> ends = new java.util.HashMap<>();
+            admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
+            return ends;
+        }
     }
 
     static long routed() {

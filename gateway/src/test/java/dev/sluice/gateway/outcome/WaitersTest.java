@@ -44,4 +44,24 @@ class WaitersTest {
         assertThat(waiters.recent("alice", "same")).isEmpty();
         assertThat(waiters.open()).isEqualTo(1);
     }
+
+    @Test
+    void shouldCountAWaitAsOpenUntilItIsAnsweredTimesOutOrIsCancelled() {
+        CompletableFuture<Outcome> answered = waiters.await("u", "a", NOW.toEpochMilli());
+        CompletableFuture<Outcome> timedOut = waiters.await("u", "b", NOW.toEpochMilli());
+        CompletableFuture<Outcome> cancelled = waiters.await("u", "c", NOW.toEpochMilli());
+        CompletableFuture<Outcome> sameIdAgain = waiters.await("u", "a", NOW.toEpochMilli());
+        assertThat(waiters.open()).isEqualTo(4);
+
+        waiters.offer(new Outcome.Completed(Fixtures.result("u", "a", "answer")));
+        assertThat(answered).isCompleted();
+        assertThat(sameIdAgain).isCompleted();
+        assertThat(waiters.open()).isEqualTo(2);
+
+        timedOut.completeExceptionally(new java.util.concurrent.TimeoutException());
+        cancelled.cancel(false);
+        assertThat(waiters.open()).isZero();
+        waiters.offer(new Outcome.Completed(Fixtures.result("u", "a", "answer again")));
+        assertThat(waiters.open()).isZero();
+    }
 }
