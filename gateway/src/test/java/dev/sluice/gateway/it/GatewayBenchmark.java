@@ -80,6 +80,16 @@ class GatewayBenchmark {
     /** Whether the gateway runs as its own process ({@link BenchGatewayMain}) instead of in this JVM. */
     static final boolean GATEWAY_PROCESS = Boolean.getBoolean("bench.gateway.process");
     static final int SATURATION_IN_FLIGHT = Integer.getInteger("bench.saturation.in.flight", 256);
+    /** Calls that failed without an HTTP status (status -1), by the failure's class and message, over the whole run. */
+    static final Map<String, Integer> FAILURES = new ConcurrentHashMap<>();
+
+    static void failed(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause instanceof java.util.concurrent.CompletionException) {
+            cause = cause.getCause();
+        }
+        FAILURES.merge(cause.getClass().getSimpleName() + ": " + cause.getMessage(), 1, Integer::sum);
+    }
 
     record Result(int sent, int ok, int notSent, Map<Integer, Integer> statuses, double seconds, long p50Micros, long p99Micros) {
         double rate() {
@@ -202,7 +212,8 @@ class GatewayBenchmark {
                             + ", settings " + settings + ", load before: " + loadBefore + ", after the rows: " + loadAfter + ")\n" + table
                             + splits
                             + "\ndescriptors right after the last row: " + busy + "; settled: " + settled
-                            + "\nfds at gateway start: " + fds.first());
+                            + "\nfds at gateway start: " + fds.first()
+                            + "\ncalls failed without a status (-1), by cause: " + (FAILURES.isEmpty() ? "none" : new TreeMap<>(FAILURES)));
                 }
             }
         } finally {
@@ -355,6 +366,9 @@ class GatewayBenchmark {
             long sent = System.nanoTime();
             calls.add(call.apply(i).whenComplete((status, e) -> {
                 outstanding.release();
+                if (e != null) {
+                    failed(e);
+                }
                 statuses.merge(status == null ? -1 : status, 1, Integer::sum);
                 if (status != null && status == 200) {
                     latencies.add((System.nanoTime() - sent) / 1_000);
@@ -377,6 +391,9 @@ class GatewayBenchmark {
             slots.acquire();
             long sent = System.nanoTime();
             call.apply(sentCount.incrementAndGet()).whenComplete((status, e) -> {
+                if (e != null) {
+                    failed(e);
+                }
                 statuses.merge(status == null ? -1 : status, 1, Integer::sum);
                 if (status != null && status == 200) {
                     latencies.add((System.nanoTime() - sent) / 1_000);
