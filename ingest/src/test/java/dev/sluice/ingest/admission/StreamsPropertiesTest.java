@@ -28,6 +28,16 @@ class StreamsPropertiesTest {
     }
 
     @Test
+    void shouldBoundTheRestoreConsumersFetchWaitSoTasksWithEmptyChangelogsStartQuickly() {
+        Properties p = AdmissionTopology.streamsProperties(config, topics, Map.of("bootstrap.servers", "localhost:1"));
+
+        assertThat(p.get(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG)))
+                .isEqualTo(AdmissionTopology.GLOBAL_FETCH_MAX_WAIT_MS);
+        // and only the restore consumer's: the main consumer keeps its own setting
+        assertThat(p.get(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG))).isNull();
+    }
+
+    @Test
     void shouldTakeTheCommitIntervalFromIngestNotFromTheClientSettings() {
         Properties p = AdmissionTopology.streamsProperties(config, topics, Map.of("bootstrap.servers", "localhost:1",
                 StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 5));
