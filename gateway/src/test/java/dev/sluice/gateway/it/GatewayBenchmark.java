@@ -193,14 +193,22 @@ class GatewayBenchmark {
                                 m.ok, m.sent, d.ok, d.sent, g.ok, g.sent, m.notSent, d.notSent, g.notSent, g.statuses, fds.max()));
                     }
                     fds.reset();
+                    long gatewayPid = GATEWAY_PROCESS ? gatewayProcess.pid() : -1;
+                    Cpu c0 = Cpu.now(child.pid(), gatewayPid);
                     Result mSat = saturate(mock, SATURATION_IN_FLIGHT, RUN);
+                    Cpu c1 = Cpu.now(child.pid(), gatewayPid);
                     hops.reset();
                     Result dSat = saturate(kafka, SATURATION_IN_FLIGHT, RUN);
+                    Cpu c2 = Cpu.now(child.pid(), gatewayPid);
                     splits.append("\nsaturation, direct to llm.requests, per hop p50 / p99:\n").append(hops.split());
                     hops.reset();
                     row.incrementAndGet();
                     Result gSat = saturate(gw, SATURATION_IN_FLIGHT, RUN);
+                    Cpu c3 = Cpu.now(child.pid(), gatewayPid);
                     splits.append("\nsaturation, via gateway, per hop p50 / p99:\n").append(hops.split());
+                    splits.append("\nCPU per answered call at saturation, us (pipeline JVM / gateway JVM / this JVM, which holds the client"
+                            + (GATEWAY_PROCESS ? "" : " and the gateway") + "):\n  direct to mock: " + c1.perCall(c0, mSat.ok)
+                            + "\n  direct to llm.requests: " + c2.perCall(c1, dSat.ok) + "\n  via gateway: " + c3.perCall(c2, gSat.ok) + "\n");
                     table.append(String.format("| saturation (%d in flight) | %.0f req/s, p50 %.1f ms | %.0f req/s, p50 %.1f ms | %.0f req/s, p50 %.1f ms "
                                     + "| | ratio gateway / mock %.3f (llm.requests / mock %.3f, gateway / llm.requests %.2f) | %d, %d, %d | %s | %s |%n",
                             SATURATION_IN_FLIGHT, mSat.rate(), mSat.p50Micros / 1e3, dSat.rate(), dSat.p50Micros / 1e3, gSat.rate(), gSat.p50Micros / 1e3,
@@ -345,6 +353,24 @@ class GatewayBenchmark {
         public void close() {
             results.close();
             publisher.close();
+        }
+    }
+
+    /** CPU time used so far by the pipeline JVM, the gateway JVM (when it has its own) and this JVM, in microseconds. */
+    record Cpu(long pipeline, long gateway, long bench) {
+        static Cpu now(long pipelinePid, long gatewayPid) {
+            return new Cpu(micros(ProcessHandle.of(pipelinePid)), gatewayPid < 0 ? 0 : micros(ProcessHandle.of(gatewayPid)),
+                    micros(java.util.Optional.of(ProcessHandle.current())));
+        }
+
+        private static long micros(java.util.Optional<ProcessHandle> process) {
+            return process.flatMap(h -> h.info().totalCpuDuration()).map(d -> d.toNanos() / 1_000).orElse(0L);
+        }
+
+        String perCall(Cpu before, int calls) {
+            int n = Math.max(1, calls);
+            return String.format("%.0f / %s / %.0f", (pipeline - before.pipeline) / (double) n,
+                    GATEWAY_PROCESS ? String.format("%.0f", (gateway - before.gateway) / (double) n) : "-", (bench - before.bench) / (double) n);
         }
     }
 

@@ -82,6 +82,9 @@ class DeployedIngestBenchmark {
     private static final List<String> JVM = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
             "-XX:MaxRAMPercentage=75");
 
+    /** The broker JVM's pid, for its CPU time per drain. */
+    private static long brokerPid;
+
     /** One drain: seconds from launch to the first and last outcome, and from the N/2-th to the N-th. */
     record Drain(String what, double firstSeconds, double wholeSeconds, double secondHalfSeconds, Map<String, Long> byTopic) {
         double whole() {
@@ -104,6 +107,7 @@ class DeployedIngestBenchmark {
         try (ChildProcess broker = ChildProcess.start("broker", command(List.of("-Xmx1g", "-cp", classPath,
                 BrokerProcess.class.getName(), tmp.resolve("broker").toString())), work, work.resolve("broker.log"))) {
             String bootstrap = awaitBootstrap(broker, work.resolve("broker.log"));
+            brokerPid = broker.pid();
             String prefix = SluiceInfra.uniquePrefix("deployed");
             Map<String, String> base = new HashMap<>();
             base.put(CommonKeys.KAFKA_BOOTSTRAP_SERVERS, bootstrap);
@@ -209,6 +213,9 @@ class DeployedIngestBenchmark {
             long first = 0;
             long half = 0;
             long t0 = System.nanoTime();
+            long brokerAtStart = cpuMicros(brokerPid);
+            long ownAtHalf = 0;
+            long brokerAtHalf = 0;
             try (ChildProcess process = ChildProcess.start(what, command, work, log)) {
                 long deadline = t0 + Duration.ofMinutes(20).toNanos();
                 while (seen < REQUESTS) {
@@ -229,13 +236,21 @@ class DeployedIngestBenchmark {
                     }
                     if (seen < REQUESTS / 2 && seen + records.count() >= REQUESTS / 2) {
                         half = now;
+                        ownAtHalf = cpuMicros(process.pid());
+                        brokerAtHalf = cpuMicros(brokerPid);
                     }
                     seen += records.count();
                 }
                 long end = System.nanoTime();
+                long ownAtEnd = cpuMicros(process.pid());
+                long brokerAtEnd = cpuMicros(brokerPid);
                 Drain d = new Drain(what, (first - t0) / 1e9, (end - t0) / 1e9, (end - half) / 1e9, byTopic);
-                System.out.printf("%-48s first outcome after %5.1f s, drain %6.1f s = %,8.0f/s, second half %6.1f s = %,8.0f/s %s%n",
-                        what, d.firstSeconds(), d.wholeSeconds(), d.whole(), d.secondHalfSeconds(), d.warm(), byTopic);
+                double halfRequests = REQUESTS - REQUESTS / 2;
+                System.out.printf("%-48s first outcome after %5.1f s, drain %6.1f s = %,8.0f/s, second half %6.1f s = %,8.0f/s %s%n"
+                                + "%-48s CPU per request, us: its process %.1f whole / %.1f second half; broker JVM %.1f / %.1f%n",
+                        what, d.firstSeconds(), d.wholeSeconds(), d.whole(), d.secondHalfSeconds(), d.warm(), byTopic,
+                        "", (double) ownAtEnd / REQUESTS, (ownAtEnd - ownAtHalf) / halfRequests,
+                        (double) (brokerAtEnd - brokerAtStart) / REQUESTS, (brokerAtEnd - brokerAtHalf) / halfRequests);
                 return d;
             }
         }
@@ -294,6 +309,11 @@ class DeployedIngestBenchmark {
                 System.out.printf("      admission / redis pipelined/poll, whole  %6.2f  (%,.0f / %,.0f)%n", ad.whole() / pipe.whole(), ad.whole(), pipe.whole());
             }
         }
+    }
+
+    /** CPU time a process has used so far (user + system, all its threads), in microseconds; 0 if the OS does not say. */
+    static long cpuMicros(long pid) {
+        return ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration()).map(d -> d.toNanos() / 1_000).orElse(0L);
     }
 
     private static Drain find(List<Drain> drains, String what) {
