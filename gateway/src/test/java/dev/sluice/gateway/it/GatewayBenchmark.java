@@ -68,6 +68,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(SluiceInfra.class)
 class GatewayBenchmark {
+    static {
+        // The JDK server closes a connection idle for 30 s (sun.net.httpserver.idleInterval); the JDK client keeps idle
+        // ones 1,200 s, so a call sent on one as the server closes it can fail ("header parser received no bytes": 26 and
+        // 30 calls in two runs). A client should keep idle connections shorter than the server does. The JDK reads this
+        // once, when the JVM's first HttpClient is made (the registry client's, before the test method runs): so here.
+        System.setProperty("jdk.httpclient.keepalive.timeout", "20");
+    }
+
     static final Duration RUN = Duration.ofSeconds(Long.getLong("bench.seconds", 20));
     static final Duration PROVIDER_LATENCY = Duration.ofMillis(Long.getLong("bench.provider.ms", 20));
     static final int[] RATES = java.util.Arrays.stream(System.getProperty("bench.rates", "200,1000").split(","))
@@ -142,10 +150,6 @@ class GatewayBenchmark {
                 }
                 FdSampler fds = new FdSampler(child.pid(), gatewayPort, GATEWAY_PROCESS ? gatewayProcess.pid() : -1);
                 sampler.scheduleAtFixedRate(fds::sample, 0, 500, TimeUnit.MILLISECONDS);
-                // The JDK server closes a connection idle for 30 s (sun.net.httpserver.idleInterval); the JDK client keeps
-                // idle ones 1,200 s, so a call sent on one as the server closes it failed ("header parser received no
-                // bytes": 26 of ~45,000 calls in one run). A client should keep idle connections shorter than the server does.
-                System.setProperty("jdk.httpclient.keepalive.timeout", "20");
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                         .executor(Executors.newFixedThreadPool(4)).build();
                 URI viaGateway = URI.create(gatewayBase + "/chat/completions");
