@@ -269,10 +269,16 @@ class GatewayBenchmark {
     private static Process startGateway(SchemaRegistryServer registry, RedisServer redis, String prefix, Map<String, String> settings,
                                         String bootstrap) throws IOException {
         Path log = SluiceInfra.workDir("bench-gateway").resolve("gateway.log");
-        List<String> command = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+        // -Dbench.gateway.java=<a java binary> and -Dbench.gateway.jvm.args='<flags>' (e.g. a newer JDK's CPU-time profiler)
+        List<String> command = new ArrayList<>(List.of(System.getProperty("bench.gateway.java",
+                        Paths.get(System.getProperty("java.home"), "bin", "java").toString()),
                 "-Xmx512m", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.sluice", "-Dsun.net.httpserver.nodelay=true",
                 "-cp", System.getProperty("java.class.path"), BenchGatewayMain.class.getName(),
                 bootstrap, registry.url(), redis.uri(), prefix));
+        String extra = System.getProperty("bench.gateway.jvm.args", "").trim();
+        if (!extra.isEmpty()) {
+            command.addAll(1, List.of(extra.split("\\s+")));
+        }
         if (Boolean.getBoolean("bench.jfr")) { // and of the gateway JVM, next to its log
             command.add(1, "-XX:StartFlightRecording=filename=" + log.resolveSibling("gateway.jfr") + ",settings=profile");
         }
