@@ -91,16 +91,14 @@ public final class SluiceCli implements Runnable {
 
     /**
      * JVM settings every Sluice process needs, unless the user set them: call first thing in {@code main}, before
-     * anything touches Avro, the JDK HTTP server or the common fork-join pool (each reads its setting once).
+     * anything touches Avro or the common fork-join pool (each reads its setting once). The JDK HTTP server's settings are
+     * {@link dev.sluice.common.JdkHttpServers}'s, applied where every server is created.
      */
     static void jvmDefaults() {
         // Avro refuses generated classes outside listed packages; `java -jar` users should not have to know.
         if (System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES") == null) {
             System.setProperty("org.apache.avro.SERIALIZABLE_PACKAGES", "dev.sluice");
         }
-        // TCP_NODELAY and the idle keep-alive bound of the JDK HttpServer (/health, the gateway, the dashboard): read once,
-        // at the first server; every server is created through JdkHttpServers, this only makes it explicit up front.
-        dev.sluice.common.JdkHttpServers.applyDefaults();
         // On one or two cores the common pool's parallelism is 1, and CompletableFuture then runs every async task
         // without an executor on a new thread. The JDK HttpClient hands every sendAsync response to that default
         // executor, so generation started a thread per provider call (JFR of GatewayBenchmark's pipeline: 19,463

@@ -37,6 +37,7 @@ import dev.sluice.gateway.TopicTail;
 import dev.sluice.gateway.http.ChatRequestParser;
 import dev.sluice.gateway.http.Json;
 import dev.sluice.schema.GenerationResult;
+import dev.sluice.testkit.ProcessCpu;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
@@ -369,12 +370,7 @@ class GatewayBenchmark {
     /** CPU time used so far by the pipeline JVM, the gateway JVM (when it has its own) and this JVM, in microseconds. */
     record Cpu(long pipeline, long gateway, long bench) {
         static Cpu now(long pipelinePid, long gatewayPid) {
-            return new Cpu(micros(ProcessHandle.of(pipelinePid)), gatewayPid < 0 ? 0 : micros(ProcessHandle.of(gatewayPid)),
-                    micros(java.util.Optional.of(ProcessHandle.current())));
-        }
-
-        private static long micros(java.util.Optional<ProcessHandle> process) {
-            return process.flatMap(h -> h.info().totalCpuDuration()).map(d -> d.toNanos() / 1_000).orElse(0L);
+            return new Cpu(ProcessCpu.micros(pipelinePid), gatewayPid < 0 ? 0 : ProcessCpu.micros(gatewayPid), ProcessCpu.ownMicros());
         }
 
         String perCall(Cpu before, int calls) {

@@ -24,6 +24,7 @@ import dev.sluice.schema.LlmRequest;
 import dev.sluice.schema.UserPolicy;
 import dev.sluice.contracts.TopicCatalog;
 import dev.sluice.contracts.registry.SchemaRegistryClient;
+import dev.sluice.testkit.ProcessCpu;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
@@ -213,7 +214,7 @@ class DeployedIngestBenchmark {
             long first = 0;
             long half = 0;
             long t0 = System.nanoTime();
-            long brokerAtStart = cpuMicros(brokerPid);
+            long brokerAtStart = ProcessCpu.micros(brokerPid);
             long ownAtHalf = 0;
             long brokerAtHalf = 0;
             try (ChildProcess process = ChildProcess.start(what, command, work, log)) {
@@ -236,14 +237,14 @@ class DeployedIngestBenchmark {
                     }
                     if (seen < REQUESTS / 2 && seen + records.count() >= REQUESTS / 2) {
                         half = now;
-                        ownAtHalf = cpuMicros(process.pid());
-                        brokerAtHalf = cpuMicros(brokerPid);
+                        ownAtHalf = ProcessCpu.micros(process.pid());
+                        brokerAtHalf = ProcessCpu.micros(brokerPid);
                     }
                     seen += records.count();
                 }
                 long end = System.nanoTime();
-                long ownAtEnd = cpuMicros(process.pid());
-                long brokerAtEnd = cpuMicros(brokerPid);
+                long ownAtEnd = ProcessCpu.micros(process.pid());
+                long brokerAtEnd = ProcessCpu.micros(brokerPid);
                 Drain d = new Drain(what, (first - t0) / 1e9, (end - t0) / 1e9, (end - half) / 1e9, byTopic);
                 double halfRequests = REQUESTS - REQUESTS / 2;
                 System.out.printf("%-48s first outcome after %5.1f s, drain %6.1f s = %,8.0f/s, second half %6.1f s = %,8.0f/s %s%n"
@@ -309,11 +310,6 @@ class DeployedIngestBenchmark {
                 System.out.printf("      admission / redis pipelined/poll, whole  %6.2f  (%,.0f / %,.0f)%n", ad.whole() / pipe.whole(), ad.whole(), pipe.whole());
             }
         }
-    }
-
-    /** CPU time a process has used so far (user + system, all its threads), in microseconds; 0 if the OS does not say. */
-    static long cpuMicros(long pid) {
-        return ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration()).map(d -> d.toNanos() / 1_000).orElse(0L);
     }
 
     private static Drain find(List<Drain> drains, String what) {
