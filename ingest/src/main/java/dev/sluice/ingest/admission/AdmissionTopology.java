@@ -44,7 +44,7 @@ public final class AdmissionTopology {
     public static final String POLICIES_STORE = "admission-user-policies";
 
     /** The global (policies) and restore consumers' longest broker fetch wait, ms: bounds the start-up cost of each partition. */
-    static final int GLOBAL_FETCH_MAX_WAIT_MS = 50;
+    static final int STARTUP_FETCH_MAX_WAIT_MS = 50;
 
     static final String REQUESTS_SOURCE = "requests-source";
     static final String COSTS_SOURCE = "costs-source";
@@ -112,10 +112,10 @@ public final class AdmissionTopology {
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
         // The global policies store is read to its end, partition by partition, before any task starts; each (mostly empty)
         // partition cost one broker fetch wait (500 ms by default): 2.9 s of a 6.9 s start as deployed (2026-12-02).
-        p.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), GLOBAL_FETCH_MAX_WAIT_MS);
+        p.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), STARTUP_FETCH_MAX_WAIT_MS);
         // Likewise the restore consumer: after the assignment, tasks whose changelogs hold nothing new waited out broker
         // fetch waits one after another (as deployed, 2026-12-03: six tasks restored over 1.2 s with empty changelogs).
-        p.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), GLOBAL_FETCH_MAX_WAIT_MS);
+        p.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), STARTUP_FETCH_MAX_WAIT_MS);
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
         Properties props = new Properties();
         props.putAll(p);

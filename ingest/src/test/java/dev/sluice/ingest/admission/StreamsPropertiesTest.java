@@ -23,8 +23,8 @@ class StreamsPropertiesTest {
 
         // Read before any task starts, one fetch wait per policies partition: 6 × 500 ms at the consumer default.
         assertThat(p.get(StreamsConfig.globalConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG)))
-                .isEqualTo(AdmissionTopology.GLOBAL_FETCH_MAX_WAIT_MS);
-        assertThat(AdmissionTopology.GLOBAL_FETCH_MAX_WAIT_MS).isLessThan(ConsumerConfig.DEFAULT_FETCH_MAX_WAIT_MS / 5);
+                .isEqualTo(AdmissionTopology.STARTUP_FETCH_MAX_WAIT_MS);
+        assertThat(AdmissionTopology.STARTUP_FETCH_MAX_WAIT_MS).isLessThan(ConsumerConfig.DEFAULT_FETCH_MAX_WAIT_MS / 5);
     }
 
     @Test
@@ -32,7 +32,7 @@ class StreamsPropertiesTest {
         Properties p = AdmissionTopology.streamsProperties(config, topics, Map.of("bootstrap.servers", "localhost:1"));
 
         assertThat(p.get(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG)))
-                .isEqualTo(AdmissionTopology.GLOBAL_FETCH_MAX_WAIT_MS);
+                .isEqualTo(AdmissionTopology.STARTUP_FETCH_MAX_WAIT_MS);
         // and only the restore consumer's: the main consumer keeps its own setting
         assertThat(p.get(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG))).isNull();
     }
