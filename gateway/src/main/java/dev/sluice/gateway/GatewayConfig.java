@@ -3,6 +3,7 @@ package dev.sluice.gateway;
 import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
 import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
 import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
+import static org.apache.kafka.common.config.ConfigDef.Type.BOOLEAN;
 import static org.apache.kafka.common.config.ConfigDef.Type.INT;
 import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
 import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
@@ -25,7 +26,7 @@ import org.apache.kafka.common.config.ConfigDef.Range;
  */
 public record GatewayConfig(int port, Duration maxWait, Duration outcomeLookback, int recentOutcomes,
                             int defaultMaxOutputTokens, int maxBodyBytes, int httpThreads, String instanceId,
-                            int maxOpenWaits, int replyPartitions, String groupId, ModelCatalog models) {
+                            int maxOpenWaits, int replyPartitions, String groupId, boolean answerOwnOutcomes, ModelCatalog models) {
     public static final String PORT = "gateway.port";
     /** Default of {@link #PORT}. */
     public static final int DEFAULT_PORT = 8088;
@@ -54,6 +55,7 @@ public record GatewayConfig(int port, Duration maxWait, Duration outcomeLookback
     public static final String REPLY_PARTITIONS = "gateway.reply.partitions";
     /** Default of {@link #REPLY_PARTITIONS}, partitions. */
     public static final int DEFAULT_REPLY_PARTITIONS = Pipeline.GATEWAY_REPLY_PARTITIONS;
+    public static final String ANSWER_OWN_OUTCOMES = "gateway.answer.own.outcomes";
     public static final String GROUP_ID = "gateway.group.id";
     /** The group id prefix after the topic prefix: the default is {@code <topic.prefix>sluice-gateway}. */
     public static final String DEFAULT_GROUP_ID = "sluice-gateway";
@@ -85,6 +87,10 @@ public record GatewayConfig(int port, Duration maxWait, Duration outcomeLookback
                     "Partitions of `llm.gateway.replies`, created with this count if the topic does not exist. Each instance "
                             + "owns at least one (a consumer group assigns them), so this is the most gateway instances that can run "
                             + "side by side: an instance left without a partition is not ready and answers chat calls with 503.")
+            .define(ANSWER_OWN_OUTCOMES, BOOLEAN, true, null, LOW,
+                    "Whether an instance answers its own calls' outcomes that its router reads, without copying them through "
+                            + "`llm.gateway.replies` (only on reply partitions it has owned for longer than `gateway.max.wait.ms`, "
+                            + "so no other instance can be waiting on them). `false` copies every outcome, as before 3 Dec 2026.")
             .defineComputed(GROUP_ID, STRING, null, LOW,
                     "Consumer group prefix of the gateway instances: this value + `-router` shares the outcome topics among "
                             + "them, this value + `-replies` shares the reply partitions.", "`<topic.prefix>sluice-gateway`");
@@ -108,6 +114,7 @@ public record GatewayConfig(int port, Duration maxWait, Duration outcomeLookback
                 v.intValue(MAX_OPEN_WAITS),
                 v.intValue(REPLY_PARTITIONS),
                 v.optionalString(GROUP_ID).orElse(CommonKeys.read(c).string(CommonKeys.TOPIC_PREFIX) + DEFAULT_GROUP_ID),
+                v.bool(ANSWER_OWN_OUTCOMES),
                 ModelCatalog.from(c));
     }
 }

@@ -19,6 +19,7 @@ import dev.sluice.gateway.batch.BatchService;
 import dev.sluice.gateway.batch.BatchStore;
 import dev.sluice.gateway.batch.OutcomeScanner;
 import dev.sluice.gateway.keys.KeyDirectory;
+import dev.sluice.gateway.outcome.Outcome;
 import dev.sluice.gateway.outcome.OutcomeDecoder;
 import dev.sluice.gateway.outcome.OutcomeLookup;
 import dev.sluice.gateway.outcome.Replies;
@@ -92,12 +93,14 @@ public final class GatewayStage implements Stage {
         lookup = new OutcomeLookup(kafka, decoder, config.outcomeLookback(), clock);
         waiters.onUnansweredDuplicate(o -> lookup.follow(o.userId(), o.requestId(), config.maxWait())
                 .thenAccept(found -> found.ifPresent(waiters::offer)));
-        router = new ReplyRouter(kafka, decoder.topics(), repliesTopic, config.groupId() + "-router", "sluice-gateway-router-" + id).start();
+        java.util.function.Consumer<Outcome> deliver = o -> {
+            waiters.offer(o);
+            batches.offer(o);
+        };
         replies = new ReplyReader(kafka, repliesTopic, config.groupId() + "-replies", "sluice-gateway-replies-" + id, config.maxWait(),
-                r -> decoder.decode(r).ifPresent(o -> {
-                    waiters.offer(o);
-                    batches.offer(o);
-                })).start();
+                r -> decoder.decode(r).ifPresent(deliver)).start();
+        router = new ReplyRouter(kafka, decoder.topics(), repliesTopic, config.groupId() + "-router", "sluice-gateway-router-" + id,
+                config.answerOwnOutcomes() ? answerHere(decoder, waiters, deliver) : ReplyRouter.LocalAnswer.NONE).start();
         try {
             if (!keys.tail().awaitCaughtUp(CATCH_UP_TIMEOUT)) {
                 throw new IllegalStateException("the gateway could not read " + catalog.apiKeys().name() + " within " + CATCH_UP_TIMEOUT);
@@ -125,6 +128,29 @@ public final class GatewayStage implements Stage {
                 .route("POST", "/v1/batches/([^/]+)/cancel", batch::cancel)
                 .start(config.port(), config.httpThreads());
         log.info("gateway {} serving the OpenAI-compatible API on port {}", id, server.port());
+    }
+
+    /**
+     * An outcome the router reads for a call waiting here, named to a settled reply partition of this instance, is
+     * delivered here at once: its copy could only be read by this instance's own reader (gateway/README.md).
+     */
+    private ReplyRouter.LocalAnswer answerHere(OutcomeDecoder decoder, Waiters waiters, java.util.function.Consumer<Outcome> deliver) {
+        return (partition, record) -> {
+            if (!replies.settled(partition)) {
+                return false;
+            }
+            java.util.Optional<Outcome> outcome;
+            try {
+                outcome = decoder.decode(record);
+            } catch (RuntimeException e) {
+                return false; // copied as before: the reader meets the same record and handles it as it always has
+            }
+            if (outcome.isEmpty() || !waiters.waiting(outcome.get().userId(), outcome.get().requestId())) {
+                return false;
+            }
+            deliver.accept(outcome.get());
+            return true;
+        };
     }
 
     /** The group assigns reply partitions a moment after joining; calls made before then could not name one. */

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +49,7 @@ public final class ReplyReader extends ConsumerThread {
     private final AtomicLong read = new AtomicLong();
     private final List<TopicTail> lingering = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<Integer, java.util.concurrent.atomic.AtomicInteger> waiting = new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile TreeSet<Integer> owned = new TreeSet<>();
+    private final OwnedPartitions owned;
 
     public ReplyReader(Map<String, Object> kafka, String topic, String groupId, String clientId, Duration linger,
                        Consumer<ConsumerRecord<byte[], byte[]>> sink) {
@@ -60,6 +59,7 @@ public final class ReplyReader extends ConsumerThread {
         this.clientId = clientId;
         this.linger = linger;
         this.sink = sink;
+        this.owned = new OwnedPartitions(linger.toNanos());
     }
 
     private static Map<String, Object> properties(Map<String, Object> kafka, String groupId, String clientId) {
@@ -108,9 +108,9 @@ public final class ReplyReader extends ConsumerThread {
     }
 
     private void update() {
-        TreeSet<Integer> now = new TreeSet<>();
+        List<Integer> now = new ArrayList<>();
         consumer.assignment().forEach(tp -> now.add(tp.partition()));
-        owned = now;
+        owned.update(now, System.nanoTime());
     }
 
     /**
@@ -164,13 +164,20 @@ public final class ReplyReader extends ConsumerThread {
 
     /** The reply partition to name in requests sent now: the lowest owned, or none before the group assigned one. */
     public OptionalInt replyPartition() {
-        TreeSet<Integer> o = owned;
-        return o.isEmpty() ? OptionalInt.empty() : OptionalInt.of(o.first());
+        return owned.lowest();
     }
 
     /** Reply partitions this instance owns right now. */
     public Set<Integer> owned() {
-        return Set.copyOf(owned);
+        return owned.owned();
+    }
+
+    /**
+     * Whether {@code partition} has been this instance's for longer than the linger (the longest wait), so that only
+     * calls made here can be waiting on it (see {@link OwnedPartitions}).
+     */
+    public boolean settled(int partition) {
+        return owned.settled(partition, System.nanoTime());
     }
 
     /** Reply records read by this instance (its own partitions, and moved ones while they linger). */

@@ -31,6 +31,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * <p>At least once: offsets are committed only after the copies are acknowledged, so a router that dies re-copies
  * what it had not committed (a reply read twice completes nothing twice: waits and batch lines are keyed by request id).
+ *
+ * <p>An outcome for a call waiting on this very instance, named to a reply partition no other instance can still be
+ * reading for a call ({@link ReplyReader#settled}), is answered here instead ({@link LocalAnswer}): the copy would
+ * only come back to this instance's own reader. Everything else (batch lines, calls of other instances, calls that
+ * stopped waiting) is copied as before.
  */
 public final class ReplyRouter extends ConsumerThread {
     private final KafkaProducer<byte[], byte[]> producer;
@@ -39,6 +44,8 @@ public final class ReplyRouter extends ConsumerThread {
     private final String groupId;
     private final AtomicLong read = new AtomicLong();
     private final AtomicLong forwarded = new AtomicLong();
+    private final AtomicLong answeredHere = new AtomicLong();
+    private final LocalAnswer local;
     /** How often the router commits its position while outcomes flow, in milliseconds. */
     static final long COMMIT_INTERVAL_MS = 100;
     private final CommitCadence cadence = new CommitCadence(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(COMMIT_INTERVAL_MS),
@@ -46,7 +53,24 @@ public final class ReplyRouter extends ConsumerThread {
     private volatile Set<TopicPartition> assignment = Set.of();
     private int partitions;
 
-    public ReplyRouter(Map<String, Object> kafka, List<String> outcomeTopics, String repliesTopic, String groupId, String clientId) {
+    /**
+     * Answers an outcome on this instance instead of copying it, when it may (see the class comment).
+     */
+    @FunctionalInterface
+    public interface LocalAnswer {
+        /**
+         * @param replyPartition the reply partition the outcome names
+         * @param outcome the raw outcome record
+         * @return true if the outcome was handed to a call waiting here and needs no copy
+         */
+        boolean answer(int replyPartition, ConsumerRecord<byte[], byte[]> outcome);
+
+        /** Never answers here: every outcome is copied. */
+        LocalAnswer NONE = (p, r) -> false;
+    }
+
+    public ReplyRouter(Map<String, Object> kafka, List<String> outcomeTopics, String repliesTopic, String groupId, String clientId,
+                       LocalAnswer local) {
         super(clientId, consumerProperties(kafka, groupId, clientId));
         Map<String, Object> p = new HashMap<>(kafka);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -57,6 +81,7 @@ public final class ReplyRouter extends ConsumerThread {
         this.outcomeTopics = outcomeTopics;
         this.repliesTopic = repliesTopic;
         this.groupId = groupId;
+        this.local = local;
     }
 
     private static Map<String, Object> consumerProperties(Map<String, Object> kafka, String groupId, String clientId) {
@@ -105,6 +130,10 @@ public final class ReplyRouter extends ConsumerThread {
             if (partition < 0) {
                 continue;
             }
+            if (local.answer(partition, r)) {
+                answeredHere.incrementAndGet();
+                continue;
+            }
             RecordHeaders headers = new RecordHeaders(r.headers().toArray());
             headers.add(Replies.SOURCE, r.topic().getBytes(StandardCharsets.UTF_8));
             producer.send(new ProducerRecord<>(repliesTopic, partition, r.timestamp(), r.key(), r.value(), headers));
@@ -143,6 +172,11 @@ public final class ReplyRouter extends ConsumerThread {
 
     public long forwarded() {
         return forwarded.get();
+    }
+
+    /** Outcomes this instance answered itself, without a copy (its own calls' outcomes on settled partitions). */
+    public long answeredHere() {
+        return answeredHere.get();
     }
 
     /** The consumer group the routers of all instances share. */

@@ -94,6 +94,11 @@ public final class Waiters {
         }
     }
 
+    /** Whether a call waits here for this request's outcome right now. */
+    public boolean waiting(String userId, String requestId) {
+        return waiting.containsKey(key(userId, requestId));
+    }
+
     /** The remembered result or dead letter of an admitted request (what a duplicate should answer with). */
     public Optional<Outcome> answered(String userId, String requestId) {
         Outcome o = recent.get(key(userId, requestId));

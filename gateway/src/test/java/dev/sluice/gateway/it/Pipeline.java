@@ -95,7 +95,14 @@ final class Pipeline implements AutoCloseable {
 
     /** Starts one more gateway instance in front of the pipeline. */
     GatewayStage gateway(String instanceId) {
-        GatewayStage gateway = new GatewayStage(config.with(Map.of("gateway.instance.id", instanceId)), catalog,
+        return gateway(instanceId, Map.of());
+    }
+
+    /** Starts one more gateway instance with settings of its own on top of the pipeline's. */
+    GatewayStage gateway(String instanceId, Map<String, String> settings) {
+        Map<String, String> own = new HashMap<>(settings);
+        own.put("gateway.instance.id", instanceId);
+        GatewayStage gateway = new GatewayStage(config.with(own), catalog,
                 new SimpleMeterRegistry(), Clock.systemUTC());
         gateways.add(gateway);
         gateway.start();
