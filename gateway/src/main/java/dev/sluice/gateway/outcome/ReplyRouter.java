@@ -174,6 +174,11 @@ public final class ReplyRouter extends ConsumerThread {
         return forwarded.get();
     }
 
+    /** Whether this router answers its own instance's calls at home at all ({@code gateway.answer.own.outcomes}). */
+    public boolean answerOwnOutcomes() {
+        return local != LocalAnswer.NONE;
+    }
+
     /** Outcomes this instance answered itself, without a copy (its own calls' outcomes on settled partitions). */
     public long answeredHere() {
         return answeredHere.get();

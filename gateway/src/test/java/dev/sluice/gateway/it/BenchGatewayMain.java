@@ -20,11 +20,15 @@ public final class BenchGatewayMain {
         }
         Pipeline pipeline = new Pipeline(args[3], args[0], args[1], args[2], extra, false);
         GatewayStage gateway = pipeline.gateway("gw-bench");
+        GatewayBenchmark.awaitSettled(gateway);
         System.out.println("READY " + gateway.port() + " " + gateway.baseUrl());
         System.out.flush();
         while (System.in.read() >= 0) {
             // runs until the parent closes our stdin (or dies)
         }
+        // Read by the benchmark from this process's log (its stderr) after it exits.
+        System.err.println("STATS gateway outcomes answered at home / copied through the reply topic: "
+                + gateway.router().answeredHere() + " / " + gateway.router().forwarded());
         pipeline.close();
         System.exit(0);
     }

@@ -1,5 +1,7 @@
 package dev.sluice.gateway.it;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -135,6 +137,7 @@ class GatewayBenchmark {
                  Hops hops = new Hops(pipeline, ready[1])) {
                 int gatewayPort;
                 String gatewayBase;
+                GatewayStage inThisJvm = null;
                 if (GATEWAY_PROCESS) {
                     gatewayProcess = startGateway(registry, redis, prefix, settings, ready[1]);
                     String[] gw = awaitReady(new BufferedReader(new InputStreamReader(gatewayProcess.getInputStream(), StandardCharsets.UTF_8)));
@@ -142,6 +145,8 @@ class GatewayBenchmark {
                     gatewayBase = gw[2];
                 } else {
                     GatewayStage gateway = pipeline.gateway("gw-bench");
+                    awaitSettled(gateway);
+                    inThisJvm = gateway;
                     gatewayPort = gateway.port();
                     gatewayBase = gateway.baseUrl();
                 }
@@ -230,6 +235,8 @@ class GatewayBenchmark {
                             + splits
                             + "\ndescriptors right after the last row: " + busy + "; settled: " + settled
                             + "\nfds at gateway start: " + fds.first()
+                            + (inThisJvm == null ? "" : "\ngateway outcomes answered at home / copied through the reply topic: "
+                                    + inThisJvm.router().answeredHere() + " / " + inThisJvm.router().forwarded())
                             + "\ncalls failed without a status (-1), by cause: " + (FAILURES.isEmpty() ? "none" : new TreeMap<>(FAILURES)));
                 }
             }
@@ -240,11 +247,26 @@ class GatewayBenchmark {
                 if (!gatewayProcess.waitFor(60, TimeUnit.SECONDS)) {
                     gatewayProcess.destroyForcibly();
                 }
+                try (var lines = Files.lines(SluiceInfra.workDir("bench-gateway").resolve("gateway.log"))) {
+                    lines.filter(l -> l.startsWith("STATS ")).forEach(l -> System.out.println(l.substring(6)));
+                }
             }
             child.getOutputStream().close();
             if (!child.waitFor(60, TimeUnit.SECONDS)) {
                 child.destroyForcibly();
             }
+        }
+    }
+
+    /**
+     * Waits until the gateway's reply partition is settled (owned for longer than the longest wait), so that every row
+     * measures the steady state: its own calls' outcomes answered at home (gateway/README.md), unless
+     * {@code gateway.answer.own.outcomes=false} is set, in which case nothing is awaited.
+     */
+    static void awaitSettled(GatewayStage gateway) {
+        if (gateway.router().answerOwnOutcomes()) {
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).until(() -> gateway.replies().replyPartition().isPresent()
+                    && gateway.replies().settled(gateway.replies().replyPartition().getAsInt()));
         }
     }
 
