@@ -115,7 +115,7 @@ public final class GatewayStage implements Stage {
         ChatHandler chat = new ChatHandler(auth, parser, publisher, waiters, config.maxWait(), config.maxOpenWaits(),
                 replies, id, clock);
         BatchHandlers batch = new BatchHandlers(auth, batches, config.maxBodyBytes(), clock);
-        server = new GatewayServer(config.maxBodyBytes(), new GatewayMetrics(meters, waiters))
+        server = new GatewayServer(config.maxBodyBytes(), new GatewayMetrics(meters, waiters, router))
                 .route("POST", "/v1/chat/completions", chat)
                 .route("GET", "/v1/models", lookups::models)
                 .route("GET", "/v1/sluice/requests/([^/]+)", lookups::request)
@@ -137,19 +137,18 @@ public final class GatewayStage implements Stage {
     private ReplyRouter.LocalAnswer answerHere(OutcomeDecoder decoder, Waiters waiters, java.util.function.Consumer<Outcome> deliver) {
         return (partition, record) -> {
             if (!replies.settled(partition)) {
-                return false;
+                return null;
             }
             java.util.Optional<Outcome> outcome;
             try {
                 outcome = decoder.decode(record);
             } catch (RuntimeException e) {
-                return false; // copied as before: the reader meets the same record and handles it as it always has
+                return null; // copied as before: the reader meets the same record and handles it as it always has
             }
             if (outcome.isEmpty() || !waiters.waiting(outcome.get().userId(), outcome.get().requestId())) {
-                return false;
+                return null;
             }
-            deliver.accept(outcome.get());
-            return true;
+            return () -> deliver.accept(outcome.get());
         };
     }
 

@@ -61,12 +61,13 @@ public final class ReplyRouter extends ConsumerThread {
         /**
          * @param replyPartition the reply partition the outcome names
          * @param outcome the raw outcome record
-         * @return true if the outcome was handed to a call waiting here and needs no copy
+         * @return the action that hands the outcome to the call waiting here, or null if it is to be copied; the router
+         *         counts it before running it, so the count never trails an answer a client has already received
          */
-        boolean answer(int replyPartition, ConsumerRecord<byte[], byte[]> outcome);
+        Runnable claim(int replyPartition, ConsumerRecord<byte[], byte[]> outcome);
 
         /** Never answers here: every outcome is copied. */
-        LocalAnswer NONE = (p, r) -> false;
+        LocalAnswer NONE = (p, r) -> null;
     }
 
     public ReplyRouter(Map<String, Object> kafka, List<String> outcomeTopics, String repliesTopic, String groupId, String clientId,
@@ -130,18 +131,20 @@ public final class ReplyRouter extends ConsumerThread {
             if (partition < 0) {
                 continue;
             }
-            if (local.answer(partition, r)) {
+            Runnable answer = local.claim(partition, r);
+            if (answer != null) {
                 answeredHere.incrementAndGet();
+                answer.run();
                 continue;
             }
             RecordHeaders headers = new RecordHeaders(r.headers().toArray());
             headers.add(Replies.SOURCE, r.topic().getBytes(StandardCharsets.UTF_8));
             producer.send(new ProducerRecord<>(repliesTopic, partition, r.timestamp(), r.key(), r.value(), headers));
+            forwarded.incrementAndGet(); // counted when sent: a reader may answer the call before the flush returns
             sent++;
         }
         if (sent > 0) {
             producer.flush();
-            forwarded.addAndGet(sent);
         }
         // After the flush: only what has been copied is committed; at most every COMMIT_INTERVAL_MS (CommitCadence). A
         // router that dies re-copies at most that interval's outcomes, which completes nothing twice.

@@ -85,6 +85,8 @@ class OwnOutcomesIT {
         assertThat(gateway.router().answeredHere()).isZero();
         assertThat(gateway.replies().recordsRead() - read).isEqualTo(1);
         assertThat(replyTopicRecords() - replyRecords).isEqualTo(1);
+        assertThat(outcomes("home")).isZero();
+        assertThat(outcomes("copied")).isEqualTo(1);
     }
 
     @Test
@@ -94,6 +96,8 @@ class OwnOutcomesIT {
         long replyRecords = replyTopicRecords();
         long read = gateway.replies().recordsRead();
         long here = gateway.router().answeredHere();
+        double homeBefore = outcomes("home");
+        double copiedBefore = outcomes("copied");
         OpenAIClient client = ChatCompletionsIT.sdk(gateway, pipeline.key("omar", "PRO"));
         List<String> expectedIds = new ArrayList<>();
         List<CompletableFuture<ChatCompletion>> calls = new ArrayList<>();
@@ -110,6 +114,9 @@ class OwnOutcomesIT {
         assertThat(gateway.router().answeredHere() - here).isEqualTo(10);
         assertThat(gateway.replies().recordsRead() - read).isZero();
         assertThat(replyTopicRecords() - replyRecords).as("nothing written to the reply topic").isZero();
+        // What an operator sees on /metrics: sluice_gateway_outcomes_total{path="home"} and {path="copied"}.
+        assertThat(outcomes("home") - homeBefore).isEqualTo(10);
+        assertThat(outcomes("copied") - copiedBefore).isZero();
     }
 
     @Test
@@ -133,6 +140,10 @@ class OwnOutcomesIT {
         // No call waited for it when the router read it, so it went through the reply topic as always. (The fetch may
         // have been answered by the look-up over the outcome topics before the copy landed, hence the wait.)
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(replyTopicRecords() - replyRecords).isEqualTo(1));
+    }
+
+    private static double outcomes(String path) {
+        return pipeline.meters(gateway).get("sluice.gateway.outcomes").tag("path", path).functionCounter().count();
     }
 
     private static long replyTopicRecords() throws Exception {

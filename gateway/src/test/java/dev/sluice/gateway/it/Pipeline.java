@@ -44,6 +44,7 @@ final class Pipeline implements AutoCloseable {
     final KeyAdmin keys;
     private final List<Stage> stages = new ArrayList<>();
     private final List<GatewayStage> gateways = new ArrayList<>();
+    private final Map<GatewayStage, SimpleMeterRegistry> meters = new java.util.concurrent.ConcurrentHashMap<>();
 
     Pipeline(String name, KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis, Map<String, String> extra) throws Exception {
         this(SluiceInfra.uniquePrefix(name), kafka.bootstrapServers(), registry.url(), redis.uri(), extra, true);
@@ -102,12 +103,18 @@ final class Pipeline implements AutoCloseable {
     GatewayStage gateway(String instanceId, Map<String, String> settings) {
         Map<String, String> own = new HashMap<>(settings);
         own.put("gateway.instance.id", instanceId);
-        GatewayStage gateway = new GatewayStage(config.with(own), catalog,
-                new SimpleMeterRegistry(), Clock.systemUTC());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        GatewayStage gateway = new GatewayStage(config.with(own), catalog, registry, Clock.systemUTC());
+        meters.put(gateway, registry);
         gateways.add(gateway);
         gateway.start();
         await().atMost(Duration.ofSeconds(30)).until(() -> gateway.health().ready());
         return gateway;
+    }
+
+    /** The meters a gateway instance registered (what its {@code /metrics} would show). */
+    SimpleMeterRegistry meters(GatewayStage gateway) {
+        return meters.get(gateway);
     }
 
     /** The gateway instances started so far. */
