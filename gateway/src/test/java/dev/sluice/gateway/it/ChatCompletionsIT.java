@@ -247,7 +247,27 @@ class ChatCompletionsIT {
         });
     }
 
+    /** A chat call that stops waiting after 1 ms (a 504 carrying the request id); the request completes anyway. */
+    static HttpResponse<String> callWaitingOneMs(HttpClient http, GatewayStage gateway, String key, String prompt) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/chat/completions"))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json").header("X-Sluice-Wait-Ms", "1")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o-mini\",\"max_tokens\":16,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The status of {@code GET /v1/sluice/requests/{id}} on {@code gateway}. */
+    static int fetchStatus(HttpClient http, GatewayStage gateway, String key, String requestId) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/sluice/requests/" + requestId))
+                .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
     private static Map<TopicPartition, Long> endOffsets(java.util.Collection<TopicPartition> partitions) throws Exception {
+        return endOffsets(bootstrap, partitions);
+    }
+
+    /** The end offset of each partition. */
+    static Map<TopicPartition, Long> endOffsets(String bootstrap, java.util.Collection<TopicPartition> partitions) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
             partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
@@ -274,19 +294,13 @@ class ChatCompletionsIT {
     void shouldAnswer504WithTheRequestIdWhenTheWaitEndsAndServeTheResultLaterOnEitherInstance() throws Exception {
         String key = pipeline.key("hank", "PRO");
         HttpClient http = HttpClient.newHttpClient();
-        HttpResponse<String> timedOut = http.send(HttpRequest.newBuilder(URI.create(first.baseUrl() + "/chat/completions"))
-                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json").header("X-Sluice-Wait-Ms", "1")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o-mini\",\"max_tokens\":16,"
-                        + "\"messages\":[{\"role\":\"user\",\"content\":\"slow " + UUID.randomUUID() + "\"}]}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> timedOut = callWaitingOneMs(http, first, key, "slow " + UUID.randomUUID());
 
         assertThat(timedOut.statusCode()).isEqualTo(504);
         String requestId = timedOut.headers().firstValue("x-request-id").orElseThrow();
         assertThat(timedOut.body()).contains("/v1/sluice/requests/" + requestId);
         for (GatewayStage gateway : List.of(first, second)) {
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> http.send(
-                    HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/sluice/requests/" + requestId)).header("Authorization", "Bearer " + key)
-                            .build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> fetchStatus(http, gateway, key, requestId) == 200);
         }
         String ivan = pipeline.key("ivan", "PRO");
         // A new key reaches every instance a moment after it is written (the lookup itself is faster than that now).

@@ -3,9 +3,7 @@ package dev.sluice.gateway.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,9 +22,6 @@ import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -126,17 +121,12 @@ class OwnOutcomesIT {
         long replyRecords = replyTopicRecords();
         String key = pipeline.key("pia", "PRO");
         HttpClient http = HttpClient.newHttpClient();
-        HttpResponse<String> timedOut = http.send(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/chat/completions"))
-                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json").header("X-Sluice-Wait-Ms", "1")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o-mini\",\"max_tokens\":16,"
-                        + "\"messages\":[{\"role\":\"user\",\"content\":\"gone " + UUID.randomUUID() + "\"}]}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> timedOut = ChatCompletionsIT.callWaitingOneMs(http, gateway, key, "gone " + UUID.randomUUID());
         assertThat(timedOut.statusCode()).isEqualTo(504);
         String requestId = timedOut.headers().firstValue("x-request-id").orElseThrow();
 
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> http.send(
-                HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/sluice/requests/" + requestId)).header("Authorization", "Bearer " + key)
-                        .build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> ChatCompletionsIT.fetchStatus(http, gateway, key, requestId) == 200);
         // No call waited for it when the router read it, so it went through the reply topic as always. (The fetch may
         // have been answered by the look-up over the outcome topics before the copy landed, hence the wait.)
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(replyTopicRecords() - replyRecords).isEqualTo(1));
@@ -148,13 +138,10 @@ class OwnOutcomesIT {
 
     private static long replyTopicRecords() throws Exception {
         String topic = pipeline.catalog.prefix() + Replies.TOPIC;
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
-            Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
-            for (int p = 0; p < partitions; p++) {
-                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-            }
-            return admin.listOffsets(latest).all().get().values().stream().mapToLong(i -> i.offset()).sum();
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (int p = 0; p < dev.sluice.gateway.GatewayConfig.from(pipeline.config).replyPartitions(); p++) {
+            partitions.add(new TopicPartition(topic, p));
         }
+        return ChatCompletionsIT.endOffsets(bootstrap, partitions).values().stream().mapToLong(Long::longValue).sum();
     }
 }
