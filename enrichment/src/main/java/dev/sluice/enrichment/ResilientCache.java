@@ -2,6 +2,7 @@ package dev.sluice.enrichment;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -57,7 +58,133 @@ public final class ResilientCache implements AutoCloseable {
 
     /** Values of {@code keys} from Redis (null where absent), or empty when Redis is unavailable or the breaker is open. */
     public Optional<List<byte[]>> lookup(List<String> keys) {
-        return call(() -> shared.getAll(keys));
+        Lookup lookup = startLookup();
+        List<byte[]> values = new ArrayList<>(keys.size());
+        try {
+            lookup.send(keys);
+            for (int i = 0; i < keys.size() && lookup.answered(i); i++) {
+                values.add(lookup.value(i));
+            }
+        } finally {
+            if (!lookup.finish()) {
+                values = null;
+            }
+        }
+        return Optional.ofNullable(values);
+    }
+
+    /**
+     * A lookup sent in parts: each {@link Lookup#send} pipelines one MGET for the next keys and returns, so the caller
+     * can prepare the following keys (and read the first answers) while Redis answers. The whole lookup is one call
+     * through the breaker, decided when it is {@linkplain Lookup#finish() finished}.
+     */
+    public Lookup startLookup() {
+        return new Lookup();
+    }
+
+    /**
+     * See {@link #startLookup()}. Used by one thread; {@link #finish()} must be called once any part was sent (also
+     * when the caller fails in between: the breaker's permission is given back only there).
+     */
+    public final class Lookup {
+        private final List<EmbeddingCache.Pending> parts = new ArrayList<>();
+        private final List<Integer> partStarts = new ArrayList<>();
+        private int sent;
+        private boolean started;
+        private boolean refused;
+        private CacheUnavailableException failure;
+        private long startNanos;
+        private int answeredParts;
+        private List<byte[]> current = List.of();
+        private int currentStart;
+
+        private Lookup() {}
+
+        /** Sends the MGET of {@code keys}, the ones after every key sent before. Nothing once refused or failed. */
+        public void send(List<String> keys) {
+            if (keys.isEmpty()) {
+                return;
+            }
+            if (!started) {
+                started = true;
+                startNanos = System.nanoTime();
+                refused = !breaker.tryAcquirePermission();
+            }
+            partStarts.add(sent);
+            sent += keys.size();
+            if (refused || failure != null) {
+                parts.add(null);
+                return;
+            }
+            try {
+                parts.add(shared.getAllLater(keys));
+            } catch (CacheUnavailableException e) {
+                parts.add(null);
+                fail(e, parts.size());
+            }
+        }
+
+        /**
+         * Whether Redis answered for the {@code index}-th key sent (waiting for its part if need be); false when the
+         * breaker refused the lookup or the part failed. Indexes are asked for in increasing order.
+         */
+        public boolean answered(int index) {
+            while (index >= currentStart + current.size() && answeredParts < parts.size() && failure == null && !refused) {
+                EmbeddingCache.Pending part = parts.get(answeredParts);
+                try {
+                    current = part.await();
+                    currentStart = partStarts.get(answeredParts);
+                    answeredParts++;
+                } catch (CacheUnavailableException e) {
+                    fail(e, answeredParts + 1);
+                }
+            }
+            return index >= currentStart && index < currentStart + current.size();
+        }
+
+        /** Redis's value of the {@code index}-th key sent, null where absent; only after {@code answered(index)}. */
+        public byte[] value(int index) {
+            return current.get(index - currentStart);
+        }
+
+        /** Ends the call: records it with the breaker. True when every part was answered. */
+        public boolean finish() {
+            if (!started) {
+                return true;
+            }
+            Throwable unexpected = null;
+            if (failure == null && !refused) {
+                try {
+                    answered(sent - 1); // a part not yet awaited
+                } catch (RuntimeException e) {
+                    unexpected = e; // not a known cache failure: the breaker's exception rules decide
+                }
+            }
+            started = false;
+            if (refused) {
+                markFailed(true);
+                return false;
+            }
+            long took = System.nanoTime() - startNanos;
+            if (failure != null || unexpected != null) {
+                breaker.onError(took, TimeUnit.NANOSECONDS, failure != null ? failure : unexpected);
+                markFailed(true);
+                return false;
+            }
+            breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+            markFailed(false);
+            return true;
+        }
+
+        /** Gives up the parts from {@code from} on (the failed part itself gave up already). */
+        private void fail(CacheUnavailableException e, int from) {
+            failure = e;
+            for (int i = from; i < parts.size(); i++) {
+                if (parts.get(i) != null) {
+                    parts.get(i).cancel();
+                }
+            }
+        }
     }
 
     /** Writes entries back to Redis; false when that failed (the vectors then live only in the local cache). */

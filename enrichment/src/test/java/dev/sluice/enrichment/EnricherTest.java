@@ -147,4 +147,103 @@ class EnricherTest {
         assertThat(meters.get("sluice.enrichment.cache.misses").counter().count()).isEqualTo(3.0);
         assertThat(metrics.hitRate()).isEqualTo(0.5);
     }
+
+    @Test
+    void shouldLookUpABatchInPartsAndGiveEveryRecordItsOwnVectorInOrder() {
+        Enricher inParts = new Enricher(model, cache, metrics, 1000, clock, 2);
+        inParts.enrich(requests("a1", "a2", "a3", "a4", "a5"));
+        model.reset();
+        int before = redis.roundTrips();
+
+        List<EnrichedRequest> out = inParts.enrich(requests("a5", "A1", "a2", "a3", "a1", "a4", "a5"));
+
+        assertThat(redis.roundTrips() - before).as("five distinct keys in parts of two: three MGETs, no write-back").isEqualTo(3);
+        assertThat(sources(out)).containsOnly(EmbeddingSource.CACHE_HIT);
+        String[] texts = {"a5", "a1", "a2", "a3", "a1", "a4", "a5"};
+        for (int i = 0; i < texts.length; i++) {
+            assertThat(out.get(i).getEmbedding()).as("record " + i).containsExactlyElementsOf(new FloatList(FakeEmbedder.vector(texts[i])));
+        }
+        assertThat(model.calls()).isZero();
+    }
+
+    @Test
+    void shouldAnswerFromRedisOnlyThePartsItAnsweredWhenItFailsMidLookup() {
+        FailingPart failing = new FailingPart(redis);
+        ResilientCache flaky = new ResilientCache(failing, Duration.ofDays(7), Duration.ofSeconds(5), 100, clock);
+        Enricher inParts = new Enricher(model, flaky, metrics, 1000, clock, 2);
+        inParts.enrich(requests("b1", "b2", "b3", "b4", "b5")); // computed, stored in Redis and in the local tier
+        model.reset();
+        int before = redis.roundTrips();
+        failing.failLookup = failing.lookups + 2; // the second part of the next lookup
+
+        List<EnrichedRequest> out = inParts.enrich(requests("b1", "b2", "b3", "b4", "b5"));
+
+        assertThat(sources(out)).as("the first part from Redis; the failed part and the one after it from the local tier")
+                .containsExactly(EmbeddingSource.CACHE_HIT, EmbeddingSource.CACHE_HIT, EmbeddingSource.DEGRADED_LOCAL_CACHE,
+                        EmbeddingSource.DEGRADED_LOCAL_CACHE, EmbeddingSource.DEGRADED_LOCAL_CACHE);
+        for (int i = 0; i < 5; i++) {
+            assertThat(out.get(i).getEmbedding()).containsExactlyElementsOf(new FloatList(FakeEmbedder.vector("b" + (i + 1))));
+        }
+        assertThat(failing.cancelled).as("the part after the failed one is given up").isEqualTo(1);
+        assertThat(redis.roundTrips() - before).as("three MGETs sent, nothing written back").isEqualTo(3);
+        assertThat(model.calls()).isZero();
+        assertThat(flaky.degraded()).isTrue();
+    }
+
+    /** Delegates to a backend, except that the lookup numbered {@code failLookup} fails when awaited. */
+    private static final class FailingPart implements dev.sluice.enrichment.cache.EmbeddingCache {
+        private final dev.sluice.enrichment.cache.EmbeddingCache backend;
+        int lookups;
+        int failLookup = -1;
+        int cancelled;
+
+        FailingPart(dev.sluice.enrichment.cache.EmbeddingCache backend) {
+            this.backend = backend;
+        }
+
+        @Override
+        public List<byte[]> getAll(List<String> keys) {
+            return getAllLater(keys).await();
+        }
+
+        @Override
+        public Pending getAllLater(List<String> keys) {
+            List<byte[]> values = backend.getAll(keys);
+            boolean fails = ++lookups == failLookup;
+            return new Pending() {
+                @Override
+                public List<byte[]> await() {
+                    if (fails) {
+                        throw dev.sluice.enrichment.cache.CacheUnavailableException.of("MGET", "test", null);
+                    }
+                    return values;
+                }
+
+                @Override
+                public void cancel() {
+                    cancelled++;
+                }
+            };
+        }
+
+        @Override
+        public void putAll(java.util.Map<String, byte[]> entries, Duration ttl) {
+            backend.putAll(entries, ttl);
+        }
+
+        @Override
+        public void ping() {
+            backend.ping();
+        }
+
+        @Override
+        public long ttlMillis(String key) {
+            return backend.ttlMillis(key);
+        }
+
+        @Override
+        public void close() {
+            backend.close();
+        }
+    }
 }

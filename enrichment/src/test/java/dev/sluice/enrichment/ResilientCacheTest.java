@@ -48,6 +48,43 @@ class ResilientCacheTest {
     }
 
     @Test
+    void shouldCountALookupSentInPartsAsOneCallOfTheBreaker() {
+        redis.setDown(true);
+        for (int i = 0; i < 2; i++) {
+            ResilientCache.Lookup lookup = cache.startLookup();
+            for (int part = 0; part < 4; part++) {
+                lookup.send(List.of("emb:k" + part));
+            }
+            assertThat(lookup.answered(0)).isFalse();
+            assertThat(lookup.finish()).isFalse();
+        }
+        assertThat(cache.breakerState()).as("two failed lookups of four parts each: 2 failed calls, fewer than the 3 needed")
+                .isEqualTo(CircuitBreaker.State.CLOSED);
+        assertThat(redis.roundTrips()).as("no part is sent after the first failed").isEqualTo(2);
+
+        cache.lookup(List.of("emb:k"));
+        assertThat(cache.breakerState()).isEqualTo(CircuitBreaker.State.OPEN);
+        redis.setDown(false);
+        redis.putAll(Map.of("emb:k3", new byte[] {3, 0, 0, 0}), Duration.ofMinutes(1));
+        clock.advance(Duration.ofSeconds(6));
+
+        // half-open lets one call through: a lookup of four parts is that one call, every part of it sent
+        ResilientCache.Lookup trial = cache.startLookup();
+        for (int part = 0; part < 4; part++) {
+            trial.send(List.of("emb:k" + part));
+        }
+        for (int i = 0; i < 3; i++) {
+            assertThat(trial.answered(i)).isTrue();
+            assertThat(trial.value(i)).isNull();
+        }
+        assertThat(trial.answered(3)).isTrue();
+        assertThat(trial.value(3)).containsExactly(3, 0, 0, 0);
+        assertThat(trial.finish()).isTrue();
+        assertThat(cache.breakerState()).isEqualTo(CircuitBreaker.State.CLOSED);
+        assertThat(cache.degraded()).isFalse();
+    }
+
+    @Test
     void shouldReportDegradedFromTheFirstFailureBeforeTheBreakerOpens() {
         redis.setDown(true);
         assertThat(cache.store(Map.of("emb:k", new byte[4]))).isFalse();

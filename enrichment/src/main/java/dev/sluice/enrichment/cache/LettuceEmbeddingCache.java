@@ -29,8 +29,8 @@ import io.lettuce.core.codec.StringCodec;
  * runs the RESP handshake, which can exceed a 200 ms budget on a busy host; a refused connection fails at once).
  * Auto-reconnect is off on purpose: a broken connection is dropped and the next call (which the
  * circuit breaker lets through only when half-open) reconnects, so recovery follows the breaker, not lettuce's own
- * backoff, and nothing is queued while Redis is away. Calls are serialised (the stage thread and, while the stage is
- * degraded, the cache's recovery probe use it).
+ * backoff, and nothing is queued while Redis is away. Sending is serialised (the stage thread and, while the stage is
+ * degraded, the cache's recovery probe use it); a lookup sent with {@link #getAllLater} is awaited outside that lock.
  */
 public final class LettuceEmbeddingCache implements EmbeddingCache {
     /** Longest wait for a new connection (TCP connect plus handshake). */
@@ -59,19 +59,34 @@ public final class LettuceEmbeddingCache implements EmbeddingCache {
     }
 
     @Override
-    public synchronized List<byte[]> getAll(List<String> keys) {
+    public List<byte[]> getAll(List<String> keys) {
+        return getAllLater(keys).await();
+    }
+
+    @Override
+    public synchronized Pending getAllLater(List<String> keys) {
         if (keys.isEmpty()) {
-            return List.of();
+            return Pending.of(List.of());
         }
         RedisAsyncCommands<String, byte[]> redis = commands("MGET");
         RedisFuture<List<KeyValue<String, byte[]>>> future = redis.mget(keys.toArray(String[]::new));
         connection.flushCommands();
-        List<KeyValue<String, byte[]>> values = await("MGET", future);
-        List<byte[]> out = new ArrayList<>(values.size());
-        for (KeyValue<String, byte[]> kv : values) {
-            out.add(kv.hasValue() ? kv.getValue() : null);
-        }
-        return out;
+        return new Pending() {
+            @Override
+            public List<byte[]> await() {
+                List<KeyValue<String, byte[]>> values = LettuceEmbeddingCache.this.await("MGET", future);
+                List<byte[]> out = new ArrayList<>(values.size());
+                for (KeyValue<String, byte[]> kv : values) {
+                    out.add(kv.hasValue() ? kv.getValue() : null);
+                }
+                return out;
+            }
+
+            @Override
+            public void cancel() {
+                future.cancel(true);
+            }
+        };
     }
 
     @Override

@@ -67,8 +67,33 @@ public abstract class EmbeddingCacheContract {
     }
 
     @Test
+    void shouldAnswerLookupsSentBeforeAnyIsAwaitedEachWithItsOwnValuesInOrder() {
+        String a = key("a"), b = key("b"), c = key("c"), absent = key("absent");
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put(a, new byte[] {1, 1, 1, 1});
+        entries.put(b, new byte[] {2, 2, 2, 2});
+        entries.put(c, new byte[] {3, 3, 3, 3});
+        cache().putAll(entries, Duration.ofMinutes(5));
+
+        EmbeddingCache.Pending first = cache().getAllLater(List.of(c, absent));
+        EmbeddingCache.Pending second = cache().getAllLater(List.of(a));
+        EmbeddingCache.Pending third = cache().getAllLater(List.of(b, c));
+
+        List<byte[]> thirdValues = third.await(); // awaited out of order
+        List<byte[]> firstValues = first.await();
+        assertThat(firstValues).hasSize(2);
+        assertThat(firstValues.get(0)).containsExactly(3, 3, 3, 3);
+        assertThat(firstValues.get(1)).isNull();
+        assertThat(second.await()).singleElement().satisfies(v -> assertThat(v).containsExactly(1, 1, 1, 1));
+        assertThat(thirdValues).hasSize(2);
+        assertThat(thirdValues.get(0)).containsExactly(2, 2, 2, 2);
+        assertThat(thirdValues.get(1)).containsExactly(3, 3, 3, 3);
+    }
+
+    @Test
     void shouldDoNothingWhenGivenNoKeys() {
         assertThat(cache().getAll(List.of())).isEmpty();
+        assertThat(cache().getAllLater(List.of()).await()).isEmpty();
         cache().putAll(Map.of(), Duration.ofMinutes(1));
     }
 }

@@ -62,4 +62,33 @@ class LettuceEmbeddingCacheIT extends EmbeddingCacheContract {
                 .until(() -> cache.getAll(List.of(k)).size() == 1);
         assertThat(cache.getAll(List.of(k)).get(0)).as("restarted Redis is empty").isNull();
     }
+
+    @Test
+    void shouldFailALookupAnsweredAfterItsTimeoutAndGiveTheNextLookupItsOwnValues() {
+        String a = "emb:lettuce-late-a-" + System.nanoTime();
+        String b = "emb:lettuce-late-b-" + System.nanoTime();
+        cache.putAll(Map.of(a, new byte[] {1, 1, 1, 1}, b, new byte[] {2, 2, 2, 2}), Duration.ofMinutes(1));
+        io.lettuce.core.RedisClient admin = io.lettuce.core.RedisClient.create(redis.uri());
+        try (var connection = admin.connect()) {
+            connection.sync().clientPause(1_500); // Redis holds every other client's commands for 1.5 s
+            EmbeddingCache.Pending first = cache.getAllLater(List.of(a));
+            EmbeddingCache.Pending second = cache.getAllLater(List.of(b));
+
+            assertThatThrownBy(first::await).as("no answer within the 500 ms timeout").isInstanceOf(CacheUnavailableException.class)
+                    .hasMessageNotContaining(a);
+            second.cancel();
+
+            // once Redis answers the two late MGETs, the same connection must pair each later lookup with its own reply
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
+                List<byte[]> values = cache.getAll(List.of(b, a));
+                assertThat(values.get(0)).containsExactly(2, 2, 2, 2);
+                assertThat(values.get(1)).containsExactly(1, 1, 1, 1);
+            });
+            for (int i = 0; i < 20; i++) {
+                assertThat(cache.getAll(List.of(a)).get(0)).containsExactly(1, 1, 1, 1);
+            }
+        } finally {
+            admin.shutdown();
+        }
+    }
 }
