@@ -25,6 +25,7 @@ import dev.sluice.schema.UserPolicy;
 import dev.sluice.contracts.TopicCatalog;
 import dev.sluice.contracts.TopicSetup;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.utils.Utils;
@@ -54,7 +55,9 @@ public final class IngestStage implements Stage {
     private final AdmissionMetrics metrics;
     private final Policies policies;
     private final Clock clock;
+    private final MeterRegistry meters;
     private KafkaStreams streams;
+    private KafkaStreamsMetrics streamsMetrics;
 
     /** The launcher's constructor. */
     public IngestStage(SluiceConfig config, TopicCatalog topics, MeterRegistry meters) {
@@ -67,6 +70,7 @@ public final class IngestStage implements Stage {
         this.topics = topics;
         this.kafkaClient = Map.copyOf(kafkaClient);
         this.metrics = new AdmissionMetrics(meters);
+        this.meters = meters;
         this.policies = new Policies(config);
         this.clock = clock;
     }
@@ -106,6 +110,9 @@ public final class IngestStage implements Stage {
             log.error("admission stream thread failed; shutting the ingest stage down", e);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
+        // Streams' own metrics (kafka.stream.thread.commit.rate, commit.latency.max, process.rate, ...) on /metrics
+        streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(meters);
         streams.start();
     }
 
@@ -178,6 +185,9 @@ public final class IngestStage implements Stage {
     public synchronized void close() {
         if (streams != null) {
             streams.close(Duration.ofSeconds(30));
+        }
+        if (streamsMetrics != null) {
+            streamsMetrics.close();
         }
     }
 }

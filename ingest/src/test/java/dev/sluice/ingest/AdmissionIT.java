@@ -160,6 +160,9 @@ class AdmissionIT {
                     .contains("dev.sluice.contracts.serde.WireFormatException");
             assertThat(DeadLetterHeaders.get(letter.headers(), DeadLetterHeaders.STREAMS_TOPIC)).contains(requests);
             assertThat(DeadLetterHeaders.get(letter.headers(), DeadLetterHeaders.STAGE)).contains("ingest");
+            // Kafka Streams' own metrics are on the stage's meters (so on /metrics): the commits that made these visible
+            assertThat(cluster.meters(0).get("kafka.stream.thread.commit.total").functionCounter().count()).isPositive();
+            assertThat(cluster.meters(0).get("kafka.stream.thread.process.total").functionCounter().count()).isGreaterThanOrEqualTo(2);
         }
     }
 

@@ -36,6 +36,7 @@ final class IngestCluster implements AutoCloseable {
     final String prefix;
     private final Map<String, String> settings;
     private final List<IngestStage> stages = new ArrayList<>();
+    private final List<SimpleMeterRegistry> meters = new ArrayList<>();
 
     IngestCluster(KafkaBroker kafka, SchemaRegistryServer registry, String name, Map<String, String> settings) {
         this.kafka = kafka;
@@ -57,11 +58,18 @@ final class IngestCluster implements AutoCloseable {
         s.put(IngestConfig.APPLICATION_ID, prefix + "ingest");
         Path state = SluiceInfra.workDir("state").resolve(prefix + stages.size());
         s.put("state.dir", state.toString());
-        IngestStage stage = new IngestStage(IngestConfig.from(SluiceConfig.of(s)), topics, new SimpleMeterRegistry(),
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        meters.add(registry);
+        IngestStage stage = new IngestStage(IngestConfig.from(SluiceConfig.of(s)), topics, registry,
                 Map.of("bootstrap.servers", kafka.bootstrapServers(), "commit.interval.ms", 100), Clock.systemUTC());
         stages.add(stage);
         stage.start();
         return stage;
+    }
+
+    /** The meters the {@code i}-th instance registered (what its {@code /metrics} would show). */
+    SimpleMeterRegistry meters(int i) {
+        return meters.get(i);
     }
 
     void awaitAllRunning() {

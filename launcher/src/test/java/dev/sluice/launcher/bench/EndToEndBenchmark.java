@@ -77,10 +77,23 @@ class EndToEndBenchmark {
                 Topics.createAll(admin, catalog, (short) 1);
             }
             LoadGenerator load = new LoadGenerator(CommonKeys.kafkaClientProperties(config), catalog);
-            try (StageHost host = StageHost.start(stages, config, catalog, new SimpleMeterRegistry())) {
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            try (StageHost host = StageHost.start(stages, config, catalog, meters)) {
                 await().atMost(Duration.ofSeconds(120)).until(() -> host.health().ready());
                 load.run(plan(RATE, WARM_UP, "warm-"), quiet);
+                Map<String, Double> before = streamThread(meters);
                 LoadGenerator.Report steady = load.run(plan(RATE, MEASURE, "steady-"), quiet);
+                Map<String, Double> after = streamThread(meters);
+                // ingest's stream thread over the measured 30 s: how often and how long it committed, and what it did
+                System.out.printf("commit %s ms, ingest stream thread over the measured %d s: commits %.0f (%.1f/s), "
+                        + "commit latency avg %.1f ms max %.1f ms, punctuations %.0f, records processed %.0f, polls %.0f%n",
+                        label(commitMs), MEASURE.toSeconds(),
+                        after.getOrDefault("commit.total", 0.0) - before.getOrDefault("commit.total", 0.0),
+                        (after.getOrDefault("commit.total", 0.0) - before.getOrDefault("commit.total", 0.0)) / MEASURE.toSeconds(),
+                        after.getOrDefault("commit.latency.avg", Double.NaN), after.getOrDefault("commit.latency.max", Double.NaN),
+                        after.getOrDefault("punctuate.total", 0.0) - before.getOrDefault("punctuate.total", 0.0),
+                        after.getOrDefault("process.total", 0.0) - before.getOrDefault("process.total", 0.0),
+                        after.getOrDefault("poll.total", 0.0) - before.getOrDefault("poll.total", 0.0));
                 LoadGenerator.Report saturated = load.run(plan(4 * RATE, Duration.ofSeconds(15), "sat-"), quiet);
                 LoadGenerator.print(steady, new PrintWriter(System.out, true));
                 rows.add(new Row(commitMs, steady.latency().percentile(50), steady.latency().percentile(99),
@@ -90,6 +103,18 @@ class EndToEndBenchmark {
         print(rows);
         assertThat(rows).allSatisfy(r -> assertThat(r.results()).as("results at commit %d ms", r.commitMs())
                 .isGreaterThan(r.sent() * 9 / 10));
+    }
+
+    /** Ingest's stream-thread metrics (Kafka Streams' own, bound by the stage), summed over its threads, by short name. */
+    private static Map<String, Double> streamThread(SimpleMeterRegistry meters) {
+        Map<String, Double> out = new HashMap<>();
+        String prefix = "kafka.stream.thread.";
+        meters.getMeters().stream().filter(m -> m.getId().getName().startsWith(prefix)).forEach(m -> {
+            String name = m.getId().getName().substring(prefix.length());
+            double value = m.measure().iterator().next().getValue();
+            out.merge(name, value, name.endsWith(".max") ? Math::max : Double::sum);
+        });
+        return out;
     }
 
     private static LoadGenerator.Plan plan(int rate, Duration duration, String users) {
