@@ -30,7 +30,7 @@ public final class RequestDeserializer implements Deserializer<ReceivedRequest> 
     @Override
     public ReceivedRequest deserialize(String topic, byte[] data) {
         int id = WireFormat.schemaIdOf(data);
-        if (RequestWire.SPLICEABLE && id >= 0 && Boolean.TRUE.equals(currentById.get(id))) {
+        if (id >= 0 && Boolean.TRUE.equals(currentById.get(id))) {
             try {
                 RequestWire.Decoded decoded = RequestWire.decode(data);
                 return new ReceivedRequest(decoded.request(), decoded.exact() ? data : null, data.length);
@@ -43,7 +43,7 @@ public final class RequestDeserializer implements Deserializer<ReceivedRequest> 
             return null;
         }
         boolean reusable = false;
-        if (RequestWire.SPLICEABLE && isCurrentSchema(topic, id, request)) {
+        if (isCurrentSchema(topic, id, request)) {
             try {
                 reusable = RequestWire.decode(data).exact();
             } catch (IOException | RuntimeException e) {
