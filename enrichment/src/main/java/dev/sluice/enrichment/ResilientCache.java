@@ -56,23 +56,6 @@ public final class ResilientCache implements AutoCloseable {
         this.local = Caffeine.newBuilder().maximumSize(localEntries).build();
     }
 
-    /** Values of {@code keys} from Redis (null where absent), or empty when Redis is unavailable or the breaker is open. */
-    public Optional<List<byte[]>> lookup(List<String> keys) {
-        Lookup lookup = startLookup();
-        List<byte[]> values = new ArrayList<>(keys.size());
-        try {
-            lookup.send(keys);
-            for (int i = 0; i < keys.size() && lookup.answered(i); i++) {
-                values.add(lookup.value(i));
-            }
-        } finally {
-            if (!lookup.finish()) {
-                values = null;
-            }
-        }
-        return Optional.ofNullable(values);
-    }
-
     /**
      * A lookup sent in parts: each {@link Lookup#send} pipelines one MGET for the next keys and returns, so the caller
      * can prepare the following keys (and read the first answers) while Redis answers. The whole lookup is one call
@@ -97,6 +80,7 @@ public final class ResilientCache implements AutoCloseable {
         private int answeredParts;
         private List<byte[]> current = List.of();
         private int currentStart;
+        private Boolean finished;
 
         private Lookup() {}
 
@@ -147,8 +131,15 @@ public final class ResilientCache implements AutoCloseable {
             return current.get(index - currentStart);
         }
 
-        /** Ends the call: records it with the breaker. True when every part was answered. */
+        /** Ends the call: records it with the breaker (once; later calls return the same). True when every part was answered. */
         public boolean finish() {
+            if (finished == null) {
+                finished = record();
+            }
+            return finished;
+        }
+
+        private boolean record() {
             if (!started) {
                 return true;
             }
@@ -160,7 +151,6 @@ public final class ResilientCache implements AutoCloseable {
                     unexpected = e; // not a known cache failure: the breaker's exception rules decide
                 }
             }
-            started = false;
             if (refused) {
                 markFailed(true);
                 return false;
