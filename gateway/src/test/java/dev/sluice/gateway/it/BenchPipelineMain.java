@@ -11,7 +11,9 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
  * The benchmark's second process: a Kafka broker plus ingest, enrichment, generation and the mock provider, so the
  * benchmark's own JVM holds only what a deployed gateway holds (the gateway and its clients) and its descriptors
  * can be counted apart. Args: registry URL, Redis URI, topic prefix, provider latency in ms, then {@code key=value}
- * settings. Prints {@code READY <bootstrap> <provider base URL>} and runs until its stdin closes.
+ * settings. Prints {@code READY <bootstrap> <provider base URL>} and runs until its stdin closes. A line
+ * {@code STATS <label>} on stdin writes {@code STATS <label>: <broker requests by API since the last STATS>} to stderr
+ * (the benchmark's {@code pipeline.log}).
  */
 public final class BenchPipelineMain {
     public static void main(String[] args) throws Exception {
@@ -25,8 +27,13 @@ public final class BenchPipelineMain {
         pipeline.llm.latency(Duration.ofMillis(Long.parseLong(args[3])));
         System.out.println("READY " + broker.bootstrapServers() + " " + pipeline.llm.openAiBaseUrl());
         System.out.flush();
-        while (System.in.read() >= 0) {
-            // runs until the parent closes our stdin (or dies)
+        BrokerRequests requests = new BrokerRequests();
+        java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+        for (String line = in.readLine(); line != null; line = in.readLine()) { // until the parent closes our stdin (or dies)
+            if (line.startsWith("STATS ")) {
+                System.err.println(line + ": " + requests.sinceLast());
+                System.err.flush();
+            }
         }
         pipeline.close();
         broker.close();

@@ -48,6 +48,9 @@ final class FdSampler {
     }
 
     String max() {
+        if (first == null) {
+            return "not sampled (-Dbench.fds=true)";
+        }
         return maxSelf + " (" + maxServer + ") / " + maxChild;
     }
 

@@ -43,6 +43,7 @@ import dev.sluice.testkit.ProcessCpu;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
+import dev.sluice.testkit.ThreadCpu;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -59,12 +60,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *
  * <p>Requests are spread round robin over {@code bench.users} users (default 64), each with its own API key: the
  * user id is the key of every pipeline topic, so one user would put every request on one partition (one admission
- * task, one partition of each later stage) — that is not the traffic this measures. {@link Hops} splits each row's
- * time per stage (work vs. transaction commit wait).
+ * task, one partition of each later stage) — that is not the traffic this measures. With {@code -Dbench.hops=true}
+ * {@link Hops} splits each row's time per stage (work vs. transaction commit wait).
  *
  * <p>The broker and the pipeline (ingest, enrichment, generation, the mock provider) run in a second JVM
- * ({@link BenchPipelineMain}); this JVM holds the gateway, the HTTP client, the direct Kafka client and the hop
- * readers, and samples the descriptors of both processes. Prompts repeat over 64 texts so the enrichment stage's
+ * ({@link BenchPipelineMain}); this JVM holds the gateway, the HTTP client, the direct Kafka client and, when asked
+ * for, the hop readers and the descriptor sampler ({@code -Dbench.fds=true}): both cost CPU on the two cores being
+ * measured, so they are off by default. Each row also prints the cores each JVM used, its busiest threads and the
+ * broker's requests by API ({@link BrokerRequests}). Prompts repeat over 64 texts so the enrichment stage's
  * embedding cache answers: the local embedding model's CPU (~300 texts/s on this machine) is not what this
  * measures. Not part of verify: {@code ./mvnw -Pbench -pl gateway -am verify -Dit.test=GatewayBenchmark}.
  * Prints a table; asserts nothing.
@@ -91,6 +94,13 @@ class GatewayBenchmark {
     /** Whether the gateway runs as its own process ({@link BenchGatewayMain}) instead of in this JVM. */
     static final boolean GATEWAY_PROCESS = Boolean.getBoolean("bench.gateway.process");
     static final int SATURATION_IN_FLIGHT = Integer.getInteger("bench.saturation.in.flight", 256);
+    /** Per path at saturation; 0 skips the saturation rows (e.g. for a per-hop split of the rate rows alone). */
+    static final Duration SATURATION_RUN = Duration.ofSeconds(Long.getLong("bench.saturation.seconds", RUN.toSeconds()));
+    static final Duration IDLE = Duration.ofSeconds(Long.getLong("bench.idle.seconds", 10));
+    /** Per path, at 100 calls/s before the rows: 5 s left both JVMs' JIT compilers busy into the first rows. */
+    static final Duration WARMUP = Duration.ofSeconds(Long.getLong("bench.warmup.seconds", 20));
+    /** Sample descriptors (the overload study) during the rows: costs CPU on the cores being measured. */
+    static final boolean FDS = Boolean.getBoolean("bench.fds");
     /** Calls that failed without an HTTP status (status -1), by the failure's class and message, over the whole run. */
     static final Map<String, Integer> FAILURES = new ConcurrentHashMap<>();
 
@@ -155,7 +165,9 @@ class GatewayBenchmark {
                     keys[u] = pipeline.key(user(u), "PRO"); // also publishes the user's PRO policy, used by the direct path too
                 }
                 FdSampler fds = new FdSampler(child.pid(), gatewayPort, GATEWAY_PROCESS ? gatewayProcess.pid() : -1);
-                sampler.scheduleAtFixedRate(fds::sample, 0, 500, TimeUnit.MILLISECONDS);
+                if (FDS) { // reads every descriptor and the TCP tables: ~0.05-0.1 of a core at 2 samples/s with ~1,000 sockets
+                    sampler.scheduleAtFixedRate(fds::sample, 0, 500, TimeUnit.MILLISECONDS);
+                }
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                         .executor(Executors.newFixedThreadPool(4)).build();
                 URI viaGateway = URI.create(gatewayBase + "/chat/completions");
@@ -176,25 +188,43 @@ class GatewayBenchmark {
                     };
                     IntFunction<CompletableFuture<Integer>> kafka = direct::call;
                     // warm-up: JIT, caches, first transactions, embeddings of the 64 texts; every key known to the gateway
-                    run(mock, 100, Duration.ofSeconds(5));
-                    run(kafka, 100, Duration.ofSeconds(5));
+                    run(mock, 100, WARMUP);
+                    run(kafka, 100, WARMUP);
                     row.incrementAndGet();
-                    run(gw, 100, Duration.ofSeconds(5));
+                    run(gw, 100, WARMUP);
                     StringBuilder table = new StringBuilder("| load | direct to mock provider p50 / p99 | direct to llm.requests p50 / p99 "
                             + "| via gateway p50 / p99 | added (gateway − mock) p50 / p99 | ratio gateway / mock p50, p99 "
                             + "| ok mock, llm.requests, gateway | gateway statuses | max fds gateway JVM (server sockets) / pipeline JVM |\n"
                             + "|---|---|---|---|---|---|---|---|---|\n");
                     StringBuilder splits = new StringBuilder();
+                    long rowsGatewayPid = GATEWAY_PROCESS ? gatewayProcess.pid() : -1;
                     for (int rate : RATES) {
                         fds.reset();
+                        brokerStats(child, "before " + rate + " req/s");
+                        Cpu r0 = Cpu.now(child.pid(), rowsGatewayPid);
+                        ThreadCpu t0 = ThreadCpu.of(child.pid());
                         Result m = run(mock, rate, RUN);
+                        Cpu r1 = Cpu.now(child.pid(), rowsGatewayPid);
+                        ThreadCpu t1 = ThreadCpu.of(child.pid());
+                        brokerStats(child, rate + " req/s direct to mock, " + m.ok + " calls");
                         hops.reset();
                         Result d = run(kafka, rate, RUN);
+                        Cpu r2 = Cpu.now(child.pid(), rowsGatewayPid);
+                        ThreadCpu t2 = ThreadCpu.of(child.pid());
+                        brokerStats(child, rate + " req/s direct to llm.requests, " + d.ok + " calls");
                         splits.append("\n").append(rate).append(" req/s, direct to llm.requests, per hop p50 / p99:\n").append(hops.split());
                         hops.reset();
                         row.incrementAndGet();
                         Result g = run(gw, rate, RUN);
+                        Cpu r3 = Cpu.now(child.pid(), rowsGatewayPid);
+                        ThreadCpu t3 = ThreadCpu.of(child.pid());
+                        brokerStats(child, rate + " req/s via gateway, " + g.ok + " calls");
                         splits.append("\n").append(rate).append(" req/s, via gateway, per hop p50 / p99:\n").append(hops.split());
+                        splits.append(String.format("%d req/s, cores used (pipeline JVM / gateway JVM / this JVM): direct to mock %s; "
+                                + "direct to llm.requests %s; via gateway %s (over each path's run and drain)%n", rate, r1.cores(r0),
+                                r2.cores(r1), r3.cores(r2)));
+                        splits.append(String.format("  pipeline JVM's busiest threads (CPU ms): direct to mock %s%n  direct to llm.requests %s%n"
+                                + "  via gateway %s%n", t1.since(t0, 12), t2.since(t1, 12), t3.since(t2, 12)));
                         table.append(String.format("| %d req/s | %.1f / %.1f ms | %.1f / %.1f ms | %.1f / %.1f ms | %.1f / %.1f ms | %.1f, %.1f "
                                         + "| %d/%d, %d/%d, %d/%d (not sent: %d, %d, %d) | %s | %s |%n",
                                 rate, m.p50Micros / 1e3, m.p99Micros / 1e3, d.p50Micros / 1e3, d.p99Micros / 1e3, g.p50Micros / 1e3, g.p99Micros / 1e3,
@@ -204,21 +234,36 @@ class GatewayBenchmark {
                     }
                     fds.reset();
                     long gatewayPid = GATEWAY_PROCESS ? gatewayProcess.pid() : -1;
+                    // What the JVMs burn with no call at all (stages polling, the hop readers' 5 ms fetches, the broker
+                    // answering them): a tax on the same two cores that every row pays.
+                    brokerStats(child, "before idle");
+                    Cpu idle0 = Cpu.now(child.pid(), gatewayPid);
+                    ThreadCpu pipelineIdle = ThreadCpu.of(child.pid());
+                    ThreadCpu benchIdle = ThreadCpu.of(ProcessHandle.current().pid());
+                    Thread.sleep(IDLE.toMillis());
                     Cpu c0 = Cpu.now(child.pid(), gatewayPid);
-                    Result mSat = saturate(mock, SATURATION_IN_FLIGHT, RUN);
+                    String idleThreads = "\n  pipeline JVM: " + ThreadCpu.of(child.pid()).since(pipelineIdle, 25)
+                            + "\n  this JVM: " + ThreadCpu.of(ProcessHandle.current().pid()).since(benchIdle, 25);
+                    brokerStats(child, "idle " + IDLE.toSeconds() + " s");
+                    Result mSat = saturate(mock, SATURATION_IN_FLIGHT, SATURATION_RUN);
                     Cpu c1 = Cpu.now(child.pid(), gatewayPid);
+                    brokerStats(child, "saturation direct to mock, " + mSat.ok + " calls");
                     hops.reset();
-                    Result dSat = saturate(kafka, SATURATION_IN_FLIGHT, RUN);
+                    Result dSat = saturate(kafka, SATURATION_IN_FLIGHT, SATURATION_RUN);
                     Cpu c2 = Cpu.now(child.pid(), gatewayPid);
+                    brokerStats(child, "saturation direct to llm.requests, " + dSat.ok + " calls");
                     splits.append("\nsaturation, direct to llm.requests, per hop p50 / p99:\n").append(hops.split());
                     hops.reset();
                     row.incrementAndGet();
-                    Result gSat = saturate(gw, SATURATION_IN_FLIGHT, RUN);
+                    Result gSat = saturate(gw, SATURATION_IN_FLIGHT, SATURATION_RUN);
                     Cpu c3 = Cpu.now(child.pid(), gatewayPid);
+                    brokerStats(child, "saturation via gateway, " + gSat.ok + " calls");
                     splits.append("\nsaturation, via gateway, per hop p50 / p99:\n").append(hops.split());
                     splits.append("\nCPU per answered call at saturation, us (pipeline JVM / gateway JVM / this JVM, which holds the client"
                             + (GATEWAY_PROCESS ? "" : " and the gateway") + "):\n  direct to mock: " + c1.perCall(c0, mSat.ok)
-                            + "\n  direct to llm.requests: " + c2.perCall(c1, dSat.ok) + "\n  via gateway: " + c3.perCall(c2, gSat.ok) + "\n");
+                            + "\n  direct to llm.requests: " + c2.perCall(c1, dSat.ok) + "\n  via gateway: " + c3.perCall(c2, gSat.ok)
+                            + "\nCPU while idle (no calls for " + IDLE.toSeconds() + " s), cores: " + c0.cores(idle0)
+                            + "; busiest threads (CPU ms in the " + IDLE.toSeconds() + " s):" + idleThreads + "\n");
                     table.append(String.format("| saturation (%d in flight) | %.0f req/s, p50 %.1f ms | %.0f req/s, p50 %.1f ms | %.0f req/s, p50 %.1f ms "
                                     + "| | ratio gateway / mock %.3f (llm.requests / mock %.3f, gateway / llm.requests %.2f) | %d, %d, %d | %s | %s |%n",
                             SATURATION_IN_FLIGHT, mSat.rate(), mSat.p50Micros / 1e3, dSat.rate(), dSat.p50Micros / 1e3, gSat.rate(), gSat.p50Micros / 1e3,
@@ -255,6 +300,10 @@ class GatewayBenchmark {
             if (!child.waitFor(60, TimeUnit.SECONDS)) {
                 child.destroyForcibly();
             }
+            try (var lines = Files.lines(SluiceInfra.workDir("bench-pipeline").resolve("pipeline.log"))) {
+                System.out.println("\nbroker requests by API in the pipeline JVM:");
+                lines.filter(l -> l.startsWith("STATS ")).forEach(l -> System.out.println("  " + l.substring(6)));
+            }
         }
     }
 
@@ -267,6 +316,16 @@ class GatewayBenchmark {
         if (gateway.router().answerOwnOutcomes()) {
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).until(() -> gateway.replies().replyPartition().isPresent()
                     && gateway.replies().settled(gateway.replies().replyPartition().getAsInt()));
+        }
+    }
+
+    /** Asks the pipeline JVM to log its broker's requests by API since the last ask (printed at the end). */
+    static void brokerStats(Process pipeline, String label) {
+        try {
+            pipeline.getOutputStream().write(("STATS " + label + "\n").getBytes(StandardCharsets.UTF_8));
+            pipeline.getOutputStream().flush();
+        } catch (IOException e) {
+            System.out.println("broker stats not asked for: " + e);
         }
     }
 
@@ -390,9 +449,17 @@ class GatewayBenchmark {
     }
 
     /** CPU time used so far by the pipeline JVM, the gateway JVM (when it has its own) and this JVM, in microseconds. */
-    record Cpu(long pipeline, long gateway, long bench) {
+    record Cpu(long pipeline, long gateway, long bench, long nanos) {
         static Cpu now(long pipelinePid, long gatewayPid) {
-            return new Cpu(ProcessCpu.micros(pipelinePid), gatewayPid < 0 ? 0 : ProcessCpu.micros(gatewayPid), ProcessCpu.ownMicros());
+            return new Cpu(ProcessCpu.micros(pipelinePid), gatewayPid < 0 ? 0 : ProcessCpu.micros(gatewayPid), ProcessCpu.ownMicros(),
+                    System.nanoTime());
+        }
+
+        /** Cores each JVM kept busy on average since {@code before}. */
+        String cores(Cpu before) {
+            double us = (nanos - before.nanos) / 1e3;
+            return String.format("%.2f / %s / %.2f", (pipeline - before.pipeline) / us,
+                    GATEWAY_PROCESS ? String.format("%.2f", (gateway - before.gateway) / us) : "-", (bench - before.bench) / us);
         }
 
         String perCall(Cpu before, int calls) {

@@ -40,6 +40,9 @@ final class Hops implements AutoCloseable {
         "enriched visible → result appended (generation incl. provider)", "result appended → visible (generation commit)",
         "result visible → answered (reply hop + answer)"};
 
+    /** Off by default: three read_committed readers fetching every 5 ms cost ~0.3-0.4 of a core (both JVMs) on the cores measured. */
+    static final boolean ON = Boolean.getBoolean("bench.hops");
+
     private final Map<String, long[]> times = new ConcurrentHashMap<>();
     private final List<TopicTail> tails = new ArrayList<>();
 
@@ -53,6 +56,9 @@ final class Hops implements AutoCloseable {
             admin.incrementalAlterConfigs(ops).all().get();
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IllegalStateException("could not switch the stage topics to LogAppendTime", e);
+        }
+        if (!ON) {
+            return; // -Dbench.hops=false: no per-hop split, and none of its readers' CPU on the machine
         }
         Map<String, Object> kafka = new HashMap<>(CommonKeys.kafkaClientProperties(pipeline.config));
         kafka.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5); // see a record as soon as it is visible
@@ -81,6 +87,9 @@ final class Hops implements AutoCloseable {
     }
 
     void sent(String requestId) {
+        if (!ON) {
+            return;
+        }
         long[] t = new long[8];
         t[SENT] = System.currentTimeMillis();
         times.put(requestId, t);
@@ -95,6 +104,9 @@ final class Hops implements AutoCloseable {
 
     /** p50 / p99 of each segment over the requests seen at every point; one line per segment. */
     String split() {
+        if (!ON) {
+            return "off (-Dbench.hops=false)\n";
+        }
         List<long[]> complete = times.values().stream().filter(t -> java.util.Arrays.stream(t).allMatch(v -> v > 0)).toList();
         StringBuilder out = new StringBuilder();
         for (int s = 0; s < SEGMENTS.length; s++) {
