@@ -97,8 +97,11 @@ class GatewayBenchmark {
     /** Per path at saturation; 0 skips the saturation rows (e.g. for a per-hop split of the rate rows alone). */
     static final Duration SATURATION_RUN = Duration.ofSeconds(Long.getLong("bench.saturation.seconds", RUN.toSeconds()));
     static final Duration IDLE = Duration.ofSeconds(Long.getLong("bench.idle.seconds", 10));
-    /** Per path, at 100 calls/s before the rows: 5 s left both JVMs' JIT compilers busy into the first rows. */
-    static final Duration WARMUP = Duration.ofSeconds(Long.getLong("bench.warmup.seconds", 20));
+    /**
+     * Per path, at 100 calls/s before the rows. Shorter warm-ups (5 s, 20 s) left the JIT compilers taking 0.2-0.4 of a
+     * core in every row and doubled the pipeline's latency at 200 req/s (gateway/README.md, "The apparatus' own cost").
+     */
+    static final Duration WARMUP = Duration.ofSeconds(Long.getLong("bench.warmup.seconds", 90));
     /** Sample descriptors (the overload study) during the rows: costs CPU on the cores being measured. */
     static final boolean FDS = Boolean.getBoolean("bench.fds");
     /** Calls that failed without an HTTP status (status -1), by the failure's class and message, over the whole run. */
