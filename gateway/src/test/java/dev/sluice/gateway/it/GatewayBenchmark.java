@@ -200,26 +200,26 @@ class GatewayBenchmark {
                             + "| ok mock, llm.requests, gateway | gateway statuses | max fds gateway JVM (server sockets) / pipeline JVM |\n"
                             + "|---|---|---|---|---|---|---|---|---|\n");
                     StringBuilder splits = new StringBuilder();
-                    long rowsGatewayPid = GATEWAY_PROCESS ? gatewayProcess.pid() : -1;
+                    long gatewayPid = GATEWAY_PROCESS ? gatewayProcess.pid() : -1;
                     for (int rate : RATES) {
                         fds.reset();
                         brokerStats(child, "before " + rate + " req/s");
-                        Cpu r0 = Cpu.now(child.pid(), rowsGatewayPid);
+                        Cpu r0 = Cpu.now(child.pid(), gatewayPid);
                         ThreadCpu t0 = ThreadCpu.of(child.pid());
                         Result m = run(mock, rate, RUN);
-                        Cpu r1 = Cpu.now(child.pid(), rowsGatewayPid);
+                        Cpu r1 = Cpu.now(child.pid(), gatewayPid);
                         ThreadCpu t1 = ThreadCpu.of(child.pid());
                         brokerStats(child, rate + " req/s direct to mock, " + m.ok + " calls");
                         hops.reset();
                         Result d = run(kafka, rate, RUN);
-                        Cpu r2 = Cpu.now(child.pid(), rowsGatewayPid);
+                        Cpu r2 = Cpu.now(child.pid(), gatewayPid);
                         ThreadCpu t2 = ThreadCpu.of(child.pid());
                         brokerStats(child, rate + " req/s direct to llm.requests, " + d.ok + " calls");
                         splits.append("\n").append(rate).append(" req/s, direct to llm.requests, per hop p50 / p99:\n").append(hops.split());
                         hops.reset();
                         row.incrementAndGet();
                         Result g = run(gw, rate, RUN);
-                        Cpu r3 = Cpu.now(child.pid(), rowsGatewayPid);
+                        Cpu r3 = Cpu.now(child.pid(), gatewayPid);
                         ThreadCpu t3 = ThreadCpu.of(child.pid());
                         brokerStats(child, rate + " req/s via gateway, " + g.ok + " calls");
                         splits.append("\n").append(rate).append(" req/s, via gateway, per hop p50 / p99:\n").append(hops.split());
@@ -236,7 +236,6 @@ class GatewayBenchmark {
                                 m.ok, m.sent, d.ok, d.sent, g.ok, g.sent, m.notSent, d.notSent, g.notSent, g.statuses, fds.max()));
                     }
                     fds.reset();
-                    long gatewayPid = GATEWAY_PROCESS ? gatewayProcess.pid() : -1;
                     // What the JVMs burn with no call at all (stages polling, the hop readers' 5 ms fetches, the broker
                     // answering them): a tax on the same two cores that every row pays.
                     brokerStats(child, "before idle");

@@ -47,6 +47,9 @@ final class Hops implements AutoCloseable {
     private final List<TopicTail> tails = new ArrayList<>();
 
     Hops(Pipeline pipeline, String bootstrap) throws InterruptedException {
+        if (!ON) {
+            return; // no per-hop split: no LogAppendTime switch, and none of its readers' CPU on the machine
+        }
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             Map<ConfigResource, Collection<AlterConfigOp>> ops = new HashMap<>();
             for (String t : List.of(pipeline.catalog.admitted().name(), pipeline.catalog.enriched().name(), pipeline.catalog.results().name())) {
@@ -56,9 +59,6 @@ final class Hops implements AutoCloseable {
             admin.incrementalAlterConfigs(ops).all().get();
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IllegalStateException("could not switch the stage topics to LogAppendTime", e);
-        }
-        if (!ON) {
-            return; // -Dbench.hops=false: no per-hop split, and none of its readers' CPU on the machine
         }
         Map<String, Object> kafka = new HashMap<>(CommonKeys.kafkaClientProperties(pipeline.config));
         kafka.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5); // see a record as soon as it is visible
@@ -105,7 +105,7 @@ final class Hops implements AutoCloseable {
     /** p50 / p99 of each segment over the requests seen at every point; one line per segment. */
     String split() {
         if (!ON) {
-            return "off (-Dbench.hops=false)\n";
+            return "off (-Dbench.hops=true turns it on)\n";
         }
         List<long[]> complete = times.values().stream().filter(t -> java.util.Arrays.stream(t).allMatch(v -> v > 0)).toList();
         StringBuilder out = new StringBuilder();
