@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -102,10 +103,27 @@ class GatewayBenchmark {
      * core in every row and doubled the pipeline's latency at 200 req/s (gateway/README.md, "The apparatus' own cost").
      */
     static final Duration WARMUP = Duration.ofSeconds(Long.getLong("bench.warmup.seconds", 90));
+    /**
+     * The HTTP client of the mock and gateway paths: {@code netty} ({@link LoadClient}, the default) or {@code jdk}
+     * ({@code java.net.http}, kept for comparison: ~0.6-1 ms of CPU per call, about a core at 1,000 calls/s of the two).
+     */
+    static final String CLIENT = client(System.getProperty("bench.client", "netty"));
     /** Sample descriptors (the overload study) during the rows: costs CPU on the cores being measured. */
     static final boolean FDS = Boolean.getBoolean("bench.fds");
     /** Calls that failed without an HTTP status (status -1), by the failure's class and message, over the whole run. */
     static final Map<String, Integer> FAILURES = new ConcurrentHashMap<>();
+
+    static String client(String name) {
+        if (!name.equals("netty") && !name.equals("jdk")) {
+            throw new IllegalArgumentException("bench.client must be netty or jdk, was " + name);
+        }
+        return name;
+    }
+
+    /** One call of the mock or gateway path: {@link #request}'s headers and body, completes with the status. */
+    interface Caller {
+        CompletableFuture<Integer> call(URI uri, String key, int i, String idempotencyKey);
+    }
 
     static void failed(Throwable e) {
         Throwable cause = e;
@@ -171,23 +189,22 @@ class GatewayBenchmark {
                 if (FDS) { // reads every descriptor and the TCP tables: ~0.05-0.1 of a core at 2 samples/s with ~1,000 sockets
                     sampler.scheduleAtFixedRate(fds::sample, 0, 500, TimeUnit.MILLISECONDS);
                 }
-                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                        .executor(Executors.newFixedThreadPool(4)).build();
                 URI viaGateway = URI.create(gatewayBase + "/chat/completions");
                 URI toMock = URI.create(ready[2] + "/chat/completions");
                 AtomicInteger row = new AtomicInteger();
-                try (DirectClient direct = new DirectClient(pipeline, hops)) {
-                    IntFunction<CompletableFuture<Integer>> mock = i -> http.sendAsync(request(toMock, "sk-bench-direct", i, null),
-                            HttpResponse.BodyHandlers.discarding()).thenApply(HttpResponse::statusCode);
+                // A connection per outstanding call at most (open loop: MAX_OUTSTANDING; closed loop: fewer): never the bottleneck.
+                try (DirectClient direct = new DirectClient(pipeline, hops);
+                     LoadClient netty = CLIENT.equals("netty") ? new LoadClient(MAX_OUTSTANDING) : null) {
+                    Caller http = netty != null ? nettyCaller(netty) : jdkCaller();
+                    IntFunction<CompletableFuture<Integer>> mock = i -> http.call(toMock, "sk-bench-direct", i, null);
                     IntFunction<CompletableFuture<Integer>> gw = i -> {
                         String idempotencyKey = "bench-" + row.get() + "-" + i;
                         String requestId = dev.sluice.gateway.http.ChatHandler.requestId(user(i), idempotencyKey);
                         hops.sent(requestId);
-                        return http.sendAsync(request(viaGateway, keys[i % USERS], i, idempotencyKey), HttpResponse.BodyHandlers.discarding())
-                                .thenApply(r -> {
-                                    hops.answered(requestId);
-                                    return r.statusCode();
-                                });
+                        return http.call(viaGateway, keys[i % USERS], i, idempotencyKey).thenApply(status -> {
+                            hops.answered(requestId);
+                            return status;
+                        });
                     };
                     IntFunction<CompletableFuture<Integer>> kafka = direct::call;
                     // warm-up: JIT, caches, first transactions, embeddings of the 64 texts; every key known to the gateway
@@ -277,7 +294,9 @@ class GatewayBenchmark {
                     Thread.sleep(Long.getLong("bench.settle.ms", 35_000));
                     String settled = fds.now();
                     System.out.println("\nGatewayBenchmark (provider latency " + PROVIDER_LATENCY.toMillis() + " ms, " + RUN.toSeconds()
-                            + " s per row, " + USERS + " users, gateway " + (GATEWAY_PROCESS ? "in its own JVM" : "in this JVM")
+                            + " s per row, " + USERS + " users, client " + CLIENT
+                            + (netty == null ? "" : " (" + netty.connectionsOpened() + " connections opened)")
+                            + ", gateway " + (GATEWAY_PROCESS ? "in its own JVM" : "in this JVM")
                             + ", settings " + settings + ", load before: " + loadBefore + ", after the rows: " + loadAfter + ")\n" + table
                             + splits
                             + "\ndescriptors right after the last row: " + busy + "; settled: " + settled
@@ -393,6 +412,24 @@ class GatewayBenchmark {
 
     static String body(int i) {
         return "{\"model\":\"gpt-4o-mini\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"bench prompt " + (i % 64) + "\"}]}";
+    }
+
+    static Caller jdkCaller() {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(Executors.newFixedThreadPool(4)).build();
+        return (uri, key, i, idempotencyKey) -> http.sendAsync(request(uri, key, i, idempotencyKey), HttpResponse.BodyHandlers.discarding())
+                .thenApply(HttpResponse::statusCode);
+    }
+
+    static Caller nettyCaller(LoadClient client) {
+        return (uri, key, i, idempotencyKey) -> {
+            Map<String, String> headers = new HashMap<>(4);
+            headers.put("Authorization", "Bearer " + key);
+            headers.put("Content-Type", "application/json");
+            if (idempotencyKey != null) {
+                headers.put("Idempotency-Key", idempotencyKey);
+            }
+            return client.post(uri, headers, body(i)).orTimeout(70, TimeUnit.SECONDS); // as request()'s timeout
+        };
     }
 
     static HttpRequest request(URI uri, String key, int i, String idempotencyKey) {
