@@ -1,7 +1,9 @@
 package dev.sluice.generation;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -62,6 +64,7 @@ public final class GenerationStage implements Stage {
     private final ExecutorService http = Executors.newFixedThreadPool(4, daemon("sluice-gen-http"));
     private final ExecutorService worker;
     private final LlmProvider provider;
+    private final List<LlmProvider> fallbackProviders = new ArrayList<>();
     private final GenerationStore store;
     private final ResilientCaller caller;
     private final ChainCaller chain;
@@ -86,9 +89,11 @@ public final class GenerationStage implements Stage {
         this.caller = new ResilientCaller(this.provider, settings.resilience(), waits, timeouts, clock, metrics);
         FallbackChains chains = FallbackChains.from(config);
         Map<String, ResilientCaller> endpoints = new HashMap<>();
-        chains.endpoints().forEach((name, e) -> endpoints.put(name, new ResilientCaller(name,
-                Providers.create(e.provider(), e.baseUrl(), config, settings, http, simulated, clock),
-                settings.resilience(), waits, timeouts, clock, metrics)));
+        chains.endpoints().forEach((name, e) -> {
+            LlmProvider endpoint = Providers.create(e.provider(), e.baseUrl(), config, settings, http, simulated, clock);
+            fallbackProviders.add(endpoint);
+            endpoints.put(name, new ResilientCaller(name, endpoint, settings.resilience(), waits, timeouts, clock, metrics));
+        });
         this.chain = new ChainCaller(caller, endpoints, chains, ModelCatalog.from(config));
     }
 
@@ -182,6 +187,7 @@ public final class GenerationStage implements Stage {
             e.shutdownNow();
         }
         provider.close();
+        fallbackProviders.forEach(LlmProvider::close);
         store.close();
     }
 

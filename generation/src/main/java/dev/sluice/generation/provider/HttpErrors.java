@@ -2,9 +2,7 @@ package dev.sluice.generation.provider;
 
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpHeaders;
-import java.net.http.HttpTimeoutException;
+import java.net.SocketTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -13,6 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Function;
+
+import org.apache.hc.client5.http.ConnectTimeoutException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,7 +30,7 @@ public final class HttpErrors {
     private HttpErrors() {}
 
     /** Classifies a non-2xx answer. */
-    public static ProviderException fromStatus(String provider, int status, HttpHeaders headers, String body,
+    public static ProviderException fromStatus(String provider, int status, Function<String, Optional<String>> headers, String body,
                                                List<String> secrets, List<String> prompts, Clock clock) {
         ErrorClass errorClass = classify(status, body);
         String detail = Sanitizer.sanitize(errorMessageOf(body), secrets, scrubForms(prompts));
@@ -71,7 +72,7 @@ public final class HttpErrors {
             return ProviderException.of(ErrorClass.CONNECT_FAILED, provider + ": connection failed before the request was sent ("
                     + t.getClass().getSimpleName() + ")");
         }
-        if (t instanceof HttpTimeoutException) {
+        if (t instanceof SocketTimeoutException) { // the client's response timeout
             return ProviderException.of(ErrorClass.OUTCOME_UNKNOWN, provider + ": no response within the request timeout "
                     + "after the request was sent; it may have been billed");
         }
@@ -84,7 +85,7 @@ public final class HttpErrors {
 
     private static boolean neverConnected(Throwable failure) {
         for (Throwable c = failure; c != null; c = c.getCause()) {
-            if (c instanceof HttpConnectTimeoutException || c instanceof ConnectException
+            if (c instanceof ConnectTimeoutException || c instanceof ConnectException
                     || c instanceof javax.net.ssl.SSLHandshakeException || c instanceof java.nio.channels.UnresolvedAddressException
                     || c instanceof java.net.UnknownHostException) {
                 return true;
@@ -93,9 +94,12 @@ public final class HttpErrors {
         return false;
     }
 
-    /** Retry-After in seconds or as an HTTP date, or the OpenAI-style {@code retry-after-ms}. */
-    public static Optional<Duration> retryAfter(HttpHeaders headers, Clock clock) {
-        Optional<String> millis = headers.firstValue("retry-after-ms");
+    /**
+     * Retry-After in seconds or as an HTTP date, or the OpenAI-style {@code retry-after-ms}; {@code headers} gives a
+     * response header's first value by its name.
+     */
+    public static Optional<Duration> retryAfter(Function<String, Optional<String>> headers, Clock clock) {
+        Optional<String> millis = headers.apply("retry-after-ms");
         if (millis.isPresent()) {
             try {
                 return Optional.of(Duration.ofMillis(Math.max(0, (long) Double.parseDouble(millis.get().trim()))));
@@ -103,7 +107,7 @@ public final class HttpErrors {
                 // fall through to Retry-After
             }
         }
-        Optional<String> value = headers.firstValue("retry-after");
+        Optional<String> value = headers.apply("retry-after");
         if (value.isEmpty()) {
             return Optional.empty();
         }
