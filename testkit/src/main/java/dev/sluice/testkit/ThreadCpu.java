@@ -68,4 +68,16 @@ public final class ThreadCpu {
         }
         return out.length() == 0 ? "-" : out.toString();
     }
+
+    /** CPU milliseconds used since {@code before} by the threads whose name (as {@code /proc} shows it) starts with {@code prefix}. */
+    public long millisSince(ThreadCpu before, String prefix) {
+        long hz = 100; // USER_HZ on Linux
+        long sum = 0;
+        for (Map.Entry<Long, Long> e : ticks.entrySet()) {
+            if (names.get(e.getKey()).startsWith(prefix)) {
+                sum += e.getValue() - before.ticks.getOrDefault(e.getKey(), 0L);
+            }
+        }
+        return sum * 1000 / hz;
+    }
 }

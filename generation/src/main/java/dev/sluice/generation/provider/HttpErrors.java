@@ -68,8 +68,8 @@ public final class HttpErrors {
         if (neverConnected(t)) {
             return ProviderException.of(ErrorClass.CONNECT_FAILED, provider + ": could not connect (" + t.getClass().getSimpleName() + ")");
         }
-        if (!bodyHandedOver && (t instanceof IOException)) {
-            return ProviderException.of(ErrorClass.CONNECT_FAILED, provider + ": connection failed before the request was sent ("
+        if (!bodyHandedOver) { // an I/O failure, or the client refusing the call (e.g. closed): the provider has no whole request
+            return ProviderException.of(ErrorClass.CONNECT_FAILED, provider + ": call failed before the request was sent ("
                     + t.getClass().getSimpleName() + ")");
         }
         if (t instanceof SocketTimeoutException) { // the client's response timeout

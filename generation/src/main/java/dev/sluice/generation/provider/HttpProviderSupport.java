@@ -133,8 +133,9 @@ abstract class HttpProviderSupport implements LlmProvider {
                             ? ErrorClass.OUTCOME_UNKNOWN : ErrorClass.CONNECT_FAILED, name() + ": call cancelled")));
                 }
             });
-        } catch (RuntimeException e) { // e.g. the client was closed
-            result.completeExceptionally(new CompletionException(HttpErrors.fromTransport(name(), e, false)));
+        } catch (RuntimeException e) { // e.g. the provider was closed: nothing was sent
+            result.completeExceptionally(new CompletionException(ProviderException.of(ErrorClass.CONNECT_FAILED,
+                    name() + ": the HTTP client could not start the call (" + e.getClass().getSimpleName() + ")")));
         }
         return result;
     }
@@ -167,7 +168,7 @@ abstract class HttpProviderSupport implements LlmProvider {
 
     @Override
     public void close() {
-        client.close(CloseMode.IMMEDIATE); // the loop drained its calls before the stage closes its providers
+        client.close(CloseMode.GRACEFUL); // IMMEDIATE makes HttpClient log a ClosedSelectorException at ERROR
     }
 
     @Override
