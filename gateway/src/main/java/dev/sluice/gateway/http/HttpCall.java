@@ -5,16 +5,20 @@ import java.io.InputStream;
 import java.util.Optional;
 import java.util.regex.Matcher;
 
-import com.sun.net.httpserver.HttpExchange;
+import io.netty.handler.codec.http.HttpHeaders;
 
 /** One HTTP request as the handlers see it: method, path parameters, headers and a size-bounded body. */
 public final class HttpCall {
-    private final HttpExchange exchange;
+    private final HttpHeaders headers;
+    private final String rawQuery;
+    private final InputStream body;
     private final Matcher path;
     private final int maxBodyBytes;
 
-    HttpCall(HttpExchange exchange, Matcher path, int maxBodyBytes) {
-        this.exchange = exchange;
+    HttpCall(HttpHeaders headers, String rawQuery, InputStream body, Matcher path, int maxBodyBytes) {
+        this.headers = headers;
+        this.rawQuery = rawQuery;
+        this.body = body;
         this.path = path;
         this.maxBodyBytes = maxBodyBytes;
     }
@@ -25,7 +29,7 @@ public final class HttpCall {
     }
 
     public Optional<String> header(String name) {
-        return Optional.ofNullable(exchange.getRequestHeaders().getFirst(name)).map(String::trim).filter(s -> !s.isEmpty());
+        return Optional.ofNullable(headers.get(name)).map(String::trim).filter(s -> !s.isEmpty());
     }
 
     /** The bearer token of {@code Authorization}, if any. */
@@ -34,7 +38,7 @@ public final class HttpCall {
     }
 
     public Optional<String> query(String name) {
-        String raw = exchange.getRequestURI().getRawQuery();
+        String raw = rawQuery;
         if (raw == null) {
             return Optional.empty();
         }
@@ -50,7 +54,7 @@ public final class HttpCall {
 
     /** The body, refused with a 413 beyond the configured size, so one client cannot exhaust the heap. */
     public byte[] body() {
-        try (InputStream in = exchange.getRequestBody()) {
+        try (InputStream in = body) {
             byte[] bytes = in.readNBytes(maxBodyBytes + 1);
             if (bytes.length > maxBodyBytes) {
                 throw ApiError.of(413, "invalid_request_error", "body_too_large", null,
@@ -64,7 +68,7 @@ public final class HttpCall {
 
     /** The raw body stream, for uploads that must not be held in memory whole. */
     public InputStream bodyStream() {
-        return exchange.getRequestBody();
+        return body;
     }
 
     public String contentType() {
