@@ -76,7 +76,7 @@ public record GatewayConfig(int port, Duration maxWait, Duration outcomeLookback
             .define(MAX_BODY_BYTES, INT, DEFAULT_MAX_BODY_BYTES, Range.between(1024, 256 << 20), LOW,
                     "Largest request body (except file uploads), bytes.")
             .define(HTTP_THREADS, INT, DEFAULT_HTTP_THREADS, Range.between(1, 1024), LOW,
-                    "Threads running the request handlers (parsing, key check, publish); one more thread does all socket I/O, and waiting for an outcome holds no thread.")
+                    "Threads parsing requests and writing answers (waiting holds no thread).")
             .defineComputed(INSTANCE_ID, STRING, null, LOW, "This instance's name in metadata and client ids.",
                     "a random id per process (`gw-` + 8 hex digits)")
             .define(MAX_OPEN_WAITS, INT, DEFAULT_MAX_OPEN_WAITS, Range.between(1, 1_000_000), MEDIUM,

@@ -5,20 +5,16 @@ import java.io.InputStream;
 import java.util.Optional;
 import java.util.regex.Matcher;
 
-import io.netty.handler.codec.http.HttpHeaders;
+import com.sun.net.httpserver.HttpExchange;
 
 /** One HTTP request as the handlers see it: method, path parameters, headers and a size-bounded body. */
 public final class HttpCall {
-    private final HttpHeaders headers;
-    private final String rawQuery;
-    private final InputStream body;
+    private final HttpExchange exchange;
     private final Matcher path;
     private final int maxBodyBytes;
 
-    HttpCall(HttpHeaders headers, String rawQuery, InputStream body, Matcher path, int maxBodyBytes) {
-        this.headers = headers;
-        this.rawQuery = rawQuery;
-        this.body = body;
+    HttpCall(HttpExchange exchange, Matcher path, int maxBodyBytes) {
+        this.exchange = exchange;
         this.path = path;
         this.maxBodyBytes = maxBodyBytes;
     }
@@ -29,7 +25,7 @@ public final class HttpCall {
     }
 
     public Optional<String> header(String name) {
-        return Optional.ofNullable(headers.get(name)).map(String::trim).filter(s -> !s.isEmpty());
+        return Optional.ofNullable(exchange.getRequestHeaders().getFirst(name)).map(String::trim).filter(s -> !s.isEmpty());
     }
 
     /** The bearer token of {@code Authorization}, if any. */
@@ -38,7 +34,7 @@ public final class HttpCall {
     }
 
     public Optional<String> query(String name) {
-        String raw = rawQuery;
+        String raw = exchange.getRequestURI().getRawQuery();
         if (raw == null) {
             return Optional.empty();
         }
@@ -54,7 +50,7 @@ public final class HttpCall {
 
     /** The body, refused with a 413 beyond the configured size, so one client cannot exhaust the heap. */
     public byte[] body() {
-        try (InputStream in = body) {
+        try (InputStream in = exchange.getRequestBody()) {
             byte[] bytes = in.readNBytes(maxBodyBytes + 1);
             if (bytes.length > maxBodyBytes) {
                 throw ApiError.of(413, "invalid_request_error", "body_too_large", null,
@@ -68,7 +64,7 @@ public final class HttpCall {
 
     /** The raw body stream, for uploads that must not be held in memory whole. */
     public InputStream bodyStream() {
-        return body;
+        return exchange.getRequestBody();
     }
 
     public String contentType() {
