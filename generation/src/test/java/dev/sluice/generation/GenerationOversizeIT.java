@@ -70,4 +70,39 @@ class GenerationOversizeIT {
             }
         }
     }
+
+    /** A provider answer without end (48 MiB, chunked) is not read past the ceiling: a dead letter, and the stage goes on. */
+    @Test
+    void shouldDeadLetterAProviderAnswerWithoutEndAndKeepGoing(KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis)
+            throws Exception {
+        Fixture f = new Fixture(kafka, registry, redis, "gen-huge-answer", 1);
+        try (MockLlmServer mock = MockLlmServer.start(); TopicReader results = f.results(); TopicReader dlq = f.dlq()) {
+            SluiceConfig config = SluiceConfig.of(f.config(Map.of("provider", "openai", "provider.base.url", mock.openAiBaseUrl(),
+                    "generation.instance.id", "huge-answer")));
+            mock.enqueue(dev.sluice.testkit.llm.Fault.hugeBody(200, 48L << 20));
+            try (GenerationStage stage = new GenerationStage(config, f.catalog, new SimpleMeterRegistry())) {
+                stage.start();
+                String hugeId = UUID.randomUUID().toString();
+                // Prompts of their own: the other test's answers are in the response cache (same Redis), and a cached
+                // answer would never reach the provider.
+                f.produce("alice", f.encode(Requests.enriched(hugeId, "alice", "gpt-4o-mini", SECRET_PROMPT + " " + hugeId)));
+                String nextId = UUID.randomUUID().toString();
+                f.produce("alice", f.encode(Requests.enriched(nextId, "alice", "gpt-4o-mini", "a small one " + nextId)));
+
+                await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+                    assertThat(results.count(nextId)).as("results of the request behind it").isEqualTo(1);
+                    assertThat(dlq.total()).as("dead letters (provider calls: %d, results of the huge one: %d)", mock.callCount(),
+                            results.count(hugeId)).isEqualTo(1);
+                });
+                assertThat(results.count(hugeId)).isZero();
+                assertThat(mock.callCount()).as("one call each: an answer that may have been billed is not retried").isEqualTo(2);
+                ConsumerRecord<byte[], byte[]> letter = dlq.records().get(0);
+                DeadLetter described = DeadLetterHeaders.describe(letter);
+                assertThat(described.getErrorClass()).isEqualTo("MALFORMED_RESPONSE");
+                assertThat(described.getRequestId()).isEqualTo(hugeId);
+                assertThat(described.getMessage()).contains("larger than");
+                assertThat(stage.health().live()).isTrue();
+            }
+        }
+    }
 }

@@ -104,6 +104,12 @@ class GatewayBenchmark {
      */
     static final Duration WARMUP = Duration.ofSeconds(Long.getLong("bench.warmup.seconds", 90));
     /**
+     * Per path, at each row's own rate, just before the row and not counted: after the 100 calls/s warm-up the JIT
+     * still compiled for 2.5-6.9 s of CPU during the first 1,000 req/s rows (the pipeline JVM's compiler threads, 4 Dec),
+     * so those rows measured the compiler's work on the same two cores; 0 turns it off.
+     */
+    static final Duration RATE_WARMUP = Duration.ofSeconds(Long.getLong("bench.rate.warmup.seconds", 10));
+    /**
      * The HTTP client of the mock and gateway paths: {@code netty} ({@link LoadClient}, the default) or {@code jdk}
      * ({@code java.net.http}, kept for comparison: ~0.6-1 ms of CPU per call, about a core at 1,000 calls/s of the two).
      */
@@ -219,6 +225,12 @@ class GatewayBenchmark {
                     StringBuilder splits = new StringBuilder();
                     long gatewayPid = GATEWAY_PROCESS ? gatewayProcess.pid() : -1;
                     for (int rate : RATES) {
+                        if (!RATE_WARMUP.isZero()) {
+                            run(mock, rate, RATE_WARMUP);
+                            run(kafka, rate, RATE_WARMUP);
+                            row.incrementAndGet(); // fresh idempotency keys: the measured row's calls are new requests
+                            run(gw, rate, RATE_WARMUP);
+                        }
                         fds.reset();
                         brokerStats(child, "before " + rate + " req/s");
                         Cpu r0 = Cpu.now(child.pid(), gatewayPid);
@@ -294,7 +306,7 @@ class GatewayBenchmark {
                     Thread.sleep(Long.getLong("bench.settle.ms", 35_000));
                     String settled = fds.now();
                     System.out.println("\nGatewayBenchmark (provider latency " + PROVIDER_LATENCY.toMillis() + " ms, " + RUN.toSeconds()
-                            + " s per row, " + USERS + " users, client " + CLIENT
+                            + " s per row after " + RATE_WARMUP.toSeconds() + " s uncounted at its rate, " + USERS + " users, client " + CLIENT
                             + (netty == null ? "" : " (" + netty.connectionsOpened() + " connections opened)")
                             + ", gateway " + (GATEWAY_PROCESS ? "in its own JVM" : "in this JVM")
                             + ", settings " + settings + ", load before: " + loadBefore + ", after the rows: " + loadAfter + ")\n" + table

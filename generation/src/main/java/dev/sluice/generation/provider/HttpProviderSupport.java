@@ -13,7 +13,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
-import org.apache.hc.client5.http.async.methods.SimpleResponseConsumer;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
@@ -45,6 +44,13 @@ abstract class HttpProviderSupport implements LlmProvider {
     static final int MAX_CONNECTIONS = 4096;
     /** An idle connection is closed after this, before a server's own idle timeout is likely to race a new call on it. */
     static final TimeValue MAX_IDLE = TimeValue.ofSeconds(30);
+    /**
+     * The largest successful answer read (16 MiB: a model's longest output is a few hundred KiB of JSON); a larger one
+     * fails the call as {@link ErrorClass#MALFORMED_RESPONSE} instead of filling the heap.
+     */
+    static final int MAX_ANSWER_BYTES = 16 << 20;
+    /** Of an error answer only this much is kept (for its classification and the sanitised message). */
+    static final int MAX_ERROR_BYTES = 64 << 10;
     private static final AtomicInteger CLIENTS = new AtomicInteger();
 
     private final CloseableHttpAsyncClient client;
@@ -110,7 +116,7 @@ abstract class HttpProviderSupport implements LlmProvider {
         headers(apiKey, request).forEach(http::addHeader);
         CompletableFuture<Completion> result = new CompletableFuture<>();
         try {
-            client.execute(http.build(), SimpleResponseConsumer.create(), new FutureCallback<SimpleHttpResponse>() {
+            client.execute(http.build(), new BoundedResponseConsumer(MAX_ANSWER_BYTES, MAX_ERROR_BYTES), new FutureCallback<SimpleHttpResponse>() {
                 @Override
                 public void completed(SimpleHttpResponse response) {
                     executor.execute(() -> {
@@ -124,7 +130,10 @@ abstract class HttpProviderSupport implements LlmProvider {
 
                 @Override
                 public void failed(Exception failure) {
-                    result.completeExceptionally(new CompletionException(HttpErrors.fromTransport(name(), failure, body.handedOver())));
+                    result.completeExceptionally(new CompletionException(tooLarge(failure)
+                            ? ProviderException.of(ErrorClass.MALFORMED_RESPONSE, name() + ": the answer is larger than "
+                                    + MAX_ANSWER_BYTES + " bytes; not read further (the call may have been billed)")
+                            : HttpErrors.fromTransport(name(), failure, body.handedOver())));
                 }
 
                 @Override
@@ -155,6 +164,15 @@ abstract class HttpProviderSupport implements LlmProvider {
             throw ProviderException.of(ErrorClass.MALFORMED_RESPONSE, name() + ": answer is not valid JSON ("
                     + Sanitizer.sanitize(e.getClass().getSimpleName(), secrets(), List.of()) + ")");
         }
+    }
+
+    private static boolean tooLarge(Throwable failure) {
+        for (Throwable c = failure; c != null; c = c.getCause()) {
+            if (c instanceof BoundedResponseConsumer.TooLarge) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Optional<String> header(SimpleHttpResponse response, String name) {

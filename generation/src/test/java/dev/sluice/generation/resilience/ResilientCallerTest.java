@@ -102,6 +102,7 @@ class ResilientCallerTest {
     static List<Object[]> billedOrHopeless() {
         return List.of(new Object[] {Fault.status(500), "SERVER_ERROR"}, new Object[] {Fault.status(400), "INVALID_REQUEST"},
                 new Object[] {Fault.status(401), "AUTH_FAILED"}, new Object[] {Fault.malformedJson(), "MALFORMED_RESPONSE"},
+                new Object[] {Fault.hugeBody(200, 48L << 20), "MALFORMED_RESPONSE"},
                 new Object[] {Fault.hang(Duration.ofSeconds(3)), "OUTCOME_UNKNOWN"},
                 new Object[] {Fault.connectionReset(), "OUTCOME_UNKNOWN"});
     }

@@ -23,7 +23,8 @@ import com.sun.net.httpserver.HttpServer;
  * A fake LLM API on a loopback port speaking both the OpenAI Chat Completions shape
  * ({@code POST /v1/chat/completions}) and the Anthropic Messages shape ({@code POST /v1/messages}), with a
  * configurable latency, scripted faults ({@link Fault}: 429 + Retry-After, 500, 503, 529, hang, malformed JSON,
- * connection reset after the whole request was received, an error body echoing the key and prompt) and a log of
+ * connection reset after the whole request was received, an error body echoing the key and prompt, a body of any
+ * size sent chunked) and a log of
  * every call. A connection refused before anything is sent is a port with no server: see {@link #start(int)}.
  *
  * <p>Token counts are deterministic: input = request body length / 4, output = 16 (or max_tokens if smaller).
@@ -154,6 +155,7 @@ public final class MockLlmServer implements AutoCloseable {
             case ECHO_SECRETS -> send(ex, fault.status(), errorBody(anthropic, fault.status(),
                     "invalid request; you sent authorization=" + ex.getRequestHeaders().getFirst("authorization")
                             + " x-api-key=" + ex.getRequestHeaders().getFirst("x-api-key") + " body=" + body), -1);
+            case HUGE_BODY -> sendHuge(ex, fault.status(), fault.bodyBytes());
         }
     }
 
@@ -201,6 +203,22 @@ public final class MockLlmServer implements AutoCloseable {
         ex.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(bytes);
+        }
+    }
+
+    /** {@code bytes} bytes of JSON-looking filler, chunked; a client that stops reading ends it (the write fails). */
+    private static void sendHuge(HttpExchange ex, int status, long bytes) throws IOException {
+        ex.getResponseHeaders().set("content-type", "application/json");
+        ex.sendResponseHeaders(status, 0);
+        byte[] chunk = new byte[64 * 1024];
+        java.util.Arrays.fill(chunk, (byte) 'x');
+        byte[] start = "{\"filler\":\"".getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(start, 0, chunk, 0, start.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            for (long sent = 0; sent < bytes; sent += chunk.length) {
+                out.write(chunk, 0, (int) Math.min(chunk.length, bytes - sent));
+                java.util.Arrays.fill(chunk, 0, start.length, (byte) 'x');
+            }
         }
     }
 
