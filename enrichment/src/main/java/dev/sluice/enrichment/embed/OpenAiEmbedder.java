@@ -1,6 +1,7 @@
 package dev.sluice.enrichment.embed;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,7 +19,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * Embeddings from any OpenAI-compatible {@code POST /v1/embeddings} server (OpenAI, vLLM, llama.cpp, Ollama, TEI):
  * one request per batch of at most {@code batchSize} texts, vectors placed by their {@code index}. Case-sensitive
  * (texts are not lowercased for the cache key). Failures raise {@link EmbeddingException} with the HTTP status only:
- * provider error bodies can echo the input, so they are never put in messages.
+ * provider error bodies can echo the input, so they are never put in messages, nor read at all. An answer is read
+ * into memory to be parsed, so its size is bounded ({@link #maxAnswerBytes}): a larger one fails the batch as an
+ * outage instead of filling the heap.
  */
 public final class OpenAiEmbedder implements Embedder {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -29,6 +32,7 @@ public final class OpenAiEmbedder implements Embedder {
     private final Optional<String> apiKey;
     private final Duration timeout;
     private final int batchSize;
+    private final int maxAnswerBytes;
     private volatile int dimensions = -1;
 
     public OpenAiEmbedder(String baseUrl, String model, Optional<String> apiKey, Duration timeout, int batchSize) {
@@ -37,7 +41,16 @@ public final class OpenAiEmbedder implements Embedder {
         this.apiKey = apiKey;
         this.timeout = timeout;
         this.batchSize = batchSize;
+        this.maxAnswerBytes = maxAnswerBytes(batchSize);
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    /**
+     * The largest answer read for a batch of {@code batchSize} texts: 256 KiB a vector (a 3,072-float vector is ~40 KiB
+     * of JSON), at least 8 MiB.
+     */
+    static int maxAnswerBytes(int batchSize) {
+        return (int) Math.min(Integer.MAX_VALUE - 8, Math.max(8L << 20, (long) batchSize << 18));
     }
 
     @Override
@@ -72,25 +85,32 @@ public final class OpenAiEmbedder implements Embedder {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
         apiKey.ifPresent(key -> request.header("Authorization", "Bearer " + key));
-        HttpResponse<String> response;
+        byte[] answer;
         try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = response.body()) { // closing it unread drops the rest (and the connection)
+                int status = response.statusCode();
+                if (status / 100 != 2) {
+                    String what = "HTTP " + status + " from " + endpoint.getHost();
+                    boolean refusedInput = status == 400 || status == 413 || status == 422;
+                    throw refusedInput ? EmbeddingException.rejected(modelId(), what) : EmbeddingException.of(modelId(), what, null);
+                }
+                answer = in.readNBytes(maxAnswerBytes + 1);
+            }
         } catch (IOException e) {
             throw EmbeddingException.of(modelId(), "request to " + endpoint.getHost() + " failed (" + e.getClass().getSimpleName() + ")", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw EmbeddingException.of(modelId(), "interrupted", e);
         }
-        int status = response.statusCode();
-        if (status / 100 != 2) {
-            String what = "HTTP " + status + " from " + endpoint.getHost();
-            boolean refusedInput = status == 400 || status == 413 || status == 422;
-            throw refusedInput ? EmbeddingException.rejected(modelId(), what) : EmbeddingException.of(modelId(), what, null);
+        if (answer.length > maxAnswerBytes) {
+            throw EmbeddingException.of(modelId(), "the answer from " + endpoint.getHost() + " is larger than " + maxAnswerBytes
+                    + " bytes for " + texts.size() + " texts; not read further", null);
         }
-        return parse(response.body(), texts.size());
+        return parse(answer, texts.size());
     }
 
-    private List<float[]> parse(String body, int expected) {
+    private List<float[]> parse(byte[] body, int expected) {
         try {
             JsonNode data = JSON.readTree(body).path("data");
             float[][] vectors = new float[expected][];

@@ -25,6 +25,8 @@ class OpenAiEmbedderTest {
     private final List<JsonNode> bodies = new CopyOnWriteArrayList<>();
     private final List<String> auth = new CopyOnWriteArrayList<>();
     private volatile int status = 200;
+    /** When positive, the server answers 200 with this many bytes of filler, chunked, instead of vectors. */
+    private volatile long hugeAnswer;
 
     @BeforeEach
     void start() throws IOException {
@@ -33,6 +35,19 @@ class OpenAiEmbedderTest {
             JsonNode body = JSON.readTree(exchange.getRequestBody());
             bodies.add(body);
             auth.add(exchange.getRequestHeaders().getFirst("Authorization"));
+            if (hugeAnswer > 0) {
+                exchange.sendResponseHeaders(200, 0);
+                byte[] chunk = new byte[64 * 1024];
+                java.util.Arrays.fill(chunk, (byte) '1');
+                try (OutputStream out = exchange.getResponseBody()) {
+                    for (long sent = 0; sent < hugeAnswer; sent += chunk.length) {
+                        out.write(chunk);
+                    }
+                } catch (IOException e) {
+                    // the client stopped reading: expected
+                }
+                return;
+            }
             StringBuilder data = new StringBuilder();
             // answer out of order: the client must place vectors by index
             for (int i = body.get("input").size() - 1; i >= 0; i--) {
@@ -87,5 +102,17 @@ class OpenAiEmbedderTest {
         assertThatThrownBy(() -> embedder(8).embedAll(List.of("secret prompt text")))
                 .isInstanceOfSatisfying(EmbeddingException.class, e -> assertThat(e.retriable()).isFalse())
                 .hasMessageNotContaining("secret prompt text");
+    }
+
+    @Test
+    void shouldFailABatchWhoseAnswerHasNoEndAsAnOutageAndServeTheNext() {
+        hugeAnswer = 4L * OpenAiEmbedder.maxAnswerBytes(8);
+        OpenAiEmbedder e = embedder(8);
+
+        assertThatThrownBy(() -> e.embedAll(List.of("a text")))
+                .isInstanceOfSatisfying(EmbeddingException.class, x -> assertThat(x.retriable()).isTrue())
+                .hasMessageContaining("larger than " + OpenAiEmbedder.maxAnswerBytes(8) + " bytes");
+        hugeAnswer = 0;
+        assertThat(e.embedAll(List.of("a text"))).hasSize(1);
     }
 }
