@@ -86,6 +86,9 @@ class GenerationOversizeIT {
                 // Prompts of their own: the other test's answers are in the response cache (same Redis), and a cached
                 // answer would never reach the provider.
                 f.produce("alice", f.encode(Requests.enriched(hugeId, "alice", "gpt-4o-mini", SECRET_PROMPT + " " + hugeId)));
+                // The mock gives its scripted fault to whichever call reaches it first: the second request is sent only
+                // once the first call has arrived (two calls in flight can reach the mock in either order).
+                await().atMost(Duration.ofSeconds(60)).until(() -> mock.callCount() == 1);
                 String nextId = UUID.randomUUID().toString();
                 f.produce("alice", f.encode(Requests.enriched(nextId, "alice", "gpt-4o-mini", "a small one " + nextId)));
 
