@@ -11,16 +11,23 @@ import org.apache.hc.core5.util.ByteArrayBuffer;
 
 /**
  * HttpClient's {@code SimpleResponseConsumer} with a ceiling: a provider's answer is held in memory to be parsed, so
- * a body without end (a broken proxy, a provider gone wrong) must not take the stage's heap with it. A successful
- * answer over {@code maxAnswerBytes} fails the call with {@link TooLarge} as soon as that many bytes have arrived
- * (the connection is then dropped); an error answer keeps its first {@code maxErrorBytes} and drops the rest, so its
- * status is still classified. Not thread-safe: one per call, as HttpClient uses it.
+ * a body without end (a broken proxy, a provider gone wrong) must not take the stage's heap with it, nor keep the
+ * call reading. Once a body passes its limit ({@code maxAnswerBytes} for a 2xx answer, {@code maxErrorBytes} for an
+ * error) the call fails with {@link Cut}, which carries the status, headers and the body's first bytes, and the
+ * connection is dropped: nothing more is read. Not thread-safe: one per call, as HttpClient uses it.
  */
 final class BoundedResponseConsumer extends AbstractBinResponseConsumer<SimpleHttpResponse> {
-    /** A successful answer larger than the ceiling. */
-    static final class TooLarge extends IOException {
-        TooLarge(String message) {
-            super(message);
+    /** The body passed its limit: {@link #head()} has the status, headers and the body up to the limit. */
+    static final class Cut extends IOException {
+        private final transient SimpleHttpResponse head;
+
+        Cut(SimpleHttpResponse head, int limit) {
+            super("the answer is larger than " + limit + " bytes");
+            this.head = head;
+        }
+
+        SimpleHttpResponse head() {
+            return head;
         }
     }
 
@@ -30,7 +37,6 @@ final class BoundedResponseConsumer extends AbstractBinResponseConsumer<SimpleHt
     private ContentType contentType;
     private ByteArrayBuffer body;
     private int limit;
-    private boolean keepPrefixOnly;
 
     BoundedResponseConsumer(int maxAnswerBytes, int maxErrorBytes) {
         this.maxAnswerBytes = maxAnswerBytes;
@@ -41,9 +47,7 @@ final class BoundedResponseConsumer extends AbstractBinResponseConsumer<SimpleHt
     protected void start(HttpResponse response, ContentType contentType) {
         this.head = response;
         this.contentType = contentType;
-        boolean ok = response.getCode() / 100 == 2;
-        this.limit = ok ? maxAnswerBytes : maxErrorBytes;
-        this.keepPrefixOnly = !ok;
+        this.limit = response.getCode() / 100 == 2 ? maxAnswerBytes : maxErrorBytes;
         this.body = new ByteArrayBuffer(Math.min(limit, 8 * 1024));
     }
 
@@ -54,30 +58,21 @@ final class BoundedResponseConsumer extends AbstractBinResponseConsumer<SimpleHt
 
     @Override
     protected void data(ByteBuffer src, boolean endOfStream) throws IOException {
-        if (body == null) { // released: the call already failed
-            src.position(src.limit());
-            return;
-        }
         int room = limit - body.length();
         if (src.remaining() <= room) {
             body.append(src);
             return;
         }
-        if (!keepPrefixOnly) {
-            throw new TooLarge("the answer is larger than " + limit + " bytes");
-        }
-        if (room > 0) {
-            byte[] prefix = new byte[room];
-            src.get(prefix);
-            body.append(prefix, 0, room);
-        }
-        src.position(src.limit()); // the rest of an error body is dropped
+        byte[] prefix = new byte[room];
+        src.get(prefix);
+        body.append(prefix, 0, room);
+        throw new Cut(buildResult(), limit);
     }
 
     @Override
     protected SimpleHttpResponse buildResult() {
         SimpleHttpResponse response = SimpleHttpResponse.copy(head);
-        if (body != null && body.length() > 0) {
+        if (body.length() > 0) {
             response.setBody(body.toByteArray(), contentType);
         }
         return response;
@@ -85,6 +80,6 @@ final class BoundedResponseConsumer extends AbstractBinResponseConsumer<SimpleHt
 
     @Override
     public void releaseResources() {
-        body = null;
+        // nothing held beyond this object, which HttpClient drops with the call
     }
 }

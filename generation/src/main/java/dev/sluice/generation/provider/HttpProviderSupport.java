@@ -49,7 +49,7 @@ abstract class HttpProviderSupport implements LlmProvider {
      * fails the call as {@link ErrorClass#MALFORMED_RESPONSE} instead of filling the heap.
      */
     static final int MAX_ANSWER_BYTES = 16 << 20;
-    /** Of an error answer only this much is kept (for its classification and the sanitised message). */
+    /** Of an error answer only this much is read (for its classification and the sanitised message); the rest is not. */
     static final int MAX_ERROR_BYTES = 64 << 10;
     private static final AtomicInteger CLIENTS = new AtomicInteger();
 
@@ -130,10 +130,15 @@ abstract class HttpProviderSupport implements LlmProvider {
 
                 @Override
                 public void failed(Exception failure) {
-                    result.completeExceptionally(new CompletionException(tooLarge(failure)
-                            ? ProviderException.of(ErrorClass.MALFORMED_RESPONSE, name() + ": the answer is larger than "
-                                    + MAX_ANSWER_BYTES + " bytes; not read further (the call may have been billed)")
-                            : HttpErrors.fromTransport(name(), failure, body.handedOver())));
+                    Optional<BoundedResponseConsumer.Cut> cut = cut(failure);
+                    if (cut.isEmpty()) {
+                        result.completeExceptionally(new CompletionException(HttpErrors.fromTransport(name(), failure, body.handedOver())));
+                    } else if (cut.get().head().getCode() / 100 == 2) {
+                        result.completeExceptionally(new CompletionException(ProviderException.of(ErrorClass.MALFORMED_RESPONSE,
+                                name() + ": " + cut.get().getMessage() + "; not read further (the call may have been billed)")));
+                    } else { // an error answer: classified by its status and the first bytes of its body, like any other
+                        completed(cut.get().head());
+                    }
                 }
 
                 @Override
@@ -166,13 +171,13 @@ abstract class HttpProviderSupport implements LlmProvider {
         }
     }
 
-    private static boolean tooLarge(Throwable failure) {
+    private static Optional<BoundedResponseConsumer.Cut> cut(Throwable failure) {
         for (Throwable c = failure; c != null; c = c.getCause()) {
-            if (c instanceof BoundedResponseConsumer.TooLarge) {
-                return true;
+            if (c instanceof BoundedResponseConsumer.Cut cut) {
+                return Optional.of(cut);
             }
         }
-        return false;
+        return Optional.empty();
     }
 
     private static Optional<String> header(SimpleHttpResponse response, String name) {

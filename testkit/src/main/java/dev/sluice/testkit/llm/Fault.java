@@ -9,7 +9,7 @@ import java.time.Duration;
  * @param status            HTTP status for {@link Kind#STATUS} and {@link Kind#ECHO_SECRETS}
  * @param retryAfterSeconds value of a {@code Retry-After} header, or -1 for none
  * @param hang              how long {@link Kind#HANG} holds the call before answering 504
- * @param bodyBytes         size of the body {@link Kind#HUGE_BODY} sends
+ * @param bodyBytes         size of the body {@link Kind#HUGE_BODY} sends ({@code Long.MAX_VALUE}: without end)
  */
 public record Fault(Kind kind, int status, long retryAfterSeconds, Duration hang, long bodyBytes) {
     /** Behaviours. */

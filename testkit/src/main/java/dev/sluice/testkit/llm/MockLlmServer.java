@@ -206,18 +206,15 @@ public final class MockLlmServer implements AutoCloseable {
         }
     }
 
-    /** {@code bytes} bytes of JSON-looking filler, chunked; a client that stops reading ends it (the write fails). */
+    /** {@code bytes} bytes (Long.MAX_VALUE: without end) of filler, chunked; a client that stops reading ends it. */
     private static void sendHuge(HttpExchange ex, int status, long bytes) throws IOException {
         ex.getResponseHeaders().set("content-type", "application/json");
         ex.sendResponseHeaders(status, 0);
         byte[] chunk = new byte[64 * 1024];
         java.util.Arrays.fill(chunk, (byte) 'x');
-        byte[] start = "{\"filler\":\"".getBytes(StandardCharsets.US_ASCII);
-        System.arraycopy(start, 0, chunk, 0, start.length);
         try (OutputStream out = ex.getResponseBody()) {
-            for (long sent = 0; sent < bytes; sent += chunk.length) {
-                out.write(chunk, 0, (int) Math.min(chunk.length, bytes - sent));
-                java.util.Arrays.fill(chunk, 0, start.length, (byte) 'x');
+            for (long left = bytes; left > 0; left -= chunk.length) {
+                out.write(chunk, 0, (int) Math.min(chunk.length, left));
             }
         }
     }
