@@ -11,7 +11,8 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
  * The benchmark's second process: a Kafka broker plus ingest, enrichment, generation and the mock provider, so the
  * benchmark's own JVM holds only what a deployed gateway holds (the gateway and its clients) and its descriptors
  * can be counted apart. Args: registry URL, Redis URI, topic prefix, provider latency in ms, then {@code key=value}
- * settings. Prints {@code READY <bootstrap> <provider base URL>} and runs until its stdin closes. A line
+ * settings ({@code bench.stages=false}: the broker and the mock provider only, the stages run as {@code sluice run}
+ * processes of their own: {@link DeployedStages}). Prints {@code READY <bootstrap> <provider base URL>} and runs until its stdin closes. A line
  * {@code STATS <label>} on stdin writes {@code STATS <label>: <broker requests by API since the last STATS>} to stderr
  * (the benchmark's {@code pipeline.log}).
  */
@@ -22,8 +23,10 @@ public final class BenchPipelineMain {
             int eq = args[i].indexOf('=');
             extra.put(args[i].substring(0, eq), args[i].substring(eq + 1));
         }
+        boolean stages = Boolean.parseBoolean(extra.getOrDefault("bench.stages", "true"));
+        extra.remove("bench.stages");
         KafkaClusterTestKit broker = InProcessKafka.start(null);
-        Pipeline pipeline = new Pipeline(args[2], broker.bootstrapServers(), args[0], args[1], extra, true);
+        Pipeline pipeline = new Pipeline(args[2], broker.bootstrapServers(), args[0], args[1], extra, stages);
         pipeline.llm.latency(Duration.ofMillis(Long.parseLong(args[3])));
         System.out.println("READY " + broker.bootstrapServers() + " " + pipeline.llm.openAiBaseUrl());
         System.out.flush();

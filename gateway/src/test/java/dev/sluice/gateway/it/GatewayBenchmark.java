@@ -92,8 +92,14 @@ class GatewayBenchmark {
     /** Open-loop calls outstanding at most; beyond it a scheduled call is counted as not sent (the run would otherwise
      *  measure only its own queue, and hold a socket per queued call). */
     static final int MAX_OUTSTANDING = 4000;
-    /** Whether the gateway runs as its own process ({@link BenchGatewayMain}) instead of in this JVM. */
-    static final boolean GATEWAY_PROCESS = Boolean.getBoolean("bench.gateway.process");
+    /**
+     * As deployed: ingest, enrichment, generation and the gateway each a {@code sluice run} process of the shaded jar
+     * ({@link DeployedStages}), the broker and the mock provider in the second JVM ({@link BenchPipelineMain} without
+     * stages). Needs the jar: {@code ./mvnw -q package -DskipTests} first.
+     */
+    static final boolean DEPLOYED = Boolean.getBoolean("bench.deployed");
+    /** Whether the gateway runs as its own process ({@link BenchGatewayMain}, or {@code sluice run gateway}) instead of in this JVM. */
+    static final boolean GATEWAY_PROCESS = DEPLOYED || Boolean.getBoolean("bench.gateway.process");
     static final int SATURATION_IN_FLIGHT = Integer.getInteger("bench.saturation.in.flight", 256);
     /** Per path at saturation; 0 skips the saturation rows (e.g. for a per-hop split of the rate rows alone). */
     static final Duration SATURATION_RUN = Duration.ofSeconds(Long.getLong("bench.saturation.seconds", RUN.toSeconds()));
@@ -162,8 +168,13 @@ class GatewayBenchmark {
                 settings.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
             }
         }
-        Process child = startPipeline(registry, redis, prefix, settings);
+        Map<String, String> pipelineArgs = new TreeMap<>(settings);
+        if (DEPLOYED) {
+            pipelineArgs.put("bench.stages", "false");
+        }
+        Process child = startPipeline(registry, redis, prefix, pipelineArgs);
         Process gatewayProcess = null;
+        DeployedStages deployed = null;
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
         // Not closed here: a drain thread reads it until the child exits (closing it first would wait for that thread).
         BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
@@ -175,7 +186,16 @@ class GatewayBenchmark {
                 int gatewayPort;
                 String gatewayBase;
                 GatewayStage inThisJvm = null;
-                if (GATEWAY_PROCESS) {
+                long gatewayReady = 0;
+                if (DEPLOYED) {
+                    Map<String, String> values = new TreeMap<>(pipeline.values);
+                    values.put(CommonKeys.PROVIDER_BASE_URL, ready[2]); // the mock in the broker's JVM, not this JVM's
+                    deployed = new DeployedStages(Path.of(System.getProperty("bench.deployed.sluice", "../sluice")).toAbsolutePath().normalize(),
+                            List.of("ingest", "enrichment", "generation", "gateway"), values, SluiceInfra.workDir("bench-deployed"));
+                    gatewayReady = System.nanoTime();
+                    gatewayPort = deployed.gatewayPort();
+                    gatewayBase = "http://127.0.0.1:" + gatewayPort + "/v1";
+                } else if (GATEWAY_PROCESS) {
                     gatewayProcess = startGateway(registry, redis, prefix, settings, ready[1]);
                     String[] gw = awaitReady(new BufferedReader(new InputStreamReader(gatewayProcess.getInputStream(), StandardCharsets.UTF_8)));
                     gatewayPort = Integer.parseInt(gw[1]);
@@ -191,7 +211,15 @@ class GatewayBenchmark {
                 for (int u = 0; u < USERS; u++) {
                     keys[u] = pipeline.key(user(u), "PRO"); // also publishes the user's PRO policy, used by the direct path too
                 }
-                FdSampler fds = new FdSampler(child.pid(), gatewayPort, GATEWAY_PROCESS ? gatewayProcess.pid() : -1);
+                Map<String, Long> pids = new java.util.LinkedHashMap<>();
+                pids.put(DEPLOYED ? "broker+mock JVM" : "pipeline JVM", child.pid());
+                if (DEPLOYED) {
+                    pids.putAll(deployed.pids());
+                } else if (GATEWAY_PROCESS) {
+                    pids.put("gateway JVM", gatewayProcess.pid());
+                }
+                long gatewayPid = pids.getOrDefault(DEPLOYED ? "gateway" : "gateway JVM", -1L);
+                FdSampler fds = new FdSampler(child.pid(), gatewayPort, gatewayPid);
                 if (FDS) { // reads every descriptor and the TCP tables: ~0.05-0.1 of a core at 2 samples/s with ~1,000 sockets
                     sampler.scheduleAtFixedRate(fds::sample, 0, 500, TimeUnit.MILLISECONDS);
                 }
@@ -217,13 +245,18 @@ class GatewayBenchmark {
                     run(mock, 100, WARMUP);
                     run(kafka, 100, WARMUP);
                     row.incrementAndGet();
+                    if (DEPLOYED) { // its reply partition settled (owned > gateway.max.wait.ms, 60 s): its own outcomes answered at home
+                        long settledIn = Duration.ofSeconds(65).toNanos() - (System.nanoTime() - gatewayReady);
+                        if (settledIn > 0) {
+                            Thread.sleep(settledIn / 1_000_000);
+                        }
+                    }
                     run(gw, 100, WARMUP);
                     StringBuilder table = new StringBuilder("| load | direct to mock provider p50 / p99 | direct to llm.requests p50 / p99 "
                             + "| via gateway p50 / p99 | added (gateway − mock) p50 / p99 | ratio gateway / mock p50, p99 "
                             + "| ok mock, llm.requests, gateway | gateway statuses | max fds gateway JVM (server sockets) / pipeline JVM |\n"
                             + "|---|---|---|---|---|---|---|---|---|\n");
                     StringBuilder splits = new StringBuilder();
-                    long gatewayPid = GATEWAY_PROCESS ? gatewayProcess.pid() : -1;
                     for (int rate : RATES) {
                         if (!RATE_WARMUP.isZero()) {
                             run(mock, rate, RATE_WARMUP);
@@ -233,27 +266,27 @@ class GatewayBenchmark {
                         }
                         fds.reset();
                         brokerStats(child, "before " + rate + " req/s");
-                        Cpu r0 = Cpu.now(child.pid(), gatewayPid);
+                        Cpu r0 = Cpu.now(pids);
                         ThreadCpu t0 = ThreadCpu.of(child.pid());
                         Result m = run(mock, rate, RUN);
-                        Cpu r1 = Cpu.now(child.pid(), gatewayPid);
+                        Cpu r1 = Cpu.now(pids);
                         ThreadCpu t1 = ThreadCpu.of(child.pid());
                         brokerStats(child, rate + " req/s direct to mock, " + m.ok + " calls");
                         hops.reset();
                         Result d = run(kafka, rate, RUN);
-                        Cpu r2 = Cpu.now(child.pid(), gatewayPid);
+                        Cpu r2 = Cpu.now(pids);
                         ThreadCpu t2 = ThreadCpu.of(child.pid());
                         brokerStats(child, rate + " req/s direct to llm.requests, " + d.ok + " calls");
                         splits.append("\n").append(rate).append(" req/s, direct to llm.requests, per hop p50 / p99:\n").append(hops.split());
                         hops.reset();
                         row.incrementAndGet();
                         Result g = run(gw, rate, RUN);
-                        Cpu r3 = Cpu.now(child.pid(), gatewayPid);
+                        Cpu r3 = Cpu.now(pids);
                         ThreadCpu t3 = ThreadCpu.of(child.pid());
                         brokerStats(child, rate + " req/s via gateway, " + g.ok + " calls");
                         splits.append("\n").append(rate).append(" req/s, via gateway, per hop p50 / p99:\n").append(hops.split());
-                        splits.append(String.format("%d req/s, cores used (pipeline JVM / gateway JVM / this JVM): direct to mock %s; "
-                                + "direct to llm.requests %s; via gateway %s (over each path's run and drain)%n", rate, r1.cores(r0),
+                        splits.append(String.format("%d req/s, cores used (%s): direct to mock %s; "
+                                + "direct to llm.requests %s; via gateway %s (over each path's run and drain)%n", rate, Cpu.labels(pids), r1.cores(r0),
                                 r2.cores(r1), r3.cores(r2)));
                         splits.append(String.format("  pipeline JVM's busiest threads (CPU ms): direct to mock %s%n  direct to llm.requests %s%n"
                                 + "  via gateway %s%n", t1.since(t0, 12), t2.since(t1, 12), t3.since(t2, 12)));
@@ -268,29 +301,29 @@ class GatewayBenchmark {
                     // What the JVMs burn with no call at all (stages polling, the hop readers' 5 ms fetches, the broker
                     // answering them): a tax on the same two cores that every row pays.
                     brokerStats(child, "before idle");
-                    Cpu idle0 = Cpu.now(child.pid(), gatewayPid);
+                    Cpu idle0 = Cpu.now(pids);
                     ThreadCpu pipelineIdle = ThreadCpu.of(child.pid());
                     ThreadCpu benchIdle = ThreadCpu.of(ProcessHandle.current().pid());
                     Thread.sleep(IDLE.toMillis());
-                    Cpu c0 = Cpu.now(child.pid(), gatewayPid);
+                    Cpu c0 = Cpu.now(pids);
                     String idleThreads = "\n  pipeline JVM: " + ThreadCpu.of(child.pid()).since(pipelineIdle, 25)
                             + "\n  this JVM: " + ThreadCpu.of(ProcessHandle.current().pid()).since(benchIdle, 25);
                     brokerStats(child, "idle " + IDLE.toSeconds() + " s");
                     Result mSat = saturate(mock, SATURATION_IN_FLIGHT, SATURATION_RUN);
-                    Cpu c1 = Cpu.now(child.pid(), gatewayPid);
+                    Cpu c1 = Cpu.now(pids);
                     brokerStats(child, "saturation direct to mock, " + mSat.ok + " calls");
                     hops.reset();
                     Result dSat = saturate(kafka, SATURATION_IN_FLIGHT, SATURATION_RUN);
-                    Cpu c2 = Cpu.now(child.pid(), gatewayPid);
+                    Cpu c2 = Cpu.now(pids);
                     brokerStats(child, "saturation direct to llm.requests, " + dSat.ok + " calls");
                     splits.append("\nsaturation, direct to llm.requests, per hop p50 / p99:\n").append(hops.split());
                     hops.reset();
                     row.incrementAndGet();
                     Result gSat = saturate(gw, SATURATION_IN_FLIGHT, SATURATION_RUN);
-                    Cpu c3 = Cpu.now(child.pid(), gatewayPid);
+                    Cpu c3 = Cpu.now(pids);
                     brokerStats(child, "saturation via gateway, " + gSat.ok + " calls");
                     splits.append("\nsaturation, via gateway, per hop p50 / p99:\n").append(hops.split());
-                    splits.append("\nCPU per answered call at saturation, us (pipeline JVM / gateway JVM / this JVM, which holds the client"
+                    splits.append("\nCPU per answered call at saturation, us (" + Cpu.labels(pids) + ", which holds the client"
                             + (GATEWAY_PROCESS ? "" : " and the gateway") + "):\n  direct to mock: " + c1.perCall(c0, mSat.ok)
                             + "\n  direct to llm.requests: " + c2.perCall(c1, dSat.ok) + "\n  via gateway: " + c3.perCall(c2, gSat.ok)
                             + "\nCPU while idle (no calls for " + IDLE.toSeconds() + " s), cores: " + c0.cores(idle0)
@@ -308,18 +341,24 @@ class GatewayBenchmark {
                     System.out.println("\nGatewayBenchmark (provider latency " + PROVIDER_LATENCY.toMillis() + " ms, " + RUN.toSeconds()
                             + " s per row after " + RATE_WARMUP.toSeconds() + " s uncounted at its rate, " + USERS + " users, client " + CLIENT
                             + (netty == null ? "" : " (" + netty.connectionsOpened() + " connections opened)")
-                            + ", gateway " + (GATEWAY_PROCESS ? "in its own JVM" : "in this JVM")
+                            + ", " + (DEPLOYED ? "stages and gateway as `sluice run` processes, broker and mock in a JVM of their own"
+                                    : "gateway " + (GATEWAY_PROCESS ? "in its own JVM" : "in this JVM"))
                             + ", settings " + settings + ", load before: " + loadBefore + ", after the rows: " + loadAfter + ")\n" + table
                             + splits
                             + "\ndescriptors right after the last row: " + busy + "; settled: " + settled
                             + "\nfds at gateway start: " + fds.first()
                             + (inThisJvm == null ? "" : "\ngateway outcomes answered at home / copied through the reply topic: "
                                     + inThisJvm.router().answeredHere() + " / " + inThisJvm.router().forwarded())
+                            + (deployed == null ? "" : "\ngateway /metrics: " + deployed.metrics("gateway", "sluice_gateway_outcomes_total")
+                                    + "\nstages that exited during the run: " + (deployed.deaths().isEmpty() ? "none" : deployed.deaths()))
                             + "\ncalls failed without a status (-1), by cause: " + (FAILURES.isEmpty() ? "none" : new TreeMap<>(FAILURES)));
                 }
             }
         } finally {
             sampler.shutdownNow();
+            if (deployed != null) {
+                deployed.close();
+            }
             if (gatewayProcess != null) {
                 gatewayProcess.getOutputStream().close();
                 if (!gatewayProcess.waitFor(60, TimeUnit.SECONDS)) {
@@ -499,24 +538,34 @@ class GatewayBenchmark {
         }
     }
 
-    /** CPU time used so far by the pipeline JVM, the gateway JVM (when it has its own) and this JVM, in microseconds. */
-    record Cpu(long pipeline, long gateway, long bench, long nanos) {
-        static Cpu now(long pipelinePid, long gatewayPid) {
-            return new Cpu(ProcessCpu.micros(pipelinePid), gatewayPid < 0 ? 0 : ProcessCpu.micros(gatewayPid), ProcessCpu.ownMicros(),
-                    System.nanoTime());
+    /** CPU time used so far by each process of the run (by label) and this JVM, in microseconds. */
+    record Cpu(Map<String, Long> micros, long bench, long nanos) {
+        static Cpu now(Map<String, Long> pids) {
+            Map<String, Long> m = new java.util.LinkedHashMap<>();
+            pids.forEach((label, pid) -> m.put(label, ProcessCpu.micros(pid)));
+            return new Cpu(m, ProcessCpu.ownMicros(), System.nanoTime());
         }
 
-        /** Cores each JVM kept busy on average since {@code before}. */
+        /** The processes' labels in the order {@link #cores} and {@link #perCall} print them. */
+        static String labels(Map<String, Long> pids) {
+            return String.join(" / ", pids.keySet()) + " / this JVM";
+        }
+
+        /** Cores each process kept busy on average since {@code before}. */
         String cores(Cpu before) {
             double us = (nanos - before.nanos) / 1e3;
-            return String.format("%.2f / %s / %.2f", (pipeline - before.pipeline) / us,
-                    GATEWAY_PROCESS ? String.format("%.2f", (gateway - before.gateway) / us) : "-", (bench - before.bench) / us);
+            List<String> parts = new ArrayList<>();
+            micros.forEach((label, v) -> parts.add(String.format("%.2f", (v - before.micros.get(label)) / us)));
+            parts.add(String.format("%.2f", (bench - before.bench) / us));
+            return String.join(" / ", parts);
         }
 
         String perCall(Cpu before, int calls) {
             int n = Math.max(1, calls);
-            return String.format("%.0f / %s / %.0f", (pipeline - before.pipeline) / (double) n,
-                    GATEWAY_PROCESS ? String.format("%.0f", (gateway - before.gateway) / (double) n) : "-", (bench - before.bench) / (double) n);
+            List<String> parts = new ArrayList<>();
+            micros.forEach((label, v) -> parts.add(String.format("%.0f", (v - before.micros.get(label)) / (double) n)));
+            parts.add(String.format("%.0f", (bench - before.bench) / (double) n));
+            return String.join(" / ", parts);
         }
     }
 

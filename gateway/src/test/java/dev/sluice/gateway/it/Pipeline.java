@@ -40,6 +40,8 @@ final class Pipeline implements AutoCloseable {
 
     final TopicCatalog catalog;
     final SluiceConfig config;
+    /** The settings {@link #config} was made of (what a stage run as {@code sluice run} gets as {@code --set}s). */
+    final Map<String, String> values;
     final MockLlmServer llm;
     final KeyAdmin keys;
     private final List<Stage> stages = new ArrayList<>();
@@ -57,7 +59,7 @@ final class Pipeline implements AutoCloseable {
     Pipeline(String prefix, String bootstrap, String registryUrl, String redisUri, Map<String, String> extra, boolean runStages) throws Exception {
         Path state = Files.createTempDirectory("sluice-gateway-it");
         llm = MockLlmServer.start();
-        Map<String, String> values = new HashMap<>(Map.of(
+        values = new HashMap<>(Map.of(
                 CommonKeys.KAFKA_BOOTSTRAP_SERVERS, bootstrap,
                 CommonKeys.SCHEMA_REGISTRY_URL, registryUrl,
                 CommonKeys.REDIS_URL, redisUri,
