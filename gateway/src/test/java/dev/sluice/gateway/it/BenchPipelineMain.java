@@ -27,7 +27,8 @@ public final class BenchPipelineMain {
         extra.remove("bench.stages");
         KafkaClusterTestKit broker = InProcessKafka.start(null);
         Pipeline pipeline = new Pipeline(args[2], broker.bootstrapServers(), args[0], args[1], extra, stages);
-        pipeline.llm.latency(Duration.ofMillis(Long.parseLong(args[3])));
+        // Hundreds of thousands of calls in a run: their log (bodies included) would fill the heap this JVM shares with the broker.
+        pipeline.llm.latency(Duration.ofMillis(Long.parseLong(args[3]))).logCalls(false);
         System.out.println("READY " + broker.bootstrapServers() + " " + pipeline.llm.openAiBaseUrl());
         System.out.flush();
         BrokerRequests requests = new BrokerRequests();

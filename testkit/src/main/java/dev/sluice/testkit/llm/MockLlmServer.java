@@ -56,6 +56,7 @@ public final class MockLlmServer implements AutoCloseable {
     private final AtomicInteger count = new AtomicInteger();
     private volatile Fault always = Fault.none();
     private volatile Duration latency = Duration.ZERO;
+    private volatile boolean logCalls = true;
 
     /** One received call. {@code fault} is what the server did with it. */
     public record Call(String path, String authorization, String apiKeyHeader, String body, long receivedNanos, Fault fault,
@@ -99,6 +100,15 @@ public final class MockLlmServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Whether to keep every call (with its body) for {@link #calls()}; on by default. A benchmark sending hundreds of
+     * thousands of calls turns it off: the log would hold them all on the heap it shares. {@link #callCount()} counts on.
+     */
+    public MockLlmServer logCalls(boolean on) {
+        this.logCalls = on;
+        return this;
+    }
+
     /** Faults for the next calls, in order; afterwards calls get {@link #always(Fault)}'s behaviour. */
     public MockLlmServer enqueue(Fault... faults) {
         script.addAll(List.of(faults));
@@ -138,9 +148,11 @@ public final class MockLlmServer implements AutoCloseable {
             fault = always;
         }
         count.incrementAndGet();
-        calls.add(new Call(ex.getRequestURI().getPath(), ex.getRequestHeaders().getFirst("authorization"),
-                ex.getRequestHeaders().getFirst("x-api-key"), body, System.nanoTime(), fault,
-                ex.getRequestHeaders().getFirst("idempotency-key")));
+        if (logCalls) {
+            calls.add(new Call(ex.getRequestURI().getPath(), ex.getRequestHeaders().getFirst("authorization"),
+                    ex.getRequestHeaders().getFirst("x-api-key"), body, System.nanoTime(), fault,
+                    ex.getRequestHeaders().getFirst("idempotency-key")));
+        }
         sleep(latency);
         switch (fault.kind()) {
             case NONE -> send(ex, 200, anthropic ? anthropicAnswer(body) : openAiAnswer(body), -1);
