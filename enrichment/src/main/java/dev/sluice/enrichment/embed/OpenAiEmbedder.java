@@ -10,6 +10,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,10 +26,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * (texts are not lowercased for the cache key). Failures raise {@link EmbeddingException} with the HTTP status only:
  * provider error bodies can echo the input, so they are never put in messages, nor read at all. An answer is read
  * into memory to be parsed, so its size is bounded ({@link #maxAnswerBytes}): a larger one fails the batch as an
- * outage instead of filling the heap.
+ * outage instead of filling the heap. So is its time: the request timeout of {@code java.net.http} covers only the
+ * wait for the answer's headers, so the body must arrive within the same timeout after them, or the read is cut and the
+ * batch fails as an outage (a server trickling an answer would otherwise hold the stage's loop without limit).
  */
 public final class OpenAiEmbedder implements Embedder {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Cuts answers that take longer than the timeout to read (closing their stream ends a blocked read). */
+    private static final ScheduledExecutorService DEADLINES = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "sluice-embedder-deadline");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final HttpClient http;
     private final URI endpoint;
@@ -86,6 +99,7 @@ public final class OpenAiEmbedder implements Embedder {
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
         apiKey.ifPresent(key -> request.header("Authorization", "Bearer " + key));
         byte[] answer;
+        AtomicBoolean late = new AtomicBoolean();
         try {
             HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream in = response.body()) { // closing it unread drops the rest (and the connection)
@@ -95,19 +109,46 @@ public final class OpenAiEmbedder implements Embedder {
                     boolean refusedInput = status == 400 || status == 413 || status == 422;
                     throw refusedInput ? EmbeddingException.rejected(modelId(), what) : EmbeddingException.of(modelId(), what, null);
                 }
-                answer = in.readNBytes(maxAnswerBytes + 1);
+                ScheduledFuture<?> cut = DEADLINES.schedule(() -> {
+                    late.set(true);
+                    closeQuietly(in);
+                }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+                try {
+                    answer = in.readNBytes(maxAnswerBytes + 1);
+                } finally {
+                    cut.cancel(false);
+                }
             }
         } catch (IOException e) {
+            if (late.get()) {
+                throw tooSlow();
+            }
             throw EmbeddingException.of(modelId(), "request to " + endpoint.getHost() + " failed (" + e.getClass().getSimpleName() + ")", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw EmbeddingException.of(modelId(), "interrupted", e);
+        }
+        if (late.get()) {
+            throw tooSlow();
         }
         if (answer.length > maxAnswerBytes) {
             throw EmbeddingException.of(modelId(), "the answer from " + endpoint.getHost() + " is larger than " + maxAnswerBytes
                     + " bytes for " + texts.size() + " texts; not read further", null);
         }
         return parse(answer, texts.size());
+    }
+
+    private EmbeddingException tooSlow() {
+        return EmbeddingException.of(modelId(), "the answer from " + endpoint.getHost() + " took longer than " + timeout.toMillis()
+                + " ms to read after its headers; not read further", null);
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException e) {
+            // cutting it is all that matters
+        }
     }
 
     private List<float[]> parse(byte[] body, int expected) {

@@ -2,6 +2,7 @@ package dev.sluice.enrichment.embed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -27,6 +28,8 @@ class OpenAiEmbedderTest {
     private volatile int status = 200;
     /** When positive, the server answers 200 with this many bytes of filler, chunked, instead of vectors. */
     private volatile long hugeAnswer;
+    /** When set, the server answers 200 and then sends a byte of the body every 50 ms, never ending it. */
+    private volatile boolean trickle;
 
     @BeforeEach
     void start() throws IOException {
@@ -35,6 +38,19 @@ class OpenAiEmbedderTest {
             JsonNode body = JSON.readTree(exchange.getRequestBody());
             bodies.add(body);
             auth.add(exchange.getRequestHeaders().getFirst("Authorization"));
+            if (trickle) {
+                exchange.sendResponseHeaders(200, 0);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    for (int i = 0; i < 2_400; i++) { // two minutes at most
+                        out.write('{');
+                        out.flush();
+                        Thread.sleep(50);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // the client stopped reading: expected
+                }
+                return;
+            }
             if (hugeAnswer > 0) {
                 exchange.sendResponseHeaders(200, 0);
                 byte[] chunk = new byte[64 * 1024];
@@ -62,6 +78,7 @@ class OpenAiEmbedderTest {
                 out.write(reply);
             }
         });
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool()); // a trickling answer must not hold the next call
         server.start();
     }
 
@@ -71,8 +88,12 @@ class OpenAiEmbedderTest {
     }
 
     private OpenAiEmbedder embedder(int batchSize) {
+        return embedder(batchSize, Duration.ofSeconds(5));
+    }
+
+    private OpenAiEmbedder embedder(int batchSize, Duration timeout) {
         return new OpenAiEmbedder("http://127.0.0.1:" + server.getAddress().getPort() + "/", "text-embedding-3-small",
-                Optional.of("sk-test-key-abcdef"), Duration.ofSeconds(5), batchSize);
+                Optional.of("sk-test-key-abcdef"), timeout, batchSize);
     }
 
     @Test
@@ -113,6 +134,19 @@ class OpenAiEmbedderTest {
                 .isInstanceOfSatisfying(EmbeddingException.class, x -> assertThat(x.retriable()).isTrue())
                 .hasMessageContaining("larger than " + OpenAiEmbedder.maxAnswerBytes(8) + " bytes");
         hugeAnswer = 0;
+        assertThat(e.embedAll(List.of("a text"))).hasSize(1);
+    }
+
+    @Test
+    void shouldCutAnAnswerThatTricklesPastTheTimeoutAsAnOutageAndServeTheNext() {
+        trickle = true;
+        OpenAiEmbedder e = embedder(8, Duration.ofMillis(500));
+
+        // within a generous bound: without the cut the read would last the server's two minutes
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThatThrownBy(() -> e.embedAll(List.of("secret prompt text")))
+                .isInstanceOfSatisfying(EmbeddingException.class, x -> assertThat(x.retriable()).isTrue())
+                .hasMessageContaining("took longer than 500 ms to read").hasMessageNotContaining("secret prompt text"));
+        trickle = false;
         assertThat(e.embedAll(List.of("a text"))).hasSize(1);
     }
 }

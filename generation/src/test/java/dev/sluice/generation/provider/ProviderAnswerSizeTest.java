@@ -11,6 +11,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.sluice.testkit.llm.Fault;
 import dev.sluice.testkit.llm.MockLlmServer;
@@ -18,9 +20,11 @@ import dev.sluice.testkit.llm.MockLlmServer;
 /**
  * A provider's answer is read into memory to be parsed, so its size is bounded: an answer without end fails its call
  * (as a malformed answer, never retried: it may have been billed) and the provider goes on serving the next calls;
- * an error answer with a body without end is still classified by its status, and ends.
+ * an error answer with a body without end is still classified by its status, and ends. Both HTTP providers read
+ * through the same consumer; each is exercised here, the Anthropic one with its own overloaded status (529).
  */
 class ProviderAnswerSizeTest {
+    private static final String PROMPT = "Summarise the Brandt memo for the board";
     private final ExecutorService executor = Executors.newFixedThreadPool(2);
 
     @AfterEach
@@ -77,7 +81,52 @@ class ProviderAnswerSizeTest {
         }
     }
 
+    @Test
+    void shouldFailAnAnthropicAnswerLargerThanTheCeilingAsMalformedAndServeTheNextCall() {
+        try (MockLlmServer mock = MockLlmServer.start(); AnthropicProvider provider = anthropic(mock)) {
+            mock.enqueue(Fault.hugeBody(200, 3L * HttpProviderSupport.MAX_ANSWER_BYTES));
+
+            Throwable failure = provider.complete(request("r-huge")).orTimeout(20, TimeUnit.SECONDS).handle((c, e) -> e).join();
+
+            assertThat(ProviderException.find(failure)).hasValueSatisfying(e -> {
+                assertThat(e.errorClass()).as(e.getMessage()).isEqualTo(ErrorClass.MALFORMED_RESPONSE);
+                assertThat(e.getMessage()).startsWith("anthropic: ")
+                        .contains("larger than " + HttpProviderSupport.MAX_ANSWER_BYTES + " bytes")
+                        .doesNotContain("sk-ant-test").doesNotContain(PROMPT);
+            });
+            Completion next = provider.complete(request("r-next")).orTimeout(20, TimeUnit.SECONDS).join();
+            assertThat(next.content()).as("the next call, same provider").isEqualTo("Mock answer.");
+            assertThat(next.outputTokens()).isPositive();
+            assertThat(mock.calls()).extracting(MockLlmServer.Call::path).containsExactly("/v1/messages", "/v1/messages");
+        }
+    }
+
+    @ParameterizedTest(name = "HTTP {0}")
+    @ValueSource(ints = {529, 503})
+    void shouldClassifyAnAnthropicOverloadWithABodyWithoutEndByItsStatusWithoutReadingOn(int status) {
+        try (MockLlmServer mock = MockLlmServer.start(); AnthropicProvider provider = anthropic(mock)) {
+            // Data keeps coming, so the response timeout (inactivity) never fires: only the error ceiling ends this call.
+            mock.enqueue(Fault.hugeBody(status, Long.MAX_VALUE));
+
+            Throwable failure = provider.complete(request("r-overloaded")).orTimeout(20, TimeUnit.SECONDS).handle((c, e) -> e).join();
+
+            assertThat(ProviderException.find(failure)).as(String.valueOf(failure)).hasValueSatisfying(e -> {
+                assertThat(e.errorClass()).as(e.getMessage()).isEqualTo(ErrorClass.OVERLOADED);
+                assertThat(e.getMessage()).startsWith("HTTP " + status + " from anthropic: ")
+                        .doesNotContain("sk-ant-test").doesNotContain(PROMPT);
+                assertThat(e.getMessage().length()).as("the message quotes a bounded prefix at most")
+                        .isLessThan(HttpProviderSupport.MAX_ERROR_BYTES + 1_000);
+            });
+            assertThat(provider.complete(request("r-next")).orTimeout(20, TimeUnit.SECONDS).join().content())
+                    .as("the next call, same provider").isEqualTo("Mock answer.");
+        }
+    }
+
+    private AnthropicProvider anthropic(MockLlmServer mock) {
+        return new AnthropicProvider(mock.anthropicBaseUrl(), "sk-ant-test", Duration.ofSeconds(30), executor, Clock.systemUTC());
+    }
+
     private static CompletionRequest request(String id) {
-        return new CompletionRequest(id, "gpt-4o-mini", List.of(new ChatTurn("user", "hello")), 16, null);
+        return new CompletionRequest(id, "gpt-4o-mini", List.of(new ChatTurn("user", PROMPT)), 16, null);
     }
 }
