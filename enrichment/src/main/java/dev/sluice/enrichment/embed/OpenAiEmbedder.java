@@ -10,9 +10,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -33,11 +33,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public final class OpenAiEmbedder implements Embedder {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Cuts answers that take longer than the timeout to read (closing their stream ends a blocked read). */
-    private static final ScheduledExecutorService DEADLINES = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "sluice-embedder-deadline");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ScheduledExecutorService DEADLINES = deadlines();
 
     private final HttpClient http;
     private final URI endpoint;
@@ -136,6 +132,17 @@ public final class OpenAiEmbedder implements Embedder {
                     + " bytes for " + texts.size() + " texts; not read further", null);
         }
         return parse(answer, texts.size());
+    }
+
+    /** One daemon thread; a cut cancelled because its answer was read in time leaves the queue at once. */
+    private static ScheduledExecutorService deadlines() {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "sluice-embedder-deadline");
+            t.setDaemon(true);
+            return t;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
     }
 
     private EmbeddingException tooSlow() {
