@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,7 +31,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.sluice.common.CommonKeys;
 import dev.sluice.enrichment.cache.LettuceEmbeddingCache;
 import dev.sluice.enrichment.embed.Embedder;
-import dev.sluice.enrichment.embed.EmbeddingException;
+import dev.sluice.enrichment.embed.CountingEmbedder;
 import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.schema.EmbeddingSource;
 import dev.sluice.testkit.KafkaBroker;
@@ -68,7 +67,7 @@ class EmbedderOversizeIT {
     private final AtomicInteger calls = new AtomicInteger();
     private final AtomicLong hugeBytesSent = new AtomicLong();
     private final CountDownLatch hugeAnswerCut = new CountDownLatch(1);
-    private final List<String> embedderFailures = new CopyOnWriteArrayList<>();
+    private volatile CountingEmbedder embedder; // made by the stage's embedder factory
     private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
     private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     private final ExecutorService serverThreads = Executors.newCachedThreadPool();
@@ -162,6 +161,7 @@ class EmbedderOversizeIT {
         assertThat(hugeAnswerCut.await(30, TimeUnit.SECONDS)).as("the client hung up on the endless answer").isTrue();
         // The client read its bound and stopped: what the server got out is the bound plus socket buffers, not more.
         assertThat(hugeBytesSent.get()).as("bytes of the endless answer written").isBetween(ANSWER_BOUND, 16 * ANSWER_BOUND);
+        List<String> embedderFailures = embedder.failures();
         assertThat(embedderFailures).as("the first batch failed on the bound, as an outage").hasSize(1);
         assertThat(embedderFailures.get(0)).contains("larger than " + ANSWER_BOUND + " bytes");
         assertThat(calls.get()).as("the failed batch was sent again").isGreaterThanOrEqualTo(2);
@@ -200,7 +200,7 @@ class EmbedderOversizeIT {
                 EnrichmentConfig.OPENAI_TIMEOUT_MS, "5000")));
         Embedder openAi = EnrichmentStage.embedderFactory(config).get();
         return new EnrichmentStage(config, CommonKeys.kafkaClientProperties(harness.config), harness.catalog, new SimpleMeterRegistry(),
-                () -> new RecordingEmbedder(openAi), new LettuceEmbeddingCache(redis.uri(), config.redisTimeout()), Clock.systemUTC());
+                () -> embedder = new CountingEmbedder(openAi), new LettuceEmbeddingCache(redis.uri(), config.redisTimeout()), Clock.systemUTC());
     }
 
     private List<String> logLines() {
@@ -208,45 +208,6 @@ class EmbedderOversizeIT {
             return logs.list.stream().map(e -> e.getFormattedMessage()
                     + (e.getThrowableProxy() == null ? "" : "\n" + ThrowableProxyUtil.asString(e.getThrowableProxy())))
                     .toList();
-        }
-    }
-
-    /** Passes every call on and keeps the message of every failure (what an operator would be shown). */
-    private final class RecordingEmbedder implements Embedder {
-        private final Embedder delegate;
-
-        RecordingEmbedder(Embedder delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public String modelId() {
-            return delegate.modelId();
-        }
-
-        @Override
-        public int dimensions() {
-            return delegate.dimensions();
-        }
-
-        @Override
-        public boolean caseInsensitive() {
-            return delegate.caseInsensitive();
-        }
-
-        @Override
-        public List<float[]> embedAll(List<String> texts) {
-            try {
-                return delegate.embedAll(texts);
-            } catch (EmbeddingException e) {
-                embedderFailures.add(e.getMessage());
-                throw e;
-            }
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }

@@ -3,12 +3,16 @@ package dev.sluice.enrichment.embed;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Wraps an embedder and counts model calls and texts; does not close the delegate (tests share one model). */
+/**
+ * Wraps an embedder and counts model calls and texts, and keeps the message of every {@link EmbeddingException} it
+ * passes on (what an operator would be shown); does not close the delegate (tests share one model).
+ */
 public final class CountingEmbedder implements Embedder {
     private final Embedder delegate;
     private final AtomicInteger calls = new AtomicInteger();
     private final AtomicInteger texts = new AtomicInteger();
     private volatile RuntimeException failWith;
+    private final List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public CountingEmbedder(Embedder delegate) {
         this.delegate = delegate;
@@ -20,6 +24,11 @@ public final class CountingEmbedder implements Embedder {
 
     public int texts() {
         return texts.get();
+    }
+
+    /** Messages of the {@link EmbeddingException}s the delegate threw, in order. */
+    public List<String> failures() {
+        return List.copyOf(failures);
     }
 
     public void reset() {
@@ -55,7 +64,12 @@ public final class CountingEmbedder implements Embedder {
         if (failure != null) {
             throw failure;
         }
-        return delegate.embedAll(batch);
+        try {
+            return delegate.embedAll(batch);
+        } catch (EmbeddingException e) {
+            failures.add(e.getMessage());
+            throw e;
+        }
     }
 
     @Override
