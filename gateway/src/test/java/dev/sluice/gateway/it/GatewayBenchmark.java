@@ -34,6 +34,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
 
 import dev.sluice.common.CommonKeys;
+import dev.sluice.gateway.GatewayConfig;
 import dev.sluice.gateway.GatewayStage;
 import dev.sluice.gateway.RequestPublisher;
 import dev.sluice.gateway.TopicTail;
@@ -245,8 +246,9 @@ class GatewayBenchmark {
                     run(mock, 100, WARMUP);
                     run(kafka, 100, WARMUP);
                     row.incrementAndGet();
-                    if (DEPLOYED) { // its reply partition settled (owned > gateway.max.wait.ms, 60 s): its own outcomes answered at home
-                        long settledIn = Duration.ofSeconds(65).toNanos() - (System.nanoTime() - gatewayReady);
+                    if (DEPLOYED) { // its reply partition settled (owned > gateway.max.wait.ms): its own outcomes answered at home
+                        long maxWaitMs = Long.parseLong(settings.getOrDefault(GatewayConfig.MAX_WAIT_MS, Long.toString(GatewayConfig.DEFAULT_MAX_WAIT_MS)));
+                        long settledIn = Duration.ofMillis(maxWaitMs + 5_000).toNanos() - (System.nanoTime() - gatewayReady);
                         if (settledIn > 0) {
                             Thread.sleep(settledIn / 1_000_000);
                         }
@@ -288,7 +290,7 @@ class GatewayBenchmark {
                         splits.append(String.format("%d req/s, cores used (%s): direct to mock %s; "
                                 + "direct to llm.requests %s; via gateway %s (over each path's run and drain)%n", rate, Cpu.labels(pids), r1.cores(r0),
                                 r2.cores(r1), r3.cores(r2)));
-                        splits.append(String.format("  pipeline JVM's busiest threads (CPU ms): direct to mock %s%n  direct to llm.requests %s%n"
+                        splits.append(String.format("  " + pids.keySet().iterator().next() + "'s busiest threads (CPU ms): direct to mock %s%n  direct to llm.requests %s%n"
                                 + "  via gateway %s%n", t1.since(t0, 12), t2.since(t1, 12), t3.since(t2, 12)));
                         table.append(String.format("| %d req/s | %.1f / %.1f ms | %.1f / %.1f ms | %.1f / %.1f ms | %.1f / %.1f ms | %.1f, %.1f "
                                         + "| %d/%d, %d/%d, %d/%d (not sent: %d, %d, %d) | %s | %s |%n",
@@ -306,7 +308,7 @@ class GatewayBenchmark {
                     ThreadCpu benchIdle = ThreadCpu.of(ProcessHandle.current().pid());
                     Thread.sleep(IDLE.toMillis());
                     Cpu c0 = Cpu.now(pids);
-                    String idleThreads = "\n  pipeline JVM: " + ThreadCpu.of(child.pid()).since(pipelineIdle, 25)
+                    String idleThreads = "\n  " + pids.keySet().iterator().next() + ": " + ThreadCpu.of(child.pid()).since(pipelineIdle, 25)
                             + "\n  this JVM: " + ThreadCpu.of(ProcessHandle.current().pid()).since(benchIdle, 25);
                     brokerStats(child, "idle " + IDLE.toSeconds() + " s");
                     Result mSat = saturate(mock, SATURATION_IN_FLIGHT, SATURATION_RUN);
