@@ -62,6 +62,14 @@ public final class InProcessKafka {
      * directory when {@code baseDir} is null. Failures are {@link IllegalStateException}s.
      */
     public static KafkaClusterTestKit start(Path baseDir) {
+        return start(baseDir, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path)}, with {@code overrides} set on top of {@link #BROKER_CONFIG} (e.g. a benchmark sizing the
+     * broker's thread pools for the machine).
+     */
+    public static KafkaClusterTestKit start(Path baseDir, Map<String, String> overrides) {
         try {
             TestKitNodes.Builder nodes = new TestKitNodes.Builder(productionBootstrap()).setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1);
             if (baseDir != null) {
@@ -69,6 +77,7 @@ public final class InProcessKafka {
             }
             KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes.build()).setDeleteOnClose(true);
             BROKER_CONFIG.forEach(builder::setConfigProp);
+            overrides.forEach(builder::setConfigProp);
             KafkaClusterTestKit cluster = builder.build();
             formatQuietly(cluster);
             cluster.startup();

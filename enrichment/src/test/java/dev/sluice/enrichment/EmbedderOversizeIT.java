@@ -183,7 +183,8 @@ class EmbedderOversizeIT {
         List<String> errorTexts = new ArrayList<>(embedderFailures);
         errorTexts.addAll(logLines());
         errorTexts.addAll(stage.health().details().values());
-        assertThat(String.join("\n", logLines())).as("the loop reported the outage").contains("will be read again");
+        assertThat(String.join("\n", logLines())).as("the loop reported the outage, with its reason")
+                .contains("will be read again").contains("larger than " + ANSWER_BOUND + " bytes");
         assertThat(errorTexts).allSatisfy(text -> {
             assertThat(text).doesNotContain(API_KEY).doesNotContain("Halvorsen");
             sent.forEach(a -> assertThat(text).doesNotContain(a.getRequest().getMessages().get(1).getContent()));

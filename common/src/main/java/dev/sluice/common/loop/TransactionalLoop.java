@@ -14,6 +14,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
+import dev.sluice.common.SafeMessage;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -171,7 +172,7 @@ public final class TransactionalLoop<O> implements Runnable {
 
     /** An outage while deciding a poll: forget it, read it again after the back-off. */
     private void rewind(Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> poll, RuntimeException cause) {
-        lastPollFailure = cause.getClass().getSimpleName();
+        lastPollFailure = SafeMessage.shown(cause);
         log.warn("{}: {} polled records will be read again in {} ms ({})", name, poll.values().stream().mapToInt(List::size).sum(),
                 settings.retryBackoff().toMillis(), lastPollFailure);
         poll.forEach((tp, rs) -> {

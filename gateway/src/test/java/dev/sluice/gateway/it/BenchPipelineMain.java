@@ -12,7 +12,8 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
  * benchmark's own JVM holds only what a deployed gateway holds (the gateway and its clients) and its descriptors
  * can be counted apart. Args: registry URL, Redis URI, topic prefix, provider latency in ms, then {@code key=value}
  * settings ({@code bench.stages=false}: the broker and the mock provider only, the stages run as {@code sluice run}
- * processes of their own: {@link DeployedStages}). Prints {@code READY <bootstrap> <provider base URL>} and runs until its stdin closes. A line
+ * processes of their own: {@link DeployedStages}; {@code broker.<key>=<value>}: a setting of the broker itself).
+ * Prints {@code READY <bootstrap> <provider base URL>} and runs until its stdin closes. A line
  * {@code STATS <label>} on stdin writes {@code STATS <label>: <broker requests by API since the last STATS>} to stderr
  * (the benchmark's {@code pipeline.log}).
  */
@@ -25,7 +26,14 @@ public final class BenchPipelineMain {
         }
         boolean stages = Boolean.parseBoolean(extra.getOrDefault("bench.stages", "true"));
         extra.remove("bench.stages");
-        KafkaClusterTestKit broker = InProcessKafka.start(null);
+        Map<String, String> brokerSettings = new HashMap<>(); // broker.<key>=<value>: the broker's own settings
+        extra.forEach((k, v) -> {
+            if (k.startsWith("broker.")) {
+                brokerSettings.put(k.substring("broker.".length()), v);
+            }
+        });
+        extra.keySet().removeIf(k -> k.startsWith("broker."));
+        KafkaClusterTestKit broker = InProcessKafka.start(null, brokerSettings);
         Pipeline pipeline = new Pipeline(args[2], broker.bootstrapServers(), args[0], args[1], extra, stages);
         // Hundreds of thousands of calls in a run: their log (bodies included) would fill the heap this JVM shares with the broker.
         pipeline.llm.latency(Duration.ofMillis(Long.parseLong(args[3]))).logCalls(false);

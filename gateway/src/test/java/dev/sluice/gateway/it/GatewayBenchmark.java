@@ -173,6 +173,12 @@ class GatewayBenchmark {
         if (DEPLOYED) {
             pipelineArgs.put("bench.stages", "false");
         }
+        // The broker's own settings, e.g. -Dbench.broker.set=num.io.threads=2,num.network.threads=1 (sized for the machine)
+        for (String kv : System.getProperty("bench.broker.set", "").split(",")) {
+            if (!kv.isBlank()) {
+                pipelineArgs.put("broker." + kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
+            }
+        }
         Process child = startPipeline(registry, redis, prefix, pipelineArgs);
         Process gatewayProcess = null;
         DeployedStages deployed = null;
