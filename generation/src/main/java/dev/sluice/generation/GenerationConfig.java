@@ -142,7 +142,7 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
             .define(MAX_PENDING_PER_PARTITION, INT, DEFAULT_MAX_PENDING_PER_PARTITION, Range.between(1, 1_000_000), MEDIUM,
                     "Records polled but not yet committed per partition before that partition is paused.")
             .define(COMMIT_INTERVAL_MS, LONG, DEFAULT_COMMIT_INTERVAL_MS, ANY_MS, MEDIUM,
-                    "Milliseconds between transactions (each commits every completed prefix). A result is visible to "
+                    "Milliseconds between transactions (each publishes every finished answer, and commits the offsets of every completed prefix). A result is visible to "
                             + "read_committed readers only after the next commit, so this adds up to one interval per request. "
                             + "20 ms met the end-to-end goal (p99 82 ms at 1,000 req/s, against 366 ms with 100 ms) on a quiet "
                             + "2-core machine at no measurable saturation throughput; the cost is five times as many transactions "

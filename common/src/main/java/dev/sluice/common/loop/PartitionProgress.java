@@ -4,14 +4,17 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.Predicate;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
 /**
  * One assigned partition's uncommitted records, in offset order. Completions arrive out of order (any thread
- * may {@link Slot#complete}); only the contiguous completed prefix may be committed, because committing offset
- * N says every record before N is done.
+ * may {@link Slot#complete}); the consumed offset may only advance over the contiguous completed prefix, because
+ * committing offset N says every record before N is done. A record's outputs are published with that prefix, or
+ * earlier when the handler allows it for its outcome ({@link RecordHandler#publishAhead}): then the record stays
+ * here, marked published, until the prefix reaches it.
  *
  * @param <O> what the stage decided for one record
  */
@@ -29,6 +32,7 @@ public final class PartitionProgress<O> {
         private volatile O outcome;
         private Object attachment;
         private boolean dispatched;
+        private boolean published;
 
         Slot(ConsumerRecord<byte[], byte[]> record) {
             this.record = record;
@@ -59,6 +63,15 @@ public final class PartitionProgress<O> {
             this.dispatched = true;
         }
 
+        /** Whether its outputs are already in a committed transaction (loop thread only). */
+        boolean published() {
+            return published;
+        }
+
+        void markPublished() {
+            this.published = true;
+        }
+
         /** Thread-safe; the loop thread sees it at its next commit. */
         public void complete(O decided) {
             this.outcome = decided;
@@ -76,17 +89,55 @@ public final class PartitionProgress<O> {
         return slot;
     }
 
-    /** The longest run of completed slots from the oldest uncommitted record. */
-    public List<Slot<O>> completedPrefix() {
-        List<Slot<O>> prefix = new ArrayList<>();
-        for (Slot<O> s : slots) {
-            if (s.outcome == null) {
-                break;
+    /**
+     * What the next transaction takes from this partition (loop thread only).
+     *
+     * @param publish    slots whose outputs it publishes: the unpublished ones of the prefix, then those completed
+     *                   beyond it that {@code ahead} accepts
+     * @param prefix     the length of the contiguous completed prefix (removed once the transaction committed)
+     * @param nextOffset the offset it commits: after the prefix, or, with an empty prefix, the first uncommitted
+     *                   record's own offset again, so that a transaction publishing ahead still carries the consumer
+     *                   group's fencing check (a zombie owner's transaction is refused)
+     */
+    record Batch<O>(List<Slot<O>> publish, int prefix, long nextOffset) {
+        /** Records this transaction publishes or commits the offset of, each counted once. */
+        int records() {
+            int ahead = 0;
+            for (Slot<O> s : publish) {
+                if (s.record.offset() >= nextOffset) {
+                    ahead++;
+                }
             }
-            prefix.add(s);
+            return prefix + ahead;
         }
-        return prefix;
     }
+
+    /** The next transaction's share of this partition, or null if it has nothing to publish or commit. */
+    Batch<O> next(Predicate<O> ahead) {
+        List<Slot<O>> publish = new ArrayList<>();
+        int prefix = 0;
+        long nextOffset = -1;
+        boolean contiguous = true;
+        for (Slot<O> s : slots) {
+            O outcome = s.outcome;
+            if (outcome == null) {
+                contiguous = false;
+            } else if (contiguous) {
+                prefix++;
+                nextOffset = s.record.offset() + 1;
+                if (!s.published) {
+                    publish.add(s);
+                }
+            } else if (!s.published && ahead.test(outcome)) {
+                publish.add(s);
+            }
+        }
+        if (prefix == 0 && publish.isEmpty()) {
+            return null;
+        }
+        return new Batch<>(publish, prefix, prefix == 0 ? slots.peekFirst().record.offset() : nextOffset);
+    }
+
 
     /** Forgets the first {@code n} slots after their transaction committed. */
     public void removePrefix(int n) {

@@ -46,8 +46,21 @@ public interface RecordHandler<O> {
     /** The outcome of submitted work that failed unexpectedly (or returned null). */
     O failed(ConsumerRecord<byte[], byte[]> source, Throwable failure);
 
-    /** After a transaction with these slots committed (metrics, caches, what the stage remembers). */
+    /**
+     * After a transaction that published these slots committed (metrics, caches, what the stage remembers). Each slot
+     * is passed once: with its partition's prefix, or earlier if it was published ahead.
+     */
     void committed(List<PartitionProgress.Slot<O>> slots);
+
+    /**
+     * Whether a record decided as {@code outcome} may be published before the records below it in its partition are
+     * done (while the consumed offset stays below it until they are): only when reading it again after a crash is
+     * recognised as already published, so that it yields no second output (generation's ledger). Otherwise (the
+     * default) it waits for its partition's contiguous completed prefix, so one slow record holds back those after it.
+     */
+    default boolean publishAhead(O outcome) {
+        return false;
+    }
 
     /** Called before every poll (loading per-partition state, for example). */
     default void beforePoll() {

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The one consume-transform-produce skeleton every transactional stage runs on (enrichment, generation). It owns:
  * the loop thread; poll → {@link RecordHandler#accept} → every {@code commitInterval} one transaction with the
- * outputs of each partition's contiguous completed prefix and {@code sendOffsetsToTransaction} (see
+ * outputs of each partition's contiguous completed prefix (and of the outcomes the handler lets go ahead of it,
+ * {@link RecordHandler#publishAhead}) and {@code sendOffsetsToTransaction} (see
  * {@link Transactions} for fencing and abort handling); back-pressure; rebalances; health.
  *
  * <p><b>Failure handling.</b> A handler that throws from {@code accept} (an outage, not a bad record) makes the loop
@@ -135,7 +136,7 @@ public final class TransactionalLoop<O> implements Runnable {
 
     private void commit() {
         int before = transactions.rebuilt();
-        boolean wanted = progress.values().stream().anyMatch(p -> !p.completedPrefix().isEmpty());
+        boolean wanted = progress.values().stream().anyMatch(p -> p.next(handler::publishAhead) != null);
         int n = transactions.commit(progress.values());
         long wait = n == 0 && wanted ? Math.max(settings.retryBackoff().toNanos(), settings.commitInterval().toNanos())
                 : settings.commitInterval().toNanos();

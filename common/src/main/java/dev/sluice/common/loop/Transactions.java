@@ -25,8 +25,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Kafka transaction per {@link #commit}: for every partition, the outputs of its contiguous completed prefix
- * plus {@code sendOffsetsToTransaction(offset after that prefix)}. Completions out of order wait for the gap to
- * fill, so an offset is never committed before every output below it.
+ * plus {@code sendOffsetsToTransaction(offset after that prefix)}. An offset is never committed before every output
+ * below it. Outcomes completed beyond the prefix wait for the gap to fill, unless the handler lets them be published
+ * ahead ({@link RecordHandler#publishAhead}: it recognises them when they are read again after a crash); they are
+ * then published in this transaction, whose offsets still name every partition it publishes for (the first
+ * uncommitted offset again if the prefix is empty), so the consumer group's fencing check guards it like any other.
  *
  * <p>Failure policy (the one every stage gets):
  * <ul>
@@ -68,17 +71,22 @@ final class Transactions<O> {
         producer.initTransactions();
     }
 
-    /** Commits every completed prefix; returns the number of records committed (0 if nothing, or aborted). */
+    /**
+     * Commits every completed prefix (and what may be published ahead of it); returns the number of records
+     * published or committed (0 if nothing, or aborted).
+     */
     int commit(Collection<PartitionProgress<O>> partitions) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         Map<PartitionProgress<O>, Integer> committed = new HashMap<>();
         List<PartitionProgress.Slot<O>> slots = new ArrayList<>();
+        int records = 0;
         for (PartitionProgress<O> p : partitions) {
-            List<PartitionProgress.Slot<O>> prefix = p.completedPrefix();
-            if (!prefix.isEmpty()) {
-                offsets.put(p.partition(), new OffsetAndMetadata(prefix.get(prefix.size() - 1).record().offset() + 1));
-                committed.put(p, prefix.size());
-                slots.addAll(prefix);
+            PartitionProgress.Batch<O> batch = p.next(handler::publishAhead);
+            if (batch != null) {
+                offsets.put(p.partition(), new OffsetAndMetadata(batch.nextOffset()));
+                committed.put(p, batch.prefix());
+                slots.addAll(batch.publish());
+                records += batch.records();
             }
         }
         if (offsets.isEmpty()) {
@@ -96,14 +104,15 @@ final class Transactions<O> {
         } catch (RuntimeException e) {
             throwIfFatal(e);
             lastFailure = e.getClass().getSimpleName();
-            log.warn("transaction of {} records aborted ({}); publishing them again after the back-off", slots.size(), lastFailure);
+            log.warn("transaction of {} records aborted ({}); publishing them again after the back-off", records, lastFailure);
             abortOrRebuild(e);
             return 0;
         }
+        slots.forEach(PartitionProgress.Slot::markPublished);
         committed.forEach(PartitionProgress::removePrefix);
         lastFailure = "";
         handler.committed(slots);
-        return slots.size();
+        return records;
     }
 
     private void commitOrRetryOnce() {

@@ -27,6 +27,8 @@ class TransactionsTest {
     final List<MockProducer<byte[], byte[]>> built = new ArrayList<>();
     final List<String> committed = new ArrayList<>();
     RuntimeException outputFailure;
+    /** Whether the handler lets outcomes be published ahead of their partition's prefix (never those starting "held"). */
+    boolean ahead;
 
     final RecordHandler<String> handler = new RecordHandler<String>() {
         @Override
@@ -52,6 +54,11 @@ class TransactionsTest {
         public void committed(List<PartitionProgress.Slot<String>> slots) {
             slots.forEach(s -> committed.add(s.outcome()));
         }
+
+        @Override
+        public boolean publishAhead(String outcome) {
+            return ahead && !outcome.startsWith("held");
+        }
     };
 
     static MockProducer<byte[], byte[]> mock() {
@@ -67,6 +74,82 @@ class TransactionsTest {
         }, () -> new ConsumerGroupMetadata("g"), handler);
         tx.init();
         return tx;
+    }
+
+    ConsumerRecord<byte[], byte[]> record(long offset) {
+        return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, "k".getBytes(), "v".getBytes());
+    }
+
+    List<String> published(MockProducer<byte[], byte[]> producer) {
+        return producer.history().stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
+    }
+
+    List<Long> committedOffsets(MockProducer<byte[], byte[]> producer) {
+        return producer.consumerGroupOffsetsHistory().stream().map(byGroup -> byGroup.get("g").get(tp).offset()).toList();
+    }
+
+    @Test
+    void shouldPublishARecordAheadOfAnUnfinishedOneWhileItsOffsetWaitsForTheGapToFill() {
+        ahead = true;
+        MockProducer<byte[], byte[]> producer = mock();
+        Transactions<String> tx = transactions(producer);
+        PartitionProgress<String> p = new PartitionProgress<>(tp);
+        PartitionProgress.Slot<String> slow = p.register(record(7));
+        p.register(record(8)).complete("fast");
+
+        assertThat(tx.commit(List.of(p))).isEqualTo(1);
+        assertThat(published(producer)).containsExactly("fast");
+        assertThat(committedOffsets(producer)).as("the first unfinished offset again: the transaction still carries the group's fencing check")
+                .containsExactly(7L);
+        assertThat(committed).containsExactly("fast");
+        assertThat(p.pending()).as("kept until the prefix reaches it").isEqualTo(2);
+        assertThat(tx.commit(List.of(p))).as("nothing new").isZero();
+
+        slow.complete("slow");
+        assertThat(tx.commit(List.of(p))).isEqualTo(2);
+        assertThat(published(producer)).as("the early one is not published twice").containsExactly("fast", "slow");
+        assertThat(committedOffsets(producer)).containsExactly(7L, 9L);
+        assertThat(committed).containsExactly("fast", "slow");
+        assertThat(p.pending()).isZero();
+    }
+
+    @Test
+    void shouldHoldARecordBehindAnUnfinishedOneUnlessTheHandlerLetsItsOutcomeAhead() {
+        MockProducer<byte[], byte[]> producer = mock();
+        Transactions<String> tx = transactions(producer);
+        PartitionProgress<String> p = new PartitionProgress<>(tp);
+        PartitionProgress.Slot<String> slow = p.register(record(7));
+        p.register(record(8)).complete("fast");
+        p.register(record(9)).complete("held: a dead letter");
+
+        assertThat(tx.commit(List.of(p))).as("by default").isZero();
+        ahead = true;
+        assertThat(tx.commit(List.of(p))).isEqualTo(1);
+        assertThat(published(producer)).as("the outcome the handler holds waits for the prefix").containsExactly("fast");
+
+        slow.complete("slow");
+        assertThat(tx.commit(List.of(p))).isEqualTo(3);
+        assertThat(published(producer)).containsExactly("fast", "slow", "held: a dead letter");
+        assertThat(committedOffsets(producer)).containsExactly(7L, 10L);
+    }
+
+    @Test
+    void shouldPublishARecordAheadAgainWhenItsTransactionWasAborted() {
+        ahead = true;
+        MockProducer<byte[], byte[]> producer = mock();
+        producer.commitTransactionException = new KafkaException("broker hiccup");
+        Transactions<String> tx = transactions(producer);
+        PartitionProgress<String> p = new PartitionProgress<>(tp);
+        p.register(record(7));
+        p.register(record(8)).complete("fast");
+
+        assertThat(tx.commit(List.of(p))).isZero();
+        assertThat(committed).isEmpty();
+
+        producer.commitTransactionException = null;
+        assertThat(tx.commit(List.of(p))).isEqualTo(1);
+        assertThat(published(producer)).containsExactly("fast");
+        assertThat(committed).containsExactly("fast");
     }
 
     PartitionProgress<String> oneDecided() {

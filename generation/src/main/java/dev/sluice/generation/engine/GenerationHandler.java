@@ -126,6 +126,17 @@ public final class GenerationHandler implements RecordHandler<Outcome> {
         return outputs.of(source, outcome);
     }
 
+    /**
+     * An answer goes out at the next commit even while calls before it in its partition still run: its ledger record
+     * is in the same transaction, so a next owner that reads it again (the consumed offset stays below it until those
+     * calls are done) finds it answered and neither calls nor publishes it again. Dead letters and skips write no ledger
+     * record and wait for their partition's prefix, as before: a dead letter read again would be called again.
+     */
+    @Override
+    public boolean publishAhead(Outcome outcome) {
+        return outcome instanceof Outcome.Emit;
+    }
+
     @Override
     public Outcome failed(ConsumerRecord<byte[], byte[]> source, Throwable failure) {
         log.warn("unexpected failure generating {}@{}: {}", source.topic() + "-" + source.partition(), source.offset(),

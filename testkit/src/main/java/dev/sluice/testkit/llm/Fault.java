@@ -30,7 +30,9 @@ public record Fault(Kind kind, int status, long retryAfterSeconds, Duration hang
         /** An error whose body echoes the API key, the Authorization header and the request body (prompt). */
         ECHO_SECRETS,
         /** Status {@code status} with a body of {@code bodyBytes} bytes, sent chunked (no length announced up front). */
-        HUGE_BODY
+        HUGE_BODY,
+        /** Answer normally, {@code hang} later than the others (a long generation). */
+        SLOW
     }
 
     public static Fault none() {
@@ -61,6 +63,11 @@ public record Fault(Kind kind, int status, long retryAfterSeconds, Duration hang
     /** An error body (status {@code status}) echoing the caller's credentials and prompt, as some servers do. */
     public static Fault echoSecrets(int status) {
         return new Fault(Kind.ECHO_SECRETS, status, -1, Duration.ZERO, 0);
+    }
+
+    /** A normal answer that takes {@code howLong} longer than the server's latency (a long generation). */
+    public static Fault slow(Duration howLong) {
+        return new Fault(Kind.SLOW, 200, -1, howLong, 0);
     }
 
     /** Status {@code status} with a {@code bytes}-byte body (a provider, or something in front of it, gone wrong). */

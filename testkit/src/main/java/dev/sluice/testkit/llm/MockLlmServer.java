@@ -168,6 +168,10 @@ public final class MockLlmServer implements AutoCloseable {
                     "invalid request; you sent authorization=" + ex.getRequestHeaders().getFirst("authorization")
                             + " x-api-key=" + ex.getRequestHeaders().getFirst("x-api-key") + " body=" + body), -1);
             case HUGE_BODY -> sendHuge(ex, fault.status(), fault.bodyBytes());
+            case SLOW -> {
+                sleep(fault.hang());
+                send(ex, 200, anthropic ? anthropicAnswer(body) : openAiAnswer(body), -1);
+            }
         }
     }
 
