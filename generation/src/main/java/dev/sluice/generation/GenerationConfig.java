@@ -51,6 +51,7 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
     /** Default of {@link #COMMIT_INTERVAL_MS}, milliseconds. */
     public static final long DEFAULT_COMMIT_INTERVAL_MS = 20;
     public static final String DRAIN_TIMEOUT_MS = "generation.drain.timeout.ms";
+    public static final String PUBLISH_AHEAD = "generation.publish.ahead";
     public static final String LEDGER_LOAD_TIMEOUT_MS = "generation.ledger.load.timeout.ms";
     /** Default of {@link #LEDGER_LOAD_TIMEOUT_MS}, milliseconds. */
     public static final long DEFAULT_LEDGER_LOAD_TIMEOUT_MS = 60_000;
@@ -148,6 +149,11 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
                             + "2-core machine at no measurable saturation throughput; the cost is five times as many transactions "
                             + "(producer and coordinator round trips), which on a loaded machine cost up to 12 % of saturation "
                             + "throughput in one run.")
+            .define(PUBLISH_AHEAD, BOOLEAN, true, null, LOW,
+                    "Publish an answer at the next commit even while slower calls before it in its partition still run "
+                            + "(its ledger record goes with it, so a next owner that reads it again neither calls nor publishes "
+                            + "it again). false keeps each partition's results in input order, at the cost that one slow call "
+                            + "holds back every answer after it in its partition.")
             .define(DRAIN_TIMEOUT_MS, LONG, LoopSettings.DEFAULT_DRAIN_TIMEOUT.toMillis(), ANY_MS, LOW,
                     "How long a revoked partition, or the whole stage on close, waits for its in-flight calls before handing "
                             + "over, ms; calls still running then are abandoned (counted in `sluice.generation.abandoned.calls`) "
@@ -249,7 +255,7 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
         ConfigValues common = CommonKeys.read(config);
         int maxInFlight = c.intValue(MAX_IN_FLIGHT);
         LoopSettings loop = new LoopSettings(maxInFlight, c.intValue(MAX_PENDING_PER_PARTITION), c.duration(COMMIT_INTERVAL_MS),
-                c.duration(DRAIN_TIMEOUT_MS), c.intValue(MAX_REQUEST_SIZE));
+                c.duration(DRAIN_TIMEOUT_MS), c.intValue(MAX_REQUEST_SIZE), c.bool(PUBLISH_AHEAD));
         ProcessorSettings processor = new ProcessorSettings(c.bool(CACHE_ENABLED), c.duration(CACHE_TTL_MS), c.duration(DONE_TTL_MS));
         Duration breakerOpen = c.duration(BREAKER_OPEN_MS);
         ResilienceSettings resilience = new ResilienceSettings(

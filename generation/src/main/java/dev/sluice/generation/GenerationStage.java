@@ -139,7 +139,7 @@ public final class GenerationStage implements Stage {
         RequestProcessor processor = new RequestProcessor(chain, store, ModelCatalog.from(config), settings.processor(),
                 clock, metrics, worker, new SemanticCache(settings.semantic()));
         GenerationHandler handler = new GenerationHandler(catalog, processor, ledger, store,
-                new OutputRecords(catalog, clock, settings.loop().maxRecordBytes()), metrics);
+                new OutputRecords(catalog, clock, settings.loop().maxRecordBytes()), metrics, settings.loop().publishAhead());
         loop = new TransactionalLoop<>(name(), new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
                 () -> new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer()),
                 catalog.enriched().name(), handler, settings.loop().toLoopSettings());

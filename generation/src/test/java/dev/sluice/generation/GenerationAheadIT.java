@@ -79,6 +79,32 @@ class GenerationAheadIT {
         }
     }
 
+    @Test
+    void shouldKeepEachPartitionsResultsInInputOrderWhenPublishingAheadIsOff(
+            KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
+        Fixture f = new Fixture(kafka, registry, redis, "gen-in-order", 1);
+        try (MockLlmServer mock = MockLlmServer.start(); TopicReader results = f.results()) {
+            mock.enqueue(Fault.slow(Duration.ofSeconds(3)));
+            Map<String, String> base = new HashMap<>(Map.of("provider", "openai", "provider.base.url", mock.openAiBaseUrl(),
+                    "generation.cache.enabled", "false", "generation.publish.ahead", "false"));
+            List<String> sent = new ArrayList<>();
+            try (GenerationStage stage = stage(f, base, "in-order")) {
+                stage.start();
+                for (int i = 0; i <= FAST; i++) {
+                    String id = UUID.randomUUID().toString();
+                    sent.add(id);
+                    f.produce(i == 0 ? "alice" : "bob", f.encode(Requests.enriched(id, i == 0 ? "alice" : "bob", "gpt-4o-mini", "question " + id)));
+                    if (i == 0) {
+                        await().atMost(Duration.ofSeconds(60)).until(() -> mock.callCount() == 1); // the slow one is called first
+                    }
+                }
+                await().atMost(Duration.ofSeconds(60)).until(() -> results.distinct() == FAST + 1);
+            }
+            assertThat(results.records().stream().map(r -> f.decodeResult(r).getRequestId()).toList())
+                    .as("the answers behind the slow call waited for it").containsExactlyElementsOf(sent);
+        }
+    }
+
     private static GenerationStage stage(Fixture f, Map<String, String> base, String instance) {
         Map<String, String> config = new HashMap<>(base);
         config.put("generation.instance.id", instance);

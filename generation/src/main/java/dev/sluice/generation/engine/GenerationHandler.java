@@ -48,10 +48,12 @@ public final class GenerationHandler implements RecordHandler<Outcome> {
     private final OutputRecords outputs;
     private final Deserializer<EnrichedRequest> decoder;
     private final Set<Integer> owned = new HashSet<>();
+    private final boolean publishAhead;
     private long nextLedgerLoadNanos;
 
     public GenerationHandler(TopicCatalog catalog, RequestProcessor processor, Ledger ledger, GenerationStore store,
-                             OutputRecords outputs, GenerationMetrics metrics) {
+                             OutputRecords outputs, GenerationMetrics metrics, boolean publishAhead) {
+        this.publishAhead = publishAhead;
         this.processor = processor;
         this.ledger = ledger;
         this.store = store;
@@ -130,11 +132,12 @@ public final class GenerationHandler implements RecordHandler<Outcome> {
      * An answer goes out at the next commit even while calls before it in its partition still run: its ledger record
      * is in the same transaction, so a next owner that reads it again (the consumed offset stays below it until those
      * calls are done) finds it answered and neither calls nor publishes it again. Dead letters and skips write no ledger
-     * record and wait for their partition's prefix, as before: a dead letter read again would be called again.
+     * record and wait for their partition's prefix, as before: a dead letter read again would be called again. Off
+     * with {@code generation.publish.ahead=false} (each partition's results in input order).
      */
     @Override
     public boolean publishAhead(Outcome outcome) {
-        return outcome instanceof Outcome.Emit;
+        return publishAhead && outcome instanceof Outcome.Emit;
     }
 
     @Override

@@ -11,9 +11,12 @@ import java.time.Duration;
  * @param drainTimeout            how long a revoked partition (or a closing stage) waits for its in-flight calls
  *                                before handing over; calls still running then are abandoned (and counted)
  * @param maxRecordBytes          the producer's {@code max.request.size}: larger outputs are dead-lettered
+ * @param publishAhead            whether an answer is published while slower calls before it in its partition still
+ *                                run ({@link GenerationHandler#publishAhead}); false keeps each partition's results in
+ *                                input order
  */
 public record LoopSettings(int maxInFlight, int maxPendingPerPartition, Duration commitInterval, Duration drainTimeout,
-                           int maxRecordBytes) {
+                           int maxRecordBytes, boolean publishAhead) {
     /** Default {@link #drainTimeout}: 30 s, longer than a typical completion. */
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
     /** Kafka's default {@code max.request.size}, 1 MiB. */
@@ -32,6 +35,6 @@ public record LoopSettings(int maxInFlight, int maxPendingPerPartition, Duration
     }
 
     public LoopSettings(int maxInFlight, int maxPendingPerPartition, Duration commitInterval) {
-        this(maxInFlight, maxPendingPerPartition, commitInterval, DEFAULT_DRAIN_TIMEOUT, DEFAULT_MAX_RECORD_BYTES);
+        this(maxInFlight, maxPendingPerPartition, commitInterval, DEFAULT_DRAIN_TIMEOUT, DEFAULT_MAX_RECORD_BYTES, true);
     }
 }
