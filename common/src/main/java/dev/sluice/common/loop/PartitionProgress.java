@@ -63,11 +63,7 @@ public final class PartitionProgress<O> {
             this.dispatched = true;
         }
 
-        /** Whether its outputs are already in a committed transaction (loop thread only). */
-        boolean published() {
-            return published;
-        }
-
+        /** Its outputs are in a committed transaction (loop thread only). */
         void markPublished() {
             this.published = true;
         }
@@ -137,7 +133,6 @@ public final class PartitionProgress<O> {
         }
         return new Batch<>(publish, prefix, prefix == 0 ? slots.peekFirst().record.offset() : nextOffset);
     }
-
 
     /** Forgets the first {@code n} slots after their transaction committed. */
     public void removePrefix(int n) {
