@@ -136,9 +136,8 @@ public final class TransactionalLoop<O> implements Runnable {
 
     private void commit() {
         int before = transactions.rebuilt();
-        boolean wanted = progress.values().stream().anyMatch(p -> p.next(handler::publishAhead) != null);
         int n = transactions.commit(progress.values());
-        long wait = n == 0 && wanted ? Math.max(settings.retryBackoff().toNanos(), settings.commitInterval().toNanos())
+        long wait = n == Transactions.ABORTED ? Math.max(settings.retryBackoff().toNanos(), settings.commitInterval().toNanos())
                 : settings.commitInterval().toNanos();
         nextCommitNanos = System.nanoTime() + wait;
         if (transactions.rebuilt() != before) {

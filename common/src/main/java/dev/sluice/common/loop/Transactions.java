@@ -71,9 +71,13 @@ final class Transactions<O> {
         producer.initTransactions();
     }
 
+    /** What {@link #commit} returns when it aborted the transaction. */
+    static final int ABORTED = -1;
+
     /**
      * Commits every completed prefix (and what may be published ahead of it); returns the number of records
-     * published or committed (0 if nothing, or aborted).
+     * published or committed, 0 if there was nothing to commit, or {@link #ABORTED} if the transaction was aborted
+     * (its records are published again by a later call).
      */
     int commit(Collection<PartitionProgress<O>> partitions) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
@@ -106,7 +110,7 @@ final class Transactions<O> {
             lastFailure = e.getClass().getSimpleName();
             log.warn("transaction of {} records aborted ({}); publishing them again after the back-off", records, lastFailure);
             abortOrRebuild(e);
-            return 0;
+            return ABORTED;
         }
         slots.forEach(PartitionProgress.Slot::markPublished);
         committed.forEach(PartitionProgress::removePrefix);

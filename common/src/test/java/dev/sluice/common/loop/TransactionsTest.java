@@ -143,7 +143,7 @@ class TransactionsTest {
         p.register(record(7));
         p.register(record(8)).complete("fast");
 
-        assertThat(tx.commit(List.of(p))).isZero();
+        assertThat(tx.commit(List.of(p))).as("aborted").isEqualTo(Transactions.ABORTED);
         assertThat(committed).isEmpty();
 
         producer.commitTransactionException = null;
@@ -166,7 +166,7 @@ class TransactionsTest {
         PartitionProgress<String> p = oneDecided();
         Transactions<String> tx = transactions(stuck);
 
-        assertThat(tx.commit(List.of(p))).isZero();
+        assertThat(tx.commit(List.of(p))).as("aborted").isEqualTo(Transactions.ABORTED);
         assertThat(tx.rebuilt()).isEqualTo(1);
         assertThat(stuck.closed()).isTrue();
         assertThat(p.pending()).as("nothing is forgotten: the new producer publishes it").isEqualTo(1);
@@ -207,7 +207,7 @@ class TransactionsTest {
         PartitionProgress<String> p = oneDecided();
         Transactions<String> tx = transactions(producer);
 
-        assertThat(tx.commit(List.of(p))).isZero();
+        assertThat(tx.commit(List.of(p))).as("aborted").isEqualTo(Transactions.ABORTED);
         assertThat(producer.transactionAborted()).isTrue();
         assertThat(tx.lastFailure()).isEqualTo("KafkaException");
         assertThat(p.pending()).isEqualTo(1);
@@ -225,7 +225,7 @@ class TransactionsTest {
         outputFailure = new IllegalStateException("bug in the stage");
         PartitionProgress<String> p = oneDecided();
 
-        assertThat(transactions(producer).commit(List.of(p))).isZero();
+        assertThat(transactions(producer).commit(List.of(p))).as("aborted").isEqualTo(Transactions.ABORTED);
         assertThat(producer.transactionAborted()).isTrue();
         assertThat(p.pending()).isEqualTo(1);
     }
