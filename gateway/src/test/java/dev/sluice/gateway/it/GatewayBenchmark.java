@@ -111,11 +111,15 @@ class GatewayBenchmark {
      */
     static final Duration WARMUP = Duration.ofSeconds(Long.getLong("bench.warmup.seconds", 90));
     /**
-     * Per path, at each row's own rate, just before the row and not counted: after the 100 calls/s warm-up the JIT
-     * still compiled for 2.5-6.9 s of CPU during the first 1,000 req/s rows (the pipeline JVM's compiler threads, 4 Dec),
-     * so those rows measured the compiler's work on the same two cores; 0 turns it off.
+     * Per path, at each row's own rate, immediately before that path's measured row and not counted: after the
+     * 100 calls/s warm-up the JIT still compiled for 2.5-6.9 s of CPU during the first 1,000 req/s rows (the pipeline
+     * JVM's compiler threads, 4 Dec), so those rows measured the compiler's work on the same two cores; 0 turns it off.
+     * Until 4 Dec 21:00 UTC all three paths warmed up first and were then measured one after another, so each path's
+     * row began after ~30 s without calls; its first second then held most of the row's calls above the p99.
      */
     static final Duration RATE_WARMUP = Duration.ofSeconds(Long.getLong("bench.rate.warmup.seconds", 10));
+    /** {@code -Dbench.rate.warmup.together=true}: the order before 4 Dec 21:00 UTC (all three warm-ups, then the three rows), for comparison. */
+    static final boolean WARMUP_TOGETHER = Boolean.getBoolean("bench.rate.warmup.together");
     /**
      * The HTTP client of the mock and gateway paths: {@code netty} ({@link LoadClient}, the default) or {@code jdk}
      * ({@code java.net.http}, kept for comparison: ~0.6-1 ms of CPU per call, about a core at 1,000 calls/s of the two).
@@ -146,7 +150,13 @@ class GatewayBenchmark {
         FAILURES.merge(cause.getClass().getSimpleName() + ": " + cause.getMessage(), 1, Integer::sum);
     }
 
-    record Result(int sent, int ok, int notSent, Map<Integer, Integer> statuses, double seconds, long p50Micros, long p99Micros) {
+    /**
+     * @param slowest the seconds of the row (counted from its first call) that sent the most calls slower than its p99,
+     *                e.g. "s7 96, s8 41, s12 3": one or two seconds holding them all point at a single stall (a pause, a
+     *                rebalance), calls spread over the row at steady queueing
+     */
+    record Result(int sent, int ok, int notSent, Map<Integer, Integer> statuses, double seconds, long p50Micros, long p99Micros,
+                  String slowest) {
         double rate() {
             return ok / seconds;
         }
@@ -266,12 +276,16 @@ class GatewayBenchmark {
                             + "|---|---|---|---|---|---|---|---|---|\n");
                     StringBuilder splits = new StringBuilder();
                     for (int rate : RATES) {
-                        if (!RATE_WARMUP.isZero()) {
+                        // Each path warms up at the row's rate right before its own measured row: measured after
+                        // ~30 s idle instead (the two other paths' rows), a path's first second held most of its
+                        // calls above the p99 (reconnections, idle consumers), a start-up cost, not its steady state.
+                        if (WARMUP_TOGETHER && !RATE_WARMUP.isZero()) {
                             run(mock, rate, RATE_WARMUP);
                             run(kafka, rate, RATE_WARMUP);
-                            row.incrementAndGet(); // fresh idempotency keys: the measured row's calls are new requests
+                            row.incrementAndGet();
                             run(gw, rate, RATE_WARMUP);
                         }
+                        warm(mock, rate);
                         fds.reset();
                         brokerStats(child, "before " + rate + " req/s");
                         Cpu r0 = Cpu.now(pids);
@@ -280,24 +294,35 @@ class GatewayBenchmark {
                         Cpu r1 = Cpu.now(pids);
                         ThreadCpu t1 = ThreadCpu.of(child.pid());
                         brokerStats(child, rate + " req/s direct to mock, " + m.ok + " calls");
+                        warm(kafka, rate);
+                        brokerStats(child, "warm-up " + rate + " req/s direct to llm.requests");
                         hops.reset();
+                        Cpu r1w = Cpu.now(pids);
+                        ThreadCpu t1w = ThreadCpu.of(child.pid());
                         Result d = run(kafka, rate, RUN);
                         Cpu r2 = Cpu.now(pids);
                         ThreadCpu t2 = ThreadCpu.of(child.pid());
                         brokerStats(child, rate + " req/s direct to llm.requests, " + d.ok + " calls");
                         splits.append("\n").append(rate).append(" req/s, direct to llm.requests, per hop p50 / p99:\n").append(hops.split());
-                        hops.reset();
+                        row.incrementAndGet(); // fresh idempotency keys for the warm-up, and again for the measured row
+                        warm(gw, rate);
                         row.incrementAndGet();
+                        brokerStats(child, "warm-up " + rate + " req/s via gateway");
+                        hops.reset();
+                        Cpu r2w = Cpu.now(pids);
+                        ThreadCpu t2w = ThreadCpu.of(child.pid());
                         Result g = run(gw, rate, RUN);
                         Cpu r3 = Cpu.now(pids);
                         ThreadCpu t3 = ThreadCpu.of(child.pid());
                         brokerStats(child, rate + " req/s via gateway, " + g.ok + " calls");
                         splits.append("\n").append(rate).append(" req/s, via gateway, per hop p50 / p99:\n").append(hops.split());
+                        splits.append(String.format("%d req/s, calls slower than the p99 by second of the row (most first): direct to mock %s; "
+                                + "direct to llm.requests %s; via gateway %s%n", rate, m.slowest(), d.slowest(), g.slowest()));
                         splits.append(String.format("%d req/s, cores used (%s): direct to mock %s; "
                                 + "direct to llm.requests %s; via gateway %s (over each path's run and drain)%n", rate, Cpu.labels(pids), r1.cores(r0),
-                                r2.cores(r1), r3.cores(r2)));
+                                r2.cores(r1w), r3.cores(r2w)));
                         splits.append(String.format("  " + pids.keySet().iterator().next() + "'s busiest threads (CPU ms): direct to mock %s%n  direct to llm.requests %s%n"
-                                + "  via gateway %s%n", t1.since(t0, 12), t2.since(t1, 12), t3.since(t2, 12)));
+                                + "  via gateway %s%n", t1.since(t0, 12), t2.since(t1w, 12), t3.since(t2w, 12)));
                         table.append(String.format("| %d req/s | %.1f / %.1f ms | %.1f / %.1f ms | %.1f / %.1f ms | %.1f / %.1f ms | %.1f, %.1f "
                                         + "| %d/%d, %d/%d, %d/%d (not sent: %d, %d, %d) | %s | %s |%n",
                                 rate, m.p50Micros / 1e3, m.p99Micros / 1e3, d.p50Micros / 1e3, d.p99Micros / 1e3, g.p50Micros / 1e3, g.p99Micros / 1e3,
@@ -421,6 +446,10 @@ class GatewayBenchmark {
                 "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2", // as `sluice` sets it (SluiceCli.jvmDefaults)
                 "-cp", System.getProperty("java.class.path"), BenchPipelineMain.class.getName(),
                 registry.url(), redis.uri(), prefix, Long.toString(PROVIDER_LATENCY.toMillis())));
+        String extra = System.getProperty("bench.pipeline.jvm.args", "").trim(); // e.g. -Xlog:gc:file=/tmp/broker-gc.log
+        if (!extra.isEmpty()) {
+            command.addAll(1, List.of(extra.split("\\s+")));
+        }
         if (Boolean.getBoolean("bench.jfr")) { // a profile of the pipeline JVM, next to its log
             command.add(1, "-XX:StartFlightRecording=filename=" + log.resolveSibling("pipeline.jfr") + ",settings=profile");
         }
@@ -577,9 +606,16 @@ class GatewayBenchmark {
         }
     }
 
+    /** {@link #RATE_WARMUP} at the row's rate right before its row, unmeasured (nothing if it is zero, or done together). */
+    static void warm(IntFunction<CompletableFuture<Integer>> call, int rate) {
+        if (!RATE_WARMUP.isZero() && !WARMUP_TOGETHER) {
+            run(call, rate, RATE_WARMUP);
+        }
+    }
+
     /** Open loop at {@code rate} calls/s for {@code duration}. */
     static Result run(IntFunction<CompletableFuture<Integer>> call, int rate, Duration duration) {
-        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<long[]> latencies = new ConcurrentLinkedQueue<>();
         Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
         Semaphore outstanding = new Semaphore(MAX_OUTSTANDING);
         List<CompletableFuture<?>> calls = new ArrayList<>();
@@ -604,7 +640,7 @@ class GatewayBenchmark {
                 }
                 statuses.merge(status == null ? -1 : status, 1, Integer::sum);
                 if (status != null && status == 200) {
-                    latencies.add((System.nanoTime() - sent) / 1_000);
+                    latencies.add(new long[] {(sent - start) / 1_000_000_000L, (System.nanoTime() - sent) / 1_000});
                 }
             }));
         }
@@ -614,7 +650,7 @@ class GatewayBenchmark {
 
     /** Closed loop with {@code inFlight} calls outstanding: the most this path answers per second. */
     static Result saturate(IntFunction<CompletableFuture<Integer>> call, int inFlight, Duration duration) throws InterruptedException {
-        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<long[]> latencies = new ConcurrentLinkedQueue<>();
         Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
         Semaphore slots = new Semaphore(inFlight);
         AtomicInteger sentCount = new AtomicInteger();
@@ -629,7 +665,7 @@ class GatewayBenchmark {
                 }
                 statuses.merge(status == null ? -1 : status, 1, Integer::sum);
                 if (status != null && status == 200) {
-                    latencies.add((System.nanoTime() - sent) / 1_000);
+                    latencies.add(new long[] {(sent - start) / 1_000_000_000L, (System.nanoTime() - sent) / 1_000});
                 }
                 slots.release();
             });
@@ -638,12 +674,17 @@ class GatewayBenchmark {
         return result(sentCount.get(), 0, statuses, latencies, (System.nanoTime() - start) / 1e9);
     }
 
-    static Result result(int sent, int notSent, Map<Integer, Integer> statuses, ConcurrentLinkedQueue<Long> latencies, double seconds) {
-        List<Long> sorted = new ArrayList<>(latencies);
+    /** @param latencies each call's second of the row (from its start) and latency in microseconds */
+    static Result result(int sent, int notSent, Map<Integer, Integer> statuses, ConcurrentLinkedQueue<long[]> latencies, double seconds) {
+        List<Long> sorted = new ArrayList<>(latencies.stream().map(c -> c[1]).toList());
         Collections.sort(sorted);
         long p50 = sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2);
         long p99 = sorted.isEmpty() ? 0 : sorted.get(Math.min(sorted.size() - 1, (int) (sorted.size() * 0.99)));
-        return new Result(sent, sorted.size(), notSent, new TreeMap<>(statuses), seconds, p50, p99);
+        Map<Long, Integer> slowBySecond = new TreeMap<>();
+        latencies.stream().filter(c -> c[1] > p99).forEach(c -> slowBySecond.merge(c[0], 1, Integer::sum));
+        String slowest = slowBySecond.entrySet().stream().sorted(Map.Entry.<Long, Integer>comparingByValue().reversed()).limit(4)
+                .map(e -> "s" + e.getKey() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", "));
+        return new Result(sent, sorted.size(), notSent, new TreeMap<>(statuses), seconds, p50, p99, slowest.isEmpty() ? "-" : slowest);
     }
 
     static String uptime() {
