@@ -115,7 +115,7 @@ class GatewayBenchmark {
      * 100 calls/s warm-up the JIT still compiled for 2.5-6.9 s of CPU during the first 1,000 req/s rows (the pipeline
      * JVM's compiler threads, 4 Dec), so those rows measured the compiler's work on the same two cores; 0 turns it off.
      * Until 4 Dec 21:00 UTC all three paths warmed up first and were then measured one after another, so each path's
-     * row began after ~30 s without calls; its first second then held most of the row's calls above the p99.
+     * row began after ~30 s without calls (see the comment in the rows' loop).
      */
     static final Duration RATE_WARMUP = Duration.ofSeconds(Long.getLong("bench.rate.warmup.seconds", 10));
     /** {@code -Dbench.rate.warmup.together=true}: the order before 4 Dec 21:00 UTC (all three warm-ups, then the three rows), for comparison. */
@@ -157,6 +157,10 @@ class GatewayBenchmark {
      */
     record Result(int sent, int ok, int notSent, Map<Integer, Integer> statuses, double seconds, long p50Micros, long p99Micros,
                   String slowest) {
+        Result withSlowest(String text) {
+            return new Result(sent, ok, notSent, statuses, seconds, p50Micros, p99Micros, text);
+        }
+
         double rate() {
             return ok / seconds;
         }
@@ -276,9 +280,10 @@ class GatewayBenchmark {
                             + "|---|---|---|---|---|---|---|---|---|\n");
                     StringBuilder splits = new StringBuilder();
                     for (int rate : RATES) {
-                        // Each path warms up at the row's rate right before its own measured row: measured after
-                        // ~30 s idle instead (the two other paths' rows), a path's first second held most of its
-                        // calls above the p99 (reconnections, idle consumers), a start-up cost, not its steady state.
+                        // Each path warms up at the row's rate right before its own measured row, so that no row
+                        // starts after ~30 s without calls (the two other paths' rows): in one run in that order the
+                        // gateway row's first two seconds held 193 of its ~200 calls above the p99, in another its
+                        // first second 43 of ~150 (the cause not measured).
                         if (WARMUP_TOGETHER && !RATE_WARMUP.isZero()) {
                             run(mock, rate, RATE_WARMUP);
                             run(kafka, rate, RATE_WARMUP);
@@ -619,6 +624,7 @@ class GatewayBenchmark {
         Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
         Semaphore outstanding = new Semaphore(MAX_OUTSTANDING);
         List<CompletableFuture<?>> calls = new ArrayList<>();
+        String startedAt = java.time.LocalTime.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
         long start = System.nanoTime();
         long interval = 1_000_000_000L / rate;
         int n = (int) (duration.toNanos() / interval);
@@ -645,7 +651,8 @@ class GatewayBenchmark {
             }));
         }
         calls.forEach(c -> c.exceptionally(e -> null).join());
-        return result(n, notSent, statuses, latencies, (System.nanoTime() - start) / 1e9);
+        Result r = result(n, notSent, statuses, latencies, (System.nanoTime() - start) / 1e9);
+        return r.withSlowest(r.slowest() + " (s0 = " + startedAt + " local time)");
     }
 
     /** Closed loop with {@code inFlight} calls outstanding: the most this path answers per second. */
