@@ -157,10 +157,6 @@ class GatewayBenchmark {
      */
     record Result(int sent, int ok, int notSent, Map<Integer, Integer> statuses, double seconds, long p50Micros, long p99Micros,
                   String slowest) {
-        Result withSlowest(String text) {
-            return new Result(sent, ok, notSent, statuses, seconds, p50Micros, p99Micros, text);
-        }
-
         double rate() {
             return ok / seconds;
         }
@@ -284,13 +280,14 @@ class GatewayBenchmark {
                         // starts after ~30 s without calls (the two other paths' rows): in one run in that order the
                         // gateway row's first two seconds held 193 of its ~200 calls above the p99, in another its
                         // first second 43 of ~150 (the cause not measured).
-                        if (WARMUP_TOGETHER && !RATE_WARMUP.isZero()) {
-                            run(mock, rate, RATE_WARMUP);
-                            run(kafka, rate, RATE_WARMUP);
+                        if (WARMUP_TOGETHER) {
+                            warm(mock, rate);
+                            warm(kafka, rate);
                             row.incrementAndGet();
-                            run(gw, rate, RATE_WARMUP);
+                            warm(gw, rate);
+                        } else {
+                            warm(mock, rate);
                         }
-                        warm(mock, rate);
                         fds.reset();
                         brokerStats(child, "before " + rate + " req/s");
                         Cpu r0 = Cpu.now(pids);
@@ -299,7 +296,9 @@ class GatewayBenchmark {
                         Cpu r1 = Cpu.now(pids);
                         ThreadCpu t1 = ThreadCpu.of(child.pid());
                         brokerStats(child, rate + " req/s direct to mock, " + m.ok + " calls");
-                        warm(kafka, rate);
+                        if (!WARMUP_TOGETHER) {
+                            warm(kafka, rate);
+                        }
                         brokerStats(child, "warm-up " + rate + " req/s direct to llm.requests");
                         hops.reset();
                         Cpu r1w = Cpu.now(pids);
@@ -309,9 +308,11 @@ class GatewayBenchmark {
                         ThreadCpu t2 = ThreadCpu.of(child.pid());
                         brokerStats(child, rate + " req/s direct to llm.requests, " + d.ok + " calls");
                         splits.append("\n").append(rate).append(" req/s, direct to llm.requests, per hop p50 / p99:\n").append(hops.split());
-                        row.incrementAndGet(); // fresh idempotency keys for the warm-up, and again for the measured row
-                        warm(gw, rate);
-                        row.incrementAndGet();
+                        if (!WARMUP_TOGETHER) {
+                            row.incrementAndGet(); // fresh idempotency keys for the warm-up
+                            warm(gw, rate);
+                        }
+                        row.incrementAndGet(); // and for the measured row
                         brokerStats(child, "warm-up " + rate + " req/s via gateway");
                         hops.reset();
                         Cpu r2w = Cpu.now(pids);
@@ -611,9 +612,9 @@ class GatewayBenchmark {
         }
     }
 
-    /** {@link #RATE_WARMUP} at the row's rate right before its row, unmeasured (nothing if it is zero, or done together). */
+    /** {@link #RATE_WARMUP} at the row's rate, unmeasured (nothing if it is zero). */
     static void warm(IntFunction<CompletableFuture<Integer>> call, int rate) {
-        if (!RATE_WARMUP.isZero() && !WARMUP_TOGETHER) {
+        if (!RATE_WARMUP.isZero()) {
             run(call, rate, RATE_WARMUP);
         }
     }
@@ -624,7 +625,7 @@ class GatewayBenchmark {
         Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
         Semaphore outstanding = new Semaphore(MAX_OUTSTANDING);
         List<CompletableFuture<?>> calls = new ArrayList<>();
-        String startedAt = java.time.LocalTime.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
+        String startedAt = now();
         long start = System.nanoTime();
         long interval = 1_000_000_000L / rate;
         int n = (int) (duration.toNanos() / interval);
@@ -651,8 +652,7 @@ class GatewayBenchmark {
             }));
         }
         calls.forEach(c -> c.exceptionally(e -> null).join());
-        Result r = result(n, notSent, statuses, latencies, (System.nanoTime() - start) / 1e9);
-        return r.withSlowest(r.slowest() + " (s0 = " + startedAt + " local time)");
+        return result(n, notSent, statuses, latencies, (System.nanoTime() - start) / 1e9, startedAt);
     }
 
     /** Closed loop with {@code inFlight} calls outstanding: the most this path answers per second. */
@@ -661,6 +661,7 @@ class GatewayBenchmark {
         Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
         Semaphore slots = new Semaphore(inFlight);
         AtomicInteger sentCount = new AtomicInteger();
+        String startedAt = now();
         long start = System.nanoTime();
         long end = start + duration.toNanos();
         while (System.nanoTime() < end) {
@@ -678,11 +679,20 @@ class GatewayBenchmark {
             });
         }
         slots.acquire(inFlight);
-        return result(sentCount.get(), 0, statuses, latencies, (System.nanoTime() - start) / 1e9);
+        return result(sentCount.get(), 0, statuses, latencies, (System.nanoTime() - start) / 1e9, startedAt);
     }
 
-    /** @param latencies each call's second of the row (from its start) and latency in microseconds */
-    static Result result(int sent, int notSent, Map<Integer, Integer> statuses, ConcurrentLinkedQueue<long[]> latencies, double seconds) {
+    /** Local wall-clock time to the millisecond, to set a row's seconds beside GC logs. */
+    static String now() {
+        return java.time.LocalTime.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
+    }
+
+    /**
+     * @param latencies each call's second of the row (from its start) and latency in microseconds
+     * @param startedAt the row's first second, local time
+     */
+    static Result result(int sent, int notSent, Map<Integer, Integer> statuses, ConcurrentLinkedQueue<long[]> latencies, double seconds,
+                         String startedAt) {
         List<Long> sorted = new ArrayList<>(latencies.stream().map(c -> c[1]).toList());
         Collections.sort(sorted);
         long p50 = sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2);
@@ -691,7 +701,8 @@ class GatewayBenchmark {
         latencies.stream().filter(c -> c[1] > p99).forEach(c -> slowBySecond.merge(c[0], 1, Integer::sum));
         String slowest = slowBySecond.entrySet().stream().sorted(Map.Entry.<Long, Integer>comparingByValue().reversed()).limit(4)
                 .map(e -> "s" + e.getKey() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", "));
-        return new Result(sent, sorted.size(), notSent, new TreeMap<>(statuses), seconds, p50, p99, slowest.isEmpty() ? "-" : slowest);
+        return new Result(sent, sorted.size(), notSent, new TreeMap<>(statuses), seconds, p50, p99,
+                (slowest.isEmpty() ? "-" : slowest) + " (s0 = " + startedAt + " local time)");
     }
 
     static String uptime() {
