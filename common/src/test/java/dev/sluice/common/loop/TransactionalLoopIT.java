@@ -228,6 +228,39 @@ class TransactionalLoopIT {
     }
 
     @Test
+    void shouldWaitTheRetryBackoffBeforePublishingAnAbortedTransactionAgain(KafkaBroker kafka) {
+        Topics t = topics(kafka, "loop-abort-backoff");
+        EchoHandler handler = new EchoHandler(t.output());
+        AtomicInteger failuresLeft = new AtomicInteger(2);
+        List<Long> attemptsAt = new CopyOnWriteArrayList<>();
+        handler.failOutputs = (r, outcome) -> {
+            if (!outcome.equals("out-v0")) {
+                return false;
+            }
+            attemptsAt.add(System.nanoTime());
+            return failuresLeft.getAndDecrement() > 0;
+        };
+        send(kafka, t.input(), 0, 3);
+        Duration backoff = Duration.ofMillis(700);
+        // a transaction after every poll: without the back-off the aborted batch would be tried again within one poll (50 ms)
+        LoopSettings settings = new LoopSettings(10, 1000, Duration.ZERO, Duration.ofSeconds(5), backoff, Duration.ofMillis(50));
+        TransactionalLoop<String> loop = loop(kafka, t, handler, settings, 500);
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> committedOffset(kafka, t) == 3);
+
+            assertThat(attemptsAt).as("two aborted attempts, then the one that committed").hasSize(3);
+            for (int i = 1; i < attemptsAt.size(); i++) {
+                assertThat(Duration.ofNanos(attemptsAt.get(i) - attemptsAt.get(i - 1)))
+                        .as("attempt %d came at least the retry back-off after the aborted one before it", i + 1)
+                        .isGreaterThanOrEqualTo(backoff);
+            }
+            assertThat(read(kafka, t.output(), "read_committed")).containsExactlyElementsOf(expected(0, 3));
+        } finally {
+            loop.stopAndJoin(Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
     void shouldReadAPollAgainWhenDecidingItFails(KafkaBroker kafka) {
         Topics t = topics(kafka, "loop-rewind");
         EchoHandler handler = new EchoHandler(t.output());
