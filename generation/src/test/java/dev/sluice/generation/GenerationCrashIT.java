@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -19,6 +20,7 @@ import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
+import dev.sluice.testkit.llm.Fault;
 import dev.sluice.testkit.llm.MockLlmServer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Tag;
@@ -83,6 +85,72 @@ class GenerationCrashIT {
             assertThat(mock.callCount()).as("completed calls are not paid twice").isLessThanOrEqualTo(REQUESTS + IN_FLIGHT);
             System.out.printf("crash test: %d results committed and %d calls made at the kill; %d calls in total for %d requests%n",
                     resultsAtKill, callsAtKill, mock.callCount(), REQUESTS);
+        }
+    }
+
+    /**
+     * Answers published ahead of a slower call (the default) when the owner is killed: they are committed with their
+     * ledger records while the consumed offset still waits at the slow request, so the next owner reads them all again.
+     * It must find each answered in the ledger (no call, no second result or cost) and redo only the abandoned call.
+     */
+    @Test
+    void shouldNeitherCallNorPublishAgainTheAnswersPublishedAheadOfASlowCallWhenKilled(
+            KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
+        int fast = 200;
+        Fixture f = new Fixture(kafka, registry, redis, "gen-crash-ahead", 1); // one partition: every request queues behind the first
+        String group = f.prefix + "generation";
+        try (MockLlmServer mock = MockLlmServer.start(); TopicReader results = f.results(); TopicReader costs = f.costs()) {
+            mock.enqueue(Fault.slow(Duration.ofMinutes(3))); // the first call outlives its owner
+            String slowId = UUID.randomUUID().toString();
+            List<String> fastIds = new ArrayList<>();
+            try (var producer = f.producer()) {
+                producer.send(new ProducerRecord<>(f.catalog.enriched().name(), "alice".getBytes(StandardCharsets.UTF_8),
+                        f.encode(Requests.enriched(slowId, "alice", "gpt-4o-mini", "write a long essay " + slowId))));
+                for (int i = 0; i < fast; i++) {
+                    String id = UUID.randomUUID().toString();
+                    fastIds.add(id);
+                    String user = "user-" + (i % 20);
+                    producer.send(new ProducerRecord<>(f.catalog.enriched().name(), user.getBytes(StandardCharsets.UTF_8),
+                            f.encode(Requests.enriched(id, user, "gpt-4o-mini", "a short question " + id))));
+                }
+            }
+            Path props = SluiceInfra.workDir("crash-ahead").resolve("stage.properties");
+            Properties p = new Properties();
+            p.putAll(f.config(Map.of("provider", "openai", "provider.base.url", mock.openAiBaseUrl(),
+                    "generation.instance.id", "crash-ahead-1", "generation.cache.enabled", "false", "kafka.session.timeout.ms", "6000")));
+            try (Writer w = Files.newBufferedWriter(props)) {
+                p.store(w, "crash test stage, answers ahead of a slow call");
+            }
+
+            Process first = child(props, "first");
+            try {
+                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> fastIds.stream().allMatch(id -> results.count(id) == 1 && costs.count(id) == 1));
+                assertThat(results.count(slowId)).as("the slow call is still running").isZero();
+                assertThat(Offsets.committed(f, group)).as("the consumed offset waits at the slow request").isZero();
+            } finally {
+                first.destroyForcibly().waitFor(); // SIGKILL: no drain, no last commit
+            }
+
+            Process second = child(props, "second");
+            try {
+                await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> results.count(slowId) == 1 && Offsets.committed(f, group) == fast + 1);
+                Thread.sleep(1500); // a duplicate, if any, would arrive now
+            } finally {
+                second.destroyForcibly().waitFor();
+            }
+            assertThat(results.total()).as("one result per request").isEqualTo(fast + 1);
+            assertThat(costs.total()).as("one cost event per request").isEqualTo(fast + 1);
+            assertThat(results.duplicates()).isEmpty();
+            assertThat(costs.duplicates()).isEmpty();
+            List<MockLlmServer.Call> calls = mock.calls();
+            for (String id : fastIds) {
+                assertThat(calls.stream().filter(c -> c.body().contains(id)).count())
+                        .as("the next owner read %s again and found it answered in the ledger", id).isEqualTo(1);
+            }
+            assertThat(calls.stream().filter(c -> c.body().contains(slowId)).count())
+                    .as("the abandoned call is redone by the next owner").isEqualTo(2);
         }
     }
 
