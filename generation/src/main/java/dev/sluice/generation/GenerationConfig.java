@@ -145,10 +145,10 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
             .define(COMMIT_INTERVAL_MS, LONG, DEFAULT_COMMIT_INTERVAL_MS, ANY_MS, MEDIUM,
                     "Milliseconds between transactions (each publishes every finished answer, and commits the offsets of every completed prefix). A result is visible to "
                             + "read_committed readers only after the next commit, so this adds up to one interval per request. "
-                            + "10 ms (20 before 2026-12-04): in the gateway benchmark as deployed at 1,000 req/s it cut the pipeline's p50 by "
-                            + "~9 ms against 20 ms at no measurable CPU (generation 0.22 of a core either way); 5 ms was no faster and cost "
-                            + "0.07 of a core more. Each transaction is a producer and coordinator round trip: raise it (e.g. 100) where "
-                            + "throughput matters more than latency.")
+                            + "10 ms (20 before 2026-12-05): at 1,000 req/s it lowered the pipeline's p50 (as deployed 52-58 against "
+                            + "59-61 ms at 20 ms; in-process 27 against 34-36 ms) with no measurable throughput cost; 5 ms was no faster "
+                            + "and cost 0.07 of a core more. Each transaction is a producer and coordinator round trip: raise it (e.g. "
+                            + "100) where throughput matters more than latency.")
             .define(PUBLISH_AHEAD, BOOLEAN, true, null, LOW,
                     "Publish an answer at the next commit even while slower calls before it in its partition still run "
                             + "(its ledger record goes with it, so a next owner that reads it again neither calls nor publishes "
