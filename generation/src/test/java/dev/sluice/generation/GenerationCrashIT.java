@@ -22,6 +22,7 @@ import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
 import dev.sluice.testkit.llm.Fault;
 import dev.sluice.testkit.llm.MockLlmServer;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -48,19 +49,12 @@ class GenerationCrashIT {
             try (var producer = f.producer()) {
                 for (int i = 0; i < REQUESTS; i++) {
                     String id = UUID.randomUUID().toString();
-                    String user = "user-" + (i % 40);
-                    producer.send(new ProducerRecord<>(f.catalog.enriched().name(), user.getBytes(StandardCharsets.UTF_8),
-                            f.encode(Requests.enriched(id, user, "gpt-4o-mini", "question " + id))));
+                    send(f, producer, id, "user-" + (i % 40), "question " + id);
                 }
             }
-            Path props = SluiceInfra.workDir("crash").resolve("stage.properties");
-            Properties p = new Properties();
-            p.putAll(f.config(Map.of("provider", "openai", "provider.base.url", mock.openAiBaseUrl(),
+            Path props = stageProperties(f, "crash", Map.of("provider", "openai", "provider.base.url", mock.openAiBaseUrl(),
                     "generation.max.in.flight", Integer.toString(IN_FLIGHT), "generation.instance.id", "crash-1",
-                    "generation.cache.enabled", "false")));
-            try (Writer w = Files.newBufferedWriter(props)) {
-                p.store(w, "crash test stage");
-            }
+                    "generation.cache.enabled", "false"));
 
             Process first = child(props, "first");
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20)).until(() -> results.distinct() >= 600);
@@ -100,30 +94,27 @@ class GenerationCrashIT {
         Fixture f = new Fixture(kafka, registry, redis, "gen-crash-ahead", 1); // one partition: every request queues behind the first
         String group = f.prefix + "generation";
         try (MockLlmServer mock = MockLlmServer.start(); TopicReader results = f.results(); TopicReader costs = f.costs()) {
-            mock.enqueue(Fault.slow(Duration.ofMinutes(3))); // the first call outlives its owner
+            mock.enqueue(Fault.slow(Duration.ofMinutes(3))); // the first call the mock receives outlives its owner
             String slowId = UUID.randomUUID().toString();
             List<String> fastIds = new ArrayList<>();
+            Path props = stageProperties(f, "crash-ahead", Map.of("provider", "openai", "provider.base.url", mock.openAiBaseUrl(),
+                    "generation.instance.id", "crash-ahead-1", "generation.cache.enabled", "false", "kafka.session.timeout.ms", "6000"));
+
+            Process first = child(props, "first");
             try (var producer = f.producer()) {
-                producer.send(new ProducerRecord<>(f.catalog.enriched().name(), "alice".getBytes(StandardCharsets.UTF_8),
-                        f.encode(Requests.enriched(slowId, "alice", "gpt-4o-mini", "write a long essay " + slowId))));
+                // the slow request alone first, and the rest only once it is being called: with calls in flight
+                // together, which one reaches the mock first (and is slowed) would be a race
+                send(f, producer, slowId, "alice", "write a long essay " + slowId);
+                producer.flush();
+                await().atMost(Duration.ofSeconds(120)).until(() -> mock.callCount() == 1);
+                assertThat(mock.calls().get(0).body()).as("the slowed call is the slow request's").contains(slowId);
                 for (int i = 0; i < fast; i++) {
                     String id = UUID.randomUUID().toString();
                     fastIds.add(id);
-                    String user = "user-" + (i % 20);
-                    producer.send(new ProducerRecord<>(f.catalog.enriched().name(), user.getBytes(StandardCharsets.UTF_8),
-                            f.encode(Requests.enriched(id, user, "gpt-4o-mini", "a short question " + id))));
+                    send(f, producer, id, "user-" + (i % 20), "a short question " + id);
                 }
-            }
-            Path props = SluiceInfra.workDir("crash-ahead").resolve("stage.properties");
-            Properties p = new Properties();
-            p.putAll(f.config(Map.of("provider", "openai", "provider.base.url", mock.openAiBaseUrl(),
-                    "generation.instance.id", "crash-ahead-1", "generation.cache.enabled", "false", "kafka.session.timeout.ms", "6000")));
-            try (Writer w = Files.newBufferedWriter(props)) {
-                p.store(w, "crash test stage, answers ahead of a slow call");
-            }
+                producer.flush();
 
-            Process first = child(props, "first");
-            try {
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50))
                         .until(() -> fastIds.stream().allMatch(id -> results.count(id) == 1 && costs.count(id) == 1));
                 assertThat(results.count(slowId)).as("the slow call is still running").isZero();
@@ -152,6 +143,23 @@ class GenerationCrashIT {
             assertThat(calls.stream().filter(c -> c.body().contains(slowId)).count())
                     .as("the abandoned call is redone by the next owner").isEqualTo(2);
         }
+    }
+
+    private static void send(Fixture f, KafkaProducer<byte[], byte[]> producer, String id, String user,
+                             String prompt) {
+        producer.send(new ProducerRecord<>(f.catalog.enriched().name(), user.getBytes(StandardCharsets.UTF_8),
+                f.encode(Requests.enriched(id, user, "gpt-4o-mini", prompt))));
+    }
+
+    /** The stage's settings (this broker, registry, Redis and prefix, plus {@code settings}) as a properties file for the child. */
+    private static Path stageProperties(Fixture f, String dir, Map<String, String> settings) throws IOException {
+        Path props = SluiceInfra.workDir(dir).resolve("stage.properties");
+        Properties p = new Properties();
+        p.putAll(f.config(settings));
+        try (Writer w = Files.newBufferedWriter(props)) {
+            p.store(w, "crash test stage");
+        }
+        return props;
     }
 
     private static Process child(Path props, String name) throws IOException {
