@@ -1,5 +1,9 @@
 package dev.sluice.gateway.it;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -37,6 +41,7 @@ import static org.awaitility.Awaitility.await;
  */
 final class Pipeline implements AutoCloseable {
     static final List<String> STAGES = List.of("ingest", "enrichment", "generation");
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     final TopicCatalog catalog;
     final SluiceConfig config;
@@ -124,9 +129,32 @@ final class Pipeline implements AutoCloseable {
         return List.copyOf(gateways);
     }
 
-    /** A new key for {@code user} on {@code tier}; returns the secret. */
+    /**
+     * A new key for {@code user} on {@code tier}; returns the secret once every running gateway instance knows it. A key
+     * reaches an instance when it reads {@code llm.api-keys}, a moment after the write; without this wait a test's
+     * first call could be refused 401 by an instance that had not read it yet (CI saw it once), which no test is about.
+     * Instances a test closed (not ready) are skipped.
+     */
     String key(String user, String tier) {
-        return keys.create(user, Optional.of(tier), Optional.empty(), Optional.empty(), Optional.of("it")).secret();
+        String secret = keys.create(user, Optional.of(tier), Optional.empty(), Optional.empty(), Optional.of("it")).secret();
+        for (GatewayStage gateway : gateways) {
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> !gateway.health().ready() || knows(gateway, secret));
+        }
+        return secret;
+    }
+
+    /** Whether {@code gateway} accepts {@code secret} (any answer to an authenticated call but 401). */
+    private static boolean knows(GatewayStage gateway, String secret) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/models")).header("Authorization", "Bearer " + secret).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() != 401;
+        } catch (java.io.IOException e) {
+            return false; // closing: the next poll sees it not ready
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     @Override
