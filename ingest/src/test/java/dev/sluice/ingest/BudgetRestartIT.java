@@ -27,12 +27,16 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** The budget across a restart of admission: held reservations survive, costs above and below the estimate are charged in full. */
+/**
+ * The budget across a restart of admission: held reservations survive, costs above and below the estimate are charged in
+ * full; with the user state in RocksDB (resumed from the local copy) and on the heap (replayed from its changelog).
+ */
 @Tag("integration")
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
 @ExtendWith(SluiceInfra.class)
@@ -41,12 +45,14 @@ class BudgetRestartIT {
     private static final long WORST = 10_000;
     private static final long BUDGET = 100_000;
 
-    @Test
-    void shouldChargeWhatWasPaidAndKeepHeldReservationsAcrossARestart(KafkaBroker kafka, SchemaRegistryServer registry,
-                                                                      @TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "user state in memory: {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldChargeWhatWasPaidAndKeepHeldReservationsAcrossARestart(boolean userStateInMemory, KafkaBroker kafka,
+                                                                      SchemaRegistryServer registry, @TempDir Path dir) throws Exception {
         Path models = dir.resolve("models.properties");
         Files.writeString(models, "flat-model = 0, 10\n"); // 1,000 output tokens = $0.01 worst case
-        try (IngestCluster cluster = new IngestCluster(kafka, registry, "restart", Map.of("models.file", models.toString()));
+        try (IngestCluster cluster = new IngestCluster(kafka, registry, "restart-" + userStateInMemory, Map.of("models.file", models.toString(),
+                "ingest.user.state.in.memory", Boolean.toString(userStateInMemory)));
              KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
              KafkaProducer<String, CostEvent> costs = cluster.producer(cluster.topics.costs());
              KafkaProducer<String, UserPolicy> policies = cluster.producer(cluster.topics.userPolicies());

@@ -81,7 +81,8 @@ public final class AdmissionTopology {
         topology.addSink(OVERSPENT_SINK, topics.costs().name(), topics.costs().keySerde().serializer(),
                 topics.costs().valueSerde().serializer(), RECONCILE_PROCESSOR);
 
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USER_STATE_STORE),
+        topology.addStateStore(Stores.keyValueStoreBuilder(config.userStateInMemory() ? Stores.inMemoryKeyValueStore(USER_STATE_STORE)
+                : Stores.persistentKeyValueStore(USER_STATE_STORE),
                 Serdes.String(), Serdes.ByteArray()), ADMISSION_PROCESSOR, RECONCILE_PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REQUESTS_STORE),
                 Serdes.String(), Serdes.ByteArray()), ADMISSION_PROCESSOR, RECONCILE_PROCESSOR);

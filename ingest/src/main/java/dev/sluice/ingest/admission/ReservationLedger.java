@@ -135,18 +135,26 @@ final class ReservationLedger {
         return true;
     }
 
-    /** The stream-time (broker time) sweep over this task's users: cleans up idle users' old entries. */
+    /**
+     * The stream-time (broker time) sweep over this task's users: cleans up idle users' old entries, and deletes the
+     * state of users that holds nothing ({@link UserState#isBlank}), so the store keeps the users of about the last day
+     * and those with money held, not every user ever seen.
+     */
     void sweep(long streamTime) {
         List<String> due = new ArrayList<>();
+        List<String> blank = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = users.all()) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
                 UserState state = UserState.decode(kv.value);
                 if (state.nextCleanupAt != 0 && state.nextCleanupAt <= streamTime) {
                     due.add(kv.key);
+                } else if (state.isBlank(streamTime)) {
+                    blank.add(kv.key);
                 }
             }
         }
+        blank.forEach(users::delete);
         for (String userId : due) {
             UserState state = UserState.decode(users.get(userId));
             if (maintain(userId, state, streamTime)) {

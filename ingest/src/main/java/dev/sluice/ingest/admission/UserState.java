@@ -71,6 +71,16 @@ public final class UserState {
         requestsToday++;
     }
 
+    /**
+     * Whether this state holds nothing a new user's would not, at {@code now}: no money reserved, no admitted-request
+     * entries left to clean up, its UTC day over (today's count and spend start again from 0 either way) and no request
+     * in the window ending at {@code now}. Such a state can be deleted: every decision on the next request or cost
+     * comes out the same from an absent one.
+     */
+    boolean isBlank(long now) {
+        return reservedMicros == 0 && nextCleanupAt == 0 && day < dayOf(now) && (n == 0 || at[n - 1] <= now - WINDOW_MS);
+    }
+
     /** Requests in the window ending at {@code now}. */
     int countInWindow(long now) {
         int c = 0;

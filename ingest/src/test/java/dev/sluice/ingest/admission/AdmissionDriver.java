@@ -152,6 +152,12 @@ public final class AdmissionDriver implements AutoCloseable {
         return UserState.decode(store.get(user));
     }
 
+    /** Whether the user-state store holds an entry for {@code user}. */
+    boolean hasState(String user) {
+        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(AdmissionTopology.USER_STATE_STORE);
+        return store.get(user) != null;
+    }
+
     /** The keys of the admitted-request entries the store keeps for {@code user}. */
     List<String> requestEntries(String user) {
         KeyValueStore<String, byte[]> store = driver.getKeyValueStore(AdmissionTopology.REQUESTS_STORE);

@@ -55,4 +55,22 @@ class UserStateTest {
         assertThat(s.spentMicros()).isZero();
         assertThat(s.reservedMicros()).isEqualTo(123_456);
     }
+
+    @Test
+    void shouldBeBlankOnlyWithNothingReservedNoEntriesItsDayOverAndItsWindowEmpty() {
+        long midnight = (UserState.dayOf(NOW) + 1) * UserState.DAY_MS;
+        UserState s = new UserState();
+        s.rollTo(UserState.dayOf(NOW));
+        s.admit(midnight - 30_000, 100); // 23:59:30
+        s.spentMicros = 5;
+        assertThat(s.isBlank(midnight - 1_000)).as("its day still runs").isFalse();
+        assertThat(s.isBlank(midnight + 10_000)).as("a request of the last minute still counts").isFalse();
+        assertThat(s.isBlank(midnight + 30_000)).as("day over, window empty").isTrue();
+        s.reservedMicros = 1;
+        assertThat(s.isBlank(midnight + 30_000)).as("money held").isFalse();
+        s.reservedMicros = 0;
+        s.nextCleanupAt = midnight + 3_600_000;
+        assertThat(s.isBlank(midnight + 30_000)).as("entries still kept for dedupe").isFalse();
+        assertThat(new UserState().isBlank(NOW)).isTrue();
+    }
 }

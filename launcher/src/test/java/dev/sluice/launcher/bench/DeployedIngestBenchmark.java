@@ -28,6 +28,7 @@ import dev.sluice.testkit.ProcessCpu;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
+import dev.sluice.testkit.ThreadCpu;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -60,7 +61,8 @@ import org.junit.jupiter.api.io.TempDir;
  * P1). Users are PRO with a per-minute limit above the run's volume, so every request is admitted. Prints, asserts
  * nothing. Size and rounds: {@code -Dbench.deployed.requests} (default 200,000), {@code -Dbench.deployed.users}
  * (10,000), {@code -Dbench.deployed.rounds} (1); {@code -Dbench.deployed.jfr=true} records a JFR profile of each
- * ingest process under {@code target/bench-deployed}.
+ * ingest process under {@code target/bench-deployed}, {@code -Dbench.deployed.broker.jfr=true} one of the broker JVM (each
+ * drain prints the wall-clock times of its second half, to cut the broker's profile by drain).
  * Run: {@code ./mvnw -Pbench -o -pl launcher -am verify -Dit.test=DeployedIngestBenchmark -Dtest=none
  * -Dsurefire.failIfNoSpecifiedTests=false}.
  */
@@ -70,15 +72,21 @@ class DeployedIngestBenchmark {
     private static final int USERS = Integer.getInteger("bench.deployed.users", 10_000);
     private static final int ROUNDS = Integer.getInteger("bench.deployed.rounds", 1);
     private static final boolean JFR = Boolean.getBoolean("bench.deployed.jfr");
+    private static final boolean BROKER_JFR = Boolean.getBoolean("bench.deployed.broker.jfr");
     /** A passthrough drain before round 1 that warms the broker and is not counted; {@code -Dbench.deployed.warmup=false} skips it. */
     private static final boolean WARM_UP = Boolean.parseBoolean(System.getProperty("bench.deployed.warmup", "true"));
     /** {@code -Dbench.deployed.redis=false} skips the Redis limiters (P2, P2b) when only admission settings are compared. */
     private static final boolean REDIS = Boolean.parseBoolean(System.getProperty("bench.deployed.redis", "true"));
     /**
      * Ingest settings to compare, {@code ;} between variants, {@code ,} between key=value; "default" = none;
-     * {@code jar=<path>} runs that build of Sluice instead of this one (before/after in one run).
+     * {@code jar=<path>} runs that build of Sluice instead of this one (before/after in one run); {@code jvm=<flag>} adds a JVM flag.
      */
     private static final String JAR = "jar=";
+    /**
+     * {@code jvm=<flag>} adds one JVM flag to that variant's process (e.g. {@code jvm=-XX:TieredStopAtLevel=1}); a {@code |}
+     * in it stands for a comma (which separates a variant's parts), e.g. for an agent's options.
+     */
+    private static final String JVM_FLAG = "jvm=";
     private static final List<String> VARIANTS = List.of(System.getProperty("bench.deployed.ingest.variants", "default").split(";"));
     private static final List<String> JVM = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
             "-XX:MaxRAMPercentage=75");
@@ -105,8 +113,13 @@ class DeployedIngestBenchmark {
         List<String> loads = new ArrayList<>();
         loads.add("start " + load());
         Files.deleteIfExists(work.resolve("broker.log")); // ChildProcess appends: an old run's address must not be read
-        try (ChildProcess broker = ChildProcess.start("broker", command(List.of("-Xmx1g", "-cp", classPath,
-                BrokerProcess.class.getName(), tmp.resolve("broker").toString())), work, work.resolve("broker.log"))) {
+        List<String> brokerJvm = new ArrayList<>(List.of("-Xmx1g"));
+        if (BROKER_JFR) {
+            brokerJvm.addAll(List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+DebugNonSafepoints",
+                    "-XX:StartFlightRecording=filename=" + work.resolve("broker.jfr") + ",settings=profile"));
+        }
+        brokerJvm.addAll(List.of("-cp", classPath, BrokerProcess.class.getName(), tmp.resolve("broker").toString()));
+        try (ChildProcess broker = ChildProcess.start("broker", command(brokerJvm), work, work.resolve("broker.log"))) {
             String bootstrap = awaitBootstrap(broker, work.resolve("broker.log"));
             brokerPid = broker.pid();
             String prefix = SluiceInfra.uniquePrefix("deployed");
@@ -132,6 +145,12 @@ class DeployedIngestBenchmark {
                         "-cp", classPath, PassthroughProcess.class.getName(), bootstrap, prefix + "passthrough-warm-up",
                         catalog.requests().name(), out, tmp.resolve("pt-warm-up").toString())), work));
                 loads.add("after the warm-up: " + load());
+                // And the broker's transaction paths: an admission drain commits 10-50 times a second, each transaction on
+                // up to 18 output and changelog partitions, which the passthrough (10 commits/s, 6 partitions) does not
+                // exercise. Without this, the broker JVM was still compiling them (C2 ~0.3 of a core, JFR, 2026-12-05)
+                // during the first admission drain, and that JIT was counted as admission's broker cost.
+                drains.add(admission("warm-up admission (not counted)", "warm-up", "default", bootstrap, registry, prefix, catalog, tmp, work));
+                loads.add("after the admission warm-up: " + load());
             }
             for (int round = 1; round <= ROUNDS; round++) {
                 String r = "r" + round;
@@ -150,25 +169,8 @@ class DeployedIngestBenchmark {
                 }
                 for (String variant : order) {
                     String label = "admission" + (variant.equals("default") ? "" : "[" + variant + "]");
-                    String tag = r + "-" + VARIANTS.indexOf(variant);
-                    List<String> ingest = new ArrayList<>(JVM);
-                    if (JFR) {
-                        ingest.add("-XX:StartFlightRecording=filename=" + work.resolve("ingest-" + tag + ".jfr") + ",settings=profile");
-                    }
-                    List<String> parts = variant.equals("default") ? List.of()
-                            : List.of(variant.split(",")).stream().map(String::trim).toList();
-                    String jar = parts.stream().filter(kv -> kv.startsWith(JAR)).map(kv -> kv.substring(JAR.length()))
-                            .findFirst().orElse(shadedJar().toString());
-                    ingest.addAll(List.of("-jar", jar, "run", "ingest",
-                            "--set", CommonKeys.KAFKA_BOOTSTRAP_SERVERS + "=" + bootstrap,
-                            "--set", CommonKeys.SCHEMA_REGISTRY_URL + "=" + registry.url(),
-                            "--set", CommonKeys.TOPIC_PREFIX + "=" + prefix,
-                            "--set", CommonKeys.STATE_DIR + "=" + tmp.resolve("ingest-" + tag),
-                            "--set", "ingest.application.id=" + prefix + "ingest-" + tag,
-                            "--set", CommonKeys.HTTP_PORT + "=0"));
-                    parts.stream().filter(kv -> !kv.startsWith(JAR)).forEach(kv -> ingest.addAll(List.of("--set", kv)));
-                    drains.add(drain(label + " " + r, bootstrap, List.of(catalog.admitted().name(), catalog.rejected().name(),
-                            catalog.dlq().name()), work.resolve("ingest-" + tag + ".log"), ingest, work));
+                    drains.add(admission(label + " " + r, r + "-" + VARIANTS.indexOf(variant), variant, bootstrap, registry, prefix,
+                            catalog, tmp, work));
                     loads.add("after " + label + " " + r + ": " + load());
                 }
 
@@ -184,6 +186,30 @@ class DeployedIngestBenchmark {
             }
             print(drains, loads);
         }
+    }
+
+    /** Drains the backlog with {@code sluice run ingest} (this build, or {@code jar=}'s) at {@code variant}'s settings. */
+    private static Drain admission(String what, String tag, String variant, String bootstrap, SchemaRegistryServer registry,
+                                   String prefix, TopicCatalog catalog, Path tmp, Path work) throws Exception {
+        List<String> ingest = new ArrayList<>(JVM);
+        if (JFR) {
+            ingest.add("-XX:StartFlightRecording=filename=" + work.resolve("ingest-" + tag + ".jfr") + ",settings=profile");
+        }
+        List<String> parts = variant.equals("default") ? List.of()
+                : List.of(variant.split(",")).stream().map(String::trim).toList();
+        String jar = parts.stream().filter(kv -> kv.startsWith(JAR)).map(kv -> kv.substring(JAR.length()))
+                .findFirst().orElse(shadedJar().toString());
+        parts.stream().filter(kv -> kv.startsWith(JVM_FLAG)).forEach(kv -> ingest.add(kv.substring(JVM_FLAG.length()).replace('|', ',')));
+        ingest.addAll(List.of("-jar", jar, "run", "ingest",
+                "--set", CommonKeys.KAFKA_BOOTSTRAP_SERVERS + "=" + bootstrap,
+                "--set", CommonKeys.SCHEMA_REGISTRY_URL + "=" + registry.url(),
+                "--set", CommonKeys.TOPIC_PREFIX + "=" + prefix,
+                "--set", CommonKeys.STATE_DIR + "=" + tmp.resolve("ingest-" + tag),
+                "--set", "ingest.application.id=" + prefix + "ingest-" + tag,
+                "--set", CommonKeys.HTTP_PORT + "=0"));
+        parts.stream().filter(kv -> !kv.startsWith(JAR) && !kv.startsWith(JVM_FLAG)).forEach(kv -> ingest.addAll(List.of("--set", kv)));
+        return drain(what, bootstrap, List.of(catalog.admitted().name(), catalog.rejected().name(), catalog.dlq().name()),
+                work.resolve("ingest-" + tag + ".log"), ingest, work);
     }
 
     private static List<String> command(List<String> args) {
@@ -217,6 +243,9 @@ class DeployedIngestBenchmark {
             long brokerAtStart = ProcessCpu.micros(brokerPid);
             long ownAtHalf = 0;
             long brokerAtHalf = 0;
+            Instant halfAt = null;
+            ThreadCpu threadsAtHalf = null;
+            ThreadCpu brokerThreadsAtHalf = null;
             try (ChildProcess process = ChildProcess.start(what, command, work, log)) {
                 long deadline = t0 + Duration.ofMinutes(20).toNanos();
                 while (seen < REQUESTS) {
@@ -237,6 +266,9 @@ class DeployedIngestBenchmark {
                     }
                     if (seen < REQUESTS / 2 && seen + records.count() >= REQUESTS / 2) {
                         half = now;
+                        halfAt = Instant.now();
+                        threadsAtHalf = ThreadCpu.of(process.pid());
+                        brokerThreadsAtHalf = ThreadCpu.of(brokerPid);
                         ownAtHalf = ProcessCpu.micros(process.pid());
                         brokerAtHalf = ProcessCpu.micros(brokerPid);
                     }
@@ -244,6 +276,8 @@ class DeployedIngestBenchmark {
                 }
                 long end = System.nanoTime();
                 long ownAtEnd = ProcessCpu.micros(process.pid());
+                ThreadCpu threadsAtEnd = ThreadCpu.of(process.pid());
+                ThreadCpu brokerThreadsAtEnd = ThreadCpu.of(brokerPid);
                 long brokerAtEnd = ProcessCpu.micros(brokerPid);
                 Drain d = new Drain(what, (first - t0) / 1e9, (end - t0) / 1e9, (end - half) / 1e9, byTopic);
                 double halfRequests = REQUESTS - REQUESTS / 2;
@@ -252,6 +286,12 @@ class DeployedIngestBenchmark {
                         what, d.firstSeconds(), d.wholeSeconds(), d.whole(), d.secondHalfSeconds(), d.warm(), byTopic,
                         "", (double) ownAtEnd / REQUESTS, (ownAtEnd - ownAtHalf) / halfRequests,
                         (double) (brokerAtEnd - brokerAtStart) / REQUESTS, (brokerAtEnd - brokerAtHalf) / halfRequests);
+                System.out.printf("%-48s second half from %s to %s%n", "", halfAt, Instant.now());
+                // Which threads: in a 200,000-request drain the "warm" second half still had the JIT compiler at ~40 % of
+                // admission's CPU (2026-12-05); the broker's own JIT showed here too before the admission warm-up.
+                System.out.printf("%-48s its threads' CPU over the second half (%,.0f requests): %s%n", "", halfRequests,
+                        threadsAtEnd.since(threadsAtHalf, 6));
+                System.out.printf("%-48s the broker's threads, the same: %s%n", "", brokerThreadsAtEnd.since(brokerThreadsAtHalf, 6));
                 return d;
             }
         }
