@@ -137,8 +137,10 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
                             + "rounds, order alternated, two runs): 56k-61k admitted/s against 47k-53k in RocksDB (+14 to +19 %), "
                             + "whole drains +6 to +14 %. Costs: heap for every user kept, ~200 B each (measured: 184 B with "
                             + "12-byte and 208 B with 36-byte user ids, 70-byte states; ~200 MB per million users; idle users "
-                            + "are deleted by the sweep once nothing of theirs is held, see `" + SWEEP_INTERVAL_MS + "`), and a "
-                            + "restart replays the store's whole changelog instead of resuming from the local copy.")
+                            + "are deleted by the sweep once nothing of theirs is held, see `" + SWEEP_INTERVAL_MS + "`), and every "
+                            + "start replays the store's whole changelog instead of resuming from the local copy (measured: "
+                            + "1.5-2.5 s from start to running with 1,000,000 users in it, against 1.2-1.3 s for RocksDB "
+                            + "restoring the same changelog into an empty state directory, and ~0 with its directory kept).")
             .define(MAX_MESSAGES, INT, DEFAULT_MAX_MESSAGES, Range.between(1, 10_000), MEDIUM, "Most messages in one request.")
             .define(MAX_MESSAGE_CHARS, INT, DEFAULT_MAX_MESSAGE_CHARS, Range.between(1, 10_000_000), MEDIUM,
                     "Most characters (UTF-16 units) in one message's content.")
