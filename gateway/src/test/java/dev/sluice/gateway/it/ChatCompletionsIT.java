@@ -124,7 +124,7 @@ class ChatCompletionsIT {
         pipeline.keys.revoke(keyId);
         long revokedAt = System.nanoTime(); // the revocation is durable on the topic from here
         // Revoked through one path, refused by the other instance: polled, never slept.
-        await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20)).until(() -> status(second, key) == 401);
+        await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20)).until(() -> Pipeline.status(second, key) == 401);
         System.out.printf("revocation honoured by the second instance after %d ms%n", (System.nanoTime() - revokedAt) / 1_000_000);
         assertThatThrownBy(() -> sdk(second, key).chat().completions().create(ask("again").build()))
                 .isInstanceOf(UnauthorizedException.class).hasMessageContaining("revoked");
@@ -325,11 +325,5 @@ class ChatCompletionsIT {
             root.detachAppender(logs);
         }
         assertThat(logs.list).isNotEmpty().allSatisfy(e -> assertThat(e.getFormattedMessage()).doesNotContain(key).doesNotContain(prompt));
-    }
-
-    static int status(GatewayStage gateway, String key) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/models"))
-                .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString());
-        return r.statusCode();
     }
 }

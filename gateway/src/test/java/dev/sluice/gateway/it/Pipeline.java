@@ -144,17 +144,22 @@ final class Pipeline implements AutoCloseable {
         return secret;
     }
 
-    /** Whether {@code gateway} accepts {@code secret} (any answer to an authenticated call but 401). */
+    /** Whether {@code gateway} accepts {@code secret}: any answer to an authenticated call but 401. */
     private static boolean knows(GatewayStage gateway, String secret) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/models")).header("Authorization", "Bearer " + secret).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode() != 401;
+            return status(gateway, secret) != 401;
         } catch (java.io.IOException e) {
             return false; // closing: the next poll sees it not ready
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** The status {@code gateway} answers an authenticated {@code GET /v1/models} with {@code key}. */
+    static int status(GatewayStage gateway, String key) throws java.io.IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/models")).header("Authorization", "Bearer " + key).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     @Override

@@ -74,13 +74,25 @@ class IdleUserTopologyTest {
             assertThat(reason(admission.send(again, days.plusSeconds(1)))).as("still a duplicate while held")
                     .isEqualTo(RejectReason.DUPLICATE);
 
-            admission.cost("pam", held.getRequest().getRequestId(), 50, days.plusSeconds(2));
+            long above = reserved + 1_000; // the provider billed more than the worst case admission reserved
+            admission.cost("pam", held.getRequest().getRequestId(), above, days.plusSeconds(2));
             assertThat(admission.state("pam").reservedMicros()).isZero();
-            assertThat(admission.state("pam").spentMicros()).as("charged on the day it came").isEqualTo(50);
+            assertThat(admission.state("pam").spentMicros()).as("charged in full, on the day it came").isEqualTo(above);
+            assertThat(admission.costFlags.readValuesToList()).singleElement()
+                    .satisfies(f -> assertThat(f.getCostMicros() - f.getReservedMicros()).isEqualTo(1_000));
             sweepAt(admission, days.plus(HORIZON).plus(Duration.ofMinutes(5)));
             assertThat(admission.hasState("pam")).as("today's spend counts against today's budget: kept").isTrue();
             sweepAt(admission, days.plus(Duration.ofDays(1)));
             assertThat(admission.hasState("pam")).isFalse();
+        }
+    }
+
+    @ParameterizedTest(name = "in memory: {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldKeepTheUserStateOnTheHeapOnlyWhenSetAndTheAdmittedRequestsAlwaysInRocksDb(boolean inMemory) {
+        try (AdmissionDriver admission = admission(inMemory)) {
+            assertThat(admission.driver.getKeyValueStore(AdmissionTopology.USER_STATE_STORE).persistent()).isEqualTo(!inMemory);
+            assertThat(admission.driver.getKeyValueStore(AdmissionTopology.REQUESTS_STORE).persistent()).isTrue();
         }
     }
 
