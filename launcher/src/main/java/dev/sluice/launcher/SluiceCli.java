@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
         description = "Kafka-native traffic controller for LLM work.",
-        subcommands = {DemoCommand.class, RunCommand.class, TopicsCommand.class, LoadCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, TopicsCommand.class, LoadCommand.class, CdsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SluiceCli implements Runnable {
     /** Exit code of invalid configuration (the message names the key). */
