@@ -66,7 +66,9 @@ class GenerationAheadIT {
                 second.start();
                 await().atMost(Duration.ofSeconds(60)).until(() -> results.count(slowId) == 1 && Offsets.committed(f, group) == FAST + 1);
             }
-            Thread.sleep(1000); // a second copy of anything would have arrived by now
+            // both owners closed after every input was committed: read everything they committed, a second copy included
+            results.awaitEverythingCommitted(Duration.ofSeconds(60));
+            costs.awaitEverythingCommitted(Duration.ofSeconds(60));
             assertThat(results.total()).isEqualTo(FAST + 1);
             assertThat(costs.total()).isEqualTo(FAST + 1);
             assertThat(results.duplicates()).isEmpty();

@@ -44,6 +44,7 @@ class GenerationCrashIT {
     void shouldKeepExactlyOneResultAndCostPerRequestAndNotRepayCompletedCallsWhenKilledMidRun(
             KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
         Fixture f = new Fixture(kafka, registry, redis, "gen-crash", 6);
+        String group = f.prefix + "generation";
         try (MockLlmServer mock = MockLlmServer.start(); TopicReader results = f.results(); TopicReader costs = f.costs()) {
             mock.latency(Duration.ofMillis(200));
             try (var producer = f.producer()) {
@@ -65,11 +66,14 @@ class GenerationCrashIT {
             Process second = child(props, "second");
             try {
                 await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100))
-                        .until(() -> results.distinct() == REQUESTS && costs.distinct() == REQUESTS);
-                Thread.sleep(1500); // a duplicate, if any, would arrive now
+                        .until(() -> results.distinct() == REQUESTS && costs.distinct() == REQUESTS
+                                && Offsets.committed(f, group) == REQUESTS); // every input consumed: nothing left for it to do
             } finally {
                 second.destroyForcibly().waitFor();
             }
+            // the writer is gone after finishing its input: read everything it committed, a late duplicate included
+            results.awaitEverythingCommitted(Duration.ofSeconds(60));
+            costs.awaitEverythingCommitted(Duration.ofSeconds(60));
             assertThat(resultsAtKill).as("killed mid-run").isLessThan(REQUESTS);
             assertThat(callsAtKill).isLessThan(REQUESTS);
             assertThat(results.duplicates()).isEmpty();
@@ -127,10 +131,12 @@ class GenerationCrashIT {
             try {
                 await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(100))
                         .until(() -> results.count(slowId) == 1 && Offsets.committed(f, group) == fast + 1);
-                Thread.sleep(1500); // a duplicate, if any, would arrive now
             } finally {
                 second.destroyForcibly().waitFor();
             }
+            // the writer is gone after finishing its input: read everything it committed, a late duplicate included
+            results.awaitEverythingCommitted(Duration.ofSeconds(60));
+            costs.awaitEverythingCommitted(Duration.ofSeconds(60));
             assertThat(results.total()).as("one result per request").isEqualTo(fast + 1);
             assertThat(costs.total()).as("one cost event per request").isEqualTo(fast + 1);
             assertThat(results.duplicates()).isEmpty();

@@ -59,9 +59,11 @@ class GenerationIT {
             int[] maxInFlight = {0};
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50)).until(() -> {
                 maxInFlight[0] = Math.max(maxInFlight[0], stage.metrics().inFlight());
-                return results.distinct() == n && costs.distinct() == n;
+                return results.distinct() == n && costs.distinct() == n && Offsets.committed(f, f.prefix + "generation") == n;
             });
-            Thread.sleep(1000); // anything extra (a duplicate) would arrive now
+            // every input consumed and committed: read everything the stage committed, a late duplicate included
+            results.awaitEverythingCommitted(Duration.ofSeconds(60));
+            costs.awaitEverythingCommitted(Duration.ofSeconds(60));
             assertThat(results.total()).isEqualTo(n);
             assertThat(costs.total()).isEqualTo(n);
             assertThat(results.duplicates()).isEmpty();

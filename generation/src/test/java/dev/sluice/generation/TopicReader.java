@@ -6,12 +6,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.awaitility.Awaitility;
 
 /** Reads a topic with read_committed in the background, counting records per id. */
 public final class TopicReader implements AutoCloseable {
@@ -19,10 +28,16 @@ public final class TopicReader implements AutoCloseable {
     // Not a CopyOnWriteArrayList: copying the whole list per record allocated O(n²) (256 MB for the benchmark's 8,000
     // results), and the GC pauses it caused in the shared JVM showed up in the generation overhead p99.
     private final List<ConsumerRecord<byte[], byte[]>> records = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** The reader's position per partition after its latest poll. */
+    private final Map<Integer, Long> positions = new ConcurrentHashMap<>();
+    private final String bootstrap;
+    private final String topic;
     private final Thread thread;
     private volatile boolean running = true;
 
     public TopicReader(String bootstrap, String topic, Function<ConsumerRecord<byte[], byte[]>, String> idOf) {
+        this.bootstrap = bootstrap;
+        this.topic = topic;
         thread = new Thread(() -> {
             try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -37,11 +52,29 @@ public final class TopicReader implements AutoCloseable {
                         records.add(r);
                         counts.computeIfAbsent(idOf.apply(r), k -> new AtomicInteger()).incrementAndGet();
                     }
+                    parts.forEach(tp -> positions.put(tp.partition(), consumer.position(tp)));
                 }
             }
         }, "reader-" + topic);
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /**
+     * Waits until this reader has read everything committed to its topic so far: its position at or past each
+     * partition's last stable offset, as a read_committed reader sees it. Called once the writers are gone, it sees every
+     * record they committed (a late duplicate included) without sleeping for a guessed while.
+     */
+    public void awaitEverythingCommitted(Duration limit) throws ExecutionException, InterruptedException {
+        Map<Integer, Long> stable;
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            Map<TopicPartition, OffsetSpec> latest = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                    .stream().collect(Collectors.toMap(p -> new TopicPartition(topic, p.partition()), p -> OffsetSpec.latest()));
+            stable = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get().entrySet().stream()
+                    .collect(Collectors.toMap(e -> e.getKey().partition(), e -> e.getValue().offset()));
+        }
+        Awaitility.await("reader of " + topic + " at the last stable offsets " + stable).atMost(limit).pollInterval(Duration.ofMillis(50))
+                .until(() -> stable.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue()));
     }
 
     public int total() {

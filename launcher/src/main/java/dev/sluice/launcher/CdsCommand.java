@@ -89,7 +89,8 @@ public final class CdsCommand implements Callable<Integer> {
     /**
      * The training run's environment: this one without any Sluice setting or provider key, so it runs the demo on its
      * simulated provider, its own broker, registry and Redis (never a real provider, cluster or cache), wherever it is
-     * started. Only where the registry bundle is stays.
+     * started. Only where the registry bundle is stays. (Sluice reads its configuration from exactly these variables:
+     * {@code SLUICE_*} and {@code *_API_KEY}, see {@code SluiceConfig.load}.)
      */
     static Map<String, String> trainingEnvironment(Map<String, String> env) {
         return env.entrySet().stream()

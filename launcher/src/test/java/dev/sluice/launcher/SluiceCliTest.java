@@ -36,8 +36,8 @@ class SluiceCliTest {
     @Test
     void shouldListTheModulesCommandsAfterItsOwnWhenNoCommandIsGiven() {
         // dlq and report come from the tools module, keys from the gateway (CommandProvider); tools is first on the class path
-        assertThat(CliRun.of(Map.of(), "--help").out()).containsSubsequence("demo", "run", "topics", "load", "help", "dlq", "report", "keys");
-        assertThat(CliRun.of(Map.of()).err()).contains("a command is required: demo, run, topics, load, dlq, report, keys");
+        assertThat(CliRun.of(Map.of(), "--help").out()).containsSubsequence("demo", "run", "topics", "load", "cds", "help", "dlq", "report", "keys");
+        assertThat(CliRun.of(Map.of()).err()).contains("a command is required: demo, run, topics, load, cds, dlq, report, keys");
     }
 
     @Test

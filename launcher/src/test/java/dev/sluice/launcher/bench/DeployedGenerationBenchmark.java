@@ -65,7 +65,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the last 80-120 s, so a drain of at least ~150 s (the default 80,000 requests at 256 in flight take ~160 s)
  * reports the warm stage, not its start. Prints, asserts nothing.
  * Size: {@code -Dbench.deployed.generation.requests} (80,000); variants {@code -Dbench.deployed.generation.variants}
- * ({@code ;} between variants, {@code ,} between key=value, "default" = none, {@code jar=<path>} another build),
+ * ({@code ;} between variants, each a {@link StageVariant}: "default" = none, {@code jar=<path>} another build,
+ * {@code cds=<archive>} the start-up archive, {@code jvm=<flag>}, key=value),
  * alternating order per round ({@code -Dbench.deployed.generation.rounds}, 1).
  * Run: {@code ./mvnw -Pbench -o -pl launcher -am verify -Dit.test=DeployedGenerationBenchmark -Dtest=none
  * -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false}.
@@ -80,7 +81,6 @@ class DeployedGenerationBenchmark {
      * 1.8 ms (2026-12-02).
      */
     private static final boolean WARM_UP = Boolean.parseBoolean(System.getProperty("bench.deployed.generation.warmup", "true"));
-    private static final String JAR = "jar=";
     private static final List<String> VARIANTS = List.of(System.getProperty("bench.deployed.generation.variants", "default").split(";"));
     private static final long LATENCY_MS = 500;
     private static final Pattern SAMPLE = Pattern.compile("^(\\w+)\\{([^}]*)\\} ([0-9.eE+-]+)$");
@@ -129,11 +129,11 @@ class DeployedGenerationBenchmark {
 
     private static Drain drain(String what, String variant, int requests, String bootstrap, SchemaRegistryServer registry, RedisServer redis,
                                String prefix, TopicCatalog catalog, Path tmp, Path work) throws Exception {
-        List<String> parts = variant.equals("default") ? List.of() : List.of(variant.split(",")).stream().map(String::trim).toList();
-        String jar = parts.stream().filter(kv -> kv.startsWith(JAR)).map(kv -> kv.substring(JAR.length()))
-                .findFirst().orElse(shadedJar().toString());
+        StageVariant v = StageVariant.parse(variant);
         int port = FreePorts.next();
-        List<String> command = java(List.of("-XX:MaxRAMPercentage=75", "-jar", jar, "run", "generation",
+        List<String> args = new ArrayList<>(List.of("-XX:MaxRAMPercentage=75"));
+        args.addAll(v.jvmFlags());
+        args.addAll(List.of("-jar", v.jar(), "run", "generation",
                 "--set", CommonKeys.KAFKA_BOOTSTRAP_SERVERS + "=" + bootstrap,
                 "--set", CommonKeys.SCHEMA_REGISTRY_URL + "=" + registry.url(),
                 "--set", CommonKeys.TOPIC_PREFIX + "=" + prefix,
@@ -143,7 +143,8 @@ class DeployedGenerationBenchmark {
                 "--set", CommonKeys.PROVIDER + "=simulated",
                 "--set", GenerationConfig.SIMULATED_LATENCY_MS + "=" + LATENCY_MS,
                 "--set", GenerationConfig.CACHE_ENABLED + "=false"));
-        parts.stream().filter(kv -> !kv.startsWith(JAR)).forEach(kv -> command.addAll(List.of("--set", kv)));
+        args.addAll(v.setArguments());
+        List<String> command = java(args);
         Path log = work.resolve(prefix + ".log");
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -339,14 +340,6 @@ class DeployedGenerationBenchmark {
             }
         }, Duration.ofSeconds(120));
         return found[0];
-    }
-
-    private static Path shadedJar() {
-        Path jar = Paths.get(System.getProperty("sluice.launcher.jar", "target/sluice.jar")).toAbsolutePath();
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " missing: the benchmark runs after package (-Pbench -pl launcher -am verify)");
-        }
-        return jar;
     }
 
     private static String load() {

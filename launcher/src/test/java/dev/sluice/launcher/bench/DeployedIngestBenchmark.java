@@ -77,16 +77,7 @@ class DeployedIngestBenchmark {
     private static final boolean WARM_UP = Boolean.parseBoolean(System.getProperty("bench.deployed.warmup", "true"));
     /** {@code -Dbench.deployed.redis=false} skips the Redis limiters (P2, P2b) when only admission settings are compared. */
     private static final boolean REDIS = Boolean.parseBoolean(System.getProperty("bench.deployed.redis", "true"));
-    /**
-     * Ingest settings to compare, {@code ;} between variants, {@code ,} between key=value; "default" = none;
-     * {@code jar=<path>} runs that build of Sluice instead of this one (before/after in one run); {@code jvm=<flag>} adds a JVM flag.
-     */
-    private static final String JAR = "jar=";
-    /**
-     * {@code jvm=<flag>} adds one JVM flag to that variant's process (e.g. {@code jvm=-XX:TieredStopAtLevel=1}); a {@code |}
-     * in it stands for a comma (which separates a variant's parts), e.g. for an agent's options.
-     */
-    private static final String JVM_FLAG = "jvm=";
+    /** Ingest variants to compare, {@code ;} between them: {@link StageVariant} ("default" = none; {@code jar=}, {@code jvm=}, {@code cds=}, key=value). */
     private static final List<String> VARIANTS = List.of(System.getProperty("bench.deployed.ingest.variants", "default").split(";"));
     private static final List<String> JVM = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
             "-XX:MaxRAMPercentage=75");
@@ -195,19 +186,16 @@ class DeployedIngestBenchmark {
         if (JFR) {
             ingest.add("-XX:StartFlightRecording=filename=" + work.resolve("ingest-" + tag + ".jfr") + ",settings=profile");
         }
-        List<String> parts = variant.equals("default") ? List.of()
-                : List.of(variant.split(",")).stream().map(String::trim).toList();
-        String jar = parts.stream().filter(kv -> kv.startsWith(JAR)).map(kv -> kv.substring(JAR.length()))
-                .findFirst().orElse(shadedJar().toString());
-        parts.stream().filter(kv -> kv.startsWith(JVM_FLAG)).forEach(kv -> ingest.add(kv.substring(JVM_FLAG.length()).replace('|', ',')));
-        ingest.addAll(List.of("-jar", jar, "run", "ingest",
+        StageVariant v = StageVariant.parse(variant);
+        ingest.addAll(v.jvmFlags());
+        ingest.addAll(List.of("-jar", v.jar(), "run", "ingest",
                 "--set", CommonKeys.KAFKA_BOOTSTRAP_SERVERS + "=" + bootstrap,
                 "--set", CommonKeys.SCHEMA_REGISTRY_URL + "=" + registry.url(),
                 "--set", CommonKeys.TOPIC_PREFIX + "=" + prefix,
                 "--set", CommonKeys.STATE_DIR + "=" + tmp.resolve("ingest-" + tag),
                 "--set", "ingest.application.id=" + prefix + "ingest-" + tag,
                 "--set", CommonKeys.HTTP_PORT + "=0"));
-        parts.stream().filter(kv -> !kv.startsWith(JAR) && !kv.startsWith(JVM_FLAG)).forEach(kv -> ingest.addAll(List.of("--set", kv)));
+        ingest.addAll(v.setArguments());
         return drain(what, bootstrap, List.of(catalog.admitted().name(), catalog.rejected().name(), catalog.dlq().name()),
                 work.resolve("ingest-" + tag + ".log"), ingest, work);
     }
@@ -378,14 +366,6 @@ class DeployedIngestBenchmark {
         try (Admin admin = admin(bootstrap)) {
             admin.createTopics(List.of(new NewTopic(name, TopicCatalog.DEFAULT_PARTITIONS, (short) 1))).all().get();
         }
-    }
-
-    private static Path shadedJar() {
-        Path jar = Paths.get(System.getProperty("sluice.launcher.jar", "target/sluice.jar")).toAbsolutePath();
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " missing: the benchmark runs after package (-Pbench -pl launcher -am verify)");
-        }
-        return jar;
     }
 
     private static String load() {

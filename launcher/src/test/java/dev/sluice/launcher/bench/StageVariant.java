@@ -1,0 +1,55 @@
+package dev.sluice.launcher.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One variant of a stage process in the as-deployed benchmarks: {@code default}, or comma-separated parts, each
+ * {@code jar=<path>} (that build of Sluice instead of this one: before and after in one run), {@code jvm=<flag>} (one JVM
+ * flag; a {@code |} in it stands for a comma, e.g. in an agent's options), {@code cds=<archive>} (the start-up archive
+ * {@code sluice cds} writes, mapped with {@code -Xshare:on} so that a start fails rather than silently running without an
+ * archive that does not match the jar), or {@code key=value} (a Sluice setting, passed as {@code --set}).
+ */
+record StageVariant(String jar, List<String> jvmFlags, List<String> settings) {
+    private static final String JAR = "jar=";
+    private static final String JVM = "jvm=";
+    private static final String CDS = "cds=";
+
+    static StageVariant parse(String variant) {
+        String jar = shadedJar().toString();
+        List<String> flags = new ArrayList<>();
+        List<String> settings = new ArrayList<>();
+        for (String part : variant.equals("default") ? List.<String>of() : List.of(variant.split(","))) {
+            String p = part.trim();
+            if (p.startsWith(JAR)) {
+                jar = p.substring(JAR.length());
+            } else if (p.startsWith(JVM)) {
+                flags.add(p.substring(JVM.length()).replace('|', ','));
+            } else if (p.startsWith(CDS)) {
+                flags.addAll(List.of("-XX:SharedArchiveFile=" + p.substring(CDS.length()), "-Xshare:on"));
+            } else {
+                settings.add(p);
+            }
+        }
+        return new StageVariant(jar, List.copyOf(flags), List.copyOf(settings));
+    }
+
+    /** {@code --set key=value} for each setting. */
+    List<String> setArguments() {
+        List<String> args = new ArrayList<>();
+        settings.forEach(kv -> args.addAll(List.of("--set", kv)));
+        return args;
+    }
+
+    /** This build's shaded jar (the launcher module's {@code target/sluice.jar}). */
+    static Path shadedJar() {
+        Path jar = Paths.get(System.getProperty("sluice.launcher.jar", "target/sluice.jar")).toAbsolutePath();
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " missing: the benchmark runs after package (-Pbench -pl launcher -am verify)");
+        }
+        return jar;
+    }
+}
