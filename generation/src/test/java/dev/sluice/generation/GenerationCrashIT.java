@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -149,6 +150,83 @@ class GenerationCrashIT {
             assertThat(calls.stream().filter(c -> c.body().contains(slowId)).count())
                     .as("the abandoned call is redone by the next owner").isEqualTo(2);
         }
+    }
+
+    /**
+     * A zombie: the owner stalls (SIGSTOP) with calls in flight for longer than its session timeout, so its partition
+     * moves to another instance, which answers every request; then the stalled owner wakes (SIGCONT) with its calls'
+     * answers in hand and goes on as if nothing happened. Nothing it publishes may become visible: its transaction names
+     * offsets of a group generation that is gone, so the broker refuses it, or its consumer finds the partition lost
+     * first and drops the work. Exactly one result and one cost per request, whichever comes first (both have been seen:
+     * "partitions … lost to another member", or a transaction aborted with {@code CommitFailedException} and then the loss).
+     */
+    @Test
+    void shouldNeverPublishWhatAStalledOwnerFinishesAfterItsPartitionMoved(
+            KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
+        int requests = 60;
+        int inFlight = 20;
+        Fixture f = new Fixture(kafka, registry, redis, "gen-zombie", 1);
+        String group = f.prefix + "generation";
+        try (MockLlmServer mock = MockLlmServer.start(); TopicReader results = f.results(); TopicReader costs = f.costs()) {
+            mock.latency(Duration.ofSeconds(3)); // answered while the owner is stopped: waiting in its sockets when it wakes
+            try (var producer = f.producer()) {
+                for (int i = 0; i < requests; i++) {
+                    String id = UUID.randomUUID().toString();
+                    send(f, producer, id, "user-" + (i % 10), "question " + id);
+                }
+            }
+            Map<String, String> settings = Map.of("provider", "openai", "provider.base.url", mock.openAiBaseUrl(),
+                    "generation.max.in.flight", Integer.toString(inFlight), "generation.cache.enabled", "false",
+                    "kafka.session.timeout.ms", "6000");
+            Path zombieProps = stageProperties(f, "zombie-a", with(settings, "generation.instance.id", "zombie-a"));
+            Path nextProps = stageProperties(f, "zombie-b", with(settings, "generation.instance.id", "zombie-b"));
+            Process zombie = child(zombieProps, "a");
+            Process next = null;
+            try {
+                await().atMost(Duration.ofSeconds(120)).until(() -> mock.callCount() >= inFlight);
+                signal(zombie, "STOP");
+                next = child(nextProps, "b");
+                await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> results.distinct() == requests && costs.distinct() == requests && Offsets.committed(f, group) == requests);
+                assertThat(results.total()).as("the next owner answered each request once").isEqualTo(requests);
+
+                signal(zombie, "CONT");
+                Path zombieLog = zombieProps.getParent().resolve("a.log");
+                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                    String log = Files.readString(zombieLog);
+                    return log.contains("lost to another member") || log.contains("aborted");
+                });
+                System.out.printf("zombie test: the woken owner %s; %d calls for %d requests%n", Files.readString(zombieLog).contains("aborted")
+                        ? "tried to commit and was refused (transaction aborted)" : "found its partition lost before committing",
+                        mock.callCount(), requests);
+            } finally {
+                zombie.destroyForcibly().waitFor();
+                if (next != null) {
+                    next.destroyForcibly().waitFor();
+                }
+            }
+            results.awaitEverythingCommitted(Duration.ofSeconds(60));
+            costs.awaitEverythingCommitted(Duration.ofSeconds(60));
+            assertThat(results.duplicates()).isEmpty();
+            assertThat(costs.duplicates()).isEmpty();
+            assertThat(results.total()).isEqualTo(requests);
+            assertThat(costs.total()).isEqualTo(requests);
+            // paid twice, bounded: the calls in flight at the stall (the next owner redoes them), and those the woken owner
+            // starts in the slots its answers free before its consumer learns the partition moved (at most its in-flight bound)
+            assertThat(mock.callCount()).as("calls beyond one per request").isLessThanOrEqualTo(requests + 2 * inFlight);
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> settings, String key, String value) {
+        Map<String, String> all = new HashMap<>(settings);
+        all.put(key, value);
+        return all;
+    }
+
+    /** Sends {@code SIGSTOP} or {@code SIGCONT} to the child: a stall the JVM cannot notice or prevent (a long GC, a frozen VM). */
+    private static void signal(Process process, String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill -%s %d", signal, process.pid()).isTrue();
     }
 
     private static void send(Fixture f, KafkaProducer<byte[], byte[]> producer, String id, String user,

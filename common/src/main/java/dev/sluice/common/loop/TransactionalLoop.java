@@ -383,7 +383,10 @@ public final class TransactionalLoop<O> implements Runnable {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            forget(partitions); // another member owns them already: nothing of ours may be committed
+            // another member owns them already (this one missed its session timeout): nothing of ours may be committed
+            log.warn("{}: partitions {} lost to another member; their {} in-flight tasks and queued records are dropped, none committed",
+                    name, partitions, inFlight(new HashSet<>(partitions)));
+            forget(partitions);
         }
 
         @Override
