@@ -159,6 +159,11 @@ public final class PartitionProgress<O> {
         return n;
     }
 
+    /** The offset of the first record polled and not yet committed: what the group has committed for this partition. */
+    long firstPendingOffset() {
+        return slots.peekFirst().record.offset();
+    }
+
     /** Records polled and not yet committed. */
     public int pending() {
         return slots.size();

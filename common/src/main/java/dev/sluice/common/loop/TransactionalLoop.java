@@ -20,6 +20,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -75,6 +76,23 @@ public final class TransactionalLoop<O> implements Runnable {
     private volatile boolean assigned;
     private long nextCommitNanos;
     private Thread thread;
+    /** When the loop last looked at the clock for a stall ({@link #owning}). */
+    private long lastAwakeNanos;
+    /** Time the handler spent deciding polled records since then: the loop's own work, not a stall. */
+    private long handlerNanos;
+    /** Set by a stall longer than {@link #STALL}: the group may have moved on without this member knowing yet. */
+    private boolean ownershipInDoubt;
+    /** The broker refused to confirm it since the stall (logged once per stall). */
+    private boolean ownershipDenied;
+    private long nextOwnershipCheckNanos;
+
+    /**
+     * A pause of the whole process this long (a stop-the-world GC, a frozen VM, SIGSTOP) may have outlived the consumer's
+     * session, so that another member owns the partitions now while this one has not heard yet: no new work is started
+     * until the broker confirms ownership or a rebalance settles it. Below the brokers' minimum session timeout (6 s by
+     * default); a slow iteration that is not a stall costs one offsets-only transaction.
+     */
+    static final Duration STALL = Duration.ofSeconds(5);
 
     private record Work<O>(PartitionProgress<O> owner, PartitionProgress.Slot<O> slot, Supplier<? extends CompletionStage<O>> task) {}
 
@@ -110,7 +128,9 @@ public final class TransactionalLoop<O> implements Runnable {
             transactions.init();
             consumer.subscribe(List.of(input), new Rebalance());
             nextCommitNanos = System.nanoTime() + settings.commitInterval().toNanos();
+            lastAwakeNanos = System.nanoTime();
             while (running) {
+                owning(); // notices a stall that happened anywhere in the last iteration
                 handler.beforePoll();
                 dispatchBacklog();
                 if (System.nanoTime() >= nextCommitNanos) {
@@ -162,11 +182,14 @@ public final class TransactionalLoop<O> implements Runnable {
         if (owned.isEmpty()) {
             return;
         }
+        long deciding = System.nanoTime();
         try {
             handler.accept(owned, intake);
             lastPollFailure = "";
         } catch (RuntimeException e) {
             rewind(owned, e);
+        } finally {
+            handlerNanos += System.nanoTime() - deciding;
         }
     }
 
@@ -194,6 +217,9 @@ public final class TransactionalLoop<O> implements Runnable {
 
     private void dispatchBacklog() {
         while (!backlog.isEmpty() && inFlight.get() < settings.maxInFlight()) {
+            if (!owning()) {
+                return; // a stalled owner starts nothing until it knows the partitions are still its own
+            }
             Work<O> w = backlog.pollFirst();
             if (progress.get(w.owner().partition()) != w.owner()) {
                 continue; // partition revoked since the poll
@@ -215,6 +241,45 @@ public final class TransactionalLoop<O> implements Runnable {
                 }
             });
         }
+    }
+
+    /**
+     * False while a stall longer than {@link #STALL} has put ownership in doubt and the broker has not confirmed it
+     * (checked at most once per retry back-off, with an offsets-only transaction of the partitions holding work).
+     */
+    private boolean owning() {
+        long now = System.nanoTime();
+        long stalled = now - lastAwakeNanos - handlerNanos;
+        if (stalled > STALL.toNanos()) {
+            ownershipInDoubt = true;
+            log.warn("{}: the loop was stalled for {} ms; starting no new work until the broker confirms it still owns its partitions",
+                    name, stalled / 1_000_000);
+        }
+        lastAwakeNanos = now;
+        handlerNanos = 0;
+        if (!ownershipInDoubt) {
+            return true;
+        }
+        if (now < nextOwnershipCheckNanos) {
+            return false;
+        }
+        Map<TopicPartition, OffsetAndMetadata> held = new HashMap<>();
+        progress.forEach((tp, p) -> {
+            if (p.pending() > 0) {
+                held.put(tp, new OffsetAndMetadata(p.firstPendingOffset()));
+            }
+        });
+        if (held.isEmpty() || transactions.confirmOwnership(held)) {
+            ownershipInDoubt = false;
+            ownershipDenied = false;
+            return true;
+        }
+        if (!ownershipDenied) {
+            ownershipDenied = true;
+            log.warn("{}: the group has moved on without this member (partitions {}); their work waits for the rebalance", name, held.keySet());
+        }
+        nextOwnershipCheckNanos = now + settings.retryBackoff().toNanos();
+        return false;
     }
 
     private void applyBackPressure() {
@@ -379,6 +444,7 @@ public final class TransactionalLoop<O> implements Runnable {
                 drain(partitions, "revoked");
             }
             forget(partitions);
+            settled();
         }
 
         @Override
@@ -387,6 +453,7 @@ public final class TransactionalLoop<O> implements Runnable {
             log.warn("{}: partitions {} lost to another member; their {} in-flight tasks and queued records are dropped, none committed",
                     name, partitions, inFlight(new HashSet<>(partitions)));
             forget(partitions);
+            settled();
         }
 
         @Override
@@ -398,6 +465,15 @@ public final class TransactionalLoop<O> implements Runnable {
                 consumer.pause(notReady); // until the handler is ready for them
             }
             assigned = !progress.isEmpty();
+            settled();
+        }
+
+        /** A rebalance settles who owns what: nothing is in doubt any more. */
+        private void settled() {
+            ownershipInDoubt = false;
+            ownershipDenied = false;
+            lastAwakeNanos = System.nanoTime();
+            handlerNanos = 0;
         }
 
         private void forget(Collection<TopicPartition> partitions) {

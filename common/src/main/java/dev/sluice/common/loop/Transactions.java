@@ -119,6 +119,27 @@ final class Transactions<O> {
         return records;
     }
 
+    /**
+     * Asks the broker whether this member still owns {@code offsets}' partitions: an otherwise empty transaction that
+     * commits each offset again (the first uncommitted one, so nothing moves) with the consumer group's metadata. The
+     * group coordinator refuses it ({@code CommitFailedException}, a fenced instance id) when the group has moved on
+     * without this member; then false, and the transaction is aborted. Any other failure is also false: not known to
+     * still own them.
+     */
+    boolean confirmOwnership(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        try {
+            producer.beginTransaction();
+            producer.sendOffsetsToTransaction(offsets, group.get());
+            commitOrRetryOnce();
+            return true;
+        } catch (RuntimeException e) {
+            throwIfFatal(e);
+            lastFailure = e.getClass().getSimpleName();
+            abortOrRebuild(e);
+            return false;
+        }
+    }
+
     private void commitOrRetryOnce() {
         try {
             producer.commitTransaction();

@@ -8,9 +8,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -228,6 +231,28 @@ class TransactionsTest {
         assertThat(transactions(producer).commit(List.of(p))).as("aborted").isEqualTo(Transactions.ABORTED);
         assertThat(producer.transactionAborted()).isTrue();
         assertThat(p.pending()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldConfirmOwnershipByCommittingTheFirstUncommittedOffsetAgainWithTheGroupsMetadata() {
+        MockProducer<byte[], byte[]> producer = mock();
+        Transactions<String> tx = transactions(producer);
+
+        assertThat(tx.confirmOwnership(Map.of(tp, new OffsetAndMetadata(7)))).isTrue();
+        assertThat(committedOffsets(producer)).as("nothing moves: the offset the group has already").containsExactly(7L);
+        assertThat(published(producer)).as("an offsets-only transaction").isEmpty();
+    }
+
+    @Test
+    void shouldDenyOwnershipAndAbortWhenTheGroupHasMovedOnWithoutThisMember() {
+        MockProducer<byte[], byte[]> producer = mock();
+        producer.commitTransactionException = new CommitFailedException("member expired after its session timeout");
+        Transactions<String> tx = transactions(producer);
+
+        assertThat(tx.confirmOwnership(Map.of(tp, new OffsetAndMetadata(7)))).isFalse();
+        assertThat(producer.transactionAborted()).isTrue();
+        assertThat(tx.lastFailure()).isEqualTo("CommitFailedException");
+        assertThat(built).as("the producer is reused: it was not fenced").containsExactly(producer);
     }
 
     @Test
