@@ -84,6 +84,8 @@ public final class TransactionalLoop<O> implements Runnable {
     private boolean ownershipInDoubt;
     /** The broker refused to confirm it since the stall (logged once per stall). */
     private boolean ownershipDenied;
+    /** The stall that put ownership in doubt, until it is logged. */
+    private long stalledMillis;
     private long nextOwnershipCheckNanos;
 
     /**
@@ -252,8 +254,7 @@ public final class TransactionalLoop<O> implements Runnable {
         long stalled = now - lastAwakeNanos - handlerNanos;
         if (stalled > STALL.toNanos()) {
             ownershipInDoubt = true;
-            log.warn("{}: the loop was stalled for {} ms; starting no new work until the broker confirms it still owns its partitions",
-                    name, stalled / 1_000_000);
+            stalledMillis = stalled / 1_000_000;
         }
         lastAwakeNanos = now;
         handlerNanos = 0;
@@ -269,7 +270,16 @@ public final class TransactionalLoop<O> implements Runnable {
                 held.put(tp, new OffsetAndMetadata(p.firstPendingOffset()));
             }
         });
-        if (held.isEmpty() || transactions.confirmOwnership(held)) {
+        if (held.isEmpty()) {
+            ownershipInDoubt = false; // nothing held, nothing to start: the next rebalance or poll says what is ours
+            return true;
+        }
+        if (stalledMillis > 0) {
+            log.warn("{}: the loop was stalled for {} ms; starting no new work until the broker confirms it still owns partitions {}",
+                    name, stalledMillis, held.keySet());
+            stalledMillis = 0;
+        }
+        if (transactions.confirmOwnership(held)) {
             ownershipInDoubt = false;
             ownershipDenied = false;
             return true;
@@ -472,6 +482,7 @@ public final class TransactionalLoop<O> implements Runnable {
         private void settled() {
             ownershipInDoubt = false;
             ownershipDenied = false;
+            stalledMillis = 0;
             lastAwakeNanos = System.nanoTime();
             handlerNanos = 0;
         }
