@@ -86,6 +86,7 @@ public final class TransactionalLoop<O> implements Runnable {
     private boolean ownershipDenied;
     /** The stall that put ownership in doubt, until it is logged. */
     private long stalledMillis;
+    private volatile int ownershipChecks;
     private long nextOwnershipCheckNanos;
 
     /**
@@ -279,6 +280,7 @@ public final class TransactionalLoop<O> implements Runnable {
                     name, stalledMillis, held.keySet());
             stalledMillis = 0;
         }
+        ownershipChecks++;
         if (transactions.confirmOwnership(held)) {
             ownershipInDoubt = false;
             ownershipDenied = false;
@@ -290,6 +292,11 @@ public final class TransactionalLoop<O> implements Runnable {
         }
         nextOwnershipCheckNanos = now + settings.retryBackoff().toNanos();
         return false;
+    }
+
+    /** How often the broker was asked to confirm ownership after a stall (tests). */
+    int ownershipChecks() {
+        return ownershipChecks;
     }
 
     private void applyBackPressure() {

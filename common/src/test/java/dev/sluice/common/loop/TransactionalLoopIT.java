@@ -52,6 +52,7 @@ class TransactionalLoopIT {
         BiFunction<ConsumerRecord<byte[], byte[]>, String, Boolean> failOutputs = (r, o) -> false;
         final List<CompletableFuture<String>> held = new CopyOnWriteArrayList<>();
         boolean submit;
+        Runnable beforeEachPoll = () -> { };
 
         EchoHandler(String output) {
             this.output = output;
@@ -82,6 +83,11 @@ class TransactionalLoopIT {
                 throw new IllegalStateException("failure mid-transaction");
             }
             return List.of(new ProducerRecord<>(output, source.key(), outcome.getBytes(StandardCharsets.UTF_8)));
+        }
+
+        @Override
+        public void beforePoll() {
+            beforeEachPoll.run();
         }
 
         @Override
@@ -303,6 +309,48 @@ class TransactionalLoopIT {
         } finally {
             handler.held.forEach(f -> f.complete("done"));
             loop.stopAndJoin(Duration.ofSeconds(30));
+        }
+    }
+
+    /**
+     * A stall of the loop thread alone (here a 6 s pause before a poll; the consumer's heartbeat thread keeps the
+     * membership alive) puts ownership in doubt like a stall of the whole process: the loop asks the broker, which
+     * confirms it, and the work goes on, each record published once.
+     */
+    @Test
+    void shouldGoOnAfterAStallOnceTheBrokerConfirmsThePartitionIsStillItsOwn(KafkaBroker kafka) {
+        Topics t = topics(kafka, "loop-stall");
+        AtomicInteger stalls = new AtomicInteger(1);
+        EchoHandler handler = new EchoHandler(t.output());
+        handler.beforeEachPoll = () -> {
+            if (handler.held.size() >= 3 && stalls.getAndDecrement() > 0) {
+                sleep(TransactionalLoop.STALL.plusSeconds(1));
+            }
+        };
+        handler.submit = true;
+        send(kafka, t.input(), 0, 20);
+        LoopSettings settings = new LoopSettings(3, 1000, Duration.ofMillis(20), Duration.ofSeconds(5), Duration.ofMillis(100),
+                Duration.ofMillis(50));
+        TransactionalLoop<String> loop = loop(kafka, t, handler, settings, 2);
+        try {
+            await().atMost(Duration.ofSeconds(90)).until(() -> {
+                handler.held.forEach(f -> f.complete("done"));
+                return committedOffset(kafka, t) == 20;
+            });
+            assertThat(stalls.get()).as("the loop stalled").isLessThanOrEqualTo(0);
+            assertThat(loop.ownershipChecks()).as("the broker was asked after the stall").isPositive();
+            assertThat(read(kafka, t.output(), "read_committed")).containsExactlyElementsOf(expected(0, 20));
+        } finally {
+            handler.held.forEach(f -> f.complete("done"));
+            loop.stopAndJoin(Duration.ofSeconds(30));
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
