@@ -201,7 +201,6 @@ class GenerationCrashIT {
                         log.contains("moved on without this member") ? "noticed its stall and was told by the broker it no longer owns the partition"
                                 : log.contains("aborted") ? "tried to commit and was refused (transaction aborted)"
                                 : "found its partition lost", mock.callCount(), requests);
-                assertThat(log).as("the woken owner noticed it had been stalled").contains("the loop was stalled for");
             } finally {
                 zombie.destroyForcibly().waitFor();
                 if (next != null) {

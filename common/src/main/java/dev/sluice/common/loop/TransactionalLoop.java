@@ -133,7 +133,7 @@ public final class TransactionalLoop<O> implements Runnable {
             nextCommitNanos = System.nanoTime() + settings.commitInterval().toNanos();
             lastAwakeNanos = System.nanoTime();
             while (running) {
-                owning(); // notices a stall that happened anywhere in the last iteration
+                noticeStall(); // a stall anywhere in the last iteration; ownership is asked about only before dispatching
                 handler.beforePoll();
                 dispatchBacklog();
                 if (System.nanoTime() >= nextCommitNanos) {
@@ -251,14 +251,7 @@ public final class TransactionalLoop<O> implements Runnable {
      * (checked at most once per retry back-off, with an offsets-only transaction of the partitions holding work).
      */
     private boolean owning() {
-        long now = System.nanoTime();
-        long stalled = now - lastAwakeNanos - handlerNanos;
-        if (stalled > STALL.toNanos()) {
-            ownershipInDoubt = true;
-            stalledMillis = stalled / 1_000_000;
-        }
-        lastAwakeNanos = now;
-        handlerNanos = 0;
+        long now = noticeStall();
         if (!ownershipInDoubt) {
             return true;
         }
@@ -292,6 +285,19 @@ public final class TransactionalLoop<O> implements Runnable {
         }
         nextOwnershipCheckNanos = now + settings.retryBackoff().toNanos();
         return false;
+    }
+
+    /** Puts ownership in doubt if the loop was away longer than {@link #STALL} (not counting the handler's work); returns now. */
+    private long noticeStall() {
+        long now = System.nanoTime();
+        long stalled = now - lastAwakeNanos - handlerNanos;
+        if (stalled > STALL.toNanos()) {
+            ownershipInDoubt = true;
+            stalledMillis = stalled / 1_000_000;
+        }
+        lastAwakeNanos = now;
+        handlerNanos = 0;
+        return now;
     }
 
     /** How often the broker was asked to confirm ownership after a stall (tests). */

@@ -131,6 +131,7 @@ final class Transactions<O> {
             producer.beginTransaction();
             producer.sendOffsetsToTransaction(offsets, group.get());
             commitOrRetryOnce();
+            lastFailure = "";
             return true;
         } catch (RuntimeException e) {
             throwIfFatal(e);

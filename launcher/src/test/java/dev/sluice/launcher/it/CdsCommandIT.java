@@ -28,7 +28,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code ./sluice cds} as a user runs it, through the {@code sluice} script in an install of its own (the script, and the
  * shaded jar and registry bundle linked under {@code launcher/target}): the archive is learnt from a demo run that uses
  * no provider key or setting from the environment, a stage started by the script then loads its classes from the
- * archive, and an archive older than the jar is not given to the JVM.
+ * archive, and an archive older than the jar (or any, with {@code SLUICE_NO_CDS}) is not given to the JVM.
  */
 @Tag("integration")
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
@@ -99,6 +99,11 @@ class CdsCommandIT {
         Files.setLastModifiedTime(archive, FileTime.fromMillis(built.toMillis() + 1_000));
         Result fresh = script(home, Map.of("SLUICE_JAVA_OPTS", "-Xlog:class+load=info"), home.resolve("fresh.log"), Duration.ofMinutes(1), "--version");
         assertThat(fresh.output()).contains("dev.sluice.launcher.SluiceCli " + FROM_ARCHIVE);
+
+        // and SLUICE_NO_CDS leaves even a fresh one out
+        Result off = script(home, Map.of("SLUICE_JAVA_OPTS", "-Xlog:class+load=info", "SLUICE_NO_CDS", "1"), home.resolve("off.log"),
+                Duration.ofMinutes(1), "--version");
+        assertThat(off.output()).contains("dev.sluice.launcher.SluiceCli source: file:").doesNotContain(FROM_ARCHIVE);
     }
 
     private static Result script(Path home, Map<String, String> env, Path log, Duration limit, String... args) throws Exception {
