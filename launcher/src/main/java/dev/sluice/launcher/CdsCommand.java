@@ -27,6 +27,11 @@ import picocli.CommandLine.Model.CommandSpec;
  * JVM (every stage, the embedded broker and registry, the simulated provider), checks that the JVM can map the result
  * ({@code -Xshare:on}) and only then moves it into place. The {@code sluice} script passes it to every command while it
  * is newer than the jar; a JVM that cannot use it (another JDK) says so in one warning line and starts without it.
+ *
+ * <p>The build already writes an archive at the same place (a static dump of the classes in the shipped
+ * {@code launcher/src/main/cds/sluice.classlist}), so this command is for a machine whose {@code java} differs from the
+ * build's, or a build whose classes have moved on from that list. Beside the archive it leaves the class list of its
+ * training run ({@code sluice.classlist}): the file to copy over the shipped one to bring that up to date.
  */
 @Command(name = "cds", mixinStandardHelpOptions = true,
         description = {"Write a class-data-sharing archive that makes every sluice process start faster.",
@@ -53,17 +58,21 @@ public final class CdsCommand implements Callable<Integer> {
         Path archive = (output != null ? output : archiveNextTo(jar)).toAbsolutePath();
         Path partial = archive.resolveSibling(archive.getFileName() + ".partial");
         Path log = archive.resolveSibling(archive.getFileName() + LOG_SUFFIX);
+        Path classList = classListNextTo(archive);
+        Path partialList = classList.resolveSibling(classList.getFileName() + ".partial");
         Files.deleteIfExists(partial);
+        Files.deleteIfExists(partialList);
         Files.deleteIfExists(log);
         PrintWriter out = spec.commandLine().getOut();
         out.printf("sluice cds: learning the classes from one run of the demo (simulated provider; output in %s)…%n", log);
         out.flush();
         long started = System.nanoTime();
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        int trained = run(List.of(java, "-XX:ArchiveClassesAtExit=" + partial, "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.sluice",
-                "-jar", jar.toString(), "demo"), log, timeout);
+        int trained = run(List.of(java, "-XX:ArchiveClassesAtExit=" + partial, "-XX:DumpLoadedClassList=" + partialList,
+                "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.sluice", "-jar", jar.toString(), "demo"), log, timeout);
         if (trained != 0 || !Files.isRegularFile(partial)) {
             Files.deleteIfExists(partial);
+            Files.deleteIfExists(partialList);
             throw new LauncherException("the training run (sluice demo) " + (trained < 0 ? "did not finish within " + timeout.toSeconds() + " s"
                     : "exited with " + trained) + " and no archive was written; its output is in " + log);
         }
@@ -72,9 +81,13 @@ public final class CdsCommand implements Callable<Integer> {
                 log, Duration.ofMinutes(1));
         if (mapped != 0) {
             Files.deleteIfExists(partial);
+            Files.deleteIfExists(partialList);
             throw new LauncherException("the archive was written but this JVM cannot map it (exit " + mapped + "); nothing was changed");
         }
         Files.move(partial, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        if (Files.isRegularFile(partialList)) {
+            Files.move(partialList, classList, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
         out.printf("sluice cds: wrote %s (%,d MB) in %.0f s; the sluice script uses it while it is newer than %s (run sluice cds again after a "
                 + "build or a JDK change)%n", archive, Files.size(archive) >> 20, (System.nanoTime() - started) / 1e9, jar.getFileName());
         return 0;
@@ -84,6 +97,16 @@ public final class CdsCommand implements Callable<Integer> {
     static Path archiveNextTo(Path jar) {
         String name = jar.getFileName().toString();
         return jar.resolveSibling((name.endsWith(".jar") ? name.substring(0, name.length() - 4) : name) + ".jsa");
+    }
+
+    /**
+     * {@code sluice.jsa} → {@code sluice.classlist} beside it: the classes the training run loaded, in the JDK's class-list
+     * format. The build makes its default archive from a copy of it ({@code launcher/src/main/cds/sluice.classlist});
+     * copying a fresh one there is how that list is kept up to date.
+     */
+    static Path classListNextTo(Path archive) {
+        String name = archive.getFileName().toString();
+        return archive.resolveSibling((name.endsWith(".jsa") ? name.substring(0, name.length() - 4) : name) + ".classlist");
     }
 
     /**

@@ -7,7 +7,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-/** The pure parts of {@code sluice cds}: what its training run may see of the environment, and where the archive goes. */
+/** The pure parts of {@code sluice cds}: what its training run may see of the environment, and where the archive and its class list go. */
 class CdsCommandTest {
     @Test
     void shouldTrainWithoutAnySluiceSettingOrProviderKeyButFindTheRegistryBundle() {
@@ -26,5 +26,11 @@ class CdsCommandTest {
     void shouldPutTheArchiveNextToTheJarWhereTheScriptLooks() {
         assertThat(CdsCommand.archiveNextTo(Path.of("/opt/sluice/launcher/target/sluice.jar")))
                 .isEqualTo(Path.of("/opt/sluice/launcher/target/sluice.jsa"));
+    }
+
+    @Test
+    void shouldLeaveTheTrainingRunsClassListBesideTheArchive() {
+        assertThat(CdsCommand.classListNextTo(Path.of("/opt/sluice/launcher/target/sluice.jsa")))
+                .isEqualTo(Path.of("/opt/sluice/launcher/target/sluice.classlist"));
     }
 }

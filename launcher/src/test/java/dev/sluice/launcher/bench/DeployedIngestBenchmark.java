@@ -49,9 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
  * another JVM ({@link BrokerProcess}); this JVM only produces the backlog and counts the outcomes
  * ({@code read_committed}).
  * <ul>
- *   <li>admission: {@code java -XX:MaxRAMPercentage=75 -jar target/sluice.jar run ingest} (the Dockerfile's command
- *       line), every setting at its default except the addresses, topic prefix, a fresh application id and state
- *       directory per run (a cold start: nothing to restore, nothing compiled);</li>
+ *   <li>admission: {@code java -XX:SharedArchiveFile=target/sluice.jsa -XX:MaxRAMPercentage=75 -jar target/sluice.jar
+ *       run ingest} (the Dockerfile's command line; the build's start-up archive, see {@link StageVariant}), every
+ *       setting at its default except the addresses, topic prefix, a fresh application id and state directory per run (a cold start: nothing to restore, nothing compiled);</li>
  *   <li>passthrough: {@link PassthroughProcess}, a plain Streams {@code exactly_once_v2} byte copy;</li>
  *   <li>Redis limiter: {@link RedisLimiterProcess}, one {@code MULTI/EXEC} per request, 1 in flight (P2) or pipelined
  *       per poll (P2b).</li>

@@ -1,5 +1,7 @@
 package dev.sluice.launcher.bench;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -9,9 +11,12 @@ import java.util.List;
 /**
  * One variant of a stage process in the as-deployed benchmarks: {@code default}, or comma-separated parts, each
  * {@code jar=<path>} (that build of Sluice instead of this one: before and after in one run), {@code jvm=<flag>} (one JVM
- * flag; a {@code |} in it stands for a comma, e.g. in an agent's options), {@code cds=<archive>} (the start-up archive
- * {@code sluice cds} writes, mapped with {@code -Xshare:on} so that a start fails rather than silently running without an
- * archive that does not match the jar), or {@code key=value} (a Sluice setting, passed as {@code --set}).
+ * flag; a {@code |} in it stands for a comma, e.g. in an agent's options), {@code cds=<archive>} (a start-up archive,
+ * e.g. one {@code sluice cds} wrote) or {@code cds=off} (none), or {@code key=value} (a Sluice setting, passed as
+ * {@code --set}). Without {@code cds=} a stage maps the archive next to its jar while that is newer than the jar, as
+ * the {@code sluice} script and the Dockerfile do (the build writes {@code target/sluice.jsa}). An archive is always
+ * mapped with {@code -Xshare:on}, so that a start fails rather than silently running without an archive that does not
+ * match the jar.
  */
 record StageVariant(String jar, List<String> jvmFlags, List<String> settings) {
     private static final String JAR = "jar=";
@@ -20,6 +25,7 @@ record StageVariant(String jar, List<String> jvmFlags, List<String> settings) {
 
     static StageVariant parse(String variant) {
         String jar = shadedJar().toString();
+        String cds = null;
         List<String> flags = new ArrayList<>();
         List<String> settings = new ArrayList<>();
         for (String part : variant.equals("default") ? List.<String>of() : List.of(variant.split(","))) {
@@ -29,12 +35,30 @@ record StageVariant(String jar, List<String> jvmFlags, List<String> settings) {
             } else if (p.startsWith(JVM)) {
                 flags.add(p.substring(JVM.length()).replace('|', ','));
             } else if (p.startsWith(CDS)) {
-                flags.addAll(List.of("-XX:SharedArchiveFile=" + p.substring(CDS.length()), "-Xshare:on"));
+                cds = p.substring(CDS.length());
             } else {
                 settings.add(p);
             }
         }
+        if (cds == null) {
+            cds = besideJar(Paths.get(jar));
+        }
+        if (cds != null && !cds.equals("off")) {
+            flags.addAll(0, List.of("-XX:SharedArchiveFile=" + cds, "-Xshare:on"));
+        }
         return new StageVariant(jar, List.copyOf(flags), List.copyOf(settings));
+    }
+
+    /** {@code sluice.jsa} next to {@code jar} if it is newer than the jar (the script's rule), else null. */
+    private static String besideJar(Path jar) {
+        String name = jar.getFileName().toString();
+        Path archive = jar.resolveSibling(name.replaceAll("\\.jar$", "") + ".jsa");
+        try {
+            return Files.isRegularFile(archive) && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) > 0
+                    ? archive.toString() : null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** {@code --set key=value} for each setting. */
