@@ -131,7 +131,7 @@ class DeployedGenerationBenchmark {
                                String prefix, TopicCatalog catalog, Path tmp, Path work) throws Exception {
         StageVariant v = StageVariant.parse(variant);
         int port = FreePorts.next();
-        List<String> args = new ArrayList<>(List.of("-XX:MaxRAMPercentage=75"));
+        List<String> args = new ArrayList<>(StageVariant.DEPLOYED_FLAGS);
         args.addAll(v.jvmFlags());
         args.addAll(List.of("-jar", v.jar(), "run", "generation",
                 "--set", CommonKeys.KAFKA_BOOTSTRAP_SERVERS + "=" + bootstrap,

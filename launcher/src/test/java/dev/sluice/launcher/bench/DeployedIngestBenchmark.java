@@ -79,8 +79,9 @@ class DeployedIngestBenchmark {
     private static final boolean REDIS = Boolean.parseBoolean(System.getProperty("bench.deployed.redis", "true"));
     /** Ingest variants to compare, {@code ;} between them: {@link StageVariant} ("default" = none; {@code jar=}, {@code jvm=}, {@code cds=}, key=value). */
     private static final List<String> VARIANTS = List.of(System.getProperty("bench.deployed.ingest.variants", "default").split(";"));
-    private static final List<String> JVM = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-            "-XX:MaxRAMPercentage=75");
+    private static final String JAVA = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    /** The baselines' JVM: the JDK's defaults but for the heap (as before the stage's flags were tuned, so runs compare). */
+    private static final List<String> JVM = List.of(JAVA, "-XX:MaxRAMPercentage=75");
 
     /** The broker JVM's pid, for its CPU time per drain. */
     private static long brokerPid;
@@ -182,7 +183,8 @@ class DeployedIngestBenchmark {
     /** Drains the backlog with {@code sluice run ingest} (this build, or {@code jar=}'s) at {@code variant}'s settings. */
     private static Drain admission(String what, String tag, String variant, String bootstrap, SchemaRegistryServer registry,
                                    String prefix, TopicCatalog catalog, Path tmp, Path work) throws Exception {
-        List<String> ingest = new ArrayList<>(JVM);
+        List<String> ingest = new ArrayList<>(List.of(JAVA));
+        ingest.addAll(StageVariant.DEPLOYED_FLAGS);
         if (JFR) {
             ingest.add("-XX:StartFlightRecording=filename=" + work.resolve("ingest-" + tag + ".jfr") + ",settings=profile");
         }

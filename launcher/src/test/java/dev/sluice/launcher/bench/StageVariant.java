@@ -19,6 +19,11 @@ import java.util.List;
  * match the jar.
  */
 record StageVariant(String jar, List<String> jvmFlags, List<String> settings) {
+    /**
+     * The JVM flags of the Dockerfile's entry point apart from the archive (the {@code sluice} script has the same JIT
+     * flag): every variant starts with them, as a deployed stage does. {@code DeployedFlagsTest} keeps the three in step.
+     */
+    static final List<String> DEPLOYED_FLAGS = List.of("-XX:CompileThresholdScaling=3", "-XX:MaxRAMPercentage=75");
     private static final String JAR = "jar=";
     private static final String JVM = "jvm=";
     private static final String CDS = "cds=";
