@@ -34,9 +34,10 @@ import picocli.CommandLine.Model.CommandSpec;
  * training run ({@code sluice.classlist}): the file to copy over the shipped one to bring that up to date.
  */
 @Command(name = "cds", mixinStandardHelpOptions = true,
-        description = {"Write a class-data-sharing archive that makes every sluice process start faster.",
+        description = {"Write a class-data-sharing archive, trained on this machine, that makes every sluice process start faster.",
                 "Runs the demo once (simulated provider, embedded broker and registry) to learn the classes; "
-                        + "the sluice script uses the archive while it is newer than the jar."})
+                        + "the sluice script uses the archive while it is newer than the jar. The build writes one already; "
+                        + "this one is for a java other than the build's."})
 public final class CdsCommand implements Callable<Integer> {
     /** Output of the training run, kept next to the archive. */
     static final String LOG_SUFFIX = ".log";
@@ -88,8 +89,9 @@ public final class CdsCommand implements Callable<Integer> {
         if (Files.isRegularFile(partialList)) {
             Files.move(partialList, classList, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
-        out.printf("sluice cds: wrote %s (%,d MB) in %.0f s; the sluice script uses it while it is newer than %s (run sluice cds again after a "
-                + "build or a JDK change)%n", archive, Files.size(archive) >> 20, (System.nanoTime() - started) / 1e9, jar.getFileName());
+        out.printf("sluice cds: wrote %s (%,d MB) in %.0f s; the sluice script uses it while it is newer than %s (a build replaces it with "
+                + "the build's own archive; run sluice cds again after a JDK change)%n", archive, Files.size(archive) >> 20,
+                (System.nanoTime() - started) / 1e9, jar.getFileName());
         return 0;
     }
 

@@ -49,9 +49,10 @@ import org.junit.jupiter.api.io.TempDir;
  * another JVM ({@link BrokerProcess}); this JVM only produces the backlog and counts the outcomes
  * ({@code read_committed}).
  * <ul>
- *   <li>admission: {@code java -XX:SharedArchiveFile=target/sluice.jsa -XX:MaxRAMPercentage=75 -jar target/sluice.jar
- *       run ingest} (the Dockerfile's command line; the build's start-up archive, see {@link StageVariant}), every
- *       setting at its default except the addresses, topic prefix, a fresh application id and state directory per run (a cold start: nothing to restore, nothing compiled);</li>
+ *   <li>admission: {@code java -XX:SharedArchiveFile=target/sluice.jsa -XX:CompileThresholdScaling=3
+ *       -XX:MaxRAMPercentage=75 -jar target/sluice.jar run ingest} (the Dockerfile's command line, with the build's
+ *       start-up archive; see {@link StageVariant}), every setting at its default except the addresses, topic prefix, a
+ *       fresh application id and state directory per run (a cold start: nothing to restore, nothing compiled);</li>
  *   <li>passthrough: {@link PassthroughProcess}, a plain Streams {@code exactly_once_v2} byte copy;</li>
  *   <li>Redis limiter: {@link RedisLimiterProcess}, one {@code MULTI/EXEC} per request, 1 in flight (P2) or pipelined
  *       per poll (P2b).</li>
@@ -82,6 +83,12 @@ class DeployedIngestBenchmark {
     private static final String JAVA = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
     /** The baselines' JVM: the JDK's defaults but for the heap (as before the stage's flags were tuned, so runs compare). */
     private static final List<String> JVM = List.of(JAVA, "-XX:MaxRAMPercentage=75");
+    /**
+     * Extra JVM flags for the measured baselines, space-separated ({@code -Dbench.deployed.baseline.jvm=-XX:CompileThresholdScaling=3}):
+     * to see what a flag given to the stage would do for the baselines too. Not the broker, not the uncounted warm-up.
+     */
+    private static final List<String> BASELINE_FLAGS = List.of(System.getProperty("bench.deployed.baseline.jvm", "").split(" ")).stream()
+            .filter(f -> !f.isBlank()).toList();
 
     /** The broker JVM's pid, for its CPU time per drain. */
     private static long brokerPid;
@@ -148,7 +155,7 @@ class DeployedIngestBenchmark {
                 String r = "r" + round;
                 String out = prefix + "passthrough-out-" + r;
                 createTopic(bootstrap, out);
-                drains.add(drain("passthrough " + r, bootstrap, List.of(out), work.resolve("passthrough-" + r + ".log"), command(List.of(
+                drains.add(drain("passthrough " + r, bootstrap, List.of(out), work.resolve("passthrough-" + r + ".log"), baseline(List.of(
                         "-cp", classPath, PassthroughProcess.class.getName(), bootstrap, prefix + "passthrough-" + r,
                         catalog.requests().name(), out, tmp.resolve("pt-" + r).toString())), work));
                 loads.add("after passthrough " + r + ": " + load());
@@ -171,7 +178,7 @@ class DeployedIngestBenchmark {
                     String limited = prefix + "redis-" + mode + "-out-" + r;
                     createTopic(bootstrap, limited);
                     drains.add(drain("redis " + mode + " " + r, bootstrap, List.of(limited), work.resolve("redis-" + mode + "-" + r + ".log"),
-                            command(List.of("-cp", classPath, RedisLimiterProcess.class.getName(), mode, bootstrap, redis.uri(),
+                            baseline(List.of("-cp", classPath, RedisLimiterProcess.class.getName(), mode, bootstrap, redis.uri(),
                                     prefix + "redis-" + mode + "-" + r, catalog.requests().name(), limited)), work));
                     loads.add("after redis " + mode + " " + r + ": " + load());
                 }
@@ -200,6 +207,14 @@ class DeployedIngestBenchmark {
         ingest.addAll(v.setArguments());
         return drain(what, bootstrap, List.of(catalog.admitted().name(), catalog.rejected().name(), catalog.dlq().name()),
                 work.resolve("ingest-" + tag + ".log"), ingest, work);
+    }
+
+    /** A measured baseline (passthrough, Redis limiter): {@link #JVM} plus {@link #BASELINE_FLAGS}. */
+    private static List<String> baseline(List<String> args) {
+        List<String> c = new ArrayList<>(JVM);
+        c.addAll(BASELINE_FLAGS);
+        c.addAll(args);
+        return c;
     }
 
     private static List<String> command(List<String> args) {
