@@ -95,8 +95,8 @@ public final class CdsCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** {@code sluice.jar} → {@code sluice.jsa} in the same directory: where the {@code sluice} script looks. */
-    static Path archiveNextTo(Path jar) {
+    /** {@code sluice.jar} → {@code sluice.jsa} in the same directory: where the {@code sluice} script (and the benchmarks) look. */
+    public static Path archiveNextTo(Path jar) {
         String name = jar.getFileName().toString();
         return jar.resolveSibling((name.endsWith(".jar") ? name.substring(0, name.length() - 4) : name) + ".jsa");
     }

@@ -7,6 +7,7 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -87,7 +88,7 @@ class DeployedIngestBenchmark {
      * Extra JVM flags for the measured baselines, space-separated ({@code -Dbench.deployed.baseline.jvm=-XX:CompileThresholdScaling=3}):
      * to see what a flag given to the stage would do for the baselines too. Not the broker, not the uncounted warm-up.
      */
-    private static final List<String> BASELINE_FLAGS = List.of(System.getProperty("bench.deployed.baseline.jvm", "").split(" ")).stream()
+    private static final List<String> BASELINE_FLAGS = Arrays.stream(System.getProperty("bench.deployed.baseline.jvm", "").split(" "))
             .filter(f -> !f.isBlank()).toList();
 
     /** The broker JVM's pid, for its CPU time per drain. */
@@ -211,10 +212,9 @@ class DeployedIngestBenchmark {
 
     /** A measured baseline (passthrough, Redis limiter): {@link #JVM} plus {@link #BASELINE_FLAGS}. */
     private static List<String> baseline(List<String> args) {
-        List<String> c = new ArrayList<>(JVM);
-        c.addAll(BASELINE_FLAGS);
+        List<String> c = new ArrayList<>(BASELINE_FLAGS);
         c.addAll(args);
-        return c;
+        return command(c);
     }
 
     private static List<String> command(List<String> args) {

@@ -8,6 +8,8 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.sluice.launcher.CdsCommand;
+
 /**
  * One variant of a stage process in the as-deployed benchmarks: {@code default}, or comma-separated parts, each
  * {@code jar=<path>} (that build of Sluice instead of this one: before and after in one run), {@code jvm=<flag>} (one JVM
@@ -54,10 +56,9 @@ record StageVariant(String jar, List<String> jvmFlags, List<String> settings) {
         return new StageVariant(jar, List.copyOf(flags), List.copyOf(settings));
     }
 
-    /** {@code sluice.jsa} next to {@code jar} if it is newer than the jar (the script's rule), else null. */
+    /** The archive next to {@code jar} if it is newer than the jar (the script's rule), else null. */
     private static String besideJar(Path jar) {
-        String name = jar.getFileName().toString();
-        Path archive = jar.resolveSibling(name.replaceAll("\\.jar$", "") + ".jsa");
+        Path archive = CdsCommand.archiveNextTo(jar);
         try {
             return Files.isRegularFile(archive) && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) > 0
                     ? archive.toString() : null;
