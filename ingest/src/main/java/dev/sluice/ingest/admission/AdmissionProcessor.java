@@ -43,13 +43,15 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
     private final long horizonMs;
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, byte[]> users;
-    private KeyValueStore<String, UserPolicy> policyStore;
+    private final PolicyCache.Changes policyChanges;
+    private PolicyCache policyCache;
     private ReservationLedger ledger;
     private final int partitions;
     private GlobalCeiling ceiling;
     private CommitPacer pacer;
 
-    AdmissionProcessor(IngestConfig config, AdmissionMetrics metrics, int partitions) {
+    AdmissionProcessor(IngestConfig config, AdmissionMetrics metrics, int partitions, PolicyCache.Changes policyChanges) {
+        this.policyChanges = policyChanges;
         this.partitions = partitions;
         this.config = config;
         this.metrics = metrics;
@@ -62,7 +64,8 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         users = context.getStateStore(AdmissionTopology.USER_STATE_STORE);
-        policyStore = context.getStateStore(AdmissionTopology.POLICIES_STORE);
+        KeyValueStore<String, UserPolicy> policyStore = context.getStateStore(AdmissionTopology.POLICIES_STORE);
+        policyCache = new PolicyCache(policyStore::get, policies, policyChanges, PolicyCache.ENTRIES);
         ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.REQUESTS_STORE), users, config);
         // Stream time is broker time here (LogAppendTime inputs), so no producer can push it ahead; and the sweep
         // only forgets settled entries past the horizon, never a held reservation.
@@ -125,7 +128,7 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
         state.rollTo(UserState.dayOf(now));
         state.prune(now);
         boolean dirty = ledger.maintain(userId, state, now);
-        Policies.Resolved policy = policies.resolve(policyStore.get(userId));
+        Policies.Resolved policy = policyCache.resolve(userId);
         TierLimits limits = policy.limits();
         long inputTokens = TokenBound.inputTokens(request.getMessages());
         long estimatedTokens = inputTokens + request.getMaxOutputTokens();

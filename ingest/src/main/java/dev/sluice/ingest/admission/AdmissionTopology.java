@@ -61,16 +61,17 @@ public final class AdmissionTopology {
     public static Topology build(IngestConfig config, TopicCatalog topics, AdmissionMetrics metrics) {
         Topology topology = new Topology();
         Topic<String, UserPolicy> policies = topics.userPolicies();
+        PolicyCache.Changes policyChanges = new PolicyCache.Changes();
         StoreBuilder<KeyValueStore<String, UserPolicy>> policyStore = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(POLICIES_STORE), Serdes.String(), policies.valueSerde()).withLoggingDisabled();
         topology.addGlobalStore(policyStore, POLICIES_SOURCE, policies.keySerde().deserializer(),
-                policies.valueSerde().deserializer(), policies.name(), POLICIES_PROCESSOR, PolicyStoreUpdater::new);
+                policies.valueSerde().deserializer(), policies.name(), POLICIES_PROCESSOR, () -> new PolicyStoreUpdater(policyChanges));
 
         topology.addSource(REQUESTS_SOURCE, topics.requests().keySerde().deserializer(),
                 new RequestDeserializer(topics.requests()), topics.requests().name());
         topology.addSource(COSTS_SOURCE, topics.costs().keySerde().deserializer(),
                 topics.costs().valueSerde().deserializer(), topics.costs().name());
-        topology.addProcessor(ADMISSION_PROCESSOR, () -> new AdmissionProcessor(config, metrics, topics.requests().partitions()),
+        topology.addProcessor(ADMISSION_PROCESSOR, () -> new AdmissionProcessor(config, metrics, topics.requests().partitions(), policyChanges),
                 REQUESTS_SOURCE);
         topology.addProcessor(RECONCILE_PROCESSOR, () -> new ReconcileProcessor(config, metrics), COSTS_SOURCE);
         topology.addSink(ADMITTED_SINK, topics.admitted().name(), topics.admitted().keySerde().serializer(),

@@ -6,9 +6,17 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-/** Keeps the global policy store equal to the compacted llm.user-policies topic (a tombstone removes). */
+/**
+ * Keeps the global policy store equal to the compacted llm.user-policies topic (a tombstone removes), and tells the
+ * tasks' {@link PolicyCache}s after each write.
+ */
 final class PolicyStoreUpdater implements Processor<String, UserPolicy, Void, Void> {
+    private final PolicyCache.Changes changes;
     private KeyValueStore<String, UserPolicy> store;
+
+    PolicyStoreUpdater(PolicyCache.Changes changes) {
+        this.changes = changes;
+    }
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
@@ -25,5 +33,6 @@ final class PolicyStoreUpdater implements Processor<String, UserPolicy, Void, Vo
         } else {
             store.put(record.key(), record.value());
         }
+        changes.changed();
     }
 }
