@@ -13,6 +13,7 @@ import dev.sluice.schema.UserPolicy;
 import dev.sluice.contracts.Topic;
 import dev.sluice.contracts.TopicCatalog;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -43,6 +44,8 @@ public final class AdmissionTopology {
     /** Global copy of llm.user-policies. */
     public static final String POLICIES_STORE = "admission-user-policies";
 
+    /** The producer's batch size unless the Kafka client settings name one. */
+    static final int PRODUCER_BATCH_BYTES = 128 * 1024;
     /** The global (policies) and restore consumers' longest broker fetch wait, ms: bounds the start-up cost of each partition. */
     static final int STARTUP_FETCH_MAX_WAIT_MS = 50;
 
@@ -119,6 +122,12 @@ public final class AdmissionTopology {
         // fetch waits one after another (as deployed, 2026-12-03: six tasks restored over 1.2 s with empty changelogs).
         p.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), STARTUP_FETCH_MAX_WAIT_MS);
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
+        // Larger producer batches, unless the Kafka client settings name a size (`kafka.batch.size` or
+        // `kafka.producer.batch.size`): a drain's admitted records and changelog writes filled the producer's 16 KB
+        // batches between commits and went out as many small produce requests. As deployed (2026-12-05, 1,000,000-request
+        // drains, two rounds): broker CPU per request 4.4-5.3 µs against 7.4-7.5, the whole drain +12 to +16 %. Live
+        // traffic sends a commit's records at the commit, far below either size, so its latency does not change.
+        p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, PRODUCER_BATCH_BYTES);
         Properties props = new Properties();
         props.putAll(p);
         return props;

@@ -10,6 +10,7 @@ import dev.sluice.contracts.TopicCatalog;
 import dev.sluice.contracts.registry.SchemaRegistryClient;
 import dev.sluice.ingest.IngestConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
@@ -44,5 +45,21 @@ class StreamsPropertiesTest {
 
         assertThat(p.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(IngestConfig.DEFAULT_COMMIT_INTERVAL_MS);
         assertThat(p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
+    }
+
+    @Test
+    void shouldGiveTheProducerLargerBatchesUnlessTheClientSettingsNameASize() {
+        assertThat(producerBatchSize(Map.of("bootstrap.servers", "localhost:1"))).isEqualTo(AdmissionTopology.PRODUCER_BATCH_BYTES);
+        assertThat(AdmissionTopology.PRODUCER_BATCH_BYTES).isGreaterThan(16 * 1024); // the producer's default
+        // kafka.batch.size and kafka.producer.batch.size reach Streams as these; either one decides
+        assertThat(producerBatchSize(Map.of("bootstrap.servers", "localhost:1", "batch.size", 4096))).isEqualTo(4096);
+        assertThat(producerBatchSize(Map.of("bootstrap.servers", "localhost:1", "producer.batch.size", "8192"))).isEqualTo(8192);
+    }
+
+    /** The batch size Streams gives its producer with these client settings. */
+    private int producerBatchSize(Map<String, Object> kafkaClient) {
+        Properties p = AdmissionTopology.streamsProperties(config, topics, kafkaClient);
+        Object size = new StreamsConfig(p).getProducerConfigs("admission").get(ProducerConfig.BATCH_SIZE_CONFIG);
+        return Integer.parseInt(size.toString());
     }
 }
