@@ -125,7 +125,9 @@ public final class Pipeline {
                     Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
                             TopicConfig.RETENTION_MS_CONFIG, Long.toString(DLQ_RETENTION_MS)), 0,
                     "every stage", List.of(), "`sluice dlq`, replay, gateway (answers)", true),
-            new Flow(TopicNames.USER_POLICIES, "userId", "`UserPolicy` (tier + overrides; tombstone = remove)", COMPACTED, 0,
+            // One partition: admission reads it whole into a global store before any task starts, and Kafka Streams
+            // restores a global store's partitions one after another (~0.1 s each at start as deployed, README "Ninth pass").
+            new Flow(TopicNames.USER_POLICIES, "userId", "`UserPolicy` (tier + overrides; tombstone = remove)", COMPACTED, 1,
                     "your admin tooling, `sluice keys create`", List.of(INGEST), "", false),
             new Flow(TopicNames.GENERATION_LEDGER, "userId + requestId", "generation's record of an answered request (binary)",
                     Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,

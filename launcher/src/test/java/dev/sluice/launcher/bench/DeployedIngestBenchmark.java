@@ -79,6 +79,11 @@ class DeployedIngestBenchmark {
     private static final boolean WARM_UP = Boolean.parseBoolean(System.getProperty("bench.deployed.warmup", "true"));
     /** {@code -Dbench.deployed.redis=false} skips the Redis limiters (P2, P2b) when only admission settings are compared. */
     private static final boolean REDIS = Boolean.parseBoolean(System.getProperty("bench.deployed.redis", "true"));
+    /**
+     * {@code -Dbench.deployed.policy.partitions=6} creates {@code llm.user-policies} with that many partitions (as
+     * deployments made before it had one partition did) instead of the catalog's one; 0 (default): the catalog's.
+     */
+    private static final int POLICY_PARTITIONS = Integer.getInteger("bench.deployed.policy.partitions", 0);
     /** Ingest variants to compare, {@code ;} between them: {@link StageVariant} ("default" = none; {@code jar=}, {@code jvm=}, {@code cds=}, key=value). */
     private static final List<String> VARIANTS = List.of(System.getProperty("bench.deployed.ingest.variants", "default").split(";"));
     private static final String JAVA = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
@@ -129,6 +134,10 @@ class DeployedIngestBenchmark {
             base.put(CommonKeys.TOPIC_PREFIX, prefix);
             TopicCatalog catalog = Topics.catalog(SluiceConfig.of(base), new SchemaRegistryClient(registry.url()));
             try (Admin admin = admin(bootstrap)) {
+                if (POLICY_PARTITIONS > 0) { // created first, so createAll leaves it as it is
+                    admin.createTopics(List.of(new NewTopic(catalog.userPolicies().name(), POLICY_PARTITIONS, (short) 1)
+                            .configs(catalog.userPolicies().configs()))).all().get();
+                }
                 Topics.createAll(admin, catalog, (short) 1);
             }
             long t0 = System.nanoTime();
