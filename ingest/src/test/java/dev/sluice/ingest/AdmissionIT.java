@@ -166,6 +166,41 @@ class AdmissionIT {
         }
     }
 
+    @Test
+    void shouldApplyAPolicyLoweredWhileRunningToTheUsersNextRequest(KafkaBroker kafka, SchemaRegistryServer registry) throws Exception {
+        // The policy store is written on the global thread and read through each task's PolicyCache on the stream
+        // thread: a user whose limits were just cached gets a lower quota, and the next request must meet it.
+        try (IngestCluster cluster = new IngestCluster(kafka, registry, "policy-change", Map.of());
+             KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
+             KafkaProducer<String, UserPolicy> policies = cluster.producer(cluster.topics.userPolicies());
+             KafkaConsumer<String, AdmittedRequest> admitted = cluster.consumer(cluster.topics.admitted());
+             KafkaConsumer<String, RejectedRequest> rejected = cluster.consumer(cluster.topics.rejected())) {
+            IngestStage stage = cluster.startInstance();
+            cluster.awaitAllRunning();
+            String user = "lowered-user";
+            String policyTopic = cluster.topics.userPolicies().name();
+            policies.send(new ProducerRecord<>(policyTopic, user, AdmissionDriver.tier("PRO").setUserId(user).build())).get();
+            Awaitility.await().atMost(60, TimeUnit.SECONDS).until(() -> stage.usage(user).map(u -> u.tier().equals("PRO")).orElse(false));
+            send(producer, cluster, user, 0, 3);
+            List<AdmittedRequest> admissions = new ArrayList<>();
+            List<RejectedRequest> rejections = new ArrayList<>();
+            IngestCluster.awaitDecisions(admitted, rejected, admissions, rejections, 3);
+            assertThat(admissions).hasSize(3); // PRO's limits are now this user's cached entry
+
+            policies.send(new ProducerRecord<>(policyTopic, user,
+                    AdmissionDriver.tier("PRO").setUserId(user).setRequestsPerDay(3).build())).get();
+            Awaitility.await().atMost(60, TimeUnit.SECONDS)
+                    .until(() -> stage.usage(user).map(u -> u.remainingRequestsToday() == 0).orElse(false));
+            send(producer, cluster, user, 3, 4);
+            IngestCluster.awaitDecisions(admitted, rejected, admissions, rejections, 4);
+            assertThat(admissions).hasSize(3);
+            assertThat(rejections).singleElement().satisfies(r -> {
+                assertThat(r.getReason()).isEqualTo(RejectReason.QUOTA_EXCEEDED);
+                assertThat(r.getRule()).isEqualTo("requests per UTC day 3");
+            });
+        }
+    }
+
     private static void send(KafkaProducer<String, LlmRequest> producer, IngestCluster cluster, String user, int from, int to) {
         for (int i = from; i < to; i++) {
             producer.send(new ProducerRecord<>(cluster.topics.requests().name(), user,

@@ -143,7 +143,7 @@ public final class AdmissionDriver implements AutoCloseable {
         policies.pipeInput(user, policy.setUserId(user).setUpdatedAt(at).build(), at);
     }
 
-    static UserPolicy.Builder tier(String tier) {
+    public static UserPolicy.Builder tier(String tier) {
         return UserPolicy.newBuilder().setUserId("").setTier(tier).setUpdatedAt(T0);
     }
 
