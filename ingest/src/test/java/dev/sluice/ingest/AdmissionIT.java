@@ -201,6 +201,33 @@ class AdmissionIT {
         }
     }
 
+    @Test
+    void shouldApplyAPolicyPublishedBeforeTheStageStartedToTheVeryFirstRequest(KafkaBroker kafka, SchemaRegistryServer registry)
+            throws Exception {
+        // The demo and the end-to-end tests publish policies and then start the stages, with no wait in between: that is
+        // only right if admission reads the policies topic to its end before it admits anything (a global store is
+        // bootstrapped before the stream threads start). Without its policy this user would be FREE (10 a day); with it, 2.
+        try (IngestCluster cluster = new IngestCluster(kafka, registry, "policy-first", Map.of());
+             KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
+             KafkaProducer<String, UserPolicy> policies = cluster.producer(cluster.topics.userPolicies());
+             KafkaConsumer<String, AdmittedRequest> admitted = cluster.consumer(cluster.topics.admitted());
+             KafkaConsumer<String, RejectedRequest> rejected = cluster.consumer(cluster.topics.rejected())) {
+            String user = "policy-first-user";
+            policies.send(new ProducerRecord<>(cluster.topics.userPolicies().name(), user,
+                    AdmissionDriver.tier("PRO").setUserId(user).setRequestsPerDay(2).build())).get();
+            send(producer, cluster, user, 0, 3); // already waiting in llm.requests when the stage starts
+            cluster.startInstance();
+            List<AdmittedRequest> admissions = new ArrayList<>();
+            List<RejectedRequest> rejections = new ArrayList<>();
+            IngestCluster.awaitDecisions(admitted, rejected, admissions, rejections, 3);
+            assertThat(admissions).hasSize(2);
+            assertThat(rejections).singleElement().satisfies(r -> {
+                assertThat(r.getReason()).isEqualTo(RejectReason.QUOTA_EXCEEDED);
+                assertThat(r.getRule()).isEqualTo("requests per UTC day 2");
+            });
+        }
+    }
+
     private static void send(KafkaProducer<String, LlmRequest> producer, IngestCluster cluster, String user, int from, int to) {
         for (int i = from; i < to; i++) {
             producer.send(new ProducerRecord<>(cluster.topics.requests().name(), user,

@@ -118,6 +118,10 @@ public final class DemoCommand implements Callable<Integer> {
             TopicsCommand.Create.register(catalog, new SchemaRegistryClient(stack.registryUrl()));
         }
         Map<String, Object> kafka = CommonKeys.kafkaClientProperties(config);
+        // Policies before the stages: admission reads its global policy store to the topic's end before it admits anything,
+        // so the first request already meets its user's tier (a sleep after the start only made that likely).
+        DemoWorkload workload = new DemoWorkload(catalog, kafka);
+        workload.publishPolicies(users);
         List<StageProvider> providers = new ArrayList<>(stages.all().values());
         AtomicReference<StageHost> host = new AtomicReference<>();
         try (Meters meters = Meters.prometheus("demo");
@@ -146,7 +150,7 @@ public final class DemoCommand implements Callable<Integer> {
                 };
                 ProviderOutage outage = demos.stream().flatMap(d -> d.outage(demoConfig).stream()).findFirst().orElse(ProviderOutage.NONE);
                 boolean fallback = demos.stream().anyMatch(d -> d.fallsBack(demoConfig, Requests.DEFAULT_MODEL));
-                int exit = drive(catalog, kafka, meters, outage, fallback, ceiling, interlude, out);
+                int exit = drive(workload, catalog, kafka, meters, outage, fallback, ceiling, interlude, out);
                 if (dashboard != null) {
                     out.printf("%nDashboard: %s%s%n", dashboard, keepRunning ? "" : " (run with --keep-running to keep it up after the summary)");
                 }
@@ -168,9 +172,8 @@ public final class DemoCommand implements Callable<Integer> {
         void run() throws InterruptedException;
     }
 
-    private int drive(TopicCatalog catalog, Map<String, Object> kafka, Meters meters, ProviderOutage outage, boolean fallback,
-                      long ceiling, Interlude beforeCeiling, PrintStream out) throws InterruptedException {
-        DemoWorkload workload = new DemoWorkload(catalog, kafka);
+    private int drive(DemoWorkload workload, TopicCatalog catalog, Map<String, Object> kafka, Meters meters, ProviderOutage outage,
+                      boolean fallback, long ceiling, Interlude beforeCeiling, PrintStream out) throws InterruptedException {
         DemoObserver observer = new DemoObserver(workload.sent());
         boolean finished;
         List<String> transitions;
@@ -179,8 +182,6 @@ public final class DemoCommand implements Callable<Integer> {
              Progress progress = new Progress(out, () -> String.format("demo: sent %d | admitted %d | rejected %d | results %d | dead letters %d",
                      workload.expectedOutcomes(), observer.admitted(), watcher.count(OutcomeWatcher.Kind.REJECTED),
                      watcher.count(OutcomeWatcher.Kind.RESULT), watcher.count(OutcomeWatcher.Kind.DEAD_LETTER)))) {
-            workload.publishPolicies(users);
-            Thread.sleep(1_000); // policies first: admission reads them from their own topic
             workload.burst(12);
             workload.overBudget(8);
             long deadline = System.nanoTime() + timeout.toNanos();

@@ -91,6 +91,8 @@ class DashboardBrowserIT {
         }
         Map<String, Object> props = CommonKeys.kafkaClientProperties(base);
         String page = "http://127.0.0.1:" + port + "/";
+        DemoWorkload workload = new DemoWorkload(catalog, props);
+        workload.publishPolicies(6); // before the stages: admission reads the policies topic to its end before it admits
 
         try (Meters meters = Meters.prometheus("it");
              ObservabilityServer http = ObservabilityServer.start(0, () -> dev.sluice.common.StageHealth.up(Map.of()), meters::scrape);
@@ -100,11 +102,8 @@ class DashboardBrowserIT {
             ChromeDriver browser = browser();
             try {
                 browser.get(page);
-                DemoWorkload workload = new DemoWorkload(catalog, props);
                 DemoObserver observer = new DemoObserver(workload.sent());
                 try (OutcomeWatcher watcher = new OutcomeWatcher(props, catalog, true, observer)) {
-                    workload.publishPolicies(6);
-                    Thread.sleep(1_000); // policies first: admission reads them from their own topic
                     workload.burst(12);
                     workload.overBudget(8);
                     workload.steady(24, 6, 40, () -> sleep(1_500));

@@ -99,14 +99,14 @@ class EndToEndIT {
         List<String> users = List.of("u1", "u2", "u3", "u4");
         Set<String> sent = new HashSet<>();
 
+        // Policies before the stages: admission reads the policies topic to its end before it admits anything.
+        try (KafkaProducer<String, dev.sluice.schema.UserPolicy> policies = new KafkaProducer<>(props,
+                catalog.userPolicies().keySerde().serializer(), catalog.userPolicies().valueSerde().serializer())) {
+            users.forEach(u -> policies.send(new ProducerRecord<>(catalog.userPolicies().name(), u, Requests.unlimited(u, Instant.now()))));
+        }
         try (StageHost host = StageHost.start(stages, config, catalog, new SimpleMeterRegistry());
              OutcomeWatcher watcher = new OutcomeWatcher(props, catalog, (o, v) -> { })) {
             await().atMost(Duration.ofSeconds(120)).until(() -> host.health().ready());
-            try (KafkaProducer<String, dev.sluice.schema.UserPolicy> policies = new KafkaProducer<>(props,
-                    catalog.userPolicies().keySerde().serializer(), catalog.userPolicies().valueSerde().serializer())) {
-                users.forEach(u -> policies.send(new ProducerRecord<>(catalog.userPolicies().name(), u, Requests.unlimited(u, Instant.now()))));
-            }
-            Thread.sleep(500); // let the policies land before the requests that depend on them
             try (KafkaProducer<String, LlmRequest> producer = new KafkaProducer<>(props, catalog.requests().keySerde().serializer(),
                     catalog.requests().valueSerde().serializer())) {
                 for (int i = 0; i < 40; i++) {
