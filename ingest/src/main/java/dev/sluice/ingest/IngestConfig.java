@@ -45,10 +45,10 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
     public static final int DEFAULT_STREAM_THREADS = 1;
     public static final String COMMIT_INTERVAL_MS = "ingest.commit.interval.ms";
     /** Default of {@link #COMMIT_INTERVAL_MS}, milliseconds. */
-    public static final long DEFAULT_COMMIT_INTERVAL_MS = 20;
+    public static final long DEFAULT_COMMIT_INTERVAL_MS = 100;
     public static final String FRESH_COMMIT_INTERVAL_MS = "ingest.commit.fresh.interval.ms";
     /** Default of {@link #FRESH_COMMIT_INTERVAL_MS}, milliseconds. */
-    public static final long DEFAULT_FRESH_COMMIT_INTERVAL_MS = 0;
+    public static final long DEFAULT_FRESH_COMMIT_INTERVAL_MS = 20;
     public static final String TIERS = "ingest.tiers";
     /** Default of {@link #TIERS}. */
     public static final String DEFAULT_TIERS_LIST = "FREE,STARTER,PRO";
@@ -102,22 +102,21 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
                     "Kafka Streams application id (consumer group, prefix of changelog topics).", "`<topic.prefix>sluice-ingest`")
             .define(STREAM_THREADS, INT, DEFAULT_STREAM_THREADS, Range.between(1, 64), MEDIUM, "Stream threads per instance.")
             .define(COMMIT_INTERVAL_MS, LONG, DEFAULT_COMMIT_INTERVAL_MS, Range.between(1, 600_000), MEDIUM,
-                    "Time between transaction commits, ms (with `" + FRESH_COMMIT_INTERVAL_MS + "` set: the longest, used while "
-                            + "a backlog drains). Outputs become visible to read_committed readers only at a commit, so this sets "
-                            + "most of the stage's latency. The trade, measured on 2026-12-02: 20 ms met the end-to-end goal (p99 "
-                            + "82-89 ms at 1,000 req/s on a quiet machine, against 366 ms with 100 ms), while as deployed (`sluice "
-                            + "run ingest` draining 200,000 requests) fixed 20 ms commits drained a backlog 12-45 % slower than "
-                            + "100 ms across runs (each commit writes transaction markers to every output and changelog "
-                            + "partition). A deployment bound by backlog drain sets 100 here and 20 in `" + FRESH_COMMIT_INTERVAL_MS
-                            + "`.")
+                    "Time between transaction commits while a backlog drains, ms (with `" + FRESH_COMMIT_INTERVAL_MS + "` on, as by "
+                            + "default; with it off, the only interval). Outputs become visible to read_committed readers only at a "
+                            + "commit, and each commit writes transaction markers to every output and changelog partition, so this "
+                            + "trades a backlog's drain rate against the latency of what is committed at it. Measured as deployed "
+                            + "(2026-12-05, `sluice run ingest` draining 200,000 requests, two rounds): the defaults (100 here, 20 "
+                            + "fresh) drained at 67.8k-69.2k requests/s warm against 50.2k-51.5k with fixed 20 ms commits.")
             .define(FRESH_COMMIT_INTERVAL_MS, LONG, DEFAULT_FRESH_COMMIT_INTERVAL_MS, Range.between(0, 600_000), MEDIUM,
-                    "Commit interval while the stage is caught up, ms; 0 (the default), or a value not below `"
-                            + COMMIT_INTERVAL_MS + "`, turns it off. When set, a request processed less than ten `"
-                            + COMMIT_INTERVAL_MS + "` after the broker appended it is committed within this interval (at most "
-                            + "one early commit per stream thread per interval), and a backlog at `" + COMMIT_INTERVAL_MS + "`. "
-                            + "Measured as deployed with 100/20 against a fixed 20 ms (same run, order alternated): drain +17-61 % "
-                            + "warm; but in the in-process end-to-end benchmark at 1,000 req/s its p99 was 207 ms against 89 ms "
-                            + "(p50 57 vs 50 ms), so it is off by default until that tail is understood.")
+                    "Commit interval while the stage is caught up, ms; 0, or a value not below `" + COMMIT_INTERVAL_MS
+                            + "`, turns it off (then every commit comes at `" + COMMIT_INTERVAL_MS + "`). A request processed less "
+                            + "than ten `" + COMMIT_INTERVAL_MS + "` after the broker appended it is committed within this interval "
+                            + "(at most one early commit per stream thread per interval); a backlog at `" + COMMIT_INTERVAL_MS
+                            + "`. At 1,000 requests/s (2026-12-05, EndToEndBenchmark, in-process, warm slots) admission's share of "
+                            + "the latency (request appended to admitted record visible) was p99 34 ms with the defaults; "
+                            + "end to end p99 51-57 ms. Before the producer's retry backoff was shortened (see the README, tenth "
+                            + "pass) the same setting had a p99 share of 120-138 ms and stayed off by default.")
             .define(TIERS, LIST, DEFAULT_TIERS_LIST, null, HIGH,
                     "Comma-separated tier names (any case). Each has the four `ingest.tier.<tier>.*` keys below.")
             .define(MAX_REQUEST_COST_MICROS, LONG, DEFAULT_MAX_REQUEST_COST_MICROS, Range.between(0, Long.MAX_VALUE / 4), HIGH,

@@ -49,7 +49,7 @@ class IngestConfigTest {
         assertThat(c.applicationId()).isEqualTo("t1." + IngestConfig.DEFAULT_APPLICATION_ID);
         assertThat(c.commitInterval().toMillis()).isEqualTo(IngestConfig.DEFAULT_COMMIT_INTERVAL_MS);
         assertThat(c.freshCommitInterval().toMillis()).isEqualTo(IngestConfig.DEFAULT_FRESH_COMMIT_INTERVAL_MS);
-        assertThat(c.pacesCommits()).as("the defaults commit at one fixed interval").isFalse();
+        assertThat(c.pacesCommits()).as("the defaults commit early while caught up, at the long interval in a backlog").isTrue();
         assertThat(c.streamThreads()).isEqualTo(IngestConfig.DEFAULT_STREAM_THREADS);
         assertThat(c.dedupeHorizon().toMillis()).isEqualTo(IngestConfig.DEFAULT_DEDUPE_HORIZON_MS);
         assertThat(c.sweepInterval().toMillis()).isEqualTo(IngestConfig.DEFAULT_SWEEP_INTERVAL_MS);

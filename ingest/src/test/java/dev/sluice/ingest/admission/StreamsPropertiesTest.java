@@ -9,6 +9,7 @@ import dev.sluice.common.SluiceConfig;
 import dev.sluice.contracts.TopicCatalog;
 import dev.sluice.contracts.registry.SchemaRegistryClient;
 import dev.sluice.ingest.IngestConfig;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
@@ -54,6 +55,29 @@ class StreamsPropertiesTest {
         // kafka.batch.size and kafka.producer.batch.size reach Streams as these; either one decides
         assertThat(producerBatchSize(Map.of("bootstrap.servers", "localhost:1", "batch.size", 4096))).isEqualTo(4096);
         assertThat(producerBatchSize(Map.of("bootstrap.servers", "localhost:1", "producer.batch.size", "8192"))).isEqualTo(8192);
+    }
+
+    @Test
+    void shouldRetryTheProducersRefusedSendsSoonUnlessTheClientSettingsNameABackoff() {
+        // CONCURRENT_TRANSACTIONS right after a commit is retried after this; the next commit waits for the retry
+        assertThat(producerConfig(Map.of("bootstrap.servers", "localhost:1"), ProducerConfig.RETRY_BACKOFF_MS_CONFIG))
+                .isEqualTo(Long.valueOf(AdmissionTopology.PRODUCER_RETRY_BACKOFF_MS));
+        assertThat((long) AdmissionTopology.PRODUCER_RETRY_BACKOFF_MS).isLessThan(CommonClientConfigs.DEFAULT_RETRY_BACKOFF_MS);
+        // kafka.retry.backoff.ms and kafka.producer.retry.backoff.ms reach Streams as these; either one decides
+        assertThat(producerConfig(Map.of("bootstrap.servers", "localhost:1", "retry.backoff.ms", 250), ProducerConfig.RETRY_BACKOFF_MS_CONFIG))
+                .isEqualTo(250L);
+        assertThat(producerConfig(Map.of("bootstrap.servers", "localhost:1", "producer.retry.backoff.ms", "40"),
+                ProducerConfig.RETRY_BACKOFF_MS_CONFIG)).isEqualTo(40L);
+        // and only the producer's: the consumers keep the client default
+        Properties p = AdmissionTopology.streamsProperties(config, topics, Map.of("bootstrap.servers", "localhost:1"));
+        assertThat(new StreamsConfig(p).getMainConsumerConfigs("admission", "c", 0).get(ConsumerConfig.RETRY_BACKOFF_MS_CONFIG)).isNull();
+    }
+
+    /** The effective value of {@code key} in the producer config Streams derives from these client settings. */
+    private Long producerConfig(Map<String, Object> kafkaClient, String key) {
+        Properties p = AdmissionTopology.streamsProperties(config, topics, kafkaClient);
+        Object value = new StreamsConfig(p).getProducerConfigs("admission").get(key);
+        return value == null ? null : Long.valueOf(value.toString());
     }
 
     /** The batch size Streams gives its producer with these client settings. */

@@ -47,12 +47,19 @@ class EndToEndBenchmark {
     private static final Duration MEASURE = Duration.ofSeconds(Integer.getInteger("bench.seconds", 30));
     /**
      * Commit intervals of ingest and generation to compare, ms; 0 = leave every commit key unset (the shipped defaults,
-     * {@link #DEFAULT_COMMIT_MS}); {@value #PACED} = ingest's opt-in commit pacing (100 ms while draining, 20 ms while
+     * {@link #DEFAULT_COMMIT_MS}); {@value #PACED} = ingest's commit pacing set explicitly (100 ms while draining, 20 ms while
      * caught up; generation at its default); any other value is a fixed interval for both. Override with
      * {@code -Dbench.commit.intervals=0,100,20,-1}.
      */
     private static final List<Integer> COMMIT_INTERVALS_MS = java.util.Arrays.stream(
             System.getProperty("bench.commit.intervals", "0,100").split(",")).map(String::trim).map(Integer::valueOf).toList();
+    /**
+     * Further settings for every slot, {@code ;} between {@code key=value} pairs, applied last
+     * ({@code -Dbench.settings='kafka.producer.retry.backoff.ms=10'}): to see what a setting does to every row.
+     */
+    private static final Map<String, String> EXTRA_SETTINGS = java.util.Arrays.stream(System.getProperty("bench.settings", "").split(";"))
+            .filter(kv -> kv.contains("=")).collect(java.util.stream.Collectors.toMap(kv -> kv.substring(0, kv.indexOf('=')).trim(),
+                    kv -> kv.substring(kv.indexOf('=') + 1).trim()));
     /** The {@link #COMMIT_INTERVALS_MS} entry for ingest's commit pacing. */
     private static final int PACED = -1;
     /** What "0" resolves to: ingest's default commit intervals (backlog, caught up) and generation's (all ms). */
@@ -82,7 +89,11 @@ class EndToEndBenchmark {
                 await().atMost(Duration.ofSeconds(120)).until(() -> host.health().ready());
                 load.run(plan(RATE, WARM_UP, "warm-"), quiet);
                 Map<String, Double> before = streamThread(meters);
+                // admission's share: request appended -> admitted record visible to read_committed readers
+                VisibilityProbe admitted = new VisibilityProbe(CommonKeys.kafkaClientProperties(config), catalog.admitted().name(),
+                        prefix + "visibility-probe");
                 LoadGenerator.Report steady = load.run(plan(RATE, MEASURE, "steady-"), quiet);
+                String admittedLag = admitted.summary();
                 Map<String, Double> after = streamThread(meters);
                 // ingest's stream thread over the measured 30 s: how often and how long it committed, and what it did
                 System.out.printf("commit %s ms, ingest stream thread over the measured %d s: commits %.0f (%.1f/s), "
@@ -94,6 +105,8 @@ class EndToEndBenchmark {
                         after.getOrDefault("punctuate.total", 0.0) - before.getOrDefault("punctuate.total", 0.0),
                         after.getOrDefault("process.total", 0.0) - before.getOrDefault("process.total", 0.0),
                         after.getOrDefault("poll.total", 0.0) - before.getOrDefault("poll.total", 0.0));
+                System.out.printf("commit %s ms, admission's share over the measured %d s (request appended -> admitted record "
+                        + "visible, read_committed): %s%n", label(commitMs), MEASURE.toSeconds(), admittedLag);
                 LoadGenerator.Report saturated = load.run(plan(4 * RATE, Duration.ofSeconds(15), "sat-"), quiet);
                 LoadGenerator.print(steady, new PrintWriter(System.out, true));
                 rows.add(new Row(commitMs, steady.latency().percentile(50), steady.latency().percentile(99),
@@ -147,6 +160,7 @@ class EndToEndBenchmark {
             v.put("ingest.commit.fresh.interval.ms", "0"); // a fixed interval: no early commits while caught up
             v.put("generation.commit.interval.ms", Integer.toString(commitMs));
         }
+        v.putAll(EXTRA_SETTINGS);
         return SluiceConfig.of(v);
     }
 
