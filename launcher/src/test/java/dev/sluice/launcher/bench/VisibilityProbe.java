@@ -1,13 +1,12 @@
 package dev.sluice.launcher.bench;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import dev.sluice.launcher.load.LatencyHistogram;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -20,7 +19,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * latency: its queueing, processing and commit. Reads from the topic's end, on its own thread, until closed.
  */
 final class VisibilityProbe implements AutoCloseable {
-    private final ConcurrentLinkedQueue<Long> lagsMs = new ConcurrentLinkedQueue<>();
+    private final LatencyHistogram lagsMs = new LatencyHistogram();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread thread;
 
@@ -34,7 +33,7 @@ final class VisibilityProbe implements AutoCloseable {
                 consumer.subscribe(List.of(topic));
                 while (running.get()) {
                     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
-                        lagsMs.add(System.currentTimeMillis() - r.timestamp());
+                        lagsMs.record(System.currentTimeMillis() - r.timestamp());
                     }
                 }
             }
@@ -45,13 +44,11 @@ final class VisibilityProbe implements AutoCloseable {
     /** Stops reading; then "p50 / p99 / max ms (n records)" of what was read, or "none". */
     String summary() throws InterruptedException {
         close();
-        long[] sorted = lagsMs.stream().mapToLong(Long::longValue).toArray();
-        if (sorted.length == 0) {
+        if (lagsMs.count() == 0) {
             return "none";
         }
-        Arrays.sort(sorted);
-        return String.format("p50 %d / p99 %d / max %d ms (%d records)", sorted[sorted.length / 2],
-                sorted[(int) Math.min(sorted.length - 1, sorted.length * 99L / 100)], sorted[sorted.length - 1], sorted.length);
+        return String.format("p50 %d / p99 %d / max %d ms (%d records)", lagsMs.percentile(50), lagsMs.percentile(99), lagsMs.max(),
+                lagsMs.count());
     }
 
     @Override
