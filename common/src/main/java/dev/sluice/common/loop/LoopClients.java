@@ -16,6 +16,14 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 public final class LoopClients {
     /** Default {@code linger.ms} of a stage's transactional producer: 5 ms (a transaction batches anyway). */
     public static final int DEFAULT_LINGER_MS = 5;
+    /**
+     * Default first {@code retry.backoff.ms} of a stage's transactional producer: 10 ms (the client's is 100). A
+     * commit's transaction markers are written after the commit returns; the next transaction's first produce requests
+     * can meet them and be refused with {@code CONCURRENT_TRANSACTIONS}, and the producer retries them after this
+     * backoff while the next commit waits. Retries still back off exponentially up to {@code retry.backoff.max.ms}
+     * (1 s), so an unreachable broker is not retried faster.
+     */
+    public static final int DEFAULT_PRODUCER_RETRY_BACKOFF_MS = 10;
 
     private LoopClients() {
     }
@@ -49,10 +57,14 @@ public final class LoopClients {
         return strip(p, ConsumerConfig.configNames());
     }
 
-    /** The transactional producer: idempotent, {@code acks=all}, {@link #DEFAULT_LINGER_MS} unless configured. */
+    /**
+     * The transactional producer: idempotent, {@code acks=all}; {@link #DEFAULT_LINGER_MS} and
+     * {@link #DEFAULT_PRODUCER_RETRY_BACKOFF_MS} unless configured.
+     */
     public static Map<String, Object> transactionalProducer(Map<String, Object> base, String transactionalId) {
         Map<String, Object> p = new HashMap<>(base);
         p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, DEFAULT_LINGER_MS);
+        p.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, DEFAULT_PRODUCER_RETRY_BACKOFF_MS);
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.ACKS_CONFIG, "all");

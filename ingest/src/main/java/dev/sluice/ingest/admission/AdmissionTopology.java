@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 
+import dev.sluice.common.loop.LoopClients;
 import dev.sluice.ingest.IngestConfig;
 import dev.sluice.ingest.ceiling.CeilingTopology;
 import dev.sluice.ingest.wire.AdmittedSerializer;
@@ -46,8 +47,11 @@ public final class AdmissionTopology {
 
     /** The producer's batch size unless the Kafka client settings name one. */
     static final int PRODUCER_BATCH_BYTES = 128 * 1024;
-    /** The producer's first retry backoff, ms, unless the Kafka client settings name one (the client default is 100). */
-    static final int PRODUCER_RETRY_BACKOFF_MS = 10;
+    /**
+     * The producer's first retry backoff, ms, unless the Kafka client settings name one (the client default is 100): the
+     * same as the other stages' transactional producers.
+     */
+    static final int PRODUCER_RETRY_BACKOFF_MS = LoopClients.DEFAULT_PRODUCER_RETRY_BACKOFF_MS;
     /** The global (policies) and restore consumers' longest broker fetch wait, ms: bounds the start-up cost of each partition. */
     static final int STARTUP_FETCH_MAX_WAIT_MS = 50;
 

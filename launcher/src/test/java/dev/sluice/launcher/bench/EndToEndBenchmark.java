@@ -57,16 +57,21 @@ class EndToEndBenchmark {
      * Further settings for every slot, {@code ;} between {@code key=value} pairs, applied last
      * ({@code -Dbench.settings='kafka.producer.retry.backoff.ms=10'}): to see what a setting does to every row.
      */
-    private static final Map<String, String> EXTRA_SETTINGS = java.util.Arrays.stream(System.getProperty("bench.settings", "").split(";"))
-            .filter(kv -> kv.contains("=")).collect(java.util.stream.Collectors.toMap(kv -> kv.substring(0, kv.indexOf('=')).trim(),
-                    kv -> kv.substring(kv.indexOf('=') + 1).trim()));
+    private static final Map<String, String> EXTRA_SETTINGS = pairs(System.getProperty("bench.settings", "").replace(';', ','));
+    /**
+     * Settings of one slot each, in {@link #COMMIT_INTERVALS_MS}' order, {@code |} between slots and {@code ,} between
+     * {@code key=value} pairs, applied after {@link #EXTRA_SETTINGS}: to compare a setting against the defaults in
+     * alternating slots of one run ({@code -Dbench.commit.intervals=0,0,0,0 -Dbench.slot.settings='|k=v||k=v'}).
+     */
+    private static final List<Map<String, String>> SLOT_SETTINGS = java.util.Arrays.stream(
+            System.getProperty("bench.slot.settings", "").split("\\|", -1)).map(EndToEndBenchmark::pairs).toList();
     /** The {@link #COMMIT_INTERVALS_MS} entry for ingest's commit pacing. */
     private static final int PACED = -1;
     /** What "0" resolves to: ingest's default commit intervals (backlog, caught up) and generation's (all ms). */
     private static final String DEFAULT_COMMIT_MS = ingestDefaultCommitMs() + "/"
             + dev.sluice.generation.GenerationConfig.DEFAULT_COMMIT_INTERVAL_MS;
 
-    record Row(int commitMs, long p50, long p99, long p999, long results, long sent, double saturation) {}
+    record Row(String slot, long p50, long p99, long p999, long results, long sent, double saturation) {}
 
     @Test
     void shouldMeasureEndToEndOverheadPerCommitInterval(KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis,
@@ -75,10 +80,13 @@ class EndToEndBenchmark {
         List<StageProvider> stages = List.of(found.get("ingest"), found.get("enrichment"), found.get("generation"));
         PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
         List<Row> rows = new ArrayList<>();
-        for (int commitMs : COMMIT_INTERVALS_MS) {
-            System.out.println("commit " + label(commitMs) + " ms: load average before " + loadAverage());
+        for (int slot = 0; slot < COMMIT_INTERVALS_MS.size(); slot++) {
+            int commitMs = COMMIT_INTERVALS_MS.get(slot);
+            Map<String, String> slotSettings = slot < SLOT_SETTINGS.size() ? SLOT_SETTINGS.get(slot) : Map.of();
+            String name = label(commitMs) + (slotSettings.isEmpty() ? "" : " " + slotSettings);
+            System.out.println("commit " + name + " ms: load average before " + loadAverage());
             String prefix = SluiceInfra.uniquePrefix("bench" + Math.abs(commitMs));
-            SluiceConfig config = config(prefix, commitMs, kafka, registry, redis, state.resolve("c" + commitMs));
+            SluiceConfig config = config(prefix, commitMs, slotSettings, kafka, registry, redis, state.resolve("s" + slot));
             TopicCatalog catalog = Topics.catalog(config, new SchemaRegistryClient(registry.url()));
             try (Admin admin = kafka.admin()) {
                 Topics.createAll(admin, catalog, (short) 1);
@@ -98,7 +106,7 @@ class EndToEndBenchmark {
                 // ingest's stream thread over the measured 30 s: how often and how long it committed, and what it did
                 System.out.printf("commit %s ms, ingest stream thread over the measured %d s: commits %.0f (%.1f/s), "
                         + "commit latency avg %.1f ms max %.1f ms, punctuations %.0f, records processed %.0f, polls %.0f%n",
-                        label(commitMs), MEASURE.toSeconds(),
+                        name, MEASURE.toSeconds(),
                         after.getOrDefault("commit.total", 0.0) - before.getOrDefault("commit.total", 0.0),
                         (after.getOrDefault("commit.total", 0.0) - before.getOrDefault("commit.total", 0.0)) / MEASURE.toSeconds(),
                         after.getOrDefault("commit.latency.avg", Double.NaN), after.getOrDefault("commit.latency.max", Double.NaN),
@@ -106,15 +114,15 @@ class EndToEndBenchmark {
                         after.getOrDefault("process.total", 0.0) - before.getOrDefault("process.total", 0.0),
                         after.getOrDefault("poll.total", 0.0) - before.getOrDefault("poll.total", 0.0));
                 System.out.printf("commit %s ms, admission's share over the measured %d s (request appended -> admitted record "
-                        + "visible, read_committed): %s%n", label(commitMs), MEASURE.toSeconds(), admittedLag);
+                        + "visible, read_committed): %s%n", name, MEASURE.toSeconds(), admittedLag);
                 LoadGenerator.Report saturated = load.run(plan(4 * RATE, Duration.ofSeconds(15), "sat-"), quiet);
                 LoadGenerator.print(steady, new PrintWriter(System.out, true));
-                rows.add(new Row(commitMs, steady.latency().percentile(50), steady.latency().percentile(99),
+                rows.add(new Row(name, steady.latency().percentile(50), steady.latency().percentile(99),
                         steady.latency().percentile(99.9), steady.results(), steady.sent(), saturated.throughputPerSecond()));
             }
         }
         print(rows);
-        assertThat(rows).allSatisfy(r -> assertThat(r.results()).as("results at commit %d ms", r.commitMs())
+        assertThat(rows).allSatisfy(r -> assertThat(r.results()).as("results at commit %s ms", r.slot())
                 .isGreaterThan(r.sent() * 9 / 10));
     }
 
@@ -135,7 +143,7 @@ class EndToEndBenchmark {
                 users + "user-");
     }
 
-    private static SluiceConfig config(String prefix, int commitMs, KafkaBroker kafka, SchemaRegistryServer registry,
+    private static SluiceConfig config(String prefix, int commitMs, Map<String, String> slotSettings, KafkaBroker kafka, SchemaRegistryServer registry,
                                        RedisServer redis, Path state) {
         Map<String, String> v = new HashMap<>();
         v.put(CommonKeys.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
@@ -161,6 +169,7 @@ class EndToEndBenchmark {
             v.put("generation.commit.interval.ms", Integer.toString(commitMs));
         }
         v.putAll(EXTRA_SETTINGS);
+        v.putAll(slotSettings);
         return SluiceConfig.of(v);
     }
 
@@ -169,16 +178,16 @@ class EndToEndBenchmark {
         System.out.printf("P7 end-to-end overhead at %d req/s, EOS, simulated provider 0 ms, response cache off%n", RATE);
         System.out.printf("%-10s %8s %8s %8s %10s %16s%n", "commit ms", "p50 ms", "p99 ms", "p99.9 ms", "results", "saturation rps");
         for (Row r : rows) {
-            System.out.printf("%-10s %8d %8d %8d %10d %16.0f%n", label(r.commitMs()), r.p50(), r.p99(), r.p999(), r.results(), r.saturation());
+            System.out.printf("%-10s %8d %8d %8d %10d %16.0f%n", r.slot(), r.p50(), r.p99(), r.p999(), r.results(), r.saturation());
         }
         Row base = rows.get(0);
         for (Row r : rows.subList(1, rows.size())) {
-            System.out.printf("commit %s ms vs %s ms: p99 ×%.2f, saturation throughput ×%.2f%n", label(r.commitMs()), label(base.commitMs()),
+            System.out.printf("commit %s ms vs %s ms: p99 ×%.2f, saturation throughput ×%.2f%n", r.slot(), base.slot(),
                     (double) r.p99() / Math.max(1, base.p99()), r.saturation() / Math.max(1, base.saturation()));
         }
         System.out.println("load average (uptime) at the end: " + loadAverage());
         for (Row r : rows) {
-            System.out.println("goal p99 ≤ 100 ms at " + RATE + " req/s with commit " + label(r.commitMs()) + " ms: "
+            System.out.println("goal p99 ≤ 100 ms at " + RATE + " req/s with commit " + r.slot() + " ms: "
                     + (r.p99() <= 100 ? "met" : "NOT met"));
         }
     }
@@ -192,6 +201,17 @@ class EndToEndBenchmark {
         } catch (ReflectiveOperationException e) {
             return "?";
         }
+    }
+
+    /** {@code k=v,k2=v2} as a map, in order. */
+    private static Map<String, String> pairs(String list) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (String kv : list.split(",")) {
+            if (kv.contains("=")) {
+                out.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
+            }
+        }
+        return out;
     }
 
     private static String label(int commitMs) {
