@@ -116,7 +116,7 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
                             + "(at most one early commit per stream thread per interval); a backlog at `" + COMMIT_INTERVAL_MS
                             + "`. At 1,000 requests/s (2026-12-05, EndToEndBenchmark, in-process, warm slots) admission's share of "
                             + "the latency (request appended to admitted record visible) was p99 34 ms with the defaults; "
-                            + "end to end p99 51-57 ms. Before the producer's retry backoff was shortened (see the README, tenth "
+                            + "end to end p99 51-57 ms. Before the producer's retry backoff was shortened (see docs/performance-history.md, tenth "
                             + "pass) the same setting had a p99 share of 120-138 ms and stayed off by default.")
             .define(TIERS, LIST, DEFAULT_TIERS_LIST, null, HIGH,
                     "Comma-separated tier names (any case). Each has the four `ingest.tier.<tier>.*` keys below.")

@@ -126,7 +126,7 @@ public final class Pipeline {
                             TopicConfig.RETENTION_MS_CONFIG, Long.toString(DLQ_RETENTION_MS)), 0,
                     "every stage", List.of(), "`sluice dlq`, replay, gateway (answers)", true),
             // One partition: admission reads it whole into a global store before any task starts, and Kafka Streams
-            // restores a global store's partitions one after another (~0.1 s each at start as deployed, README "Ninth pass").
+            // restores a global store's partitions one after another (~0.1 s each at start as deployed, docs/performance-history.md, "Ninth pass").
             new Flow(TopicNames.USER_POLICIES, "userId", "`UserPolicy` (tier + overrides; tombstone = remove)", COMPACTED, 1,
                     "your admin tooling, `sluice keys create`", List.of(INGEST), "", false),
             new Flow(TopicNames.GENERATION_LEDGER, "userId + requestId", "generation's record of an answered request (binary)",

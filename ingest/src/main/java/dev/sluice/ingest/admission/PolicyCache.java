@@ -10,8 +10,8 @@ import dev.sluice.schema.UserPolicy;
 
 /**
  * The limits in force for a user, resolved from the global policy store and kept for the next request. Reading the
- * store costs a RocksDB lookup and an Avro decode per request (7.8 % of a warm stream thread as deployed, README
- * "Ninth pass"); policies change rarely. One per task, used on its stream thread only; at most {@link #ENTRIES} users,
+ * store costs a RocksDB lookup and an Avro decode per request (7.8 % of a warm stream thread as deployed,
+ * docs/performance-history.md, "Ninth pass"); policies change rarely. One per task, used on its stream thread only; at most {@link #ENTRIES} users,
  * least recently used first out.
  *
  * <p>Never staler than the store: every write to the store ({@link PolicyStoreUpdater}, on the global thread) counts

@@ -172,13 +172,14 @@ class DeployedIngestBenchmark {
 
                 // Even rounds run the variants in reverse: the contender right after the passthrough ran slower in every
                 // run of 2026-12-02 (the broker still settling the passthrough's writes), which must not favour one variant.
-                List<String> order = new ArrayList<>(VARIANTS);
+                List<Integer> order = new ArrayList<>(java.util.stream.IntStream.range(0, VARIANTS.size()).boxed().toList());
                 if (round % 2 == 0) {
                     Collections.reverse(order);
                 }
-                for (String variant : order) {
-                    String label = "admission" + (variant.equals("default") ? "" : "[" + variant + "]");
-                    drains.add(admission(label + " " + r, r + "-" + VARIANTS.indexOf(variant), variant, bootstrap, registry, prefix,
+                for (int i : order) {
+                    String label = variantLabel(i);
+                    // a tag per position, not per text: a variant listed twice is two drains with their own application ids
+                    drains.add(admission(label + " " + r, r + "-" + i, VARIANTS.get(i), bootstrap, registry, prefix,
                             catalog, tmp, work));
                     loads.add("after " + label + " " + r + ": " + load());
                 }
@@ -349,8 +350,8 @@ class DeployedIngestBenchmark {
             Drain sync = REDIS ? find(drains, "redis sync" + r) : null;
             Drain pipe = REDIS ? find(drains, "redis pipelined" + r) : null;
             System.out.printf("round %d:%n", round);
-            for (String variant : VARIANTS) {
-                String label = "admission" + (variant.equals("default") ? "" : "[" + variant + "]");
+            for (int i = 0; i < VARIANTS.size(); i++) {
+                String label = variantLabel(i);
                 Drain ad = find(drains, label + r);
                 System.out.printf(" %s%n", label);
                 System.out.printf("  P1  admission / passthrough, warm 2nd half   %6.2f  (%,.0f / %,.0f; goal >= 0.6)%n", ad.warm() / pt.warm(), ad.warm(), pt.warm());
@@ -364,6 +365,13 @@ class DeployedIngestBenchmark {
                 System.out.printf("      admission / redis pipelined/poll, whole  %6.2f  (%,.0f / %,.0f)%n", ad.whole() / pipe.whole(), ad.whole(), pipe.whole());
             }
         }
+    }
+
+    /** "admission", "admission[k=v]"; with " #2" etc. when {@link #VARIANTS} lists the same variant more than once. */
+    private static String variantLabel(int i) {
+        String variant = VARIANTS.get(i);
+        String label = "admission" + (variant.equals("default") ? "" : "[" + variant + "]");
+        return java.util.Collections.frequency(VARIANTS, variant) > 1 ? label + " #" + (i + 1) : label;
     }
 
     private static Drain find(List<Drain> drains, String what) {
