@@ -61,26 +61,23 @@ class AdmissionIT {
     private static void burstWithRebalance(KafkaBroker kafka, SchemaRegistryServer registry, String name, Map<String, String> settings) {
         try (IngestCluster cluster = new IngestCluster(kafka, registry, name, settings);
              KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
-             KafkaConsumer<String, AdmittedRequest> admitted = cluster.consumer(cluster.topics.admitted());
-             KafkaConsumer<String, RejectedRequest> rejected = cluster.consumer(cluster.topics.rejected())) {
+             IngestCluster.Decisions decisions = cluster.decisions()) {
             IngestStage first = cluster.startInstance();
             cluster.startInstance();
             cluster.awaitAllRunning();
 
-            List<AdmittedRequest> admissions = new ArrayList<>();
-            List<RejectedRequest> rejections = new ArrayList<>();
             send(producer, cluster, "burst-user", 0, 500);
-            IngestCluster.awaitDecisions(admitted, rejected, admissions, rejections, 250);
+            decisions.await(250);
             first.close(); // a rebalance in the middle of the burst: the user's state moves with its task
             send(producer, cluster, "burst-user", 500, 1000);
-            IngestCluster.awaitDecisions(admitted, rejected, admissions, rejections, 1000);
+            decisions.await(1000);
 
-            assertThat(admissions).hasSize(10);
-            assertThat(rejections).hasSize(990).allSatisfy(r -> assertThat(r.getReason())
+            assertThat(decisions.admitted).hasSize(10);
+            assertThat(decisions.rejected).hasSize(990).allSatisfy(r -> assertThat(r.getReason())
                     .isIn(RejectReason.RATE_LIMITED, RejectReason.QUOTA_EXCEEDED));
             Set<String> ids = new HashSet<>();
-            admissions.forEach(a -> ids.add(a.getRequest().getRequestId()));
-            rejections.forEach(r -> ids.add(r.getRequestId()));
+            decisions.admitted.forEach(a -> ids.add(a.getRequest().getRequestId()));
+            decisions.rejected.forEach(r -> ids.add(r.getRequestId()));
             assertThat(ids).as("every request decided exactly once").hasSize(1000);
         }
     }
@@ -173,8 +170,7 @@ class AdmissionIT {
         try (IngestCluster cluster = new IngestCluster(kafka, registry, "policy-change", Map.of());
              KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
              KafkaProducer<String, UserPolicy> policies = cluster.producer(cluster.topics.userPolicies());
-             KafkaConsumer<String, AdmittedRequest> admitted = cluster.consumer(cluster.topics.admitted());
-             KafkaConsumer<String, RejectedRequest> rejected = cluster.consumer(cluster.topics.rejected())) {
+             IngestCluster.Decisions decisions = cluster.decisions()) {
             IngestStage stage = cluster.startInstance();
             cluster.awaitAllRunning();
             String user = "lowered-user";
@@ -182,19 +178,17 @@ class AdmissionIT {
             policies.send(new ProducerRecord<>(policyTopic, user, AdmissionDriver.tier("PRO").setUserId(user).build())).get();
             Awaitility.await().atMost(60, TimeUnit.SECONDS).until(() -> stage.usage(user).map(u -> u.tier().equals("PRO")).orElse(false));
             send(producer, cluster, user, 0, 3);
-            List<AdmittedRequest> admissions = new ArrayList<>();
-            List<RejectedRequest> rejections = new ArrayList<>();
-            IngestCluster.awaitDecisions(admitted, rejected, admissions, rejections, 3);
-            assertThat(admissions).hasSize(3); // PRO's limits are now this user's cached entry
+            decisions.await(3);
+            assertThat(decisions.admitted).hasSize(3); // PRO's limits are now this user's cached entry
 
             policies.send(new ProducerRecord<>(policyTopic, user,
                     AdmissionDriver.tier("PRO").setUserId(user).setRequestsPerDay(3).build())).get();
             Awaitility.await().atMost(60, TimeUnit.SECONDS)
                     .until(() -> stage.usage(user).map(u -> u.remainingRequestsToday() == 0).orElse(false));
             send(producer, cluster, user, 3, 4);
-            IngestCluster.awaitDecisions(admitted, rejected, admissions, rejections, 4);
-            assertThat(admissions).hasSize(3);
-            assertThat(rejections).singleElement().satisfies(r -> {
+            decisions.await(4);
+            assertThat(decisions.admitted).hasSize(3);
+            assertThat(decisions.rejected).singleElement().satisfies(r -> {
                 assertThat(r.getReason()).isEqualTo(RejectReason.QUOTA_EXCEEDED);
                 assertThat(r.getRule()).isEqualTo("requests per UTC day 3");
             });
@@ -210,18 +204,15 @@ class AdmissionIT {
         try (IngestCluster cluster = new IngestCluster(kafka, registry, "policy-first", Map.of());
              KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
              KafkaProducer<String, UserPolicy> policies = cluster.producer(cluster.topics.userPolicies());
-             KafkaConsumer<String, AdmittedRequest> admitted = cluster.consumer(cluster.topics.admitted());
-             KafkaConsumer<String, RejectedRequest> rejected = cluster.consumer(cluster.topics.rejected())) {
+             IngestCluster.Decisions decisions = cluster.decisions()) {
             String user = "policy-first-user";
             policies.send(new ProducerRecord<>(cluster.topics.userPolicies().name(), user,
                     AdmissionDriver.tier("PRO").setUserId(user).setRequestsPerDay(2).build())).get();
             send(producer, cluster, user, 0, 3); // already waiting in llm.requests when the stage starts
             cluster.startInstance();
-            List<AdmittedRequest> admissions = new ArrayList<>();
-            List<RejectedRequest> rejections = new ArrayList<>();
-            IngestCluster.awaitDecisions(admitted, rejected, admissions, rejections, 3);
-            assertThat(admissions).hasSize(2);
-            assertThat(rejections).singleElement().satisfies(r -> {
+            decisions.await(3);
+            assertThat(decisions.admitted).hasSize(2);
+            assertThat(decisions.rejected).singleElement().satisfies(r -> {
                 assertThat(r.getReason()).isEqualTo(RejectReason.QUOTA_EXCEEDED);
                 assertThat(r.getRule()).isEqualTo("requests per UTC day 2");
             });

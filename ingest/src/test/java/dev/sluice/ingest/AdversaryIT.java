@@ -20,7 +20,6 @@ import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.schema.ChatMessage;
 import dev.sluice.schema.LlmRequest;
 import dev.sluice.schema.RejectReason;
-import dev.sluice.schema.RejectedRequest;
 import dev.sluice.schema.Role;
 import dev.sluice.contracts.TopicCatalog;
 import dev.sluice.contracts.TopicSetup;
@@ -31,8 +30,6 @@ import dev.sluice.testkit.SluiceInfra;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.awaitility.Awaitility;
@@ -52,8 +49,7 @@ class AdversaryIT {
             throws Exception {
         try (IngestCluster cluster = new IngestCluster(kafka, registry, "liar", Map.of());
              KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
-             KafkaConsumer<String, AdmittedRequest> admitted = cluster.consumer(cluster.topics.admitted());
-             KafkaConsumer<String, RejectedRequest> rejected = cluster.consumer(cluster.topics.rejected())) {
+             IngestCluster.Decisions decisions = cluster.decisions()) {
             IngestStage stage = cluster.startInstance();
             cluster.awaitAllRunning();
             String topic = cluster.topics.requests().name();
@@ -74,31 +70,18 @@ class AdversaryIT {
             }
             producer.flush();
 
-            List<ConsumerRecord<String, ?>> outcomes = new ArrayList<>();
-            List<AdmittedRequest> admissions = new ArrayList<>();
-            List<RejectedRequest> rejections = new ArrayList<>();
-            Awaitility.await().atMost(120, TimeUnit.SECONDS).until(() -> {
-                admitted.poll(Duration.ofMillis(100)).forEach(r -> {
-                    outcomes.add(r);
-                    admissions.add(r.value());
-                });
-                rejected.poll(Duration.ofMillis(100)).forEach(r -> {
-                    outcomes.add(r);
-                    rejections.add(r.value());
-                });
-                return admissions.size() + rejections.size() >= 106;
-            });
+            decisions.await(106);
             Instant end = Instant.now();
 
-            List<AdmittedRequest> liarAdmitted = admissions.stream().filter(a -> a.getRequest().getUserId().equals("liar")).toList();
+            List<AdmittedRequest> liarAdmitted = decisions.admitted.stream().filter(a -> a.getRequest().getUserId().equals("liar")).toList();
             assertThat(liarAdmitted).as("no more than the FREE limits").hasSizeLessThanOrEqualTo(10);
             Set<String> decided = new HashSet<>();
             liarAdmitted.forEach(a -> decided.add(a.getRequest().getRequestId()));
-            rejections.forEach(r -> decided.add(r.getRequestId()));
+            decisions.rejected.forEach(r -> decided.add(r.getRequestId()));
             assertThat(decided).as("exactly one outcome per request").hasSize(105).containsAll(sent);
-            assertThat(outcomes).as("outputs carry broker time, so retention cannot delete them before they are read")
-                    .allSatisfy(r -> assertThat(Instant.ofEpochMilli(r.timestamp())).isBetween(start.minusSeconds(5), end.plusSeconds(5)));
-            assertThat(rejections).allSatisfy(r -> {
+            assertThat(decisions.timestamps).as("outputs carry broker time, so retention cannot delete them before they are read")
+                    .hasSize(106).allSatisfy(t -> assertThat(Instant.ofEpochMilli(t)).isBetween(start.minusSeconds(5), end.plusSeconds(5)));
+            assertThat(decisions.rejected).allSatisfy(r -> {
                 assertThat(r.getReason()).isIn(RejectReason.RATE_LIMITED, RejectReason.QUOTA_EXCEEDED);
                 if (r.getRetryAfterMs() != null) {
                     assertThat(r.getRetryAfterMs()).isBetween(0L, Duration.ofDays(1).toMillis());
@@ -135,8 +118,7 @@ class AdversaryIT {
             throws Exception {
         try (IngestCluster cluster = new IngestCluster(kafka, registry, "size", Map.of());
              KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
-             KafkaConsumer<String, AdmittedRequest> admitted = cluster.consumer(cluster.topics.admitted());
-             KafkaConsumer<String, RejectedRequest> rejected = cluster.consumer(cluster.topics.rejected())) {
+             IngestCluster.Decisions decisions = cluster.decisions()) {
             cluster.startInstance();
             cluster.awaitAllRunning();
             String topic = cluster.topics.requests().name();
@@ -150,19 +132,13 @@ class AdversaryIT {
             }
             producer.flush();
 
-            List<AdmittedRequest> admissions = new ArrayList<>();
-            List<RejectedRequest> rejections = new ArrayList<>();
-            Awaitility.await().atMost(120, TimeUnit.SECONDS).until(() -> {
-                admitted.poll(Duration.ofMillis(100)).forEach(r -> admissions.add(r.value()));
-                rejected.poll(Duration.ofMillis(100)).forEach(r -> rejections.add(r.value()));
-                return admissions.size() >= 20 && rejections.size() >= 2;
-            });
-            assertThat(rejections).hasSize(2).allSatisfy(r -> assertThat(r.getReason()).isEqualTo(RejectReason.INVALID));
-            assertThat(rejections).filteredOn(r -> r.getRequestId().equals(fat.getRequestId())).singleElement()
+            decisions.awaitUntil(() -> decisions.admitted.size() >= 20 && decisions.rejected.size() >= 2);
+            assertThat(decisions.rejected).hasSize(2).allSatisfy(r -> assertThat(r.getReason()).isEqualTo(RejectReason.INVALID));
+            assertThat(decisions.rejected).filteredOn(r -> r.getRequestId().equals(fat.getRequestId())).singleElement()
                     .satisfies(r -> assertThat(r.getField()).isEqualTo("metadata"));
-            assertThat(rejections).filteredOn(r -> r.getRequestId().equals(many.getRequestId())).singleElement()
+            assertThat(decisions.rejected).filteredOn(r -> r.getRequestId().equals(many.getRequestId())).singleElement()
                     .satisfies(r -> assertThat(r.getField()).isEqualTo("messages"));
-            assertThat(admissions).as("the stage kept going").hasSize(20);
+            assertThat(decisions.admitted).as("the stage kept going").hasSize(20);
         }
     }
 }

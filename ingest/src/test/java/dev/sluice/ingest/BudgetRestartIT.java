@@ -17,7 +17,6 @@ import dev.sluice.schema.CostEvent;
 import dev.sluice.schema.CostKind;
 import dev.sluice.schema.LlmRequest;
 import dev.sluice.schema.RejectReason;
-import dev.sluice.schema.RejectedRequest;
 import dev.sluice.schema.UserPolicy;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.SchemaRegistryServer;
@@ -56,8 +55,7 @@ class BudgetRestartIT {
              KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
              KafkaProducer<String, CostEvent> costs = cluster.producer(cluster.topics.costs());
              KafkaProducer<String, UserPolicy> policies = cluster.producer(cluster.topics.userPolicies());
-             KafkaConsumer<String, AdmittedRequest> admitted = cluster.consumer(cluster.topics.admitted());
-             KafkaConsumer<String, RejectedRequest> rejected = cluster.consumer(cluster.topics.rejected());
+             IngestCluster.Decisions decisions = cluster.decisions();
              KafkaConsumer<String, CostEvent> costLog = cluster.consumer(cluster.topics.costs())) {
             policies.send(new ProducerRecord<>(cluster.topics.userPolicies().name(), USER, UserPolicy.newBuilder().setUserId(USER)
                     .setTier("PRO").setRequestsPerMinute(1_000).setRequestsPerDay(1_000).setDailyBudgetMicros(BUDGET)
@@ -65,30 +63,28 @@ class BudgetRestartIT {
             IngestStage first = cluster.startInstance();
             cluster.awaitAllRunning();
 
-            List<AdmittedRequest> admissions = new ArrayList<>();
-            List<RejectedRequest> rejections = new ArrayList<>();
             sendRequests(cluster, producer, 15);
-            IngestCluster.awaitDecisions(admitted, rejected, admissions, rejections, 15);
-            assertThat(admissions).hasSize(10);
-            assertThat(rejections).hasSize(5).allSatisfy(r -> assertThat(r.getReason()).isEqualTo(RejectReason.BUDGET_EXCEEDED));
+            decisions.await(15);
+            assertThat(decisions.admitted).hasSize(10);
+            assertThat(decisions.rejected).hasSize(5).allSatisfy(r -> assertThat(r.getReason()).isEqualTo(RejectReason.BUDGET_EXCEEDED));
 
             first.close(); // generation answers while admission is down; a new instance restores the state from its changelogs
             long paid = 0;
             for (int i = 0; i < 6; i++) {
                 long actual = i == 5 ? 12_000 : 6_000; // the sixth cost is 2,000 above its estimate
                 paid += actual;
-                cost(cluster, costs, admissions.get(i), actual, CostKind.CHARGED);
-                cost(cluster, costs, admissions.get(i), actual, CostKind.CHARGED); // a duplicate
+                cost(cluster, costs, decisions.admitted.get(i), actual, CostKind.CHARGED);
+                cost(cluster, costs, decisions.admitted.get(i), actual, CostKind.CHARGED); // a duplicate
             }
             IngestStage second = cluster.startInstance();
             Awaitility.await().atMost(120, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
                     .until(() -> second.usage(USER).map(u -> u.reservedMicros() == 4 * WORST).orElse(false));
             assertThat(second.usage(USER).orElseThrow().spentMicros()).as("books = paid, uncapped, duplicates once").isEqualTo(paid);
 
-            cost(cluster, costs, admissions.get(6), 0, CostKind.RELEASED); // never called: e.g. its dead letter was discarded
+            cost(cluster, costs, decisions.admitted.get(6), 0, CostKind.RELEASED); // never called: e.g. its dead letter was discarded
             for (int i = 7; i < 10; i++) {
                 paid += 9_000;
-                cost(cluster, costs, admissions.get(i), 9_000, CostKind.CHARGED);
+                cost(cluster, costs, decisions.admitted.get(i), 9_000, CostKind.CHARGED);
             }
             long expected = paid;
             Awaitility.await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
@@ -105,7 +101,7 @@ class BudgetRestartIT {
                 return !flags.isEmpty();
             });
             assertThat(flags).singleElement().satisfies(f -> {
-                assertThat(f.getRequestId()).isEqualTo(admissions.get(5).getRequest().getRequestId());
+                assertThat(f.getRequestId()).isEqualTo(decisions.admitted.get(5).getRequest().getRequestId());
                 assertThat(f.getCostMicros() - f.getReservedMicros()).isEqualTo(2_000);
             });
         }

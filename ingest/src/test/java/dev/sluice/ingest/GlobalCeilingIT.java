@@ -18,11 +18,9 @@ import dev.sluice.common.SluiceConfig;
 import dev.sluice.ingest.admission.AdmissionDriver;
 import dev.sluice.ingest.ceiling.CeilingConfig;
 import dev.sluice.ingest.ceiling.CeilingWindow;
-import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.schema.ChatMessage;
 import dev.sluice.schema.LlmRequest;
 import dev.sluice.schema.RejectReason;
-import dev.sluice.schema.RejectedRequest;
 import dev.sluice.schema.Role;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.SchemaRegistryServer;
@@ -61,20 +59,17 @@ class GlobalCeilingIT {
                 CeilingConfig.PER_MINUTE_MICROS, Long.toString(CEILING));
         try (IngestCluster cluster = new IngestCluster(kafka, registry, "ceiling", settings);
              KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
-             KafkaConsumer<String, AdmittedRequest> admitted = cluster.consumer(cluster.topics.admitted());
-             KafkaConsumer<String, RejectedRequest> rejected = cluster.consumer(cluster.topics.rejected());
+             IngestCluster.Decisions decisions = cluster.decisions();
              KafkaConsumer<byte[], byte[]> leaseRequests = cluster.consumer(cluster.topics.budgetLeaseRequests())) {
             IngestStage leaving = cluster.startInstance();
             cluster.startInstance();
             cluster.startInstance();
             cluster.awaitAllRunning();
 
-            List<AdmittedRequest> admissions = new ArrayList<>();
-            List<RejectedRequest> rejections = new ArrayList<>();
             for (int u = 0; u < USERS; u++) {
                 if (u == USERS / 2) {
                     producer.flush();
-                    IngestCluster.awaitDecisions(admitted, rejected, admissions, rejections, USERS / 4);
+                    decisions.await(USERS / 4);
                     leaving.close(); // its tasks (and their leases, restored from the changelog) move to the others
                 }
                 String user = "burst-" + u;
@@ -83,16 +78,16 @@ class GlobalCeilingIT {
                         .setMaxOutputTokens(100).setCreatedAt(Instant.now()).build()));
             }
             producer.flush();
-            IngestCluster.awaitDecisions(admitted, rejected, admissions, rejections, USERS);
+            decisions.await(USERS);
 
             Set<String> decided = new HashSet<>();
-            admissions.forEach(a -> decided.add(a.getRequest().getRequestId()));
-            rejections.forEach(r -> decided.add(r.getRequestId()));
+            decisions.admitted.forEach(a -> decided.add(a.getRequest().getRequestId()));
+            decisions.rejected.forEach(r -> decided.add(r.getRequestId()));
             assertThat(decided).as("every request decided exactly once").hasSize(USERS);
-            assertThat(admissions.size() + rejections.size()).isEqualTo(USERS);
+            assertThat(decisions.admitted.size() + decisions.rejected.size()).isEqualTo(USERS);
 
             Map<Long, Long> admittedPerMinute = new TreeMap<>();
-            admissions.forEach(a -> admittedPerMinute.merge(CeilingWindow.MINUTE.of(a.getAdmittedAt().toEpochMilli()),
+            decisions.admitted.forEach(a -> admittedPerMinute.merge(CeilingWindow.MINUTE.of(a.getAdmittedAt().toEpochMilli()),
                     a.getReservedMicros(), Long::sum));
             assertThat(admittedPerMinute.values()).as("worst case admitted per UTC minute")
                     .allSatisfy(sum -> assertThat(sum).isLessThanOrEqualTo(CEILING));
@@ -100,13 +95,13 @@ class GlobalCeilingIT {
             // share from the window's start without asking, so the burst admits at least the base shares in whole
             // requests (83 of 1,000 µ$ in 83,333 µ$ per partition: 498,000 µ$, not half the ceiling) even when every
             // coordinator grant arrives after the burst has passed. Summed over minutes: a burst that straddles a
-            // minute boundary splits each partition's admissions between two windows.
+            // minute boundary splits each partition's decisions.admitted between two windows.
             long base = CeilingConfig.from(SluiceConfig.of(settings)).baseShare(CeilingWindow.MINUTE, PARTITIONS);
             long baseInWholeRequests = PARTITIONS * (base / WORST) * WORST;
             assertThat(admittedPerMinute.values().stream().mapToLong(Long::longValue).sum())
                     .as("worst case admitted over the burst, at least every partition's base share")
                     .isGreaterThanOrEqualTo(baseInWholeRequests);
-            assertThat(rejections).isNotEmpty().allSatisfy(r -> {
+            assertThat(decisions.rejected).isNotEmpty().allSatisfy(r -> {
                 assertThat(r.getReason()).isEqualTo(RejectReason.GLOBAL_BUDGET_EXCEEDED);
                 assertThat(r.getRetryAfterMs()).isBetween(0L, 60_000L);
             });
@@ -120,8 +115,8 @@ class GlobalCeilingIT {
             leaseRequests.poll(Duration.ofSeconds(1)).forEach(leases::add);
             assertThat(leases.size()).as("lease requests and returns").isLessThan(USERS / 10);
             System.out.printf("GLOBAL-CEILING %d requests, %d admitted, worst case admitted per minute %s (ceiling %d), "
-                    + "%d rejected, %d lease records%n", USERS, admissions.size(), admittedPerMinute.values(), CEILING,
-                    rejections.size(), leases.size());
+                    + "%d rejected, %d lease records%n", USERS, decisions.admitted.size(), admittedPerMinute.values(), CEILING,
+                    decisions.rejected.size(), leases.size());
 
         }
     }

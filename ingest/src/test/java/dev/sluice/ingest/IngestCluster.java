@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.schema.AdmittedRequest;
@@ -92,14 +93,50 @@ final class IngestCluster implements AutoCloseable {
         return consumer;
     }
 
-    /** Polls both outcome topics into the lists until at least {@code atLeast} decisions have been read. */
-    static void awaitDecisions(KafkaConsumer<String, AdmittedRequest> admitted, KafkaConsumer<String, RejectedRequest> rejected,
-                               List<AdmittedRequest> admissions, List<RejectedRequest> rejections, int atLeast) {
-        Awaitility.await().atMost(120, TimeUnit.SECONDS).until(() -> {
-            admitted.poll(Duration.ofMillis(100)).forEach(r -> admissions.add(r.value()));
-            rejected.poll(Duration.ofMillis(100)).forEach(r -> rejections.add(r.value()));
-            return admissions.size() + rejections.size() >= atLeast;
-        });
+    /** A reader of both outcome topics from the beginning, read_committed: every decision admission committed. */
+    Decisions decisions() {
+        return new Decisions(consumer(topics.admitted()), consumer(topics.rejected()));
+    }
+
+    /** The decisions read so far ({@link #admitted}, {@link #rejected}), in the order each topic's reader saw them. */
+    static final class Decisions implements AutoCloseable {
+        final List<AdmittedRequest> admitted = new ArrayList<>();
+        final List<RejectedRequest> rejected = new ArrayList<>();
+        /** The record timestamp of every decision read, both topics. */
+        final List<Long> timestamps = new ArrayList<>();
+        private final KafkaConsumer<String, AdmittedRequest> admittedReader;
+        private final KafkaConsumer<String, RejectedRequest> rejectedReader;
+
+        private Decisions(KafkaConsumer<String, AdmittedRequest> admittedReader, KafkaConsumer<String, RejectedRequest> rejectedReader) {
+            this.admittedReader = admittedReader;
+            this.rejectedReader = rejectedReader;
+        }
+
+        /** Reads both topics until at least {@code atLeast} decisions in all have been read. */
+        void await(int atLeast) {
+            awaitUntil(() -> admitted.size() + rejected.size() >= atLeast);
+        }
+
+        /** Reads both topics until {@code done} holds (at most 120 s). */
+        void awaitUntil(BooleanSupplier done) {
+            Awaitility.await().atMost(120, TimeUnit.SECONDS).until(() -> {
+                admittedReader.poll(Duration.ofMillis(100)).forEach(r -> {
+                    admitted.add(r.value());
+                    timestamps.add(r.timestamp());
+                });
+                rejectedReader.poll(Duration.ofMillis(100)).forEach(r -> {
+                    rejected.add(r.value());
+                    timestamps.add(r.timestamp());
+                });
+                return done.getAsBoolean();
+            });
+        }
+
+        @Override
+        public void close() {
+            admittedReader.close();
+            rejectedReader.close();
+        }
     }
 
     @Override
