@@ -64,6 +64,8 @@ public final class AnalyticsStage implements Stage {
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, common.intValue(CommonKeys.TOPIC_REPLICATION_FACTOR));
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
         props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, catalog.dlq().name());
+        // Streams 4.3 warns at every start unless this is on (it becomes the default in 5.0); analytics has no global store
+        props.putIfAbsent("processing.exception.handler.global.enabled", true);
         return props;
     }
 

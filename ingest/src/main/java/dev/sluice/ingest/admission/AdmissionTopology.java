@@ -52,6 +52,8 @@ public final class AdmissionTopology {
      * same as the other stages' transactional producers.
      */
     static final int PRODUCER_RETRY_BACKOFF_MS = LoopClients.DEFAULT_PRODUCER_RETRY_BACKOFF_MS;
+    /** {@code StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG}, deprecated in 4.3 (it becomes the default). */
+    static final String PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED = "processing.exception.handler.global.enabled";
     /** The global (policies) and restore consumers' longest broker fetch wait, ms: bounds the start-up cost of each partition. */
     static final int STARTUP_FETCH_MAX_WAIT_MS = 50;
 
@@ -115,6 +117,10 @@ public final class AdmissionTopology {
         p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.dlq().name());
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
         p.put(DeadLetterHandler.GLOBAL_TOPICS_CONFIG, topics.userPolicies().name());
+        // The global (policies) thread uses the processing exception handler too: Streams 4.3 warns at every start while
+        // it does not, and makes it the default in 5.0. With the default handler (log and fail) nothing changes: an
+        // exception in the policies processor still stops the stage, as it did before.
+        p.putIfAbsent(PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED, true);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
         // Never wait for llm.costs before processing buffered requests (and skip Streams' per-record idle bookkeeping,

@@ -73,6 +73,16 @@ class StreamsPropertiesTest {
         assertThat(new StreamsConfig(p).getMainConsumerConfigs("admission", "c", 0).get(ConsumerConfig.RETRY_BACKOFF_MS_CONFIG)).isNull();
     }
 
+    @Test
+    void shouldHandleGlobalThreadProcessingErrorsThroughTheProcessingHandlerUnlessConfiguredOtherwise() {
+        // Streams 4.3 logs a warning at every start while this is off; the default handler (log and fail) keeps the behaviour
+        Properties p = AdmissionTopology.streamsProperties(config, topics, Map.of("bootstrap.servers", "localhost:1"));
+        assertThat(new StreamsConfig(p).getBoolean(AdmissionTopology.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED)).isTrue();
+        Properties off = AdmissionTopology.streamsProperties(config, topics, Map.of("bootstrap.servers", "localhost:1",
+                AdmissionTopology.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED, false));
+        assertThat(new StreamsConfig(off).getBoolean(AdmissionTopology.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED)).isFalse();
+    }
+
     /** The effective value of {@code key} in the producer config Streams derives from these client settings. */
     private Long producerConfig(Map<String, Object> kafkaClient, String key) {
         Properties p = AdmissionTopology.streamsProperties(config, topics, kafkaClient);
