@@ -36,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * P7: end-to-end overhead of the pipeline (ingest → enrichment → generation, exactly-once everywhere) with the
  * LLM taken out: simulated provider at 0 ms, response cache off (every request reaches the provider), a pool of
  * 16 prompts (embeddings come from Redis after the first of each; local model time is not pipeline overhead).
- * For each commit interval: p50/p99 of createdAt → result visible to a read_committed consumer at 1,000 req/s,
+ * For each commit interval (after an uncounted warm-up slot at the defaults): p50/p99 of createdAt → result visible
+ * to a read_committed consumer at 1,000 req/s,
  * then the saturation throughput (sending 4,000 req/s). Goal: p99 ≤ 100 ms at 1,000 req/s.
  * Run: {@code ./mvnw -Pbench -o -pl launcher verify}.
  */
@@ -68,7 +69,7 @@ class EndToEndBenchmark {
     /**
      * Whether a slot at the defaults runs first and is printed but not counted (default true;
      * {@code -Dbench.warmup.slot=false} counts the first slot too). The broker shares this JVM, so the first slot measured
-     * a cold broker as well as cold stages (p99 197-274 ms against 53-62 ms in the slots after it, 2026-12-05/06),
+     * a cold broker as well as cold stages (p99 119-274 ms against 55-62 ms in the slots after it, 2026-12-05/06),
      * which a deployed stage, restarted against a running broker, does not meet.
      */
     private static final boolean WARM_UP_SLOT = Boolean.parseBoolean(System.getProperty("bench.warmup.slot", "true"));
