@@ -52,6 +52,7 @@ public final class AnalyticsStage implements Stage {
         this.streamsMetrics = new KafkaStreamsMetrics(streams);
     }
 
+    @SuppressWarnings("deprecation") // PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG: deprecated as it becomes the default (5.0)
     static Properties streamsProperties(SluiceConfig config, TopicCatalog catalog, AnalyticsConfig analytics) {
         Properties props = new Properties();
         props.putAll(CommonKeys.kafkaClientProperties(config));
@@ -65,7 +66,7 @@ public final class AnalyticsStage implements Stage {
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
         props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, catalog.dlq().name());
         // Streams 4.3 warns at every start unless this is on (it becomes the default in 5.0); analytics has no global store
-        props.putIfAbsent("processing.exception.handler.global.enabled", true);
+        props.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         return props;
     }
 

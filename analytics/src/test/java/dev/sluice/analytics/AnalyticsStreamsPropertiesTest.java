@@ -12,7 +12,8 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
 class AnalyticsStreamsPropertiesTest {
-    private static final String GLOBAL_HANDLER = "processing.exception.handler.global.enabled";
+    @SuppressWarnings("deprecation")
+    private static final String GLOBAL_HANDLER = StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG;
     private final TopicCatalog topics = new TopicCatalog("", 6, new SchemaRegistryClient("http://localhost:1"));
 
     @Test

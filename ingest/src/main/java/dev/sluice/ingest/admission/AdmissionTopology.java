@@ -47,13 +47,6 @@ public final class AdmissionTopology {
 
     /** The producer's batch size unless the Kafka client settings name one. */
     static final int PRODUCER_BATCH_BYTES = 128 * 1024;
-    /**
-     * The producer's first retry backoff, ms, unless the Kafka client settings name one (the client default is 100): the
-     * same as the other stages' transactional producers.
-     */
-    static final int PRODUCER_RETRY_BACKOFF_MS = LoopClients.DEFAULT_PRODUCER_RETRY_BACKOFF_MS;
-    /** {@code StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG}, deprecated in 4.3 (it becomes the default). */
-    static final String PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED = "processing.exception.handler.global.enabled";
     /** The global (policies) and restore consumers' longest broker fetch wait, ms: bounds the start-up cost of each partition. */
     static final int STARTUP_FETCH_MAX_WAIT_MS = 50;
 
@@ -109,6 +102,7 @@ public final class AdmissionTopology {
      * letters to llm.dlq through {@link DeadLetterHandler}. {@code kafkaClient} (bootstrap servers, security)
      * goes in first, so these cannot be overridden by accident.
      */
+    @SuppressWarnings("deprecation") // PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG: deprecated as it becomes the default (5.0)
     public static Properties streamsProperties(IngestConfig config, TopicCatalog topics, Map<String, Object> kafkaClient) {
         Map<String, Object> p = new HashMap<>(kafkaClient);
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
@@ -120,7 +114,7 @@ public final class AdmissionTopology {
         // The global (policies) thread uses the processing exception handler too: Streams 4.3 warns at every start while
         // it does not, and makes it the default in 5.0. With the default handler (log and fail) nothing changes: an
         // exception in the policies processor still stops the stage, as it did before.
-        p.putIfAbsent(PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED, true);
+        p.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
         // Never wait for llm.costs before processing buffered requests (and skip Streams' per-record idle bookkeeping,
@@ -140,16 +134,13 @@ public final class AdmissionTopology {
         // drains, two rounds): broker CPU per request 4.4-5.3 µs against 7.4-7.5, the whole drain +12 to +16 %. Live
         // traffic sends a commit's records at the commit, far below either size, so its latency does not change.
         p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, PRODUCER_BATCH_BYTES);
-        // A short first retry backoff for the producer, unless the Kafka client settings name one (`kafka.retry.backoff.ms`
-        // or `kafka.producer.retry.backoff.ms`). A commit's transaction markers are written after the commit returns; the
-        // next transaction's first produce requests can meet them and be refused with CONCURRENT_TRANSACTIONS, and the
-        // producer retries them after this backoff, while the next commit waits for them. At the client's 100 ms the
-        // stream thread stalled ~100 ms several times a second and, with early commits, admission's p99 share at 1,000
-        // requests/s was 120-138 ms against 34 ms with 10 ms (2026-12-05, EndToEndBenchmark). Retries back off
-        // exponentially from this up to `retry.backoff.max.ms` (1 s), so an unreachable broker is not retried faster.
+        // The short first retry backoff every stage's transactional producer gets (why: LoopClients), unless the Kafka
+        // client settings name one (`kafka.retry.backoff.ms` or `kafka.producer.retry.backoff.ms`); the producer's only,
+        // the consumers keep theirs. At the client's 100 ms, admission's p99 share at 1,000 requests/s with early commits
+        // was 120-138 ms against 34 ms (2026-12-05, EndToEndBenchmark).
         if (!p.containsKey(ProducerConfig.RETRY_BACKOFF_MS_CONFIG)
                 && !p.containsKey(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG))) {
-            p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), PRODUCER_RETRY_BACKOFF_MS);
+            p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), LoopClients.DEFAULT_PRODUCER_RETRY_BACKOFF_MS);
         }
         Properties props = new Properties();
         props.putAll(p);

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import dev.sluice.common.SluiceConfig;
+import dev.sluice.common.loop.LoopClients;
 import dev.sluice.contracts.TopicCatalog;
 import dev.sluice.contracts.registry.SchemaRegistryClient;
 import dev.sluice.ingest.IngestConfig;
@@ -16,6 +17,8 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
 class StreamsPropertiesTest {
+    @SuppressWarnings("deprecation")
+    private static final String GLOBAL_HANDLER = StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG;
     private final IngestConfig config = IngestConfig.from(SluiceConfig.of(Map.of()));
     private final TopicCatalog topics = new TopicCatalog("", 6, new SchemaRegistryClient("http://localhost:1"));
 
@@ -61,8 +64,8 @@ class StreamsPropertiesTest {
     void shouldRetryTheProducersRefusedSendsSoonUnlessTheClientSettingsNameABackoff() {
         // CONCURRENT_TRANSACTIONS right after a commit is retried after this; the next commit waits for the retry
         assertThat(producerConfig(Map.of("bootstrap.servers", "localhost:1"), ProducerConfig.RETRY_BACKOFF_MS_CONFIG))
-                .isEqualTo(Long.valueOf(AdmissionTopology.PRODUCER_RETRY_BACKOFF_MS));
-        assertThat((long) AdmissionTopology.PRODUCER_RETRY_BACKOFF_MS).isLessThan(CommonClientConfigs.DEFAULT_RETRY_BACKOFF_MS);
+                .isEqualTo(Long.valueOf(LoopClients.DEFAULT_PRODUCER_RETRY_BACKOFF_MS));
+        assertThat((long) LoopClients.DEFAULT_PRODUCER_RETRY_BACKOFF_MS).isLessThan(CommonClientConfigs.DEFAULT_RETRY_BACKOFF_MS);
         // kafka.retry.backoff.ms and kafka.producer.retry.backoff.ms reach Streams as these; either one decides
         assertThat(producerConfig(Map.of("bootstrap.servers", "localhost:1", "retry.backoff.ms", 250), ProducerConfig.RETRY_BACKOFF_MS_CONFIG))
                 .isEqualTo(250L);
@@ -77,10 +80,10 @@ class StreamsPropertiesTest {
     void shouldHandleGlobalThreadProcessingErrorsThroughTheProcessingHandlerUnlessConfiguredOtherwise() {
         // Streams 4.3 logs a warning at every start while this is off; the default handler (log and fail) keeps the behaviour
         Properties p = AdmissionTopology.streamsProperties(config, topics, Map.of("bootstrap.servers", "localhost:1"));
-        assertThat(new StreamsConfig(p).getBoolean(AdmissionTopology.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED)).isTrue();
+        assertThat(new StreamsConfig(p).getBoolean(GLOBAL_HANDLER)).isTrue();
         Properties off = AdmissionTopology.streamsProperties(config, topics, Map.of("bootstrap.servers", "localhost:1",
-                AdmissionTopology.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED, false));
-        assertThat(new StreamsConfig(off).getBoolean(AdmissionTopology.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED)).isFalse();
+                GLOBAL_HANDLER, false));
+        assertThat(new StreamsConfig(off).getBoolean(GLOBAL_HANDLER)).isFalse();
     }
 
     /** The effective value of {@code key} in the producer config Streams derives from these client settings. */

@@ -119,10 +119,13 @@ class EndToEndBenchmark {
                 load.run(plan(RATE, WARM_UP, "warm-"), quiet);
                 Map<String, Double> before = streamThread(meters);
                 // admission's share: request appended -> admitted record visible to read_committed readers
-                VisibilityProbe admitted = new VisibilityProbe(CommonKeys.kafkaClientProperties(config), catalog.admitted().name(),
-                        prefix + "visibility-probe");
-                LoadGenerator.Report steady = load.run(plan(RATE, MEASURE, "steady-"), quiet);
-                String admittedLag = admitted.summary();
+                LoadGenerator.Report steady;
+                String admittedLag;
+                try (VisibilityProbe admitted = new VisibilityProbe(CommonKeys.kafkaClientProperties(config), catalog.admitted().name(),
+                        prefix + "visibility-probe")) {
+                    steady = load.run(plan(RATE, MEASURE, "steady-"), quiet);
+                    admittedLag = admitted.summary();
+                }
                 Map<String, Double> after = streamThread(meters);
                 // ingest's stream thread over the measured 30 s: how often and how long it committed, and what it did
                 System.out.printf("commit %s ms, ingest stream thread over the measured %d s: commits %.0f (%.1f/s), "
