@@ -27,7 +27,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * One run, printing: P3 = warm-path records/s (Enricher over lettuce: normalise, hash, one MGET per 500-record poll,
  * decode, build EnrichedRequest) ÷ raw lettuce MGET of the same keys in the same chunks; P4 = warm ÷ cold (cold =
  * the same path with every key missing: model at the stage's default batch size 1, plus the write-back); model
- * texts/s at batch 1, 32 and 256 (direct ONNX Runtime), and langchain4j's embedAll for comparison.
+ * texts/s at batch 1, 32 and 256 (direct ONNX Runtime), and langchain4j's embedAll for comparison. P3 is the median of
+ * {@code -Dbench.enrichment.rounds} (15) timed rounds, after {@code -Dbench.enrichment.warmup.rounds} (10) untimed ones;
+ * each side's CPU per record (the calling thread's and lettuce's I/O threads') is printed beside it.
  * Run: {@code ./mvnw -Pbench -o -pl enrichment verify}.
  */
 @ExtendWith(SluiceInfra.class)
@@ -36,7 +38,9 @@ class EnrichmentBenchmark {
     private static final int DISTINCT = 2_000;
     private static final int WARM_RECORDS = 100_000;
     private static final int COLD_RECORDS = 500;
-    private static final int ROUNDS = 15;
+    private static final int ROUNDS = Integer.getInteger("bench.enrichment.rounds", 15);
+    /** Untimed rounds of every side before the timed ones ({@code -Dbench.enrichment.warmup.rounds}). */
+    private static final int WARMUP_ROUNDS = Integer.getInteger("bench.enrichment.warmup.rounds", 10);
 
     @Test
     void benchmark(RedisServer redis) {
@@ -47,7 +51,10 @@ class EnrichmentBenchmark {
         List<AdmittedRequest> coldSet = texts.subList(DISTINCT, DISTINCT + COLD_RECORDS).stream().map(t -> TestRequests.admitted("u", t)).toList();
         MiniLmEmbedder model = SharedModel.get();
         Clock clock = Clock.systemUTC();
-        try (ResilientCache cache = new ResilientCache(new LettuceEmbeddingCache(redis.uri(), Duration.ofSeconds(2)),
+        // the baseline: a raw lettuce MGET, as an application would write it, on a connection held for the whole run
+        RedisClient rawClient = RedisClient.create(redis.uri());
+        try (StatefulRedisConnection<String, byte[]> rawConnection = rawClient.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+             ResilientCache cache = new ResilientCache(new LettuceEmbeddingCache(redis.uri(), Duration.ofSeconds(2)),
                 Duration.ofDays(7), Duration.ofSeconds(5), EnrichmentConfig.DEFAULT_LOCAL_CACHE_ENTRIES, clock)) {
             Enricher enricher = new Enricher(model, cache, new EnrichmentMetrics(new SimpleMeterRegistry()), 4096, clock);
             // The warm path is measured with the stage's lookup parts and with each size of -Dbench.enrichment.parts
@@ -71,21 +78,31 @@ class EnrichmentBenchmark {
             }
             List<String> keys = warmSet.stream().map(a -> CacheKeys.of(model.modelId(),
                     EmbeddingText.normalise(EmbeddingText.userText(a.getRequest()), true, 4096).text())).toList();
+            // Untimed rounds first: without them the rates still rose round after round (JIT), from ~270k to ~800k
+            // keys/s over the first 15 rounds, and the median ratio mixed cold rounds with warm ones.
+            for (int round = 0; round < WARMUP_ROUNDS; round++) {
+                for (Enricher variant : variants) {
+                    warmPath(variant, warmSet, null);
+                }
+                rawMget(rawConnection, keys, null);
+            }
             double raw = 0;
             double[] warm = new double[variants.length];
             // The host is shared: each round measures every side back-to-back (order alternating), and P3 is the median
             // of the rounds' ratios, so a load spike hits one pair, not one side of the ratio.
             double[][] ratios = new double[variants.length][ROUNDS];
+            long[][] cost = new long[variants.length][COST_FIELDS];
+            long[] rawCost = new long[COST_FIELDS];
 
             for (int round = 0; round < ROUNDS; round++) {
                 for (int k = 0; k < variants.length; k++) {
                     int v = round % 2 == 0 ? k : variants.length - 1 - k;
                     // each side of a ratio next to its own raw MGET, the order within the pair alternating
                     boolean rawFirst = (round + k) % 2 == 0;
-                    double r = rawFirst ? rawMget(redis.uri(), keys) : 0;
-                    double w = warmPath(variants[v], warmSet, v == 0);
+                    double r = rawFirst ? rawMget(rawConnection, keys, rawCost) : 0;
+                    double w = warmPath(variants[v], warmSet, cost[v]);
                     if (!rawFirst) {
-                        r = rawMget(redis.uri(), keys);
+                        r = rawMget(rawConnection, keys, rawCost);
                     }
                     raw = Math.max(raw, r);
                     warm[v] = Math.max(warm[v], w);
@@ -111,18 +128,24 @@ class EnrichmentBenchmark {
                 System.out.printf("  same rounds, lookup in parts of %d keys: P3 %.2f (rounds %.2f-%.2f), best %,.0f records/s%n",
                         partSizes[v], other[ROUNDS / 2], other[0], other[ROUNDS - 1], warm[v]);
             }
-            System.out.printf("calling thread per record: warm path %.2f us CPU, %,d B allocated; raw MGET %.2f us CPU, %,d B allocated%n",
-                    WARM_COST[0] / 1e3 / WARM_COST[2], WARM_COST[1] / WARM_COST[2], RAW_COST[0] / 1e3 / RAW_COST[2], RAW_COST[1] / RAW_COST[2]);
+            System.out.printf("calling thread per record: warm path %s; raw MGET %s%n", perRecord(cost[0]), perRecord(rawCost));
+            for (int v = 1; v < variants.length; v++) {
+                System.out.printf("  lookup in parts of %d keys: %s%n", partSizes[v], perRecord(cost[v]));
+            }
             System.out.printf("P4 warm / cold            %10.0fx  (goal >= 100x)%n", warm[0] / cold);
             System.out.printf("model batch 1             %,10.1f texts/s%n", modelRates[0]);
             System.out.printf("model batch 32            %,10.1f texts/s%n", modelRates[1]);
             System.out.printf("model batch 256           %,10.1f texts/s%n", modelRates[2]);
             System.out.printf("langchain4j embedAll      %,10.1f texts/s%n", lc4j);
             System.out.printf("load average at the end   %s%n", loadAverage());
+        } finally {
+            rawClient.shutdown();
         }
     }
 
-    private static double warmPath(Enricher enricher, List<AdmittedRequest> warmSet, boolean counted) {
+    /** One warm-path pass over {@link #WARM_RECORDS}; its costs are added to {@code cost} unless it is null (warm-up). */
+    private static double warmPath(Enricher enricher, List<AdmittedRequest> warmSet, long[] cost) {
+        long io0 = ioThreadsCpu();
         long cpu0 = THREADS.getCurrentThreadCpuTime();
         long bytes0 = THREADS.getCurrentThreadAllocatedBytes();
         long t0 = System.nanoTime();
@@ -131,41 +154,57 @@ class EnrichmentBenchmark {
             enricher.enrich(warmSet.subList(from, from + POLL));
         }
         double rate = WARM_RECORDS / seconds(t0);
-        if (!counted) {
+        if (cost == null) {
             return rate;
         }
-        WARM_COST[0] += THREADS.getCurrentThreadCpuTime() - cpu0;
-        WARM_COST[1] += THREADS.getCurrentThreadAllocatedBytes() - bytes0;
-        WARM_COST[2] += WARM_RECORDS;
+        cost[CPU] += THREADS.getCurrentThreadCpuTime() - cpu0;
+        cost[BYTES] += THREADS.getCurrentThreadAllocatedBytes() - bytes0;
+        cost[RECORDS] += WARM_RECORDS;
+        cost[IO_CPU] += ioThreadsCpu() - io0;
         return rate;
     }
 
-    // CPU time and allocation of the calling thread per record (lettuce's I/O thread, which reads the MGET replies in
-    // both paths, is not counted): insensitive to the other processes on the host, unlike the rates.
+    // A side's cost per record, insensitive to the other processes on the host (unlike the rates): the calling thread's
+    // CPU time and allocation, and the CPU time of lettuce's I/O threads (encoding MGETs, reading the replies).
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-    private static final long[] WARM_COST = new long[3];
-    private static final long[] RAW_COST = new long[3];
+    private static final int CPU = 0, BYTES = 1, RECORDS = 2, IO_CPU = 3, COST_FIELDS = 4;
 
-    private static double rawMget(String uri, List<String> keys) {
-        RedisClient client = RedisClient.create(uri);
-        try (StatefulRedisConnection<String, byte[]> c = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE))) {
-            long cpu0 = THREADS.getCurrentThreadCpuTime();
-            long bytes0 = THREADS.getCurrentThreadAllocatedBytes();
-            long t0 = System.nanoTime();
-            long got = 0;
-            for (int n = 0; n < WARM_RECORDS; n += POLL) {
-                int from = n % DISTINCT;
-                got += c.sync().mget(keys.subList(from, from + POLL).toArray(String[]::new)).size();
+    private static String perRecord(long[] cost) {
+        return String.format("%.2f us CPU, %,d B allocated (lettuce I/O threads: %.2f us CPU)", cost[CPU] / 1e3 / cost[RECORDS],
+                cost[BYTES] / cost[RECORDS], cost[IO_CPU] / 1e3 / cost[RECORDS]);
+    }
+
+    /** CPU time of every lettuce I/O thread so far (while one side runs, only that side's client works). */
+    private static long ioThreadsCpu() {
+        long sum = 0;
+        for (java.lang.management.ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+            if (t != null && t.getThreadName().startsWith("lettuce-")) {
+                sum += Math.max(0, THREADS.getThreadCpuTime(t.getThreadId()));
             }
-            double rate = got / seconds(t0);
-            RAW_COST[0] += THREADS.getCurrentThreadCpuTime() - cpu0;
-            RAW_COST[1] += THREADS.getCurrentThreadAllocatedBytes() - bytes0;
-            RAW_COST[2] += got;
-            return rate;
-        } finally {
-            client.shutdown();
         }
+        return sum;
+    }
+
+    /** One raw MGET pass over the keys on {@code c}, a connection held for the whole run (as the stage holds its own). */
+    private static double rawMget(StatefulRedisConnection<String, byte[]> c, List<String> keys, long[] cost) {
+        long io0 = ioThreadsCpu();
+        long cpu0 = THREADS.getCurrentThreadCpuTime();
+        long bytes0 = THREADS.getCurrentThreadAllocatedBytes();
+        long t0 = System.nanoTime();
+        long got = 0;
+        for (int n = 0; n < WARM_RECORDS; n += POLL) {
+            int from = n % DISTINCT;
+            got += c.sync().mget(keys.subList(from, from + POLL).toArray(String[]::new)).size();
+        }
+        double rate = got / seconds(t0);
+        if (cost != null) {
+            cost[CPU] += THREADS.getCurrentThreadCpuTime() - cpu0;
+            cost[BYTES] += THREADS.getCurrentThreadAllocatedBytes() - bytes0;
+            cost[RECORDS] += got;
+            cost[IO_CPU] += ioThreadsCpu() - io0;
+        }
+        return rate;
     }
 
     private static double modelRate(int batch, List<String> texts) {

@@ -18,9 +18,7 @@ import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
 
 /**
  * {@link EmbeddingCache} on Redis through lettuce. One connection, commands flushed explicitly so a lookup is one
@@ -35,7 +33,8 @@ import io.lettuce.core.codec.StringCodec;
 public final class LettuceEmbeddingCache implements EmbeddingCache {
     /** Longest wait for a new connection (TCP connect plus handshake). */
     public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
-    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+    // keys written in place (KeyBytesCodec), not through a ByteBuffer per key as a composed codec would
+    private static final RedisCodec<String, byte[]> CODEC = KeyBytesCodec.INSTANCE;
 
     private final RedisClient client;
     private final RedisURI uri;

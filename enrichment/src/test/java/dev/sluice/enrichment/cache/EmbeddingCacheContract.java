@@ -67,6 +67,25 @@ public abstract class EmbeddingCacheContract {
     }
 
     @Test
+    void shouldKeepKeysThatDifferOnlyInNonAsciiCharactersApart() {
+        // the same letters composed and decomposed, a character outside the BMP, a two-byte one: each its own entry
+        String composed = key("\u00e9"), decomposed = key("e\u0301"), emoji = key("\ud83d\ude00"), latin = key("\u00df");
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put(composed, new byte[] {1, 0, 0, 0});
+        entries.put(decomposed, new byte[] {2, 0, 0, 0});
+        entries.put(emoji, new byte[] {3, 0, 0, 0, 4, 0, 0, 0});
+        entries.put(latin, new byte[] {5, 0, 0, 0});
+        cache().putAll(entries, Duration.ofMinutes(1));
+        List<byte[]> found = cache().getAll(List.of(latin, emoji, key("\u00e9-absent"), decomposed, composed));
+        assertThat(found.get(0)).containsExactly(5, 0, 0, 0);
+        assertThat(found.get(1)).containsExactly(3, 0, 0, 0, 4, 0, 0, 0);
+        assertThat(found.get(2)).isNull();
+        assertThat(found.get(3)).containsExactly(2, 0, 0, 0);
+        assertThat(found.get(4)).containsExactly(1, 0, 0, 0);
+        assertThat(cache().ttlMillis(emoji)).isPositive();
+    }
+
+    @Test
     void shouldAnswerLookupsSentBeforeAnyIsAwaitedEachWithItsOwnValuesInOrder() {
         String a = key("a"), b = key("b"), c = key("c"), absent = key("absent");
         Map<String, byte[]> entries = new LinkedHashMap<>();
