@@ -128,7 +128,7 @@ class EnrichmentBenchmark {
                 System.out.printf("  same rounds, lookup in parts of %d keys: P3 %.2f (rounds %.2f-%.2f), best %,.0f records/s%n",
                         partSizes[v], other[ROUNDS / 2], other[0], other[ROUNDS - 1], warm[v]);
             }
-            System.out.printf("calling thread per record: warm path %s; raw MGET %s%n", perRecord(cost[0]), perRecord(rawCost));
+            System.out.printf("cost per record, calling thread: warm path %s; raw MGET %s%n", perRecord(cost[0]), perRecord(rawCost));
             for (int v = 1; v < variants.length; v++) {
                 System.out.printf("  lookup in parts of %d keys: %s%n", partSizes[v], perRecord(cost[v]));
             }
@@ -164,7 +164,7 @@ class EnrichmentBenchmark {
         return rate;
     }
 
-    // A side's cost per record, insensitive to the other processes on the host (unlike the rates): the calling thread's
+    // A side's cost per record, which the other processes on the host move less than the rates: the calling thread's
     // CPU time and allocation, and the CPU time of lettuce's I/O threads (encoding MGETs, reading the replies).
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
