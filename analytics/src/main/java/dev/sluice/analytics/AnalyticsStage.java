@@ -65,7 +65,8 @@ public final class AnalyticsStage implements Stage {
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, common.intValue(CommonKeys.TOPIC_REPLICATION_FACTOR));
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
         props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, catalog.dlq().name());
-        // Streams 4.3 warns at every start unless this is on (it becomes the default in 5.0); analytics has no global store
+        // On in 5.0; in 4.3 every StreamsConfig built with it off warns (on, one warning a stream thread remains: Kafka's
+        // partition assignor builds its config from the consumer's settings, which lack it). Analytics has no global store.
         props.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         return props;
     }

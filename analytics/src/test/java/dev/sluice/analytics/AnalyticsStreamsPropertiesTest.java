@@ -18,7 +18,7 @@ class AnalyticsStreamsPropertiesTest {
 
     @Test
     void shouldTurnOnTheGlobalProcessingHandlerUnlessTheKafkaSettingsTurnItOff() {
-        // Kafka Streams 4.3 logs a warning at every start while it is off; it becomes the default in 5.0
+        // Kafka Streams 4.3 warns for each config it builds while it is off; it becomes the default in 5.0
         assertThat(globalHandler(Map.of("kafka.bootstrap.servers", "localhost:1"))).isTrue();
         assertThat(globalHandler(Map.of("kafka.bootstrap.servers", "localhost:1", "kafka." + GLOBAL_HANDLER, "false"))).isFalse();
     }

@@ -91,8 +91,8 @@ class EnrichmentBenchmark {
             // The host is shared: each round measures every side back-to-back (order alternating), and P3 is the median
             // of the rounds' ratios, so a load spike hits one pair, not one side of the ratio.
             double[][] ratios = new double[variants.length][ROUNDS];
-            long[][] cost = new long[variants.length][COST_FIELDS];
-            long[] rawCost = new long[COST_FIELDS];
+            Cost[] cost = java.util.stream.Stream.generate(Cost::new).limit(variants.length).toArray(Cost[]::new);
+            Cost rawCost = new Cost();
 
             for (int round = 0; round < ROUNDS; round++) {
                 for (int k = 0; k < variants.length; k++) {
@@ -128,9 +128,9 @@ class EnrichmentBenchmark {
                 System.out.printf("  same rounds, lookup in parts of %d keys: P3 %.2f (rounds %.2f-%.2f), best %,.0f records/s%n",
                         partSizes[v], other[ROUNDS / 2], other[0], other[ROUNDS - 1], warm[v]);
             }
-            System.out.printf("cost per record, calling thread: warm path %s; raw MGET %s%n", perRecord(cost[0]), perRecord(rawCost));
+            System.out.printf("cost per record, calling thread: warm path %s; raw MGET %s%n", cost[0].perRecord(), rawCost.perRecord());
             for (int v = 1; v < variants.length; v++) {
-                System.out.printf("  lookup in parts of %d keys: %s%n", partSizes[v], perRecord(cost[v]));
+                System.out.printf("  lookup in parts of %d keys: %s%n", partSizes[v], cost[v].perRecord());
             }
             System.out.printf("P4 warm / cold            %10.0fx  (goal >= 100x)%n", warm[0] / cold);
             System.out.printf("model batch 1             %,10.1f texts/s%n", modelRates[0]);
@@ -144,53 +144,21 @@ class EnrichmentBenchmark {
     }
 
     /** One warm-path pass over {@link #WARM_RECORDS}; its costs are added to {@code cost} unless it is null (warm-up). */
-    private static double warmPath(Enricher enricher, List<AdmittedRequest> warmSet, long[] cost) {
-        long io0 = ioThreadsCpu();
-        long cpu0 = THREADS.getCurrentThreadCpuTime();
-        long bytes0 = THREADS.getCurrentThreadAllocatedBytes();
+    private static double warmPath(Enricher enricher, List<AdmittedRequest> warmSet, Cost cost) {
+        Cost.Sample sample = Cost.sample();
         long t0 = System.nanoTime();
         for (int n = 0; n < WARM_RECORDS; n += POLL) {
             int from = n % DISTINCT;
             enricher.enrich(warmSet.subList(from, from + POLL));
         }
         double rate = WARM_RECORDS / seconds(t0);
-        if (cost == null) {
-            return rate;
-        }
-        cost[CPU] += THREADS.getCurrentThreadCpuTime() - cpu0;
-        cost[BYTES] += THREADS.getCurrentThreadAllocatedBytes() - bytes0;
-        cost[RECORDS] += WARM_RECORDS;
-        cost[IO_CPU] += ioThreadsCpu() - io0;
+        sample.addTo(cost, WARM_RECORDS);
         return rate;
     }
 
-    // A side's cost per record, which the other processes on the host move less than the rates: the calling thread's
-    // CPU time and allocation, and the CPU time of lettuce's I/O threads (encoding MGETs, reading the replies).
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-    private static final int CPU = 0, BYTES = 1, RECORDS = 2, IO_CPU = 3, COST_FIELDS = 4;
-
-    private static String perRecord(long[] cost) {
-        return String.format("%.2f us CPU, %,d B allocated (lettuce I/O threads: %.2f us CPU)", cost[CPU] / 1e3 / cost[RECORDS],
-                cost[BYTES] / cost[RECORDS], cost[IO_CPU] / 1e3 / cost[RECORDS]);
-    }
-
-    /** CPU time of every lettuce I/O thread so far (while one side runs, only that side's client works). */
-    private static long ioThreadsCpu() {
-        long sum = 0;
-        for (java.lang.management.ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
-            if (t != null && t.getThreadName().startsWith("lettuce-")) {
-                sum += Math.max(0, THREADS.getThreadCpuTime(t.getThreadId()));
-            }
-        }
-        return sum;
-    }
-
     /** One raw MGET pass over the keys on {@code c}, a connection held for the whole run (as the stage holds its own). */
-    private static double rawMget(StatefulRedisConnection<String, byte[]> c, List<String> keys, long[] cost) {
-        long io0 = ioThreadsCpu();
-        long cpu0 = THREADS.getCurrentThreadCpuTime();
-        long bytes0 = THREADS.getCurrentThreadAllocatedBytes();
+    private static double rawMget(StatefulRedisConnection<String, byte[]> c, List<String> keys, Cost cost) {
+        Cost.Sample sample = Cost.sample();
         long t0 = System.nanoTime();
         long got = 0;
         for (int n = 0; n < WARM_RECORDS; n += POLL) {
@@ -198,13 +166,55 @@ class EnrichmentBenchmark {
             got += c.sync().mget(keys.subList(from, from + POLL).toArray(String[]::new)).size();
         }
         double rate = got / seconds(t0);
-        if (cost != null) {
-            cost[CPU] += THREADS.getCurrentThreadCpuTime() - cpu0;
-            cost[BYTES] += THREADS.getCurrentThreadAllocatedBytes() - bytes0;
-            cost[RECORDS] += got;
-            cost[IO_CPU] += ioThreadsCpu() - io0;
-        }
+        sample.addTo(cost, got);
         return rate;
+    }
+
+    /**
+     * A side's cost per record, which the other processes on the host move less than the rates: the calling thread's CPU
+     * time and allocation, and the CPU time of lettuce's I/O threads (encoding MGETs, reading the replies; while one
+     * side runs, only that side's client works).
+     */
+    private static final class Cost {
+        private static final com.sun.management.ThreadMXBean THREADS =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        private long cpuNanos;
+        private long bytes;
+        private long records;
+        private long ioCpuNanos;
+
+        /** The counters now, on the calling thread. */
+        static Sample sample() {
+            return new Sample(THREADS.getCurrentThreadCpuTime(), THREADS.getCurrentThreadAllocatedBytes(), ioThreadsCpu());
+        }
+
+        String perRecord() {
+            return String.format("%.2f us CPU, %,d B allocated (lettuce I/O threads: %.2f us CPU)",
+                    cpuNanos / 1e3 / records, bytes / records, ioCpuNanos / 1e3 / records);
+        }
+
+        private static long ioThreadsCpu() {
+            long sum = 0;
+            for (java.lang.management.ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+                if (t != null && t.getThreadName().startsWith("lettuce-")) {
+                    sum += Math.max(0, THREADS.getThreadCpuTime(t.getThreadId()));
+                }
+            }
+            return sum;
+        }
+
+        record Sample(long cpuNanos, long bytes, long ioCpuNanos) {
+            /** Adds what {@code n} records cost since this sample to {@code cost}; nothing when it is null (warm-up). */
+            void addTo(Cost cost, long n) {
+                if (cost == null) {
+                    return;
+                }
+                cost.cpuNanos += THREADS.getCurrentThreadCpuTime() - cpuNanos;
+                cost.bytes += THREADS.getCurrentThreadAllocatedBytes() - bytes;
+                cost.ioCpuNanos += ioThreadsCpu() - ioCpuNanos;
+                cost.records += n;
+            }
+        }
     }
 
     private static double modelRate(int batch, List<String> texts) {

@@ -111,9 +111,10 @@ public final class AdmissionTopology {
         p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.dlq().name());
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
         p.put(DeadLetterHandler.GLOBAL_TOPICS_CONFIG, topics.userPolicies().name());
-        // The global (policies) thread uses the processing exception handler too: Streams 4.3 warns at every start while
-        // it does not, and makes it the default in 5.0. With the default handler (log and fail) nothing changes: an
-        // exception in the policies processor still stops the stage, as it did before.
+        // The global (policies) thread uses the processing exception handler too: the default in 5.0; in 4.3 every
+        // StreamsConfig built with it off warns (on, one warning a stream thread remains: Kafka's partition assignor
+        // builds its config from the consumer's settings, which lack it). With the default handler (log and fail) nothing
+        // changes: an exception in the policies processor still stops the stage, as it did before.
         p.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());

@@ -78,7 +78,7 @@ class StreamsPropertiesTest {
 
     @Test
     void shouldHandleGlobalThreadProcessingErrorsThroughTheProcessingHandlerUnlessConfiguredOtherwise() {
-        // Streams 4.3 logs a warning at every start while this is off; the default handler (log and fail) keeps the behaviour
+        // Streams 4.3 warns for each config it builds while this is off; the default handler (log and fail) keeps the behaviour
         Properties p = AdmissionTopology.streamsProperties(config, topics, Map.of("bootstrap.servers", "localhost:1"));
         assertThat(new StreamsConfig(p).getBoolean(GLOBAL_HANDLER)).isTrue();
         Properties off = AdmissionTopology.streamsProperties(config, topics, Map.of("bootstrap.servers", "localhost:1",
