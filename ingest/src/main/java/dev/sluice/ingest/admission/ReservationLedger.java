@@ -36,6 +36,15 @@ final class ReservationLedger {
     private final long horizonMs;
     private final long cleanupSlackMs;
 
+    /**
+     * Most entries one request's clean-up step visits (~0.5 µs each in RocksDB, measured): a user with millions of
+     * entries (hundreds of requests/s over a day's horizon) is cleaned up over many requests instead of stalling the
+     * stream thread for seconds, past the transaction timeout, in one.
+     */
+    static final int STEP_ENTRIES = 256;
+    /** Most entries one sweep visits over all due users. */
+    static final int SWEEP_ENTRIES = 100_000;
+
     ReservationLedger(KeyValueStore<String, byte[]> requests, KeyValueStore<String, byte[]> users, IngestConfig config) {
         this.requests = requests;
         this.users = users;
@@ -68,7 +77,7 @@ final class ReservationLedger {
     void reserve(String userId, String requestId, long amountMicros, long at, UserState state) {
         requests.put(Reservation.key(userId, requestId), new Reservation(Status.OUTSTANDING, amountMicros, at, at).encode());
         state.reservedMicros += amountMicros;
-        state.nextCleanupAt = earliest(state.nextCleanupAt, at + Math.max(horizonMs, cleanupSlackMs));
+        state.scheduleCleanup(at + Math.max(horizonMs, cleanupSlackMs));
     }
 
     /**
@@ -89,7 +98,7 @@ final class ReservationLedger {
         state.spentMicros += cost;
         Reservation settled = r != null ? r.with(Status.SETTLED, at) : new Reservation(Status.SETTLED, 0, at, at);
         requests.put(key, settled.encode());
-        state.nextCleanupAt = earliest(state.nextCleanupAt, settled.touchedAt() + horizonMs);
+        state.scheduleCleanup(settled.touchedAt() + horizonMs);
         Settlement outcome = r != null && r.status() == Status.OUTSTANDING ? Settlement.RECONCILED : Settlement.UNRESERVED;
         return new Charge(outcome, held, Math.max(0, cost - held));
     }
@@ -102,20 +111,47 @@ final class ReservationLedger {
         }
         state.reservedMicros -= r.amountMicros();
         requests.put(Reservation.key(userId, requestId), r.with(Status.RELEASED, at).encode());
-        state.nextCleanupAt = earliest(state.nextCleanupAt, Math.max(at, r.admittedAt()) + horizonMs);
+        state.scheduleCleanup(Math.max(at, r.admittedAt()) + horizonMs);
         return Settlement.RELEASED;
     }
 
-    /** Deletes {@code userId}'s entries that serve nothing any more, if a clean-up is due. Returns whether {@code state} changed. */
+    /**
+     * Deletes {@code userId}'s entries that serve nothing any more, if a clean-up is due, visiting at most
+     * {@link #STEP_ENTRIES} of them; a user with more entries is cleaned up over several steps (the next request's or
+     * sweep's), resuming after the last entry visited. Returns whether {@code state} changed.
+     */
     boolean maintain(String userId, UserState state, long now) {
+        return maintain(userId, state, now, STEP_ENTRIES) >= 0;
+    }
+
+    /** One clean-up step of at most {@code budget} entries; the entries visited, or -1 when no clean-up was due. */
+    private int maintain(String userId, UserState state, long now, int budget) {
         if (state.nextCleanupAt == 0 || state.nextCleanupAt > now) {
-            return false;
+            return -1;
         }
-        long nextCleanup = 0;
+        String prefix = Reservation.prefix(userId);
+        String resumeAfter = state.cleanupCursor == null ? null : Reservation.key(userId, state.cleanupCursor);
+        long nextCleanup = state.passNextCleanupAt;
         List<String> forget = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> it = requests.prefixScan(Reservation.prefix(userId), KEYS)) {
+        String last = null;
+        int visited = 0;
+        boolean more = false;
+        // From the cursor on (open-ended: a user's keys are contiguous, so the scan stops at the first key of another user)
+        try (KeyValueIterator<String, byte[]> it = requests.range(resumeAfter == null ? prefix : resumeAfter, null)) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
+                if (!kv.key.startsWith(prefix)) {
+                    break;
+                }
+                if (kv.key.equals(resumeAfter)) {
+                    continue; // visited by the previous step
+                }
+                if (visited == budget) {
+                    more = true;
+                    break;
+                }
+                visited++;
+                last = kv.key;
                 Reservation r = Reservation.decode(kv.value);
                 if (r.status() == Status.OUTSTANDING) {
                     continue; // held until its outcome arrives; charge or release schedules its clean-up
@@ -124,21 +160,32 @@ final class ReservationLedger {
                 if (forgetAt <= now) {
                     forget.add(kv.key);
                 } else {
-                    nextCleanup = earliest(nextCleanup, forgetAt);
+                    nextCleanup = UserState.earliest(nextCleanup, forgetAt);
                 }
             }
         }
         forget.forEach(requests::delete);
         state.nextExpiryAt = 0; // written by versions with a reservation TTL; nothing expires any more
-        // Clean up at most every cleanupSlack per user, so a steadily active user does not rescan per request.
-        state.nextCleanupAt = nextCleanup == 0 ? 0 : Math.max(nextCleanup, now + cleanupSlackMs);
-        return true;
+        if (more) {
+            // Due again at once: the next step resumes after the last entry visited. What charges and releases schedule
+            // meanwhile is kept for the pass's end (UserState.scheduleCleanup).
+            state.cleanupCursor = last.substring(prefix.length());
+            state.passNextCleanupAt = nextCleanup;
+            state.nextCleanupAt = now;
+        } else {
+            state.cleanupCursor = null;
+            state.passNextCleanupAt = 0;
+            // Clean up at most every cleanupSlack per user, so a steadily active user does not rescan per request.
+            state.nextCleanupAt = nextCleanup == 0 ? 0 : Math.max(nextCleanup, now + cleanupSlackMs);
+        }
+        return visited;
     }
 
     /**
-     * The stream-time (broker time) sweep over this task's users: cleans up idle users' old entries, and deletes the
-     * state of users that holds nothing ({@link UserState#isBlank}), so the store keeps the users of about the last day
-     * and those with money held, not every user ever seen.
+     * The stream-time (broker time) sweep over this task's users: cleans up idle users' old entries (at most
+     * {@link #SWEEP_ENTRIES} visited per sweep; a user whose clean-up did not finish is due again at the next sweep or
+     * request), and deletes the state of users that holds nothing ({@link UserState#isBlank}), so the store keeps the
+     * users of about the last day and those with money held, not every user ever seen.
      */
     void sweep(long streamTime) {
         List<String> due = new ArrayList<>();
@@ -155,15 +202,21 @@ final class ReservationLedger {
             }
         }
         blank.forEach(users::delete);
+        int budget = SWEEP_ENTRIES;
         for (String userId : due) {
             UserState state = UserState.decode(users.get(userId));
-            if (maintain(userId, state, streamTime)) {
-                users.put(userId, state.encode());
+            int visited = 0;
+            while (visited >= 0 && budget > 0) {
+                visited = maintain(userId, state, streamTime, Math.min(budget, STEP_ENTRIES * 16));
+                budget -= Math.max(visited, 0);
+                if (state.cleanupCursor == null) {
+                    break;
+                }
+            }
+            users.put(userId, state.encode());
+            if (budget <= 0) {
+                break; // the rest are still due: the next sweep goes on
             }
         }
-    }
-
-    private static long earliest(long current, long candidate) {
-        return current == 0 ? candidate : Math.min(current, candidate);
     }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.ingest.admission;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -9,15 +10,17 @@ import java.util.Arrays;
  * clean-up of admitted-request entries that no longer serve dedupe or reconciliation. {@code nextExpiryAt} is kept
  * for the encoding only: it was a reservation TTL's next expiry, and reservations no longer expire (always 0 now).
  *
- * <p>Encoding (version 2): version byte, then varints: day, requestsToday, spentMicros, reservedMicros,
- * nextExpiryAt (0 = none), nextCleanupAt (0 = none), n, then n pairs (time delta from the previous entry,
- * tokens). Version 1 lacks nextCleanupAt.
+ * <p>Encoding (version 3): version byte, then varints: day, requestsToday, spentMicros, reservedMicros,
+ * nextExpiryAt (0 = none), nextCleanupAt (0 = none), passNextCleanupAt (0 = none), the clean-up cursor (its UTF-8
+ * length, then its bytes), n, then n pairs (time delta from the previous entry, tokens). Version 2, written
+ * whenever no clean-up pass is under way (almost always), lacks the two pass fields; version 1 lacks nextCleanupAt too.
  */
 public final class UserState {
     /** Width of the sliding window, milliseconds. */
     public static final long WINDOW_MS = 60_000L;
     static final long DAY_MS = 86_400_000L;
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
+    private static final byte[] EMPTY = new byte[0];
 
     long day;
     int requestsToday;
@@ -25,6 +28,13 @@ public final class UserState {
     long reservedMicros;
     long nextExpiryAt;
     long nextCleanupAt;
+    /**
+     * While a clean-up pass over the user's admitted-request entries is under way (it visits a bounded number of
+     * entries per step, see {@link ReservationLedger#maintain}): the requestId of the last entry it visited, else null.
+     */
+    String cleanupCursor;
+    /** During a pass: the earliest time an entry seen or scheduled so far can be forgotten (0 = none yet). */
+    long passNextCleanupAt;
     int n;
     long[] at = new long[4];
     long[] tokens = new long[4];
@@ -40,6 +50,22 @@ public final class UserState {
             requestsToday = 0;
             spentMicros = 0;
         }
+    }
+
+    /**
+     * Asks for a clean-up of the admitted-request entries at {@code at} at the latest. During a pass it is remembered
+     * for the pass's end (the pass is already due at every step); otherwise it moves the next clean-up earlier if need be.
+     */
+    void scheduleCleanup(long at) {
+        if (cleanupCursor != null) {
+            passNextCleanupAt = earliest(passNextCleanupAt, at);
+        } else {
+            nextCleanupAt = earliest(nextCleanupAt, at);
+        }
+    }
+
+    static long earliest(long current, long candidate) {
+        return current == 0 ? candidate : Math.min(current, candidate);
     }
 
     /** Forgets log entries that left the window ending at {@code now} (an entry at now - 60 s has left it). */
@@ -109,9 +135,16 @@ public final class UserState {
     }
 
     public byte[] encode() {
-        VarCodec out = new VarCodec(16 + n * 6);
-        out.putByte(VERSION).putVar(day).putVar(requestsToday).putVar(spentMicros).putVar(reservedMicros)
-                .putVar(nextExpiryAt).putVar(nextCleanupAt).putVar(n);
+        // Version 2 unless a clean-up pass is under way, so a record stays readable by the previous release in a rolling upgrade
+        boolean pass = cleanupCursor != null || passNextCleanupAt != 0;
+        byte[] cursor = cleanupCursor == null ? EMPTY : cleanupCursor.getBytes(StandardCharsets.UTF_8);
+        VarCodec out = new VarCodec(20 + cursor.length + n * 6);
+        out.putByte(pass ? VERSION : 2).putVar(day).putVar(requestsToday).putVar(spentMicros).putVar(reservedMicros)
+                .putVar(nextExpiryAt).putVar(nextCleanupAt);
+        if (pass) {
+            out.putVar(passNextCleanupAt).putVar(cursor.length).putBytes(cursor);
+        }
+        out.putVar(n);
         long prev = 0;
         for (int i = 0; i < n; i++) {
             out.putVar(at[i] - prev).putVar(tokens[i]);
@@ -127,7 +160,7 @@ public final class UserState {
         }
         VarCodec in = new VarCodec(bytes);
         int version = in.getByte();
-        if (version != VERSION && version != 1) {
+        if (version < 1 || version > VERSION) {
             throw new IllegalStateException("unknown user state version " + version);
         }
         s.day = in.getVar();
@@ -136,6 +169,11 @@ public final class UserState {
         s.reservedMicros = in.getVar();
         s.nextExpiryAt = in.getVar();
         s.nextCleanupAt = version == 1 ? 0 : in.getVar();
+        if (version >= 3) {
+            s.passNextCleanupAt = in.getVar();
+            int cursorBytes = in.getVarInt();
+            s.cleanupCursor = cursorBytes == 0 ? null : in.getString(cursorBytes);
+        }
         s.n = in.getVarInt();
         s.at = new long[Math.max(4, s.n + 1)];
         s.tokens = new long[s.at.length];

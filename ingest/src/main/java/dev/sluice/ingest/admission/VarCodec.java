@@ -1,5 +1,6 @@
 package dev.sluice.ingest.admission;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /** Unsigned LEB128 varints: small numbers in few bytes, so per-user state stays compact. */
@@ -32,6 +33,20 @@ final class VarCodec {
         }
         buf[pos++] = (byte) v;
         return this;
+    }
+
+    VarCodec putBytes(byte[] bytes) {
+        ensure(bytes.length);
+        System.arraycopy(bytes, 0, buf, pos, bytes.length);
+        pos += bytes.length;
+        return this;
+    }
+
+    /** The next {@code length} bytes as UTF-8. */
+    String getString(int length) {
+        String s = new String(buf, pos, length, StandardCharsets.UTF_8);
+        pos += length;
+        return s;
     }
 
     int getByte() {

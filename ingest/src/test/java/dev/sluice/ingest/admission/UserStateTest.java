@@ -34,6 +34,46 @@ class UserStateTest {
     }
 
     @Test
+    void shouldRoundTripACleanUpPassUnderWayAsVersion3() {
+        UserState s = fullWindow(3);
+        s.nextCleanupAt = NOW;
+        s.cleanupCursor = "0b8f4b3e-5d0c-4c36-9d59-1c1e2f3a4b5c";
+        s.passNextCleanupAt = NOW + 86_400_000;
+        byte[] bytes = s.encode();
+        UserState back = UserState.decode(bytes);
+        assertThat(bytes[0]).isEqualTo((byte) 3);
+        assertThat(back.cleanupCursor).isEqualTo(s.cleanupCursor);
+        assertThat(back.passNextCleanupAt).isEqualTo(NOW + 86_400_000);
+        assertThat(back.nextCleanupAt).isEqualTo(NOW);
+        assertThat(back.n).isEqualTo(3);
+        assertThat(back.at[2]).isEqualTo(NOW + 2 * 5_900L);
+    }
+
+    @Test
+    void shouldWriteVersion2WhenNoCleanUpPassIsUnderWaySoThePreviousReleaseCanReadIt() {
+        UserState s = fullWindow(3);
+        s.nextCleanupAt = NOW + 1_000;
+        byte[] bytes = s.encode();
+        assertThat(bytes[0]).isEqualTo((byte) 2);
+        UserState back = UserState.decode(bytes);
+        assertThat(back.cleanupCursor).isNull();
+        assertThat(back.nextCleanupAt).isEqualTo(NOW + 1_000);
+    }
+
+    @Test
+    void shouldKeepWhatIsScheduledDuringAPassForThePassesEnd() {
+        UserState s = new UserState();
+        s.scheduleCleanup(NOW + 5_000);
+        s.scheduleCleanup(NOW + 9_000);
+        assertThat(s.nextCleanupAt).isEqualTo(NOW + 5_000);
+        s.cleanupCursor = "a";
+        s.nextCleanupAt = NOW;
+        s.scheduleCleanup(NOW + 7_000);
+        assertThat(s.nextCleanupAt).as("a pass is due at every step anyway").isEqualTo(NOW);
+        assertThat(s.passNextCleanupAt).isEqualTo(NOW + 7_000);
+    }
+
+    @Test
     void shouldStayWellUnder256BytesForAFullWindowAtTenPerMinute() {
         assertThat(fullWindow(10).encode().length).isLessThanOrEqualTo(100);
     }
