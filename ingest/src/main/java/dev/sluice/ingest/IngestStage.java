@@ -170,7 +170,9 @@ public final class IngestStage implements Stage {
                     AdmissionTopology.USER_STATE_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()).withPartition(partition));
             ReadOnlyKeyValueStore<String, UserPolicy> policyStore = s.store(StoreQueryParameters.fromNameAndType(
                     AdmissionTopology.POLICIES_STORE, QueryableStoreTypes.<String, UserPolicy>keyValueStore()));
-            return Optional.of(Usage.of(userId, users.get(userId), policies.resolve(policyStore.get(userId)), clock.millis()));
+            ReadOnlyKeyValueStore<String, byte[]> windows = s.store(StoreQueryParameters.fromNameAndType(
+                    AdmissionTopology.USER_WINDOW_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()).withPartition(partition));
+            return Optional.of(Usage.of(userId, users.get(userId), windows, policies.resolve(policyStore.get(userId)), clock.millis()));
         } catch (InvalidStateStoreException e) {
             return Optional.empty();
         }

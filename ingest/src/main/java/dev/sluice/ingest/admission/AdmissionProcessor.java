@@ -43,6 +43,7 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
     private final long horizonMs;
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, byte[]> users;
+    private KeyValueStore<String, byte[]> windows;
     private final PolicyCache.Changes policyChanges;
     private PolicyCache policyCache;
     private ReservationLedger ledger;
@@ -64,9 +65,10 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         users = context.getStateStore(AdmissionTopology.USER_STATE_STORE);
+        windows = context.getStateStore(AdmissionTopology.USER_WINDOW_STORE);
         KeyValueStore<String, UserPolicy> policyStore = context.getStateStore(AdmissionTopology.POLICIES_STORE);
         policyCache = new PolicyCache(policyStore::get, policies, policyChanges, PolicyCache.ENTRIES);
-        ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.REQUESTS_STORE), users, config);
+        ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.REQUESTS_STORE), users, windows, config);
         // Stream time is broker time here (LogAppendTime inputs), so no producer can push it ahead; and the sweep
         // only forgets settled entries past the horizon, never a held reservation.
         context.schedule(config.sweepInterval(), PunctuationType.STREAM_TIME, ledger::sweep);
@@ -124,9 +126,10 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
         LlmRequest request = received.request();
         String userId = request.getUserId();
         UserState state = UserState.decode(users.get(userId));
+        WindowChunks chunks = WindowChunks.of(windows, userId);
         long now = Math.max(at, state.newestAt());
         state.rollTo(UserState.dayOf(now));
-        state.prune(now);
+        state.prune(now, chunks);
         boolean dirty = ledger.maintain(userId, state, now);
         Policies.Resolved policy = policyCache.resolve(userId);
         TierLimits limits = policy.limits();
@@ -134,7 +137,7 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
         long estimatedTokens = inputTokens + request.getMaxOutputTokens();
 
         RejectedRequest rejection = null;
-        RateLimit.Limited limited = RateLimit.check(state, now, limits, estimatedTokens);
+        RateLimit.Limited limited = RateLimit.check(state, now, limits, estimatedTokens, chunks);
         ModelPrice price = config.models().price(request.getModel()).orElseThrow();
         long worstCase = price.costMicros(inputTokens, request.getMaxOutputTokens());
         if (limited != null) {
@@ -170,7 +173,7 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
             reject(userId, at, rejection, reply);
             return;
         }
-        state.admit(now, estimatedTokens);
+        state.admit(now, estimatedTokens, chunks);
         ledger.reserve(userId, request.getRequestId(), worstCase, at, state);
         users.put(userId, state.encode());
         metrics.admitted();

@@ -28,7 +28,7 @@ import org.apache.kafka.streams.state.Stores;
  *   llm.requests ──► admission-processor ──► llm.requests.admitted
  *                       │        ▲      └──► llm.requests.rejected
  *   llm.costs ──► reconcile-processor ──► llm.costs (OVERSPENT flags only; read back and ignored)
- *                 (stores: admission-user-state, admission-requests; global: admission-user-policies)
+ *                 (stores: admission-user-state, admission-requests, admission-user-window; global: admission-user-policies)
  *   llm.user-policies ──► admission-user-policies (global store)
  * </pre>
  * Both processors share the per-user stores, so llm.requests and llm.costs must be co-partitioned. With a global
@@ -42,6 +42,11 @@ public final class AdmissionTopology {
      * request's reservation (outstanding until its cost or release, then settled or released). See {@link ReservationLedger}.
      */
     public static final String REQUESTS_STORE = "admission-requests";
+    /**
+     * The sealed chunks of long sliding windows (users with more than {@link UserState#INLINE_MAX} admissions in their
+     * last minute), keyed {@code userId|seq}; see {@link WindowChunks}.
+     */
+    public static final String USER_WINDOW_STORE = "admission-user-window";
     /** Global copy of llm.user-policies. */
     public static final String POLICIES_STORE = "admission-user-policies";
 
@@ -90,6 +95,8 @@ public final class AdmissionTopology {
                 : Stores.persistentKeyValueStore(USER_STATE_STORE),
                 Serdes.String(), Serdes.ByteArray()), ADMISSION_PROCESSOR, RECONCILE_PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REQUESTS_STORE),
+                Serdes.String(), Serdes.ByteArray()), ADMISSION_PROCESSOR, RECONCILE_PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USER_WINDOW_STORE),
                 Serdes.String(), Serdes.ByteArray()), ADMISSION_PROCESSOR, RECONCILE_PROCESSOR);
         if (config.ceiling().enabled()) {
             CeilingTopology.addTo(topology, config.ceiling(), topics, ADMISSION_PROCESSOR);

@@ -14,19 +14,19 @@ final class RateLimit {
     /** Why a request does not fit now, and after how many milliseconds it would (null: never, at these limits). */
     record Limited(String rule, Long retryAfterMs) {}
 
-    /** Null if a request of {@code tokens} fits into {@code state}'s window at {@code now}; else why not. */
-    static Limited check(UserState state, long now, TierLimits limits, long tokens) {
+    /**
+     * Null if a request of {@code tokens} fits into {@code state}'s window at {@code now} (already pruned to it); else
+     * why not. Only a refusal reads the window's sealed chunks, and only as far as the request would fit.
+     */
+    static Limited check(UserState state, long now, TierLimits limits, long tokens, WindowChunks chunks) {
         if (limits.requestsPerMinute() == 0) {
             return new Limited("requests per minute " + limits.requestsPerMinute(), null);
         }
         if (tokens > limits.tokensPerMinute()) {
             return new Limited("estimated tokens per request at most the tokens per minute " + limits.tokensPerMinute(), null);
         }
-        int n = state.n;
-        long sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += state.tokens[i];
-        }
+        int n = state.count();
+        long sum = state.tokensInLog();
         boolean countOk = n + 1 <= limits.requestsPerMinute();
         boolean tokensOk = sum + tokens <= limits.tokensPerMinute();
         if (countOk && tokensOk) {
@@ -35,13 +35,21 @@ final class RateLimit {
         String rule = !countOk ? "requests per minute " + limits.requestsPerMinute()
                 : "estimated tokens per minute " + limits.tokensPerMinute();
         // Drop the oldest entries one by one until the request fits; it fits once the k-th oldest has left.
-        long dropped = 0;
-        for (int k = 1; k <= n; k++) {
-            dropped += state.tokens[k - 1];
-            if (n - k + 1 <= limits.requestsPerMinute() && sum - dropped + tokens <= limits.tokensPerMinute()) {
-                return new Limited(rule, state.at[k - 1] + UserState.WINDOW_MS - now);
+        long[] fitsAt = {Long.MIN_VALUE};
+        long[] dropped = {0};
+        int[] k = {0};
+        state.forEachOldestFirst(chunks, (at, entryTokens) -> {
+            k[0]++;
+            dropped[0] += entryTokens;
+            if (n - k[0] + 1 <= limits.requestsPerMinute() && sum - dropped[0] + tokens <= limits.tokensPerMinute()) {
+                fitsAt[0] = at;
+                return false;
             }
+            return true;
+        });
+        if (fitsAt[0] == Long.MIN_VALUE) {
+            throw new IllegalStateException("unreachable: an empty window fits any request within the limits");
         }
-        throw new IllegalStateException("unreachable: an empty window fits any request within the limits");
+        return new Limited(rule, fitsAt[0] + UserState.WINDOW_MS - now);
     }
 }

@@ -31,7 +31,8 @@ final class ReconcileProcessor implements Processor<String, CostEvent, String, C
     public void init(ProcessorContext<String, CostEvent> context) {
         this.context = context;
         users = context.getStateStore(AdmissionTopology.USER_STATE_STORE);
-        ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.REQUESTS_STORE), users, config);
+        ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.REQUESTS_STORE), users,
+                context.getStateStore(AdmissionTopology.USER_WINDOW_STORE), config);
     }
 
     @Override

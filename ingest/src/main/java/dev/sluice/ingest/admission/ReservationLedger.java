@@ -33,6 +33,7 @@ final class ReservationLedger {
 
     private final KeyValueStore<String, byte[]> requests;
     private final KeyValueStore<String, byte[]> users;
+    private final KeyValueStore<String, byte[]> windows;
     private final long horizonMs;
     private final long cleanupSlackMs;
 
@@ -45,9 +46,11 @@ final class ReservationLedger {
     /** Most entries one sweep visits over all due users. */
     static final int SWEEP_ENTRIES = 100_000;
 
-    ReservationLedger(KeyValueStore<String, byte[]> requests, KeyValueStore<String, byte[]> users, IngestConfig config) {
+    ReservationLedger(KeyValueStore<String, byte[]> requests, KeyValueStore<String, byte[]> users,
+                      KeyValueStore<String, byte[]> windows, IngestConfig config) {
         this.requests = requests;
         this.users = users;
+        this.windows = windows;
         this.horizonMs = config.dedupeHorizon().toMillis();
         this.cleanupSlackMs = horizonMs / 8;
     }
@@ -189,7 +192,7 @@ final class ReservationLedger {
      */
     void sweep(long streamTime) {
         List<String> due = new ArrayList<>();
-        List<String> blank = new ArrayList<>();
+        List<KeyValue<String, UserState>> blank = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = users.all()) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
@@ -197,11 +200,16 @@ final class ReservationLedger {
                 if (state.nextCleanupAt != 0 && state.nextCleanupAt <= streamTime) {
                     due.add(kv.key);
                 } else if (state.isBlank(streamTime)) {
-                    blank.add(kv.key);
+                    blank.add(KeyValue.pair(kv.key, state));
                 }
             }
         }
-        blank.forEach(users::delete);
+        for (KeyValue<String, UserState> user : blank) {
+            for (long seq = user.value.sealedFrom; seq < user.value.sealedTo; seq++) {
+                windows.delete(WindowChunks.key(user.key, seq)); // its whole window has left: the chunks with it
+            }
+            users.delete(user.key);
+        }
         int budget = SWEEP_ENTRIES;
         for (String userId : due) {
             UserState state = UserState.decode(users.get(userId));

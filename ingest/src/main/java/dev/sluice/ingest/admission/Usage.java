@@ -2,6 +2,7 @@ package dev.sluice.ingest.admission;
 
 import dev.sluice.ingest.TierLimits;
 import dev.sluice.ingest.rules.Policies;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * A user's current usage, the equivalent of an HTTP gateway's {@code X-RateLimit-Remaining} headers.
@@ -15,15 +16,24 @@ import dev.sluice.ingest.rules.Policies;
 public record Usage(String userId, String tier, int remainingRequestsThisMinute, int remainingRequestsToday,
                     long spentMicros, long reservedMicros, long dailyBudgetMicros) {
 
-    /** Usage at {@code now} from a user's stored state ({@code null}: never seen) and resolved limits. */
-    public static Usage of(String userId, byte[] storedState, Policies.Resolved policy, long now) {
+    /**
+     * Usage at {@code now} from a user's stored state ({@code null}: never seen), the sealed chunks of a long window
+     * (read only as far as the window has moved past them) and resolved limits.
+     */
+    static Usage of(String userId, byte[] storedState, WindowChunks chunks, Policies.Resolved policy, long now) {
         UserState state = UserState.decode(storedState);
         state.rollTo(UserState.dayOf(now));
         TierLimits limits = policy.limits();
         return new Usage(userId, policy.tier(),
-                Math.max(0, limits.requestsPerMinute() - state.countInWindow(now)),
+                Math.max(0, limits.requestsPerMinute() - state.countInWindow(now, chunks)),
                 Math.max(0, limits.requestsPerDay() - state.requestsToday),
                 state.spentMicros, state.reservedMicros, limits.dailyBudgetMicros());
+    }
+
+    /** {@link #of(String, byte[], WindowChunks, Policies.Resolved, long)} from the task's stores, as an interactive query reads them. */
+    public static Usage of(String userId, byte[] storedState, ReadOnlyKeyValueStore<String, byte[]> windows,
+                           Policies.Resolved policy, long now) {
+        return of(userId, storedState, WindowChunks.readOnly(windows, userId), policy, now);
     }
 
     /** Money that may still be reserved today: budget - spent - reserved, not below 0. */

@@ -10,16 +10,30 @@ import java.util.Arrays;
  * clean-up of admitted-request entries that no longer serve dedupe or reconciliation. {@code nextExpiryAt} is kept
  * for the encoding only: it was a reservation TTL's next expiry, and reservations no longer expire (always 0 now).
  *
+ * <p><b>A long window</b> (more than {@link #INLINE_MAX} admissions in the user's last minute) keeps only its oldest
+ * and newest admissions here; the runs between are sealed, {@link #CHUNK_ENTRIES} at a time, into {@link WindowChunks}
+ * (logically between the inline entries {@code [0, split)} and {@code [split, n)}), with their count and tokens kept
+ * here. So a request rewrites at most {@code INLINE_MAX + CHUNK_ENTRIES} admissions, not the whole minute, and the window stays exact:
+ * the check needs only the totals, and the trailing edge reads the sealed runs one by one as it reaches them.
+ *
  * <p>Encoding (version 3): version byte, then varints: day, requestsToday, spentMicros, reservedMicros,
- * nextExpiryAt (0 = none), nextCleanupAt (0 = none), passNextCleanupAt (0 = none), the clean-up cursor (its UTF-8
- * length, then its bytes), n, then n pairs (time delta from the previous entry, tokens). Version 2, written
- * whenever no clean-up pass is under way (almost always), lacks the two pass fields; version 1 lacks nextCleanupAt too.
+ * nextExpiryAt (0 = none), nextCleanupAt (0 = none), flags; with flag 1 (a clean-up pass under way)
+ * passNextCleanupAt and the clean-up cursor (its UTF-8 length, then its bytes); with flag 2 (sealed chunks) split,
+ * sealedFrom, sealedTo, sealedCount, sealedTokens; then n, then n pairs (time delta from the previous entry, tokens).
+ * Version 2, written whenever neither applies (almost always: the previous release reads it), lacks the flags and
+ * what they announce; version 1 lacks nextCleanupAt too.
  */
 public final class UserState {
     /** Width of the sliding window, milliseconds. */
     public static final long WINDOW_MS = 60_000L;
+    /** Admissions per sealed chunk of a long window. */
+    static final int CHUNK_ENTRIES = 128;
+    /** Most admissions kept in the user's record; beyond, the middle of the window is sealed into chunks. */
+    static final int INLINE_MAX = 2 * CHUNK_ENTRIES;
     static final long DAY_MS = 86_400_000L;
     private static final int VERSION = 3;
+    private static final int FLAG_PASS = 1;
+    private static final int FLAG_SEALED = 2;
     private static final byte[] EMPTY = new byte[0];
 
     long day;
@@ -35,9 +49,16 @@ public final class UserState {
     String cleanupCursor;
     /** During a pass: the earliest time an entry seen or scheduled so far can be forgotten (0 = none yet). */
     long passNextCleanupAt;
+    /** Inline admissions, oldest first (with sealed chunks: {@code [0, split)} older than them, {@code [split, n)} newer). */
     int n;
     long[] at = new long[4];
     long[] tokens = new long[4];
+    int split;
+    /** Sealed chunks {@code [sealedFrom, sealedTo)}, oldest first; none when equal. */
+    long sealedFrom;
+    long sealedTo;
+    int sealedCount;
+    long sealedTokens;
 
     public static long dayOf(long epochMillis) {
         return Math.floorDiv(epochMillis, DAY_MS);
@@ -68,54 +89,188 @@ public final class UserState {
         return current == 0 ? candidate : Math.min(current, candidate);
     }
 
-    /** Forgets log entries that left the window ending at {@code now} (an entry at now - 60 s has left it). */
-    void prune(long now) {
-        int drop = 0;
-        while (drop < n && at[drop] <= now - WINDOW_MS) {
-            drop++;
+    boolean hasSealed() {
+        return sealedTo > sealedFrom;
+    }
+
+    /** Admissions in the log, inline and sealed. */
+    int count() {
+        return n + sealedCount;
+    }
+
+    /** Estimated tokens of the admissions in the log. */
+    long tokensInLog() {
+        long sum = sealedTokens;
+        for (int i = 0; i < n; i++) {
+            sum += tokens[i];
         }
-        if (drop > 0) {
-            System.arraycopy(at, drop, at, 0, n - drop);
-            System.arraycopy(tokens, drop, tokens, 0, n - drop);
-            n -= drop;
+        return sum;
+    }
+
+    /**
+     * Forgets log entries that left the window ending at {@code now} (an entry at now - 60 s has left it), reading
+     * (and deleting) a sealed chunk whenever the trailing edge reaches it.
+     */
+    void prune(long now, WindowChunks chunks) {
+        while (true) {
+            int head = hasSealed() ? split : n;
+            int drop = 0;
+            while (drop < head && at[drop] <= now - WINDOW_MS) {
+                drop++;
+            }
+            remove(0, drop);
+            if (hasSealed()) {
+                split -= drop;
+                if (split == 0) {
+                    unseal(chunks);
+                    continue; // the unsealed run may have left the window too
+                }
+            }
+            return;
+        }
+    }
+
+    /** Moves the oldest sealed chunk back in front of the inline entries (it becomes the head) and deletes it. */
+    private void unseal(WindowChunks chunks) {
+        byte[] bytes = chunks.get(sealedFrom);
+        if (bytes == null) {
+            throw new IllegalStateException("window chunk " + sealedFrom + " is missing");
+        }
+        VarCodec in = new VarCodec(bytes);
+        int c = in.getVarInt();
+        ensure(n + c);
+        System.arraycopy(at, 0, at, c, n);
+        System.arraycopy(tokens, 0, tokens, c, n);
+        long prev = 0;
+        long sum = 0;
+        for (int i = 0; i < c; i++) {
+            prev += in.getVar();
+            at[i] = prev;
+            tokens[i] = in.getVar();
+            sum += tokens[i];
+        }
+        n += c;
+        split = c;
+        chunks.delete(sealedFrom);
+        sealedFrom++;
+        sealedCount -= c;
+        sealedTokens -= sum;
+        if (!hasSealed()) {
+            sealedFrom = 0;
+            sealedTo = 0;
+            split = 0;
         }
     }
 
     /** Time of the newest admitted request in the log, or {@code Long.MIN_VALUE}. */
     long newestAt() {
+        // with sealed chunks the newest run is inline and never empty: sealing leaves more than a chunk after `split`
         return n == 0 ? Long.MIN_VALUE : at[n - 1];
     }
 
-    void admit(long now, long estimatedTokens) {
-        if (n == at.length) {
-            at = Arrays.copyOf(at, n * 2);
-            tokens = Arrays.copyOf(tokens, n * 2);
-        }
+    void admit(long now, long estimatedTokens, WindowChunks chunks) {
+        ensure(n + 1);
         at[n] = now;
         tokens[n] = estimatedTokens;
         n++;
         requestsToday++;
+        if (n > INLINE_MAX) {
+            // Seal the oldest chunk of the newest run: the run after the head (the head is at most a chunk long).
+            int from = hasSealed() ? split : CHUNK_ENTRIES;
+            VarCodec out = new VarCodec(4 + CHUNK_ENTRIES * 6).putVar(CHUNK_ENTRIES);
+            long prev = 0;
+            long sum = 0;
+            for (int i = from; i < from + CHUNK_ENTRIES; i++) {
+                out.putVar(at[i] - prev).putVar(tokens[i]);
+                prev = at[i];
+                sum += tokens[i];
+            }
+            chunks.put(sealedTo, out.toBytes());
+            sealedTo++;
+            sealedCount += CHUNK_ENTRIES;
+            sealedTokens += sum;
+            remove(from, CHUNK_ENTRIES);
+            split = from;
+        }
+    }
+
+    private void remove(int from, int count) {
+        if (count > 0) {
+            System.arraycopy(at, from + count, at, from, n - from - count);
+            System.arraycopy(tokens, from + count, tokens, from, n - from - count);
+            n -= count;
+        }
+    }
+
+    private void ensure(int capacity) {
+        if (capacity > at.length) {
+            int size = Math.max(capacity, at.length * 2);
+            at = Arrays.copyOf(at, size);
+            tokens = Arrays.copyOf(tokens, size);
+        }
+    }
+
+    /**
+     * The log's admissions oldest first, as (time, tokens), reading sealed chunks on the way without changing anything;
+     * stops when {@code visitor} returns false. A chunk that is gone is skipped: only a reader on another thread (an
+     * interactive query's {@link Usage}) can meet one, when the stream thread unsealed it after the state was read;
+     * that answer is then off by the chunk's admissions until the next read.
+     */
+    void forEachOldestFirst(WindowChunks chunks, Visitor visitor) {
+        int head = hasSealed() ? split : n;
+        for (int i = 0; i < head; i++) {
+            if (!visitor.visit(at[i], tokens[i])) {
+                return;
+            }
+        }
+        for (long seq = sealedFrom; seq < sealedTo; seq++) {
+            byte[] bytes = chunks.get(seq);
+            if (bytes == null) {
+                continue;
+            }
+            VarCodec in = new VarCodec(bytes);
+            int c = in.getVarInt();
+            long prev = 0;
+            for (int i = 0; i < c; i++) {
+                prev += in.getVar();
+                if (!visitor.visit(prev, in.getVar())) {
+                    return;
+                }
+            }
+        }
+        for (int i = head; i < n; i++) {
+            if (!visitor.visit(at[i], tokens[i])) {
+                return;
+            }
+        }
+    }
+
+    /** One admission of the log; false to stop. */
+    interface Visitor {
+        boolean visit(long at, long tokens);
     }
 
     /**
      * Whether this state holds nothing a new user's would not, at {@code now}: no money reserved, no admitted-request
      * entries left to clean up, its UTC day over (today's count and spend start again from 0 either way) and no request
-     * in the window ending at {@code now}. Such a state can be deleted: every decision on the next request or cost
-     * comes out the same from an absent one.
+     * in the window ending at {@code now}. Such a state can be deleted (with its sealed chunks, if any): every decision
+     * on the next request or cost comes out the same from an absent one.
      */
     boolean isBlank(long now) {
         return reservedMicros == 0 && nextCleanupAt == 0 && day < dayOf(now) && (n == 0 || at[n - 1] <= now - WINDOW_MS);
     }
 
     /** Requests in the window ending at {@code now}. */
-    int countInWindow(long now) {
-        int c = 0;
-        for (int i = 0; i < n; i++) {
-            if (at[i] > now - WINDOW_MS) {
-                c++;
+    int countInWindow(long now, WindowChunks chunks) {
+        int[] left = {0};
+        forEachOldestFirst(chunks, (t, k) -> {
+            if (t > now - WINDOW_MS) {
+                return false;
             }
-        }
-        return c;
+            left[0]++;
+            return true;
+        });
+        return count() - left[0];
     }
 
     public long spentMicros() {
@@ -135,14 +290,21 @@ public final class UserState {
     }
 
     public byte[] encode() {
-        // Version 2 unless a clean-up pass is under way, so a record stays readable by the previous release in a rolling upgrade
-        boolean pass = cleanupCursor != null || passNextCleanupAt != 0;
+        // Version 2 unless a clean-up pass is under way or the window has sealed chunks, so a record stays readable by
+        // the previous release in a rolling upgrade
+        int flags = (cleanupCursor != null || passNextCleanupAt != 0 ? FLAG_PASS : 0) | (hasSealed() ? FLAG_SEALED : 0);
         byte[] cursor = cleanupCursor == null ? EMPTY : cleanupCursor.getBytes(StandardCharsets.UTF_8);
-        VarCodec out = new VarCodec(20 + cursor.length + n * 6);
-        out.putByte(pass ? VERSION : 2).putVar(day).putVar(requestsToday).putVar(spentMicros).putVar(reservedMicros)
+        VarCodec out = new VarCodec(40 + cursor.length + n * 6);
+        out.putByte(flags == 0 ? 2 : VERSION).putVar(day).putVar(requestsToday).putVar(spentMicros).putVar(reservedMicros)
                 .putVar(nextExpiryAt).putVar(nextCleanupAt);
-        if (pass) {
+        if (flags != 0) {
+            out.putVar(flags);
+        }
+        if ((flags & FLAG_PASS) != 0) {
             out.putVar(passNextCleanupAt).putVar(cursor.length).putBytes(cursor);
+        }
+        if ((flags & FLAG_SEALED) != 0) {
+            out.putVar(split).putVar(sealedFrom).putVar(sealedTo).putVar(sealedCount).putVar(sealedTokens);
         }
         out.putVar(n);
         long prev = 0;
@@ -169,10 +331,18 @@ public final class UserState {
         s.reservedMicros = in.getVar();
         s.nextExpiryAt = in.getVar();
         s.nextCleanupAt = version == 1 ? 0 : in.getVar();
-        if (version >= 3) {
+        int flags = version >= 3 ? in.getVarInt() : 0;
+        if ((flags & FLAG_PASS) != 0) {
             s.passNextCleanupAt = in.getVar();
             int cursorBytes = in.getVarInt();
             s.cleanupCursor = cursorBytes == 0 ? null : in.getString(cursorBytes);
+        }
+        if ((flags & FLAG_SEALED) != 0) {
+            s.split = in.getVarInt();
+            s.sealedFrom = in.getVar();
+            s.sealedTo = in.getVar();
+            s.sealedCount = in.getVarInt();
+            s.sealedTokens = in.getVar();
         }
         s.n = in.getVarInt();
         s.at = new long[Math.max(4, s.n + 1)];

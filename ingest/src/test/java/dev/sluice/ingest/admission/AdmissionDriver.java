@@ -168,10 +168,21 @@ public final class AdmissionDriver implements AutoCloseable {
         return keys;
     }
 
+    /** The keys of {@code user}'s sealed window chunks. */
+    List<String> windowChunks(String user) {
+        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(AdmissionTopology.USER_WINDOW_STORE);
+        List<String> keys = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = store.prefixScan(user + "|", new StringSerializer())) {
+            it.forEachRemaining(kv -> keys.add(kv.key));
+        }
+        return keys;
+    }
+
     Usage usage(String user, Instant now) {
         KeyValueStore<String, byte[]> store = driver.getKeyValueStore(AdmissionTopology.USER_STATE_STORE);
         KeyValueStore<String, UserPolicy> policyStore = driver.getKeyValueStore(AdmissionTopology.POLICIES_STORE);
-        return Usage.of(user, store.get(user), new Policies(config).resolve(policyStore.get(user)), now.toEpochMilli());
+        KeyValueStore<String, byte[]> windows = driver.getKeyValueStore(AdmissionTopology.USER_WINDOW_STORE);
+        return Usage.of(user, store.get(user), windows, new Policies(config).resolve(policyStore.get(user)), now.toEpochMilli());
     }
 
     double counter(String name, String... tags) {

@@ -33,7 +33,7 @@ class DedupeTopologyTest {
         }
         UserState state = admission.state("ivy");
         assertThat(state.requestsToday()).isEqualTo(1);
-        assertThat(state.countInWindow(T0.plusSeconds(1).toEpochMilli())).isEqualTo(1);
+        assertThat(state.countInWindow(T0.plusSeconds(1).toEpochMilli(), new MapChunks())).isEqualTo(1);
         // FREE allows 10 per minute and per day: nine more distinct requests still fit.
         for (int i = 0; i < 9; i++) {
             assertThat(admission.send("ivy", T0.plusSeconds(1 + i))).isInstanceOf(AdmittedRequest.class);

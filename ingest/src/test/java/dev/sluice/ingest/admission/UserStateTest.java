@@ -11,7 +11,7 @@ class UserStateTest {
         UserState s = new UserState();
         s.rollTo(UserState.dayOf(NOW));
         for (int i = 0; i < requests; i++) {
-            s.admit(NOW + i * 5_900L, 16_484);
+            s.admit(NOW + i * 5_900L, 16_484, new MapChunks());
         }
         s.spentMicros = 987_654;
         s.reservedMicros = 123_456;
@@ -81,10 +81,10 @@ class UserStateTest {
     @Test
     void shouldDropEntriesExactlyOneWindowOld() {
         UserState s = fullWindow(2);
-        s.prune(NOW + UserState.WINDOW_MS);
+        s.prune(NOW + UserState.WINDOW_MS, new MapChunks());
         assertThat(s.n).isEqualTo(1);
-        assertThat(s.countInWindow(NOW + UserState.WINDOW_MS + 5_899)).isEqualTo(1);
-        assertThat(s.countInWindow(NOW + UserState.WINDOW_MS + 5_900)).isZero();
+        assertThat(s.countInWindow(NOW + UserState.WINDOW_MS + 5_899, new MapChunks())).isEqualTo(1);
+        assertThat(s.countInWindow(NOW + UserState.WINDOW_MS + 5_900, new MapChunks())).isZero();
     }
 
     @Test
@@ -101,7 +101,7 @@ class UserStateTest {
         long midnight = (UserState.dayOf(NOW) + 1) * UserState.DAY_MS;
         UserState s = new UserState();
         s.rollTo(UserState.dayOf(NOW));
-        s.admit(midnight - 30_000, 100); // 23:59:30
+        s.admit(midnight - 30_000, 100, new MapChunks()); // 23:59:30
         s.spentMicros = 5;
         assertThat(s.isBlank(midnight - 1_000)).as("its day still runs").isFalse();
         assertThat(s.isBlank(midnight + 10_000)).as("a request of the last minute still counts").isFalse();

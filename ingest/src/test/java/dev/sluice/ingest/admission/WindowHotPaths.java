@@ -21,10 +21,11 @@ import org.openjdk.jmh.annotations.State;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class WindowHotPaths {
-    @Param({"10", "100", "1000"})
+    @Param({"10", "100", "1000", "10000"})
     public int perMinute;
 
     private static final TierLimits LIMITS = new TierLimits(1_000_000, 1_000_000_000, 1_000_000_000_000L, 1_000_000_000_000L);
+    private final MapChunks chunks = new MapChunks();
     private byte[] stored;
     private long now;
 
@@ -34,7 +35,7 @@ public class WindowHotPaths {
         long start = 1_764_000_000_000L;
         state.rollTo(UserState.dayOf(start));
         for (int i = 0; i < perMinute; i++) {
-            state.admit(start + i * (59_000L / perMinute), 100 + i % 50);
+            state.admit(start + i * (59_000L / perMinute), 100 + i % 50, chunks);
         }
         stored = state.encode();
         now = start + 59_500L;
@@ -43,11 +44,11 @@ public class WindowHotPaths {
     @Benchmark
     public byte[] admitOne() {
         UserState state = UserState.decode(stored);
-        state.prune(now);
-        if (RateLimit.check(state, now, LIMITS, 130) != null) {
+        state.prune(now, chunks);
+        if (RateLimit.check(state, now, LIMITS, 130, chunks) != null) {
             throw new IllegalStateException("limited");
         }
-        state.admit(now, 130);
+        state.admit(now, 130, chunks);
         return state.encode();
     }
 }
