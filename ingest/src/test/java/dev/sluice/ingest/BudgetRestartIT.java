@@ -34,7 +34,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The budget across a restart of admission: held reservations survive, costs above and below the estimate are charged in
- * full; with the user state in RocksDB (resumed from the local copy) and on the heap (replayed from its changelog).
+ * full; with the user state in RocksDB (resumed from the local copy) and on the heap (replayed from its changelog). And
+ * a long sliding window (sealed chunks in {@code admission-user-window}) across a restart.
  */
 @Tag("integration")
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
@@ -105,6 +106,54 @@ class BudgetRestartIT {
                 assertThat(f.getCostMicros() - f.getReservedMicros()).isEqualTo(2_000);
             });
         }
+    }
+
+    /**
+     * A user allowed 2,000 requests a minute sends 1,500, admission is replaced by a new instance (restored from the
+     * changelogs, the long window's sealed chunks included), and the user sends 1,000 more: no sliding minute of broker
+     * time holds more than 2,000 admissions, and when the whole exchange fits in the minute exactly 2,000 are admitted.
+     * A restore that lost the sealed chunks (all but ~380 of the first 1,500) would admit over 2,000.
+     */
+    @org.junit.jupiter.api.Test
+    void shouldKeepALongSlidingWindowExactAcrossARestart(KafkaBroker kafka, SchemaRegistryServer registry) throws Exception {
+        String user = "long-window-user";
+        int limit = 2_000;
+        try (IngestCluster cluster = new IngestCluster(kafka, registry, "long-window", Map.of());
+             KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
+             KafkaProducer<String, UserPolicy> policies = cluster.producer(cluster.topics.userPolicies());
+             IngestCluster.Decisions decisions = cluster.decisions()) {
+            policies.send(new ProducerRecord<>(cluster.topics.userPolicies().name(), user, UserPolicy.newBuilder().setUserId(user)
+                    .setTier("PRO").setRequestsPerMinute(limit).setRequestsPerDay(1_000_000).setTokensPerMinute(1_000_000_000L)
+                    .setDailyBudgetMicros(1_000_000_000_000L).setUpdatedAt(Instant.now()).build())).get();
+            IngestStage first = cluster.startInstance();
+            cluster.awaitAllRunning();
+            send(cluster, producer, user, 1_500);
+            decisions.await(1_500);
+            assertThat(decisions.admitted).as("within the limit").hasSize(1_500);
+            first.close();
+
+            cluster.startInstance();
+            send(cluster, producer, user, 1_000);
+            decisions.await(2_500);
+            List<Long> times = decisions.admitted.stream().map(a -> a.getAdmittedAt().toEpochMilli()).sorted().toList();
+            for (int i = limit; i < times.size(); i++) {
+                assertThat(times.get(i) - times.get(i - limit)).as("no sliding minute holds more than %d", limit)
+                        .isGreaterThanOrEqualTo(60_000L);
+            }
+            long span = times.get(times.size() - 1) - times.get(0);
+            System.out.printf("long window across a restart: %,d admitted over %,d ms of broker time%n", times.size(), span);
+            if (span < 55_000) {
+                assertThat(decisions.admitted).as("all in one minute: exactly the limit").hasSize(limit);
+                assertThat(decisions.rejected).hasSize(500).allSatisfy(r -> assertThat(r.getReason()).isEqualTo(RejectReason.RATE_LIMITED));
+            }
+        }
+    }
+
+    private static void send(IngestCluster cluster, KafkaProducer<String, LlmRequest> producer, String user, int n) {
+        for (int i = 0; i < n; i++) {
+            producer.send(new ProducerRecord<>(cluster.topics.requests().name(), user, AdmissionDriver.request(user).build()));
+        }
+        producer.flush();
     }
 
     private static void sendRequests(IngestCluster cluster, KafkaProducer<String, LlmRequest> producer, int n) {
