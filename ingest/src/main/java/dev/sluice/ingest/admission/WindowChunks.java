@@ -25,41 +25,37 @@ interface WindowChunks {
 
     /** {@code userId}'s chunks in the admission task's window store. */
     static WindowChunks of(KeyValueStore<String, byte[]> store, String userId) {
-        return new WindowChunks() {
-            @Override
-            public byte[] get(long seq) {
-                return store.get(key(userId, seq));
-            }
-
-            @Override
-            public void put(long seq, byte[] chunk) {
-                store.put(key(userId, seq), chunk);
-            }
-
-            @Override
-            public void delete(long seq) {
-                store.delete(key(userId, seq));
-            }
-        };
+        return new InStore(store, store, userId);
     }
 
     /** {@code userId}'s chunks as an interactive query sees them: reading only. */
     static WindowChunks readOnly(ReadOnlyKeyValueStore<String, byte[]> store, String userId) {
-        return new WindowChunks() {
-            @Override
-            public byte[] get(long seq) {
-                return store.get(key(userId, seq));
-            }
+        return new InStore(store, null, userId);
+    }
 
-            @Override
-            public void put(long seq, byte[] chunk) {
+    /** A user's chunks in a store; writing throws where {@code writes} is null. */
+    record InStore(ReadOnlyKeyValueStore<String, byte[]> reads, KeyValueStore<String, byte[]> writes, String userId)
+            implements WindowChunks {
+        @Override
+        public byte[] get(long seq) {
+            return reads.get(key(userId, seq));
+        }
+
+        @Override
+        public void put(long seq, byte[] chunk) {
+            writable().put(key(userId, seq), chunk);
+        }
+
+        @Override
+        public void delete(long seq) {
+            writable().delete(key(userId, seq));
+        }
+
+        private KeyValueStore<String, byte[]> writable() {
+            if (writes == null) {
                 throw new UnsupportedOperationException("read only");
             }
-
-            @Override
-            public void delete(long seq) {
-                throw new UnsupportedOperationException("read only");
-            }
-        };
+            return writes;
+        }
     }
 }

@@ -160,17 +160,16 @@ public final class AdmissionDriver implements AutoCloseable {
 
     /** The keys of the admitted-request entries the store keeps for {@code user}. */
     List<String> requestEntries(String user) {
-        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(AdmissionTopology.REQUESTS_STORE);
-        List<String> keys = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> it = store.prefixScan(user + "|", new StringSerializer())) {
-            it.forEachRemaining(kv -> keys.add(kv.key));
-        }
-        return keys;
+        return keysOf(AdmissionTopology.REQUESTS_STORE, user);
     }
 
     /** The keys of {@code user}'s sealed window chunks. */
     List<String> windowChunks(String user) {
-        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(AdmissionTopology.USER_WINDOW_STORE);
+        return keysOf(AdmissionTopology.USER_WINDOW_STORE, user);
+    }
+
+    private List<String> keysOf(String storeName, String user) {
+        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(storeName);
         List<String> keys = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = store.prefixScan(user + "|", new StringSerializer())) {
             it.forEachRemaining(kv -> keys.add(kv.key));
