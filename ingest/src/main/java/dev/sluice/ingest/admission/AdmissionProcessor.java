@@ -129,8 +129,8 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
         WindowChunks chunks = WindowChunks.of(windows, userId);
         long now = Math.max(at, state.newestAt());
         state.rollTo(UserState.dayOf(now));
-        state.prune(now, chunks);
-        boolean dirty = ledger.maintain(userId, state, now);
+        boolean unsealed = state.prune(now, chunks);
+        boolean dirty = ledger.maintain(userId, state, now) || unsealed;
         Policies.Resolved policy = policyCache.resolve(userId);
         TierLimits limits = policy.limits();
         long inputTokens = TokenBound.inputTokens(request.getMessages());

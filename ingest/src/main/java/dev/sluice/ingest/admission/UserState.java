@@ -109,9 +109,12 @@ public final class UserState {
 
     /**
      * Forgets log entries that left the window ending at {@code now} (an entry at now - 60 s has left it), reading
-     * (and deleting) a sealed chunk whenever the trailing edge reaches it.
+     * (and deleting) a sealed chunk whenever the trailing edge reaches it. Returns whether it did: then this state must
+     * be written back, whatever the request's outcome, or the stored one would name a chunk that is gone. (Pruning
+     * alone need not be written: it follows from the time.)
      */
-    void prune(long now, WindowChunks chunks) {
+    boolean prune(long now, WindowChunks chunks) {
+        boolean unsealed = false;
         while (true) {
             int head = hasSealed() ? split : n;
             int drop = 0;
@@ -123,10 +126,11 @@ public final class UserState {
                 split -= drop;
                 if (split == 0) {
                     unseal(chunks);
+                    unsealed = true;
                     continue; // the unsealed run may have left the window too
                 }
             }
-            return;
+            return unsealed;
         }
     }
 

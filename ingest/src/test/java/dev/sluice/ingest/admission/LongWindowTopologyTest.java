@@ -63,6 +63,26 @@ class LongWindowTopologyTest {
     }
 
     @Test
+    void shouldWriteBackTheStateWhenARefusedRequestReadASealedChunkBack() {
+        try (AdmissionDriver admission = admission()) {
+            admission.policy(USER, AdmissionDriver.tier("PRO").setRequestsPerMinute(LIMIT).setRequestsPerDay(1_000)
+                    .setTokensPerMinute(1_000_000_000L).setDailyBudgetMicros(1_000_000_000_000L), T0);
+            for (int i = 0; i < 1_000; i++) {
+                assertThat(admission.send(USER, T0.plusMillis(i * 10L))).isInstanceOf(AdmittedRequest.class);
+            }
+            long sealedBefore = admission.state(USER).sealedFrom;
+            // the oldest run has left the window: this request reads the next sealed run back, and is refused (the day's quota)
+            assertThat(((RejectedRequest) admission.send(USER, T0.plusMillis(61_500))).getReason()).isEqualTo(RejectReason.QUOTA_EXCEEDED);
+            UserState state = admission.state(USER);
+            assertThat(state.sealedFrom).as("a chunk was read back").isGreaterThan(sealedBefore);
+            assertThat(admission.windowChunks(USER)).as("the stored state names exactly the chunks still stored")
+                    .hasSize((int) (state.sealedTo - state.sealedFrom));
+            assertThat(((RejectedRequest) admission.send(USER, T0.plusMillis(75_000))).getReason())
+                    .as("the next request finds every chunk its state names").isEqualTo(RejectReason.QUOTA_EXCEEDED);
+        }
+    }
+
+    @Test
     void shouldDeleteTheSealedChunksWithTheStateOfAUserWhoLeft() {
         try (AdmissionDriver admission = admission()) {
             for (int i = 0; i < 1_000; i++) {
