@@ -6,7 +6,6 @@ import java.util.List;
 import dev.sluice.ingest.IngestConfig;
 import dev.sluice.ingest.admission.AdmissionMetrics.Settlement;
 import dev.sluice.ingest.admission.Reservation.Status;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -29,8 +28,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * itself, so no decision depends on when that runs. All times are broker times.
  */
 final class ReservationLedger {
-    private static final StringSerializer KEYS = new StringSerializer();
-
     private final KeyValueStore<String, byte[]> requests;
     private final KeyValueStore<String, byte[]> users;
     private final KeyValueStore<String, byte[]> windows;
@@ -191,14 +188,14 @@ final class ReservationLedger {
      * users of about the last day and those with money held, not every user ever seen.
      */
     void sweep(long streamTime) {
-        List<String> due = new ArrayList<>();
+        List<KeyValue<String, UserState>> due = new ArrayList<>();
         List<KeyValue<String, UserState>> blank = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = users.all()) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
                 UserState state = UserState.decode(kv.value);
                 if (state.nextCleanupAt != 0 && state.nextCleanupAt <= streamTime) {
-                    due.add(kv.key);
+                    due.add(KeyValue.pair(kv.key, state));
                 } else if (state.isBlank(streamTime)) {
                     blank.add(KeyValue.pair(kv.key, state));
                 }
@@ -211,20 +208,12 @@ final class ReservationLedger {
             users.delete(user.key);
         }
         int budget = SWEEP_ENTRIES;
-        for (String userId : due) {
-            UserState state = UserState.decode(users.get(userId));
-            int visited = 0;
-            while (visited >= 0 && budget > 0) {
-                visited = maintain(userId, state, streamTime, Math.min(budget, STEP_ENTRIES * 16));
-                budget -= Math.max(visited, 0);
-                if (state.cleanupCursor == null) {
-                    break;
-                }
-            }
-            users.put(userId, state.encode());
+        for (KeyValue<String, UserState> user : due) {
             if (budget <= 0) {
                 break; // the rest are still due: the next sweep goes on
             }
+            budget -= maintain(user.key, user.value, streamTime, budget); // due, so it runs: visits at most the budget
+            users.put(user.key, user.value.encode());
         }
     }
 }

@@ -17,23 +17,18 @@ public record Usage(String userId, String tier, int remainingRequestsThisMinute,
                     long spentMicros, long reservedMicros, long dailyBudgetMicros) {
 
     /**
-     * Usage at {@code now} from a user's stored state ({@code null}: never seen), the sealed chunks of a long window
-     * (read only as far as the window has moved past them) and resolved limits.
+     * Usage at {@code now} from a user's stored state ({@code null}: never seen), the task's window store (a long
+     * window's sealed chunks, read only as far as the window has moved past them) and resolved limits.
      */
-    static Usage of(String userId, byte[] storedState, WindowChunks chunks, Policies.Resolved policy, long now) {
+    public static Usage of(String userId, byte[] storedState, ReadOnlyKeyValueStore<String, byte[]> windows,
+                           Policies.Resolved policy, long now) {
         UserState state = UserState.decode(storedState);
         state.rollTo(UserState.dayOf(now));
         TierLimits limits = policy.limits();
         return new Usage(userId, policy.tier(),
-                Math.max(0, limits.requestsPerMinute() - state.countInWindow(now, chunks)),
+                Math.max(0, limits.requestsPerMinute() - state.countInWindow(now, WindowChunks.readOnly(windows, userId))),
                 Math.max(0, limits.requestsPerDay() - state.requestsToday),
                 state.spentMicros, state.reservedMicros, limits.dailyBudgetMicros());
-    }
-
-    /** {@link #of(String, byte[], WindowChunks, Policies.Resolved, long)} from the task's stores, as an interactive query reads them. */
-    public static Usage of(String userId, byte[] storedState, ReadOnlyKeyValueStore<String, byte[]> windows,
-                           Policies.Resolved policy, long now) {
-        return of(userId, storedState, WindowChunks.readOnly(windows, userId), policy, now);
     }
 
     /** Money that may still be reserved today: budget - spent - reserved, not below 0. */

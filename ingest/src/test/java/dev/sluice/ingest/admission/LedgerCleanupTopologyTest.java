@@ -118,6 +118,23 @@ class LedgerCleanupTopologyTest {
     }
 
     @Test
+    void shouldVisitAtMostTheSweepsBudgetPerSweepAndFinishInTheNext() {
+        try (AdmissionDriver admission = admission(Duration.ofMinutes(1))) {
+            int entries = ReservationLedger.SWEEP_ENTRIES + 1_000;
+            for (int i = 0; i < entries; i++) {
+                AdmittedRequest a = (AdmittedRequest) admission.send(AdmissionDriver.request(USER).build(), T0.plusMillis(i));
+                admission.cost(USER, a.getRequest().getRequestId(), 1_000, T0.plusMillis(i));
+            }
+            Instant later = T0.plus(HORIZON).plusSeconds(300); // every entry is past the horizon
+            admission.send("other", later);
+            assertThat(admission.requestEntries(USER)).as("one sweep forgets at most its budget")
+                    .hasSize(entries - ReservationLedger.SWEEP_ENTRIES);
+            admission.send("other", later.plusSeconds(61));
+            assertThat(admission.requestEntries(USER)).as("the next sweep goes on where it stopped").isEmpty();
+        }
+    }
+
+    @Test
     void shouldFinishAnIdleUsersCleanUpInTheSweepAcrossSteps() {
         try (AdmissionDriver admission = admission(Duration.ofMinutes(1))) {
             Set<String> old = settledOldEntries(admission);

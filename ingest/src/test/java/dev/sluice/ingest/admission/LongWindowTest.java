@@ -62,9 +62,10 @@ class LongWindowTest {
         int refused = 0;
         int sealedSeen = 0;
         for (int i = 0; i < 30_000; i++) {
-            // bursts (many per ms), steady traffic and pauses of up to two minutes
+            // bursts (many per ms), steady traffic, pauses of up to two minutes and broker time stepping back
             int mode = random.nextInt(1_000);
-            at += mode < 600 ? random.nextInt(3) : mode < 999 ? random.nextInt(40) : random.nextInt(120_000);
+            at += mode < 600 ? random.nextInt(3) : mode < 995 ? random.nextInt(40) : mode < 999 ? random.nextInt(120_000)
+                    : -random.nextInt(5_000); // a clock that steps back: the stage judges at the user's newest time
             long tokens = 1 + random.nextInt(random.nextInt(10) == 0 ? 5_000 : 400);
 
             UserState state = UserState.decode(stored);
