@@ -16,6 +16,8 @@ import dev.sluice.contracts.registry.SchemaRegistryClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
@@ -120,7 +122,10 @@ public final class AnalyticsStage implements Stage {
         if (dashboard != null) {
             dashboard.close();
         }
-        streams.close(Duration.ofSeconds(30));
+        // leave the group: the instances that stay (or this one's replacement) take its tasks at once, not after the
+        // session timeout (45 s by default) Kafka Streams otherwise waits for when a member closes without leaving
+        streams.close(CloseOptions.groupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30)));
         streamsMetrics.close();
     }
 }

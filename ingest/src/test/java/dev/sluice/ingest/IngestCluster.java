@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,7 @@ import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -71,6 +73,14 @@ final class IngestCluster implements AutoCloseable {
     /** The meters the {@code i}-th instance registered (what its {@code /metrics} would show). */
     SimpleMeterRegistry meters(int i) {
         return meters.get(i);
+    }
+
+    /** The consumer group members admission's instances hold now (one per stream thread of each instance in it). */
+    Collection<MemberDescription> groupMembers() throws Exception {
+        try (Admin admin = kafka.admin()) {
+            String group = prefix + "ingest";
+            return admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get().members();
+        }
     }
 
     void awaitAllRunning() {
