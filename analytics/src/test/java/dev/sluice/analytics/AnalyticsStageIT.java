@@ -25,6 +25,7 @@ import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -42,7 +43,8 @@ class AnalyticsStageIT {
     private static final Instant DAY_ONE = Instant.parse("2025-03-01T00:00:00Z");
 
     @Test
-    void shouldPublishTotalsOfDistinctCostEventsAndDropEventsBeyondGrace(KafkaBroker kafka, SchemaRegistryServer registryServer) {
+    void shouldPublishTotalsOfDistinctCostEventsAndDropEventsBeyondGrace(KafkaBroker kafka, SchemaRegistryServer registryServer)
+            throws Exception {
         String prefix = SluiceInfra.uniquePrefix("analytics");
         SchemaRegistryClient registry = new SchemaRegistryClient(registryServer.url());
         TopicCatalog catalog = new TopicCatalog(prefix, 3, registry);
@@ -92,6 +94,11 @@ class AnalyticsStageIT {
             });
             assertThat(meters.find("sluice.analytics.cost.events").tag("outcome", "duplicate").counter().count())
                     .isGreaterThanOrEqualTo(workload.delivered().size() - workload.distinct().size());
+        }
+        // closed, the stage left its consumer group: a replacement takes its tasks at once, not after the session timeout
+        try (Admin admin = kafka.admin()) {
+            String group = prefix + AnalyticsConfig.DEFAULT_APPLICATION_ID;
+            assertThat(admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get().members()).isEmpty();
         }
     }
 
