@@ -37,7 +37,7 @@ final class BatchProcessor implements RecordHandler<ProducerRecord<byte[], byte[
     static final String STAGE = "enrichment";
 
     private final Deserializer<AdmittedRequest> deserializer;
-    private final Serializer<EnrichedRequest> serializer;
+    private final EnrichedSerializer serializer;
     private final Enricher enricher;
     private final EnrichmentMetrics metrics;
     private final String inputTopic;
@@ -49,7 +49,7 @@ final class BatchProcessor implements RecordHandler<ProducerRecord<byte[], byte[
     BatchProcessor(Deserializer<AdmittedRequest> deserializer, Serializer<EnrichedRequest> serializer, Enricher enricher,
                    EnrichmentMetrics metrics, String inputTopic, String outputTopic, String dlqTopic, int maxRecordBytes, Clock clock) {
         this.deserializer = deserializer;
-        this.serializer = serializer;
+        this.serializer = new EnrichedSerializer(serializer, outputTopic);
         this.enricher = enricher;
         this.metrics = metrics;
         this.inputTopic = inputTopic;
@@ -116,7 +116,7 @@ final class BatchProcessor implements RecordHandler<ProducerRecord<byte[], byte[
             enriched = oneByOne(decodedRecords, decoded, out); // find the record(s) the provider refuses
         }
         for (Enriched e : enriched) {
-            byte[] value = serializer.serialize(outputTopic, e.value());
+            byte[] value = serializer.serialize(e.source().value(), e.value());
             if (value.length > maxRecordBytes) {
                 out.put(e.source(), deadLetter(e.source(), DeadLetterError.OUTPUT_TOO_LARGE, "enriched record of " + value.length
                         + " bytes exceeds max.request.size " + maxRecordBytes, e.value().getAdmitted().getRequest().getRequestId()));

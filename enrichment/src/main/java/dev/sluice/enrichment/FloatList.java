@@ -40,6 +40,19 @@ final class FloatList extends AbstractList<Float> implements RandomAccess {
         return (float) LITTLE_ENDIAN_FLOAT.get(bytes, index * Float.BYTES);
     }
 
+    /** Writes the values as little-endian float32 (Avro's {@code float}) into {@code out} at {@code pos}; returns the end. */
+    int writeLittleEndian(byte[] out, int pos) {
+        if (bytes != null) {
+            System.arraycopy(bytes, 0, out, pos, bytes.length);
+            return pos + bytes.length;
+        }
+        for (float v : values) {
+            LITTLE_ENDIAN_FLOAT.set(out, pos, v);
+            pos += Float.BYTES;
+        }
+        return pos;
+    }
+
     @Override
     public int size() {
         return values != null ? values.length : bytes.length / Float.BYTES;

@@ -1,8 +1,13 @@
 package dev.sluice.launcher.bench;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
+import dev.sluice.embedded.ChildProcess;
 import dev.sluice.embedded.InProcessKafka;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 
@@ -26,5 +31,20 @@ public final class BrokerProcess {
         System.out.println("BOOTSTRAP=" + cluster.bootstrapServers());
         System.out.flush();
         new CountDownLatch(1).await();
+    }
+
+    /** Waits (at most 120 s) for the {@code BOOTSTRAP=} line a broker started as {@code broker} printed to {@code log}. */
+    static String awaitBootstrap(ChildProcess broker, Path log) {
+        String[] found = {null};
+        broker.awaitReady(() -> {
+            try {
+                Optional<String> line = Files.readAllLines(log).stream().filter(l -> l.startsWith("BOOTSTRAP=")).findFirst();
+                line.ifPresent(l -> found[0] = l.substring("BOOTSTRAP=".length()).trim());
+                return line.isPresent();
+            } catch (IOException e) {
+                return false;
+            }
+        }, Duration.ofSeconds(120));
+        return found[0];
     }
 }

@@ -1,6 +1,5 @@
 package dev.sluice.launcher.bench;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,7 +15,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -94,18 +92,18 @@ class DeployedGenerationBenchmark {
         Files.createDirectories(work);
         String classPath = System.getProperty("java.class.path");
         List<String> loads = new ArrayList<>();
-        loads.add("start " + load());
+        loads.add("start " + Drains.load());
         Files.deleteIfExists(work.resolve("broker.log"));
-        try (ChildProcess broker = ChildProcess.start("broker", java(List.of("-Xmx1g", "-cp", classPath,
+        try (ChildProcess broker = ChildProcess.start("broker", Drains.command(List.of("-Xmx1g", "-cp", classPath,
                 BrokerProcess.class.getName(), tmp.resolve("broker").toString())), work, work.resolve("broker.log"))) {
-            String bootstrap = awaitBootstrap(broker, work.resolve("broker.log"));
+            String bootstrap = BrokerProcess.awaitBootstrap(broker, work.resolve("broker.log"));
             List<Drain> drains = new ArrayList<>();
             if (WARM_UP) {
                 String prefix = SluiceInfra.uniquePrefix("deployed-gen-warm-up");
                 TopicCatalog catalog = catalog(bootstrap, registry, prefix);
                 fill(bootstrap, catalog, REQUESTS / 4);
                 drain("warm-up (not counted)", "default", REQUESTS / 4, bootstrap, registry, redis, prefix, catalog, tmp, work);
-                loads.add("after the warm-up: " + load());
+                loads.add("after the warm-up: " + Drains.load());
             }
             for (int round = 1; round <= ROUNDS; round++) {
                 List<String> order = new ArrayList<>(VARIANTS);
@@ -120,7 +118,7 @@ class DeployedGenerationBenchmark {
                     TopicCatalog catalog = catalog(bootstrap, registry, prefix);
                     fill(bootstrap, catalog, REQUESTS);
                     drains.add(drain(label, variant, REQUESTS, bootstrap, registry, redis, prefix, catalog, tmp, work));
-                    loads.add("after " + label + ": " + load());
+                    loads.add("after " + label + ": " + Drains.load());
                 }
             }
             print(drains, loads);
@@ -131,9 +129,8 @@ class DeployedGenerationBenchmark {
                                String prefix, TopicCatalog catalog, Path tmp, Path work) throws Exception {
         StageVariant v = StageVariant.parse(variant);
         int port = FreePorts.next();
-        List<String> args = new ArrayList<>(StageVariant.DEPLOYED_FLAGS);
-        args.addAll(v.jvmFlags());
-        args.addAll(List.of("-jar", v.jar(), "run", "generation",
+        List<String> command = v.command("generation");
+        command.addAll(List.of(
                 "--set", CommonKeys.KAFKA_BOOTSTRAP_SERVERS + "=" + bootstrap,
                 "--set", CommonKeys.SCHEMA_REGISTRY_URL + "=" + registry.url(),
                 "--set", CommonKeys.TOPIC_PREFIX + "=" + prefix,
@@ -143,8 +140,7 @@ class DeployedGenerationBenchmark {
                 "--set", CommonKeys.PROVIDER + "=simulated",
                 "--set", GenerationConfig.SIMULATED_LATENCY_MS + "=" + LATENCY_MS,
                 "--set", GenerationConfig.CACHE_ENABLED + "=false"));
-        args.addAll(v.setArguments());
-        List<String> command = java(args);
+        command.addAll(v.setArguments());
         Path log = work.resolve(prefix + ".log");
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -318,35 +314,6 @@ class DeployedGenerationBenchmark {
 
         double percentile(int index) {
             return rtt.takeSnapshot().percentileValues()[index].value(TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private static List<String> java(List<String> args) {
-        List<String> c = new ArrayList<>();
-        c.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        c.addAll(args);
-        return c;
-    }
-
-    private static String awaitBootstrap(ChildProcess broker, Path log) {
-        String[] found = {null};
-        broker.awaitReady(() -> {
-            try {
-                Optional<String> line = Files.readAllLines(log).stream().filter(l -> l.startsWith("BOOTSTRAP=")).findFirst();
-                line.ifPresent(l -> found[0] = l.substring("BOOTSTRAP=".length()).trim());
-                return line.isPresent();
-            } catch (IOException e) {
-                return false;
-            }
-        }, Duration.ofSeconds(120));
-        return found[0];
-    }
-
-    private static String load() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).trim();
-        } catch (IOException e) {
-            return "?";
         }
     }
 }

@@ -1,45 +1,34 @@
 package dev.sluice.launcher.bench;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Properties;
 
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.embedded.ChildProcess;
+import dev.sluice.launcher.bench.Drains.Drain;
 import dev.sluice.launcher.infra.Topics;
 import dev.sluice.launcher.load.Requests;
 import dev.sluice.schema.LlmRequest;
 import dev.sluice.schema.UserPolicy;
 import dev.sluice.contracts.TopicCatalog;
 import dev.sluice.contracts.registry.SchemaRegistryClient;
-import dev.sluice.testkit.ProcessCpu;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
-import dev.sluice.testkit.ThreadCpu;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,9 +75,6 @@ class DeployedIngestBenchmark {
     private static final int POLICY_PARTITIONS = Integer.getInteger("bench.deployed.policy.partitions", 0);
     /** Ingest variants to compare, {@code ;} between them: {@link StageVariant} ("default" = none; {@code jar=}, {@code jvm=}, {@code cds=}, key=value). */
     private static final List<String> VARIANTS = List.of(System.getProperty("bench.deployed.ingest.variants", "default").split(";"));
-    private static final String JAVA = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-    /** The baselines' JVM: the JDK's defaults but for the heap (as before the stage's flags were tuned, so runs compare). */
-    private static final List<String> JVM = List.of(JAVA, "-XX:MaxRAMPercentage=75");
     /**
      * Extra JVM flags for the measured baselines, space-separated ({@code -Dbench.deployed.baseline.jvm=-XX:CompileThresholdScaling=3}):
      * to see what a flag given to the stage would do for the baselines too. Not the broker, not the uncounted warm-up.
@@ -99,24 +85,13 @@ class DeployedIngestBenchmark {
     /** The broker JVM's pid, for its CPU time per drain. */
     private static long brokerPid;
 
-    /** One drain: seconds from launch to the first and last outcome, and from the N/2-th to the N-th. */
-    record Drain(String what, double firstSeconds, double wholeSeconds, double secondHalfSeconds, Map<String, Long> byTopic) {
-        double whole() {
-            return REQUESTS / wholeSeconds;
-        }
-
-        double warm() {
-            return (REQUESTS - REQUESTS / 2) / secondHalfSeconds;
-        }
-    }
-
     @Test
     void benchmark(SchemaRegistryServer registry, RedisServer redis, @TempDir Path tmp) throws Exception {
         Path work = Paths.get("target", "bench-deployed").toAbsolutePath();
         Files.createDirectories(work);
         String classPath = System.getProperty("java.class.path");
         List<String> loads = new ArrayList<>();
-        loads.add("start " + load());
+        loads.add("start " + Drains.load());
         Files.deleteIfExists(work.resolve("broker.log")); // ChildProcess appends: an old run's address must not be read
         List<String> brokerJvm = new ArrayList<>(List.of("-Xmx1g"));
         if (BROKER_JFR) {
@@ -124,8 +99,8 @@ class DeployedIngestBenchmark {
                     "-XX:StartFlightRecording=filename=" + work.resolve("broker.jfr") + ",settings=profile"));
         }
         brokerJvm.addAll(List.of("-cp", classPath, BrokerProcess.class.getName(), tmp.resolve("broker").toString()));
-        try (ChildProcess broker = ChildProcess.start("broker", command(brokerJvm), work, work.resolve("broker.log"))) {
-            String bootstrap = awaitBootstrap(broker, work.resolve("broker.log"));
+        try (ChildProcess broker = ChildProcess.start("broker", Drains.command(brokerJvm), work, work.resolve("broker.log"))) {
+            String bootstrap = BrokerProcess.awaitBootstrap(broker, work.resolve("broker.log"));
             brokerPid = broker.pid();
             String prefix = SluiceInfra.uniquePrefix("deployed");
             Map<String, String> base = new HashMap<>();
@@ -133,7 +108,7 @@ class DeployedIngestBenchmark {
             base.put(CommonKeys.SCHEMA_REGISTRY_URL, registry.url());
             base.put(CommonKeys.TOPIC_PREFIX, prefix);
             TopicCatalog catalog = Topics.catalog(SluiceConfig.of(base), new SchemaRegistryClient(registry.url()));
-            try (Admin admin = admin(bootstrap)) {
+            try (Admin admin = Drains.admin(bootstrap)) {
                 if (POLICY_PARTITIONS > 0) { // created first, so createAll leaves it as it is
                     admin.createTopics(List.of(new NewTopic(catalog.userPolicies().name(), POLICY_PARTITIONS, (short) 1)
                             .configs(catalog.userPolicies().configs()))).all().get();
@@ -149,26 +124,28 @@ class DeployedIngestBenchmark {
                 // The broker's own JIT: the first drain against a fresh broker JVM ran at about half the speed of the
                 // second (passthrough 60k vs 112k rec/s warm, 2026-12-02), so no contender is measured on a cold broker.
                 String out = prefix + "passthrough-out-warm-up";
-                createTopic(bootstrap, out);
-                drains.add(drain("warm-up (not counted)", bootstrap, List.of(out), work.resolve("passthrough-warm-up.log"), command(List.of(
+                Drains.createTopic(bootstrap, out);
+                drains.add(Drains.drain("warm-up (not counted)", REQUESTS, brokerPid, bootstrap, List.of(out),
+                        work.resolve("passthrough-warm-up.log"), Drains.command(List.of(
                         "-cp", classPath, PassthroughProcess.class.getName(), bootstrap, prefix + "passthrough-warm-up",
                         catalog.requests().name(), out, tmp.resolve("pt-warm-up").toString())), work));
-                loads.add("after the warm-up: " + load());
+                loads.add("after the warm-up: " + Drains.load());
                 // And the broker's transaction paths: an admission drain commits 10-50 times a second, each transaction on
                 // up to 18 output and changelog partitions, which the passthrough (10 commits/s, 6 partitions) does not
                 // exercise. Without this, the broker JVM was still compiling them (C2 ~0.3 of a core, JFR, 2026-12-05)
                 // during the first admission drain, and that JIT was counted as admission's broker cost.
                 drains.add(admission("warm-up admission (not counted)", "warm-up", "default", bootstrap, registry, prefix, catalog, tmp, work));
-                loads.add("after the admission warm-up: " + load());
+                loads.add("after the admission warm-up: " + Drains.load());
             }
             for (int round = 1; round <= ROUNDS; round++) {
                 String r = "r" + round;
                 String out = prefix + "passthrough-out-" + r;
-                createTopic(bootstrap, out);
-                drains.add(drain("passthrough " + r, bootstrap, List.of(out), work.resolve("passthrough-" + r + ".log"), baseline(List.of(
+                Drains.createTopic(bootstrap, out);
+                drains.add(Drains.drain("passthrough " + r, REQUESTS, brokerPid, bootstrap, List.of(out),
+                        work.resolve("passthrough-" + r + ".log"), baseline(List.of(
                         "-cp", classPath, PassthroughProcess.class.getName(), bootstrap, prefix + "passthrough-" + r,
                         catalog.requests().name(), out, tmp.resolve("pt-" + r).toString())), work));
-                loads.add("after passthrough " + r + ": " + load());
+                loads.add("after passthrough " + r + ": " + Drains.load());
 
                 // Even rounds run the variants in reverse: the contender right after the passthrough ran slower in every
                 // run of 2026-12-02 (the broker still settling the passthrough's writes), which must not favour one variant.
@@ -181,17 +158,18 @@ class DeployedIngestBenchmark {
                     // a tag per position, not per text: a variant listed twice is two drains with their own application ids
                     drains.add(admission(label + " " + r, r + "-" + i, VARIANTS.get(i), bootstrap, registry, prefix,
                             catalog, tmp, work));
-                    loads.add("after " + label + " " + r + ": " + load());
+                    loads.add("after " + label + " " + r + ": " + Drains.load());
                 }
 
                 for (String mode : REDIS ? List.of("sync", "pipelined") : List.<String>of()) {
                     redis.flushAll();
                     String limited = prefix + "redis-" + mode + "-out-" + r;
-                    createTopic(bootstrap, limited);
-                    drains.add(drain("redis " + mode + " " + r, bootstrap, List.of(limited), work.resolve("redis-" + mode + "-" + r + ".log"),
+                    Drains.createTopic(bootstrap, limited);
+                    drains.add(Drains.drain("redis " + mode + " " + r, REQUESTS, brokerPid, bootstrap, List.of(limited),
+                            work.resolve("redis-" + mode + "-" + r + ".log"),
                             baseline(List.of("-cp", classPath, RedisLimiterProcess.class.getName(), mode, bootstrap, redis.uri(),
                                     prefix + "redis-" + mode + "-" + r, catalog.requests().name(), limited)), work));
-                    loads.add("after redis " + mode + " " + r + ": " + load());
+                    loads.add("after redis " + mode + " " + r + ": " + Drains.load());
                 }
             }
             print(drains, loads);
@@ -201,14 +179,12 @@ class DeployedIngestBenchmark {
     /** Drains the backlog with {@code sluice run ingest} (this build, or {@code jar=}'s) at {@code variant}'s settings. */
     private static Drain admission(String what, String tag, String variant, String bootstrap, SchemaRegistryServer registry,
                                    String prefix, TopicCatalog catalog, Path tmp, Path work) throws Exception {
-        List<String> ingest = new ArrayList<>(List.of(JAVA));
-        ingest.addAll(StageVariant.DEPLOYED_FLAGS);
-        if (JFR) {
-            ingest.add("-XX:StartFlightRecording=filename=" + work.resolve("ingest-" + tag + ".jfr") + ",settings=profile");
-        }
         StageVariant v = StageVariant.parse(variant);
-        ingest.addAll(v.jvmFlags());
-        ingest.addAll(List.of("-jar", v.jar(), "run", "ingest",
+        List<String> ingest = v.command("ingest");
+        if (JFR) {
+            ingest.add(1, "-XX:StartFlightRecording=filename=" + work.resolve("ingest-" + tag + ".jfr") + ",settings=profile");
+        }
+        ingest.addAll(List.of(
                 "--set", CommonKeys.KAFKA_BOOTSTRAP_SERVERS + "=" + bootstrap,
                 "--set", CommonKeys.SCHEMA_REGISTRY_URL + "=" + registry.url(),
                 "--set", CommonKeys.TOPIC_PREFIX + "=" + prefix,
@@ -216,100 +192,15 @@ class DeployedIngestBenchmark {
                 "--set", "ingest.application.id=" + prefix + "ingest-" + tag,
                 "--set", CommonKeys.HTTP_PORT + "=0"));
         ingest.addAll(v.setArguments());
-        return drain(what, bootstrap, List.of(catalog.admitted().name(), catalog.rejected().name(), catalog.dlq().name()),
-                work.resolve("ingest-" + tag + ".log"), ingest, work);
+        List<String> outcomes = List.of(catalog.admitted().name(), catalog.rejected().name(), catalog.dlq().name());
+        return Drains.drain(what, REQUESTS, brokerPid, bootstrap, outcomes, work.resolve("ingest-" + tag + ".log"), ingest, work);
     }
 
-    /** A measured baseline (passthrough, Redis limiter): {@link #JVM} plus {@link #BASELINE_FLAGS}. */
+    /** A measured baseline (passthrough, Redis limiter): {@link Drains#JVM} plus {@link #BASELINE_FLAGS}. */
     private static List<String> baseline(List<String> args) {
         List<String> c = new ArrayList<>(BASELINE_FLAGS);
         c.addAll(args);
-        return command(c);
-    }
-
-    private static List<String> command(List<String> args) {
-        List<String> c = new ArrayList<>(JVM);
-        c.addAll(args);
-        return c;
-    }
-
-    /** Launches the process, counts its outcomes until all {@link #REQUESTS} are visible, then stops it. */
-    private static Drain drain(String what, String bootstrap, List<String> topics, Path log, List<String> command, Path work)
-            throws IOException {
-        Files.deleteIfExists(log);
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
-        try (KafkaConsumer<byte[], byte[]> observer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : topics) {
-                observer.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
-            }
-            observer.assign(partitions);
-            // from the current end: the admission variants share ingest's output topics (fresh topics for the others)
-            observer.seekToEnd(partitions);
-            partitions.forEach(observer::position); // resolve the start now, not while the contender runs
-            Map<String, Long> byTopic = new LinkedHashMap<>();
-            long seen = 0;
-            long first = 0;
-            long half = 0;
-            long t0 = System.nanoTime();
-            long brokerAtStart = ProcessCpu.micros(brokerPid);
-            long ownAtHalf = 0;
-            long brokerAtHalf = 0;
-            Instant halfAt = null;
-            ThreadCpu threadsAtHalf = null;
-            ThreadCpu brokerThreadsAtHalf = null;
-            try (ChildProcess process = ChildProcess.start(what, command, work, log)) {
-                long deadline = t0 + Duration.ofMinutes(20).toNanos();
-                while (seen < REQUESTS) {
-                    if (!process.isAlive() || System.nanoTime() > deadline) {
-                        throw new IllegalStateException(what + " stopped after " + seen + " of " + REQUESTS
-                                + " outcomes; log tail:\n" + process.logTail());
-                    }
-                    var records = observer.poll(Duration.ofMillis(20));
-                    if (records.isEmpty()) {
-                        continue;
-                    }
-                    for (var rec : records) {
-                        byTopic.merge(rec.topic(), 1L, Long::sum);
-                    }
-                    long now = System.nanoTime();
-                    if (seen == 0) {
-                        first = now;
-                    }
-                    if (seen < REQUESTS / 2 && seen + records.count() >= REQUESTS / 2) {
-                        half = now;
-                        halfAt = Instant.now();
-                        threadsAtHalf = ThreadCpu.of(process.pid());
-                        brokerThreadsAtHalf = ThreadCpu.of(brokerPid);
-                        ownAtHalf = ProcessCpu.micros(process.pid());
-                        brokerAtHalf = ProcessCpu.micros(brokerPid);
-                    }
-                    seen += records.count();
-                }
-                long end = System.nanoTime();
-                long ownAtEnd = ProcessCpu.micros(process.pid());
-                ThreadCpu threadsAtEnd = ThreadCpu.of(process.pid());
-                ThreadCpu brokerThreadsAtEnd = ThreadCpu.of(brokerPid);
-                long brokerAtEnd = ProcessCpu.micros(brokerPid);
-                Drain d = new Drain(what, (first - t0) / 1e9, (end - t0) / 1e9, (end - half) / 1e9, byTopic);
-                double halfRequests = REQUESTS - REQUESTS / 2;
-                System.out.printf("%-48s first outcome after %5.1f s, drain %6.1f s = %,8.0f/s, second half %6.1f s = %,8.0f/s %s%n"
-                                + "%-48s CPU per request, us: its process %.1f whole / %.1f second half; broker JVM %.1f / %.1f%n",
-                        what, d.firstSeconds(), d.wholeSeconds(), d.whole(), d.secondHalfSeconds(), d.warm(), byTopic,
-                        "", (double) ownAtEnd / REQUESTS, (ownAtEnd - ownAtHalf) / halfRequests,
-                        (double) (brokerAtEnd - brokerAtStart) / REQUESTS, (brokerAtEnd - brokerAtHalf) / halfRequests);
-                System.out.printf("%-48s second half from %s to %s%n", "", halfAt, Instant.now());
-                // Which threads: in a 200,000-request drain the "warm" second half still had the JIT compiler at ~40 % of
-                // admission's CPU (2026-12-05); the broker's own JIT showed here too before the admission warm-up.
-                System.out.printf("%-48s its threads' CPU over the second half (%,.0f requests): %s%n", "", halfRequests,
-                        threadsAtEnd.since(threadsAtHalf, 6));
-                System.out.printf("%-48s the broker's threads, the same: %s%n", "", brokerThreadsAtEnd.since(brokerThreadsAtHalf, 6));
-                return d;
-            }
-        }
+        return Drains.command(c);
     }
 
     private static void fill(String bootstrap, TopicCatalog catalog) {
@@ -378,35 +269,4 @@ class DeployedIngestBenchmark {
         return drains.stream().filter(d -> d.what().equals(what)).findFirst().orElseThrow();
     }
 
-    private static String awaitBootstrap(ChildProcess broker, Path log) {
-        String[] found = {null};
-        broker.awaitReady(() -> {
-            try {
-                Optional<String> line = Files.readAllLines(log).stream().filter(l -> l.startsWith("BOOTSTRAP=")).findFirst();
-                line.ifPresent(l -> found[0] = l.substring("BOOTSTRAP=".length()).trim());
-                return line.isPresent();
-            } catch (IOException e) {
-                return false;
-            }
-        }, Duration.ofSeconds(120));
-        return found[0];
-    }
-
-    private static Admin admin(String bootstrap) {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
-    }
-
-    private static void createTopic(String bootstrap, String name) throws Exception {
-        try (Admin admin = admin(bootstrap)) {
-            admin.createTopics(List.of(new NewTopic(name, TopicCatalog.DEFAULT_PARTITIONS, (short) 1))).all().get();
-        }
-    }
-
-    private static String load() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).trim();
-        } catch (IOException e) {
-            return "?";
-        }
-    }
 }

@@ -67,6 +67,15 @@ record StageVariant(String jar, List<String> jvmFlags, List<String> settings) {
         }
     }
 
+    /** The start of the stage's command line: {@code java}, the deployed flags, this variant's, {@code -jar <jar> run <stage>}. */
+    List<String> command(String stage) {
+        List<String> c = new ArrayList<>(List.of(Drains.JAVA));
+        c.addAll(DEPLOYED_FLAGS);
+        c.addAll(jvmFlags);
+        c.addAll(List.of("-jar", jar, "run", stage));
+        return c;
+    }
+
     /** {@code --set key=value} for each setting. */
     List<String> setArguments() {
         List<String> args = new ArrayList<>();

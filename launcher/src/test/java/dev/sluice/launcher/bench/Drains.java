@@ -1,0 +1,161 @@
+package dev.sluice.launcher.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import dev.sluice.contracts.TopicCatalog;
+import dev.sluice.embedded.ChildProcess;
+import dev.sluice.testkit.ProcessCpu;
+import dev.sluice.testkit.ThreadCpu;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * What the as-deployed drain benchmarks share ({@code DeployedIngestBenchmark}, {@code DeployedEnrichmentBenchmark}):
+ * a drain launches one contender process against a backlog already in its input topic, counts its outcomes with a
+ * {@code read_committed} reader of its output topics until all are visible, then stops it; it is timed from the launch
+ * to the last outcome (the whole drain, start-up included) and over its second half, from the N/2-th outcome to the
+ * N-th (the warm rate), and prints the CPU its process, its threads and the broker's JVM spent per record.
+ */
+final class Drains {
+    static final String JAVA = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    /** The baselines' JVM: the JDK's defaults but for the heap (as before the stage's flags were tuned, so runs compare). */
+    static final List<String> JVM = List.of(JAVA, "-XX:MaxRAMPercentage=75");
+
+    private Drains() {}
+
+    /** One drain of {@code records}: seconds from launch to the first and the last outcome, and from the N/2-th to the N-th. */
+    record Drain(String what, int records, double firstSeconds, double wholeSeconds, double secondHalfSeconds,
+                 Map<String, Long> byTopic) {
+        double whole() {
+            return records / wholeSeconds;
+        }
+
+        double warm() {
+            return (records - records / 2) / secondHalfSeconds;
+        }
+    }
+
+    /** {@link #JVM} followed by {@code args}. */
+    static List<String> command(List<String> args) {
+        List<String> c = new ArrayList<>(JVM);
+        c.addAll(args);
+        return c;
+    }
+
+    /**
+     * Launches {@code command}, counts the records it writes to {@code topics} (from their current end) until
+     * {@code records} are visible, then stops it. {@code brokerPid}: the broker's JVM, for its CPU over the drain.
+     */
+    static Drain drain(String what, int records, long brokerPid, String bootstrap, List<String> topics, Path log,
+                       List<String> command, Path work) throws IOException {
+        Files.deleteIfExists(log);
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
+        try (KafkaConsumer<byte[], byte[]> observer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : topics) {
+                observer.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+            }
+            observer.assign(partitions);
+            // from the current end: contenders of one stage share its output topics (fresh topics for the baselines)
+            observer.seekToEnd(partitions);
+            partitions.forEach(observer::position); // resolve the start now, not while the contender runs
+            Map<String, Long> byTopic = new LinkedHashMap<>();
+            long seen = 0;
+            long first = 0;
+            long half = 0;
+            long t0 = System.nanoTime();
+            long brokerAtStart = ProcessCpu.micros(brokerPid);
+            long ownAtHalf = 0;
+            long brokerAtHalf = 0;
+            Instant halfAt = null;
+            ThreadCpu threadsAtHalf = null;
+            ThreadCpu brokerThreadsAtHalf = null;
+            try (ChildProcess process = ChildProcess.start(what, command, work, log)) {
+                long deadline = t0 + Duration.ofMinutes(20).toNanos();
+                while (seen < records) {
+                    if (!process.isAlive() || System.nanoTime() > deadline) {
+                        throw new IllegalStateException(what + " stopped after " + seen + " of " + records
+                                + " outcomes; log tail:\n" + process.logTail());
+                    }
+                    var polled = observer.poll(Duration.ofMillis(20));
+                    if (polled.isEmpty()) {
+                        continue;
+                    }
+                    for (var rec : polled) {
+                        byTopic.merge(rec.topic(), 1L, Long::sum);
+                    }
+                    long now = System.nanoTime();
+                    if (seen == 0) {
+                        first = now;
+                    }
+                    if (seen < records / 2 && seen + polled.count() >= records / 2) {
+                        half = now;
+                        halfAt = Instant.now();
+                        threadsAtHalf = ThreadCpu.of(process.pid());
+                        brokerThreadsAtHalf = ThreadCpu.of(brokerPid);
+                        ownAtHalf = ProcessCpu.micros(process.pid());
+                        brokerAtHalf = ProcessCpu.micros(brokerPid);
+                    }
+                    seen += polled.count();
+                }
+                long end = System.nanoTime();
+                long ownAtEnd = ProcessCpu.micros(process.pid());
+                ThreadCpu threadsAtEnd = ThreadCpu.of(process.pid());
+                ThreadCpu brokerThreadsAtEnd = ThreadCpu.of(brokerPid);
+                long brokerAtEnd = ProcessCpu.micros(brokerPid);
+                Drain d = new Drain(what, records, (first - t0) / 1e9, (end - t0) / 1e9, (end - half) / 1e9, byTopic);
+                double halfRecords = records - records / 2;
+                System.out.printf("%-48s first outcome after %5.1f s, drain %6.1f s = %,8.0f/s, second half %6.1f s = %,8.0f/s %s%n"
+                                + "%-48s CPU per record, us: its process %.1f whole / %.1f second half; broker JVM %.1f / %.1f%n",
+                        what, d.firstSeconds(), d.wholeSeconds(), d.whole(), d.secondHalfSeconds(), d.warm(), byTopic,
+                        "", (double) ownAtEnd / records, (ownAtEnd - ownAtHalf) / halfRecords,
+                        (double) (brokerAtEnd - brokerAtStart) / records, (brokerAtEnd - brokerAtHalf) / halfRecords);
+                System.out.printf("%-48s second half from %s to %s%n", "", halfAt, Instant.now());
+                // Which threads: in a 200,000-request drain the "warm" second half still had the JIT compiler at ~40 % of
+                // admission's CPU (2026-12-05); the broker's own JIT showed here too before the admission warm-up.
+                System.out.printf("%-48s its threads' CPU over the second half (%,.0f records): %s%n", "", halfRecords,
+                        threadsAtEnd.since(threadsAtHalf, 6));
+                System.out.printf("%-48s the broker's threads, the same: %s%n", "", brokerThreadsAtEnd.since(brokerThreadsAtHalf, 6));
+                return d;
+            }
+        }
+    }
+
+    static Admin admin(String bootstrap) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+    }
+
+    /** A topic with the catalog's default partitions, for a baseline's output. */
+    static void createTopic(String bootstrap, String name) throws Exception {
+        try (Admin admin = admin(bootstrap)) {
+            admin.createTopics(List.of(new NewTopic(name, TopicCatalog.DEFAULT_PARTITIONS, (short) 1))).all().get();
+        }
+    }
+
+    /** The machine's load average, as {@code /proc/loadavg} prints it. */
+    static String load() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+}
