@@ -9,6 +9,7 @@ import java.util.Map;
 import dev.sluice.common.DeadLetterError;
 import dev.sluice.common.DeadLetterHeaders;
 import dev.sluice.common.Sanitizer;
+import dev.sluice.common.loop.FreshCommits;
 import dev.sluice.common.loop.RecordHandler;
 import dev.sluice.enrichment.embed.EmbeddingException;
 import dev.sluice.schema.AdmittedRequest;
@@ -45,9 +46,11 @@ final class BatchProcessor implements RecordHandler<ProducerRecord<byte[], byte[
     private final String dlqTopic;
     private final int maxRecordBytes;
     private final Clock clock;
+    private final FreshCommits fresh;
 
     BatchProcessor(Deserializer<AdmittedRequest> deserializer, Serializer<EnrichedRequest> serializer, Enricher enricher,
-                   EnrichmentMetrics metrics, String inputTopic, String outputTopic, String dlqTopic, int maxRecordBytes, Clock clock) {
+                   EnrichmentMetrics metrics, String inputTopic, String outputTopic, String dlqTopic, int maxRecordBytes, Clock clock,
+                   FreshCommits fresh) {
         this.deserializer = deserializer;
         this.serializer = new EnrichedSerializer(serializer, outputTopic);
         this.enricher = enricher;
@@ -57,6 +60,7 @@ final class BatchProcessor implements RecordHandler<ProducerRecord<byte[], byte[
         this.dlqTopic = dlqTopic;
         this.maxRecordBytes = maxRecordBytes;
         this.clock = clock;
+        this.fresh = fresh;
     }
 
     @Override
@@ -64,10 +68,17 @@ final class BatchProcessor implements RecordHandler<ProducerRecord<byte[], byte[
                        RecordHandler.Intake<ProducerRecord<byte[], byte[]>> intake) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         poll.values().forEach(records::addAll);
+        records.forEach(r -> fresh.taken(r.timestamp()));
         Map<ConsumerRecord<byte[], byte[]>, ProducerRecord<byte[], byte[]>> out = process(records); // throws on an outage
         for (ConsumerRecord<byte[], byte[]> r : records) {
             intake.register(r).complete(out.get(r));
         }
+    }
+
+    /** A poll with a fresh record is committed at once, a backlog at the commit interval ({@link FreshCommits}). */
+    @Override
+    public boolean commitDue() {
+        return fresh.due();
     }
 
     @Override

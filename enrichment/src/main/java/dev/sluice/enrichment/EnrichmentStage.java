@@ -10,6 +10,7 @@ import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.Stage;
 import dev.sluice.common.StageHealth;
+import dev.sluice.common.loop.FreshCommits;
 import dev.sluice.common.loop.LoopClients;
 import dev.sluice.common.loop.LoopSettings;
 import dev.sluice.common.loop.TransactionalLoop;
@@ -107,7 +108,8 @@ public final class EnrichmentStage implements Stage {
         Enricher enricher = new Enricher(embedder, cache, metrics, config.maxTextChars(), clock);
         BatchProcessor processor = new BatchProcessor(catalog.admitted().valueSerde().deserializer(),
                 catalog.enriched().valueSerde().serializer(), enricher, metrics, catalog.admitted().name(),
-                catalog.enriched().name(), catalog.dlq().name(), maxRecordBytes(), clock);
+                catalog.enriched().name(), catalog.dlq().name(), maxRecordBytes(), clock,
+                new FreshCommits(EnrichmentConfig.FRESH_INTERVALS * config.commitInterval().toMillis(), clock));
         Map<String, Object> consumerProps = LoopClients.transactionalConsumer(kafka, config.groupId(),
                 Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.pollMaxRecords()));
         Map<String, Object> producerProps = LoopClients.transactionalProducer(kafka, config.transactionalId());
@@ -118,12 +120,12 @@ public final class EnrichmentStage implements Stage {
     }
 
     /**
-     * Enrichment decides a whole poll synchronously and commits it at once: nothing is submitted (so no in-flight
-     * bound applies), a transaction follows every poll, and a partition with more than two polls of uncommitted
-     * records (transactions failing) stops being read until they commit.
+     * Enrichment decides a whole poll synchronously: nothing is submitted (so no in-flight bound applies). A poll with a
+     * fresh record is committed at once ({@link BatchProcessor#commitDue}), a backlog every commit interval; a partition
+     * with more than two polls of uncommitted records stops being read until they commit.
      */
     private LoopSettings loopSettings() {
-        return new LoopSettings(1, 2 * config.pollMaxRecords(), Duration.ZERO, Duration.ZERO, config.retryBackoff(),
+        return new LoopSettings(1, 2 * config.pollMaxRecords(), config.commitInterval(), Duration.ZERO, config.retryBackoff(),
                 Duration.ofMillis(200));
     }
 

@@ -121,6 +121,30 @@ class EnrichmentStageIT {
     }
 
     @Test
+    void shouldEnrichAnHourOldBacklogExactlyOnceThenAFreshRecord() {
+        // An hour-old backlog is committed every enrichment.commit.interval.ms, several polls a transaction; the fresh
+        // record after it is committed with its own poll. Every record exactly once either way.
+        List<AdmittedRequest> backlog = new ArrayList<>();
+        long hourAgo = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
+        for (int i = 0; i < 1_500; i++) {
+            AdmittedRequest a = TestRequests.admitted("user-" + (i % 7), "backlog " + text(i % 20)); // the other tests' texts stay cold
+            backlog.add(a);
+            harness.produceAt(a, hourAgo + i);
+        }
+        start(new CountingEmbedder(SharedModel.get()), new SimpleMeterRegistry());
+        awaitEnriched(1_500);
+        AdmittedRequest fresh = TestRequests.admitted("user-fresh", "backlog " + text(3));
+        harness.produce(fresh);
+        awaitEnriched(1_501);
+
+        List<String> ids = harness.enriched.stream().map(e -> e.getAdmitted().getRequest().getRequestId()).toList();
+        assertThat(ids).hasSize(1_501).doesNotHaveDuplicates();
+        assertThat(ids.subList(0, 1_500)).containsExactlyInAnyOrderElementsOf(
+                backlog.stream().map(a -> a.getRequest().getRequestId()).toList());
+        assertThat(ids.get(1_500)).isEqualTo(fresh.getRequest().getRequestId());
+    }
+
+    @Test
     void shouldDeadLetterUndecodableRecordsAndEmbedOddTextsByRuleWithoutStopping() {
         CountingEmbedder model = new CountingEmbedder(SharedModel.get());
         EnrichmentStage stage = start(model, new SimpleMeterRegistry());

@@ -101,6 +101,12 @@ final class StageHarness implements AutoCloseable {
         return catalog.admitted().valueSerde().serializer().serialize(catalog.admitted().name(), request);
     }
 
+    /** A record stamped {@code timestamp}: an hour-old one is a backlog, not a caller waiting ({@code FreshCommits}). */
+    void produceAt(AdmittedRequest request, long timestamp) {
+        producer.send(new ProducerRecord<>(catalog.admitted().name(), null, timestamp,
+                request.getRequest().getUserId().getBytes(java.nio.charset.StandardCharsets.UTF_8), bytesOf(request)));
+    }
+
     void produceRaw(String key, byte[] value) {
         producer.send(new ProducerRecord<>(catalog.admitted().name(), key.getBytes(java.nio.charset.StandardCharsets.UTF_8), value));
         producer.flush();

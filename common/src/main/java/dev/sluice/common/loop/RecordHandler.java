@@ -62,6 +62,14 @@ public interface RecordHandler<O> {
         return false;
     }
 
+    /**
+     * Whether the loop should commit now rather than at the end of its commit interval (asked before every poll): for
+     * a handler that commits a backlog on an interval but a record a caller waits on at once ({@link FreshCommits}).
+     */
+    default boolean commitDue() {
+        return false;
+    }
+
     /** Called before every poll (loading per-partition state, for example). */
     default void beforePoll() {
     }

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one consume-transform-produce skeleton every transactional stage runs on (enrichment, generation). It owns:
- * the loop thread; poll → {@link RecordHandler#accept} → every {@code commitInterval} one transaction with the
+ * the loop thread; poll → {@link RecordHandler#accept} → every {@code commitInterval} (or sooner when the handler
+ * says a commit is due: {@link RecordHandler#commitDue}, never during an abort's back-off) one transaction with the
  * outputs of each partition's contiguous completed prefix (and of the outcomes the handler lets go ahead of it,
  * {@link RecordHandler#publishAhead}) and {@code sendOffsetsToTransaction} (see
  * {@link Transactions} for fencing and abort handling); back-pressure; rebalances; health.
@@ -75,6 +76,8 @@ public final class TransactionalLoop<O> implements Runnable {
     private volatile String lastPollFailure = "";
     private volatile boolean assigned;
     private long nextCommitNanos;
+    /** The last transaction was aborted: the next waits out the back-off, whatever the handler says. */
+    private boolean backingOff;
     private Thread thread;
     /** When the loop last looked at the clock for a stall ({@link #owning}). */
     private long lastAwakeNanos;
@@ -136,7 +139,7 @@ public final class TransactionalLoop<O> implements Runnable {
                 noticeStall(); // a stall anywhere in the last iteration; ownership is asked about only before dispatching
                 handler.beforePoll();
                 dispatchBacklog();
-                if (System.nanoTime() >= nextCommitNanos) {
+                if (System.nanoTime() >= nextCommitNanos || (!backingOff && handler.commitDue())) {
                     commit();
                 }
                 applyBackPressure();
@@ -163,6 +166,7 @@ public final class TransactionalLoop<O> implements Runnable {
         long wait = n == Transactions.ABORTED ? Math.max(settings.retryBackoff().toNanos(), settings.commitInterval().toNanos())
                 : settings.commitInterval().toNanos();
         nextCommitNanos = System.nanoTime() + wait;
+        backingOff = n == Transactions.ABORTED;
         if (transactions.rebuilt() != before) {
             log.warn("{}: producer replaced after a failed abort", name);
         }

@@ -52,6 +52,8 @@ class TransactionalLoopIT {
         BiFunction<ConsumerRecord<byte[], byte[]>, String, Boolean> failOutputs = (r, o) -> false;
         final List<CompletableFuture<String>> held = new CopyOnWriteArrayList<>();
         boolean submit;
+        /** What {@link #commitDue} answers before every poll. */
+        volatile boolean commitDue;
         Runnable beforeEachPoll = () -> { };
 
         EchoHandler(String output) {
@@ -88,6 +90,11 @@ class TransactionalLoopIT {
         @Override
         public void beforePoll() {
             beforeEachPoll.run();
+        }
+
+        @Override
+        public boolean commitDue() {
+            return commitDue;
         }
 
         @Override
@@ -235,8 +242,35 @@ class TransactionalLoopIT {
 
     @Test
     void shouldWaitTheRetryBackoffBeforePublishingAnAbortedTransactionAgain(KafkaBroker kafka) {
-        Topics t = topics(kafka, "loop-abort-backoff");
+        abortedTransactionWaitsTheBackoff(kafka, "loop-abort-backoff", false);
+    }
+
+    @Test
+    void shouldWaitTheRetryBackoffAfterAnAbortEvenWhenTheHandlerSaysACommitIsDue(KafkaBroker kafka) {
+        abortedTransactionWaitsTheBackoff(kafka, "loop-abort-backoff-due", true);
+    }
+
+    @Test
+    void shouldCommitAtOnceWhenTheHandlerSaysACommitIsDueLongBeforeTheInterval(KafkaBroker kafka) {
+        Topics t = topics(kafka, "loop-commit-due");
         EchoHandler handler = new EchoHandler(t.output());
+        handler.commitDue = true; // as enrichment's handler says after a poll with a fresh record (FreshCommits)
+        send(kafka, t.input(), 0, 5);
+        LoopSettings hourly = new LoopSettings(10, 1000, Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofMillis(100),
+                Duration.ofMillis(100));
+        TransactionalLoop<String> loop = loop(kafka, t, handler, hourly, 500);
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> committedOffset(kafka, t) == 5);
+            assertThat(read(kafka, t.output(), "read_committed")).containsExactlyElementsOf(expected(0, 5));
+        } finally {
+            loop.stopAndJoin(Duration.ofSeconds(30));
+        }
+    }
+
+    private static void abortedTransactionWaitsTheBackoff(KafkaBroker kafka, String name, boolean handlerSaysDue) {
+        Topics t = topics(kafka, name);
+        EchoHandler handler = new EchoHandler(t.output());
+        handler.commitDue = handlerSaysDue;
         AtomicInteger failuresLeft = new AtomicInteger(2);
         List<Long> attemptsAt = new CopyOnWriteArrayList<>();
         handler.failOutputs = (r, outcome) -> {
