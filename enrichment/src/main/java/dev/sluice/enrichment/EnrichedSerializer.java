@@ -66,19 +66,12 @@ final class EnrichedSerializer {
 
     /** The received admitted request's Avro body, then the enrichment's fields, behind {@code schemaId}'s header. */
     static byte[] splice(int schemaId, byte[] admittedWire, EnrichedRequest value) {
-        int body = admittedWire.length - WireFormat.HEADER_LENGTH;
         byte[] model = value.getEmbeddingModel().getBytes(StandardCharsets.UTF_8);
         List<Float> embedding = value.getEmbedding();
         int items = embedding.size();
-        byte[] out = new byte[WireFormat.HEADER_LENGTH + body + MAX_VARINT + model.length + MAX_VARLONG + items * Float.BYTES + 1
-                + MAX_VARINT + MAX_VARLONG];
-        out[0] = WireFormat.MAGIC_BYTE;
-        out[1] = (byte) (schemaId >>> 24);
-        out[2] = (byte) (schemaId >>> 16);
-        out[3] = (byte) (schemaId >>> 8);
-        out[4] = (byte) schemaId;
-        System.arraycopy(admittedWire, WireFormat.HEADER_LENGTH, out, WireFormat.HEADER_LENGTH, body);
-        int pos = WireFormat.HEADER_LENGTH + body;
+        byte[] out = WireFormat.rewrap(schemaId, admittedWire,
+                MAX_VARINT + model.length + MAX_VARLONG + items * Float.BYTES + 1 + MAX_VARINT + MAX_VARLONG);
+        int pos = admittedWire.length;
         pos += BinaryData.encodeInt(model.length, out, pos);
         System.arraycopy(model, 0, out, pos, model.length);
         pos += model.length;

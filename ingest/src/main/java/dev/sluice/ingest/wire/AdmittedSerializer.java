@@ -62,16 +62,9 @@ public final class AdmittedSerializer implements Serializer<Admission> {
     }
 
     static byte[] splice(int schemaId, byte[] requestWire, Admission a) {
-        int body = requestWire.length - WireFormat.HEADER_LENGTH;
         byte[] tier = a.tier().getBytes(StandardCharsets.UTF_8);
-        byte[] out = new byte[WireFormat.HEADER_LENGTH + body + MAX_VARLONG + tier.length + 3 * MAX_VARLONG];
-        out[0] = WireFormat.MAGIC_BYTE;
-        out[1] = (byte) (schemaId >>> 24);
-        out[2] = (byte) (schemaId >>> 16);
-        out[3] = (byte) (schemaId >>> 8);
-        out[4] = (byte) schemaId;
-        System.arraycopy(requestWire, WireFormat.HEADER_LENGTH, out, WireFormat.HEADER_LENGTH, body);
-        int pos = WireFormat.HEADER_LENGTH + body;
+        byte[] out = WireFormat.rewrap(schemaId, requestWire, MAX_VARLONG + tier.length + 3 * MAX_VARLONG);
+        int pos = requestWire.length;
         pos += BinaryData.encodeLong(tier.length, out, pos);
         System.arraycopy(tier, 0, out, pos, tier.length);
         pos += tier.length;

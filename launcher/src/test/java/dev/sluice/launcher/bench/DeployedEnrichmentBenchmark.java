@@ -5,14 +5,11 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import dev.sluice.common.CommonKeys;
-import dev.sluice.common.SluiceConfig;
 import dev.sluice.contracts.TopicCatalog;
-import dev.sluice.contracts.registry.SchemaRegistryClient;
 import dev.sluice.embedded.ChildProcess;
 import dev.sluice.enrichment.CacheKeys;
 import dev.sluice.launcher.bench.Drains.Drain;
@@ -76,11 +73,7 @@ class DeployedEnrichmentBenchmark {
                 BrokerProcess.class.getName(), tmp.resolve("broker").toString())), work, work.resolve("broker.log"))) {
             String bootstrap = BrokerProcess.awaitBootstrap(broker, work.resolve("broker.log"));
             String prefix = SluiceInfra.uniquePrefix("deployed-enrichment");
-            Map<String, String> base = new HashMap<>();
-            base.put(CommonKeys.KAFKA_BOOTSTRAP_SERVERS, bootstrap);
-            base.put(CommonKeys.SCHEMA_REGISTRY_URL, registry.url());
-            base.put(CommonKeys.TOPIC_PREFIX, prefix);
-            TopicCatalog catalog = Topics.catalog(SluiceConfig.of(base), new SchemaRegistryClient(registry.url()));
+            TopicCatalog catalog = Drains.catalog(bootstrap, registry.url(), prefix);
             try (Admin admin = Drains.admin(bootstrap)) {
                 Topics.createAll(admin, catalog, (short) 1);
             }
@@ -194,17 +187,14 @@ class DeployedEnrichmentBenchmark {
         System.out.printf("%n=== DeployedEnrichmentBenchmark: %,d admitted requests, every embedding in Redis; stage, broker and Redis"
                 + " each their own process ===%n", REQUESTS);
         System.out.println("machine load (uptime): " + String.join("; ", loads));
-        System.out.printf("%-52s %10s %12s %14s%n", "contender", "start s", "whole /s", "2nd half /s");
-        for (Drain d : drains) {
-            System.out.printf("%-52s %10.1f %12.0f %14.0f%n", d.what(), d.firstSeconds(), d.whole(), d.warm());
-        }
+        Drains.printRates(drains, 52);
         for (int round = 1; round <= ROUNDS; round++) {
             String r = " r" + round;
-            Drain pt = find(drains, "passthrough" + r);
+            Drain pt = Drains.find(drains, "passthrough" + r);
             double raw = mget.get(round - 1);
             System.out.printf("round %d:%n", round);
             for (int i = 0; i < VARIANTS.size(); i++) {
-                Drain en = find(drains, label(i) + r);
+                Drain en = Drains.find(drains, label(i) + r);
                 System.out.printf(" %s%n", label(i));
                 System.out.printf("  enrichment / passthrough, warm 2nd half    %6.2f  (%,.0f / %,.0f)%n", en.warm() / pt.warm(), en.warm(), pt.warm());
                 System.out.printf("  enrichment / passthrough, whole drain      %6.2f  (%,.0f / %,.0f)%n", en.whole() / pt.whole(), en.whole(), pt.whole());
@@ -219,7 +209,4 @@ class DeployedEnrichmentBenchmark {
         return "enrichment" + (VARIANTS.get(i).equals("default") ? "" : "[" + VARIANTS.get(i) + "]");
     }
 
-    private static Drain find(List<Drain> drains, String what) {
-        return drains.stream().filter(d -> d.what().equals(what)).findFirst().orElseThrow();
-    }
 }

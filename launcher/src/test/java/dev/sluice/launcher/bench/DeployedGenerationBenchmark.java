@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.sluice.common.CommonKeys;
-import dev.sluice.common.SluiceConfig;
 import dev.sluice.contracts.TopicCatalog;
-import dev.sluice.contracts.registry.SchemaRegistryClient;
 import dev.sluice.embedded.ChildProcess;
 import dev.sluice.embedded.FreePorts;
 import dev.sluice.generation.GenerationConfig;
@@ -40,7 +37,6 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -221,12 +217,8 @@ class DeployedGenerationBenchmark {
     }
 
     private static TopicCatalog catalog(String bootstrap, SchemaRegistryServer registry, String prefix) throws Exception {
-        Map<String, String> base = new HashMap<>();
-        base.put(CommonKeys.KAFKA_BOOTSTRAP_SERVERS, bootstrap);
-        base.put(CommonKeys.SCHEMA_REGISTRY_URL, registry.url());
-        base.put(CommonKeys.TOPIC_PREFIX, prefix);
-        TopicCatalog catalog = Topics.catalog(SluiceConfig.of(base), new SchemaRegistryClient(registry.url()));
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        TopicCatalog catalog = Drains.catalog(bootstrap, registry.url(), prefix);
+        try (Admin admin = Drains.admin(bootstrap)) {
             Topics.createAll(admin, catalog, (short) 1);
         }
         return catalog;

@@ -7,12 +7,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import dev.sluice.common.CommonKeys;
-import dev.sluice.common.SluiceConfig;
 import dev.sluice.embedded.ChildProcess;
 import dev.sluice.launcher.bench.Drains.Drain;
 import dev.sluice.launcher.infra.Topics;
@@ -20,7 +18,6 @@ import dev.sluice.launcher.load.Requests;
 import dev.sluice.schema.LlmRequest;
 import dev.sluice.schema.UserPolicy;
 import dev.sluice.contracts.TopicCatalog;
-import dev.sluice.contracts.registry.SchemaRegistryClient;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
@@ -103,11 +100,7 @@ class DeployedIngestBenchmark {
             String bootstrap = BrokerProcess.awaitBootstrap(broker, work.resolve("broker.log"));
             brokerPid = broker.pid();
             String prefix = SluiceInfra.uniquePrefix("deployed");
-            Map<String, String> base = new HashMap<>();
-            base.put(CommonKeys.KAFKA_BOOTSTRAP_SERVERS, bootstrap);
-            base.put(CommonKeys.SCHEMA_REGISTRY_URL, registry.url());
-            base.put(CommonKeys.TOPIC_PREFIX, prefix);
-            TopicCatalog catalog = Topics.catalog(SluiceConfig.of(base), new SchemaRegistryClient(registry.url()));
+            TopicCatalog catalog = Drains.catalog(bootstrap, registry.url(), prefix);
             try (Admin admin = Drains.admin(bootstrap)) {
                 if (POLICY_PARTITIONS > 0) { // created first, so createAll leaves it as it is
                     admin.createTopics(List.of(new NewTopic(catalog.userPolicies().name(), POLICY_PARTITIONS, (short) 1)
@@ -231,19 +224,16 @@ class DeployedIngestBenchmark {
         System.out.printf("%n=== DeployedIngestBenchmark: %,d requests, %,d PRO users, 6 partitions; each contender its own JVM, broker its own JVM ===%n",
                 REQUESTS, USERS);
         System.out.println("machine load (uptime): " + String.join("; ", loads));
-        System.out.printf("%-48s %10s %12s %14s%n", "contender", "start s", "whole /s", "2nd half /s");
-        for (Drain d : drains) {
-            System.out.printf("%-48s %10.1f %12.0f %14.0f%n", d.what(), d.firstSeconds(), d.whole(), d.warm());
-        }
+        Drains.printRates(drains, 48);
         for (int round = 1; round <= ROUNDS; round++) {
             String r = " r" + round;
-            Drain pt = find(drains, "passthrough" + r);
-            Drain sync = REDIS ? find(drains, "redis sync" + r) : null;
-            Drain pipe = REDIS ? find(drains, "redis pipelined" + r) : null;
+            Drain pt = Drains.find(drains, "passthrough" + r);
+            Drain sync = REDIS ? Drains.find(drains, "redis sync" + r) : null;
+            Drain pipe = REDIS ? Drains.find(drains, "redis pipelined" + r) : null;
             System.out.printf("round %d:%n", round);
             for (int i = 0; i < VARIANTS.size(); i++) {
                 String label = variantLabel(i);
-                Drain ad = find(drains, label + r);
+                Drain ad = Drains.find(drains, label + r);
                 System.out.printf(" %s%n", label);
                 System.out.printf("  P1  admission / passthrough, warm 2nd half   %6.2f  (%,.0f / %,.0f; goal >= 0.6)%n", ad.warm() / pt.warm(), ad.warm(), pt.warm());
                 System.out.printf("  P1c admission / passthrough, whole drain     %6.2f  (%,.0f / %,.0f; goal >= 0.5)%n", ad.whole() / pt.whole(), ad.whole(), pt.whole());
@@ -263,10 +253,6 @@ class DeployedIngestBenchmark {
         String variant = VARIANTS.get(i);
         String label = "admission" + (variant.equals("default") ? "" : "[" + variant + "]");
         return java.util.Collections.frequency(VARIANTS, variant) > 1 ? label + " #" + (i + 1) : label;
-    }
-
-    private static Drain find(List<Drain> drains, String what) {
-        return drains.stream().filter(d -> d.what().equals(what)).findFirst().orElseThrow();
     }
 
 }

@@ -7,13 +7,18 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import dev.sluice.common.CommonKeys;
+import dev.sluice.common.SluiceConfig;
 import dev.sluice.contracts.TopicCatalog;
+import dev.sluice.contracts.registry.SchemaRegistryClient;
 import dev.sluice.embedded.ChildProcess;
+import dev.sluice.launcher.infra.Topics;
 import dev.sluice.testkit.ProcessCpu;
 import dev.sluice.testkit.ThreadCpu;
 import org.apache.kafka.clients.admin.Admin;
@@ -137,6 +142,28 @@ final class Drains {
                 return d;
             }
         }
+    }
+
+    /** One row per drain: seconds to its first outcome, its whole-drain rate and its second half's (records/s). */
+    static void printRates(List<Drain> drains, int width) {
+        System.out.printf("%-" + width + "s %10s %12s %14s%n", "contender", "start s", "whole /s", "2nd half /s");
+        for (Drain d : drains) {
+            System.out.printf("%-" + width + "s %10.1f %12.0f %14.0f%n", d.what(), d.firstSeconds(), d.whole(), d.warm());
+        }
+    }
+
+    /** The drain named {@code what}. */
+    static Drain find(List<Drain> drains, String what) {
+        return drains.stream().filter(d -> d.what().equals(what)).findFirst().orElseThrow();
+    }
+
+    /** The topic catalog under {@code prefix} on {@code bootstrap}, its schemas in the registry at {@code registryUrl}. */
+    static TopicCatalog catalog(String bootstrap, String registryUrl, String prefix) {
+        Map<String, String> base = new HashMap<>();
+        base.put(CommonKeys.KAFKA_BOOTSTRAP_SERVERS, bootstrap);
+        base.put(CommonKeys.SCHEMA_REGISTRY_URL, registryUrl);
+        base.put(CommonKeys.TOPIC_PREFIX, prefix);
+        return Topics.catalog(SluiceConfig.of(base), new SchemaRegistryClient(registryUrl));
     }
 
     static Admin admin(String bootstrap) {

@@ -20,7 +20,20 @@ public final class WireFormat {
         return ((payload[1] & 0xff) << 24) | ((payload[2] & 0xff) << 16) | ((payload[3] & 0xff) << 8) | (payload[4] & 0xff);
     }
 
-    static void writeHeader(byte[] target, int schemaId) {
+    /**
+     * A new array holding {@code received}'s Avro body behind {@code schemaId}'s header, with {@code room} free bytes
+     * after it: for a record whose encoding is another's followed by fields of its own (the body is copied, not
+     * decoded; the caller writes its fields from index {@code received.length}).
+     */
+    public static byte[] rewrap(int schemaId, byte[] received, int room) {
+        byte[] out = new byte[received.length + room];
+        writeHeader(out, schemaId);
+        System.arraycopy(received, HEADER_LENGTH, out, HEADER_LENGTH, received.length - HEADER_LENGTH);
+        return out;
+    }
+
+    /** Writes the magic byte and {@code schemaId} into the first {@link #HEADER_LENGTH} bytes of {@code target}. */
+    public static void writeHeader(byte[] target, int schemaId) {
         target[0] = MAGIC_BYTE;
         target[1] = (byte) (schemaId >>> 24);
         target[2] = (byte) (schemaId >>> 16);
