@@ -67,8 +67,14 @@ final class BatchProcessor implements RecordHandler<ProducerRecord<byte[], byte[
     public void accept(Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> poll,
                        RecordHandler.Intake<ProducerRecord<byte[], byte[]>> intake) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        poll.values().forEach(records::addAll);
-        records.forEach(r -> fresh.taken(r.timestamp()));
+        long newest = Long.MIN_VALUE;
+        for (List<ConsumerRecord<byte[], byte[]>> partition : poll.values()) {
+            for (ConsumerRecord<byte[], byte[]> r : partition) {
+                records.add(r);
+                newest = Math.max(newest, r.timestamp());
+            }
+        }
+        fresh.taken(newest); // the poll is fresh if its newest record is (one clock read a poll, not one a record)
         Map<ConsumerRecord<byte[], byte[]>, ProducerRecord<byte[], byte[]>> out = process(records); // throws on an outage
         for (ConsumerRecord<byte[], byte[]> r : records) {
             intake.register(r).complete(out.get(r));

@@ -32,8 +32,8 @@ final class EnrichedSerializer {
 
     private final Serializer<EnrichedRequest> avro;
     private final String topic;
-    /** The output's schema id, once Avro's serializer has written a record; -1 before. */
-    private int outputId = -1;
+    /** The output's schema id, from the last record Avro's serializer wrote. */
+    private int outputId;
     /** Per schema id of received admitted requests: true once splicing reproduced Avro's bytes, false once given up. */
     private final Map<Integer, Boolean> verified = new HashMap<>();
     private final Map<Integer, Integer> mismatches = new HashMap<>();
@@ -47,7 +47,7 @@ final class EnrichedSerializer {
     byte[] serialize(byte[] admittedWire, EnrichedRequest value) {
         int inputId = WireFormat.schemaIdOf(admittedWire);
         Boolean ok = verified.get(inputId);
-        if (Boolean.TRUE.equals(ok) && outputId >= 0) {
+        if (Boolean.TRUE.equals(ok)) { // verified only after Avro wrote a record, so outputId is known
             return splice(outputId, admittedWire, value);
         }
         byte[] encoded = avro.serialize(topic, value);
