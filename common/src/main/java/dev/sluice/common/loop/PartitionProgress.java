@@ -168,4 +168,12 @@ public final class PartitionProgress<O> {
     public int pending() {
         return slots.size();
     }
+
+    /**
+     * At least {@code limit} records pending (so the partition is paused) and the first of them decided: only a commit
+     * lets this partition go on, and one would free at least that record.
+     */
+    boolean waitsForCommit(int limit) {
+        return slots.size() >= limit && slots.peekFirst().outcome != null;
+    }
 }

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The one consume-transform-produce skeleton every transactional stage runs on (enrichment, generation). It owns:
  * the loop thread; poll → {@link RecordHandler#accept} → every {@code commitInterval} (or sooner when the handler
- * says a commit is due: {@link RecordHandler#commitDue}, never during an abort's back-off) one transaction with the
+ * says a commit is due, {@link RecordHandler#commitDue}, or a poll finds nothing else to do while a partition waits at
+ * {@code maxPendingPerPartition} with its first record decided; never during an abort's back-off) one transaction with the
  * outputs of each partition's contiguous completed prefix (and of the outcomes the handler lets go ahead of it,
  * {@link RecordHandler#publishAhead}) and {@code sendOffsetsToTransaction} (see
  * {@link Transactions} for fencing and abort handling); back-pressure; rebalances; health.
@@ -76,6 +77,14 @@ public final class TransactionalLoop<O> implements Runnable {
     private volatile String lastPollFailure = "";
     private volatile boolean assigned;
     private long nextCommitNanos;
+    /**
+     * A poll found nothing to do while a partition waited for a commit at its pending limit: the next iteration
+     * commits rather than idle until the interval ends (with a long interval, a backlog would otherwise drain one
+     * full partition's worth per interval).
+     */
+    private boolean idleWhileFull;
+    /** The longest poll while a partition waits for a commit at its pending limit. */
+    static final Duration FULL_POLL = Duration.ofMillis(10);
     /** The last transaction was aborted: the next waits out the back-off, whatever the handler says. */
     private boolean backingOff;
     private Thread thread;
@@ -139,7 +148,7 @@ public final class TransactionalLoop<O> implements Runnable {
                 noticeStall(); // a stall anywhere in the last iteration; ownership is asked about only before dispatching
                 handler.beforePoll();
                 dispatchBacklog();
-                if (System.nanoTime() >= nextCommitNanos || (!backingOff && handler.commitDue())) {
+                if (System.nanoTime() >= nextCommitNanos || (!backingOff && (handler.commitDue() || idleWhileFull))) {
                     commit();
                 }
                 applyBackPressure();
@@ -160,7 +169,21 @@ public final class TransactionalLoop<O> implements Runnable {
         }
     }
 
+    /**
+     * Whether a partition is paused at {@code maxPendingPerPartition} with its first record decided: only a commit lets
+     * it go on.
+     */
+    private boolean full() {
+        for (PartitionProgress<O> p : progress.values()) {
+            if (p.waitsForCommit(settings.maxPendingPerPartition())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void commit() {
+        idleWhileFull = false;
         int before = transactions.rebuilt();
         int n = transactions.commit(progress.values());
         long wait = n == Transactions.ABORTED ? Math.max(settings.retryBackoff().toNanos(), settings.commitInterval().toNanos())
@@ -176,8 +199,13 @@ public final class TransactionalLoop<O> implements Runnable {
         boolean pending = progress.values().stream().anyMatch(p -> p.pending() > 0);
         long untilCommit = Math.max(0, nextCommitNanos - System.nanoTime());
         long timeout = pending ? Math.min(untilCommit, settings.maxPoll().toNanos()) : settings.maxPoll().toNanos();
+        boolean full = full();
+        if (full) {
+            timeout = Math.min(timeout, FULL_POLL.toNanos());
+        }
         ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofNanos(timeout));
         if (records.isEmpty()) {
+            idleWhileFull = full;
             return;
         }
         Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> owned = new LinkedHashMap<>();

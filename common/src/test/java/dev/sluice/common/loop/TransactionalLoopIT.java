@@ -267,6 +267,27 @@ class TransactionalLoopIT {
         }
     }
 
+    @Test
+    void shouldCommitAPartitionPausedAtItsPendingLimitWithoutWaitingOutTheInterval(KafkaBroker kafka) {
+        // A backlog under an hourly interval: the partition is paused at 10 pending records, each decided. Waiting for
+        // the interval would drain 10 records an hour; a full partition is committed at once instead.
+        Topics t = topics(kafka, "loop-full");
+        EchoHandler handler = new EchoHandler(t.output());
+        send(kafka, t.input(), 0, 95);
+        LoopSettings hourly = new LoopSettings(10, 10, Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofMillis(100),
+                Duration.ofMillis(100));
+        TransactionalLoop<String> loop = loop(kafka, t, handler, hourly, 5);
+        try {
+            // all but the last few (fewer than the limit: they fill no partition and wait for the interval or a stop)
+            await().atMost(Duration.ofSeconds(60)).until(() -> committedOffset(kafka, t) > 95 - 10);
+            int committed = (int) committedOffset(kafka, t);
+            assertThat(read(kafka, t.output(), "read_committed")).containsExactlyElementsOf(expected(0, committed));
+        } finally {
+            loop.stopAndJoin(Duration.ofSeconds(30));
+        }
+        assertThat(read(kafka, t.output(), "read_committed")).containsExactlyElementsOf(expected(0, 95));
+    }
+
     private static void abortedTransactionWaitsTheBackoff(KafkaBroker kafka, String name, boolean handlerSaysDue) {
         Topics t = topics(kafka, name);
         EchoHandler handler = new EchoHandler(t.output());

@@ -1,0 +1,128 @@
+package dev.sluice.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import dev.sluice.schema.AdmittedRequest;
+import dev.sluice.schema.EnrichedRequest;
+import dev.sluice.testkit.KafkaBroker;
+import dev.sluice.testkit.RedisServer;
+import dev.sluice.testkit.SchemaRegistryServer;
+import dev.sluice.testkit.SluiceInfra;
+import dev.sluice.testkit.llm.MockLlmServer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Enrichment drains a backlog several polls to a transaction ({@code enrichment.commit.interval.ms}), holding each
+ * poll's enriched records until the commit sends them with the polls' offsets. Two kills -9 during such a drain must
+ * lose nothing and publish nothing twice: the first while polls wait for a commit (the interval is set long, so a
+ * partition is committed only once it holds its limit of 1,000 records; the reliability suite's kills run at live
+ * rates, where every poll is fresh and committed at once), the second right after the restarted stage's first
+ * commit, in the middle of a drain at the default interval. Each restart keeps the transactional id, as a restart on
+ * the same host.
+ */
+@Tag("integration")
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
+@ExtendWith(SluiceInfra.class)
+class EnrichmentBacklogKillIT {
+    private static final int BACKLOG = 20_000;
+    /** Records enriched when the first kill is sent: several 500-record polls. */
+    private static final int OPEN_AT_KILL = 1_500;
+
+    @Test
+    void shouldEnrichABacklogExactlyOnceWhenKilledWithSeveralPollsAwaitingOneCommit(KafkaBroker kafka, SchemaRegistryServer registry,
+                                                                                      RedisServer redis) throws Exception {
+        redis.start();
+        try (MockLlmServer mock = MockLlmServer.start();
+             Pipeline p = new Pipeline("enrich-backlog-kill", kafka, registry, redis, mock, Map.of());
+             Workload workload = new Workload(p);
+             KafkaProducer<String, AdmittedRequest> producer = new KafkaProducer<>(p.kafka,
+                     p.catalog.admitted().keySerde().serializer(), p.catalog.admitted().valueSerde().serializer())) {
+            // An hour-old backlog: not fresh, so committed only every interval (two minutes here, ten times that
+            // is still under the records' age, and far longer than the test waits before the kill).
+            long hourAgo = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < BACKLOG; i++) {
+                AdmittedRequest a = AdmittedRequest.newBuilder().setRequest(workload.request("user-" + (i % 50), i)).setTier("PRO")
+                        .setEstimatedInputTokens(100).setReservedMicros(1_000).setAdmittedAt(Instant.ofEpochMilli(hourAgo + i)).build();
+                ids.add(a.getRequest().getRequestId());
+                producer.send(new ProducerRecord<>(p.catalog.admitted().name(), null, hourAgo + i, a.getRequest().getUserId(), a));
+            }
+            producer.flush();
+
+            StageProcess first = p.stage("enrichment", 1, Map.of("enrichment.commit.interval.ms", "120000"));
+            first.start();
+            double[] seen = new double[1];
+            await("several polls enriched").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> (seen[0] = enrichedBy(first)) >= OPEN_AT_KILL);
+            first.kill();
+            System.out.printf("first kill: %,.0f records enriched when last seen, %,d committed%n", seen[0], enriched(p, true).size());
+
+            // Restarted with the same transactional id (the default is per host) and the default commit interval,
+            // then killed again as soon as its first transaction is committed: in the middle of the drain.
+            Map<String, String> sameId = Map.of("enrichment.transactional.id", p.prefix + "enrichment-1");
+            StageProcess second = p.stage("enrichment", 2, sameId);
+            second.start();
+            await("a first commit of the restarted stage").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> committedOffsets(p) > 0);
+            second.kill();
+            int committedAtSecondKill = enriched(p, true).size();
+            System.out.printf("second kill: %,d of %,d committed%n", committedAtSecondKill, BACKLOG);
+
+            StageProcess third = p.stage("enrichment", 3, sameId);
+            third.start();
+            await("the whole backlog enriched and committed").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> enriched(p, true).size() >= BACKLOG);
+            third.stop();
+
+            List<String> committed = enriched(p, true);
+            assertThat(committed).as("every admitted request enriched exactly once").hasSize(BACKLOG).doesNotHaveDuplicates()
+                    .containsExactlyInAnyOrderElementsOf(ids);
+        }
+    }
+
+    /** Records the process enriched (its {@code sluice.enrichment.records} counters), committed or not. */
+    private static double enrichedBy(StageProcess stage) {
+        String metrics = stage.metrics();
+        return metrics == null ? 0 : metrics.lines().filter(l -> l.startsWith("sluice_enrichment_records_total"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /** The enriched topic's last stable offsets, summed: above 0 once a transaction was committed. */
+    private static long committedOffsets(Pipeline p) {
+        Map<String, Object> props = new java.util.HashMap<>(p.kafka);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = c.partitionsFor(p.catalog.enriched().name()).stream()
+                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+            return c.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    /** Request ids of the enriched records: committed ones (read_committed) or every one on disk. */
+    private static List<String> enriched(Pipeline p, boolean committedOnly) {
+        List<String> ids = new ArrayList<>();
+        TopicScan.read(p.kafka, p.catalog.enriched().name(), committedOnly, r -> {
+            EnrichedRequest e = p.catalog.enriched().valueSerde().deserializer().deserialize(r.topic(), r.value());
+            ids.add(e.getAdmitted().getRequest().getRequestId());
+        });
+        return ids;
+    }
+}
