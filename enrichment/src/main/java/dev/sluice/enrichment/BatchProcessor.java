@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntPredicate;
 
 import dev.sluice.common.DeadLetterError;
 import dev.sluice.common.DeadLetterHeaders;
@@ -12,6 +13,7 @@ import dev.sluice.common.Sanitizer;
 import dev.sluice.common.loop.FreshCommits;
 import dev.sluice.common.loop.RecordHandler;
 import dev.sluice.enrichment.embed.EmbeddingException;
+import dev.sluice.contracts.serde.AvroDeserializer;
 import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.schema.EnrichedRequest;
 import dev.sluice.contracts.serde.WireFormatException;
@@ -52,7 +54,12 @@ final class BatchProcessor implements RecordHandler<ProducerRecord<byte[], byte[
                    EnrichmentMetrics metrics, String inputTopic, String outputTopic, String dlqTopic, int maxRecordBytes, Clock clock,
                    FreshCommits fresh) {
         this.deserializer = deserializer;
-        this.serializer = new EnrichedSerializer(serializer, outputTopic);
+        // bytes of a received request are copied only if they were written with this build's own schema
+        IntPredicate ownSchema = id -> false;
+        if (deserializer instanceof AvroDeserializer<AdmittedRequest> avro) {
+            ownSchema = avro::writtenWithOwnSchema;
+        }
+        this.serializer = new EnrichedSerializer(serializer, outputTopic, ownSchema);
         this.enricher = enricher;
         this.metrics = metrics;
         this.inputTopic = inputTopic;

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntPredicate;
 
 import dev.sluice.contracts.serde.WireFormat;
 import dev.sluice.schema.EnrichedRequest;
@@ -18,10 +19,11 @@ import org.slf4j.LoggerFactory;
  * embeddingModel, embedding, embeddingSource and enrichedAt, and a cached embedding is already the array's items (384
  * little-endian float32), so the output is spliced from the received bytes and the vector's bytes instead of encoded
  * again: Avro's writer spent ~14 µs a record on the 384 boxed floats alone (2026-12-06), more than the rest of the
- * stage's work on the record. Used only where it reproduces Avro's bytes: for each schema id of the received admitted
- * requests, the first record is written both ways and splicing is used for that id only if the bytes are identical
- * (a received request written with another schema version, or non-canonically, is encoded by Avro). Not thread-safe:
- * one per loop.
+ * stage's work on the record. Used only where it reproduces Avro's bytes: for a schema id of received admitted
+ * requests written with exactly this build's AdmittedRequest schema, and once the id's first record, written both
+ * ways, gave identical bytes. A request written with another schema version is always encoded by Avro, even when its
+ * bytes happen to match (another field order, say, with equal values in the first record); one written
+ * non-canonically, until it mismatched {@link #MAX_MISMATCHES} times. Not thread-safe: one per loop.
  */
 final class EnrichedSerializer {
     private static final Logger log = LoggerFactory.getLogger(EnrichedSerializer.class);
@@ -32,15 +34,18 @@ final class EnrichedSerializer {
 
     private final Serializer<EnrichedRequest> avro;
     private final String topic;
+    /** Whether a received schema id is this build's own AdmittedRequest schema (known once a record of it was read). */
+    private final IntPredicate ownSchema;
     /** The output's schema id, from the last record Avro's serializer wrote. */
     private int outputId;
     /** Per schema id of received admitted requests: true once splicing reproduced Avro's bytes, false once given up. */
     private final Map<Integer, Boolean> verified = new HashMap<>();
     private final Map<Integer, Integer> mismatches = new HashMap<>();
 
-    EnrichedSerializer(Serializer<EnrichedRequest> avro, String topic) {
+    EnrichedSerializer(Serializer<EnrichedRequest> avro, String topic, IntPredicate ownSchema) {
         this.avro = avro;
         this.topic = topic;
+        this.ownSchema = ownSchema;
     }
 
     /** The wire bytes of {@code value}, whose admitted request was received as {@code admittedWire}. */
@@ -53,7 +58,11 @@ final class EnrichedSerializer {
         byte[] encoded = avro.serialize(topic, value);
         outputId = WireFormat.schemaIdOf(encoded);
         if (ok == null) {
-            if (Arrays.equals(splice(outputId, admittedWire, value), encoded)) {
+            if (!ownSchema.test(inputId)) {
+                verified.put(inputId, false);
+                log.info("admitted requests of schema id {} were written with another version of the schema; encoding them for {}"
+                        + " with Avro", inputId, topic);
+            } else if (Arrays.equals(splice(outputId, admittedWire, value), encoded)) {
                 verified.put(inputId, true);
             } else if (mismatches.merge(inputId, 1, Integer::sum) >= MAX_MISMATCHES) {
                 verified.put(inputId, false);

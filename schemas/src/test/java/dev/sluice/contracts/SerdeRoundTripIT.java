@@ -141,6 +141,45 @@ class SerdeRoundTripIT {
     }
 
     @Test
+    void shouldTellRecordsWrittenWithItsOwnSchemaFromRecordsOfAnotherVersionThatDecodeAlike() throws Exception {
+        // Another version with the same fields in another order (a compatible change the registry accepts): its
+        // records decode into the same values, but their bytes are not the class's own encoding.
+        String topic = catalog.requests().name();
+        List<Schema.Field> fields = new ArrayList<>();
+        for (Schema.Field f : LlmRequest.getClassSchema().getFields()) {
+            fields.add(new Schema.Field(f, f.schema()));
+        }
+        java.util.Collections.swap(fields, 0, 1); // requestId and userId, both strings
+        Schema reordered = Schema.createRecord(LlmRequest.getClassSchema().getName(), null,
+                LlmRequest.getClassSchema().getNamespace(), false, fields);
+        String subject = catalog.requests().valueSubject();
+        registry.setCompatibility(subject, "BACKWARD");
+        LlmRequest request = SampleRecords.request();
+        byte[] own = catalog.requests().valueSerde().serializer().serialize(topic, request);
+        int reorderedId = registry.register(subject, reordered);
+        byte[] other = GenericFraming.frame(reorderedId, reordered, as(reordered, request));
+
+        AvroDeserializer<LlmRequest> deserializer = new AvroDeserializer<>(registry, LlmRequest.class);
+        assertThat(deserializer.writtenWithOwnSchema(WireFormat.schemaIdOf(own))).as("an id not read yet").isFalse();
+        assertThat(deserializer.deserialize(topic, own)).isEqualTo(request);
+        assertThat(deserializer.deserialize(topic, other)).as("the other version decodes alike").isEqualTo(request);
+        assertThat(deserializer.writtenWithOwnSchema(WireFormat.schemaIdOf(own))).isTrue();
+        assertThat(deserializer.writtenWithOwnSchema(reorderedId)).isFalse();
+        assertThat(Arrays.copyOfRange(other, WireFormat.HEADER_LENGTH, other.length))
+                .as("its bytes differ from the class's own encoding").isNotEqualTo(Arrays.copyOfRange(own, WireFormat.HEADER_LENGTH, own.length));
+    }
+
+    /** {@code request}'s values in a record of {@code schema} (resolved by field name). */
+    private static GenericRecord as(Schema schema, LlmRequest request) throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        org.apache.avro.io.BinaryEncoder encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+        new org.apache.avro.specific.SpecificDatumWriter<>(LlmRequest.class).write(request, encoder);
+        encoder.flush();
+        return new org.apache.avro.generic.GenericDatumReader<GenericRecord>(LlmRequest.getClassSchema(), schema)
+                .read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
+    }
+
+    @Test
     void shouldRejectARecordOfAnotherContractOnTheRightTopic() {
         String topic = catalog.requests().name();
         byte[] policyBytes = catalog.userPolicies().valueSerde().serializer().serialize(catalog.userPolicies().name(), SampleRecords.policy());
@@ -158,8 +197,11 @@ class SerdeRoundTripIT {
         SchemaRegistryClient freshClient = new SchemaRegistryClient(registry.baseUrl());
         @SuppressWarnings("unchecked")
         Class<V> type = (Class<V>) record.getClass();
-        V decoded = new AvroDeserializer<>(freshClient, type).deserialize(topic.name(), consumed);
+        AvroDeserializer<V> deserializer = new AvroDeserializer<>(freshClient, type);
+        V decoded = deserializer.deserialize(topic.name(), consumed);
         assertThat(decoded).as(topic.name()).isEqualTo(record);
+        // the schema the registry hands back is the class's own: the stages that copy received bytes rely on this
+        assertThat(deserializer.writtenWithOwnSchema(WireFormat.schemaIdOf(consumed))).as(topic.name()).isTrue();
     }
 
     private void send(String topic, byte[] value) {

@@ -10,6 +10,7 @@ import dev.sluice.contracts.registry.SchemaRegistryClient;
 import dev.sluice.contracts.registry.SchemaRegistryException;
 import org.apache.avro.AvroTypeException;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificData;
@@ -32,11 +33,13 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
 
     private final SchemaRegistryClient registry;
     private final Schema readerSchema;
+    private final long readerFingerprint;
     private final Map<Integer, SpecificDatumReader<T>> readersByWriterId = new ConcurrentHashMap<>();
 
     public AvroDeserializer(SchemaRegistryClient registry, Class<T> type) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.readerSchema = SpecificData.get().getSchema(type);
+        this.readerFingerprint = SchemaNormalization.parsingFingerprint64(readerSchema);
     }
 
     @Override
@@ -67,6 +70,16 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
             // Avro signals corrupt input in many ways (negative lengths, bad union index, overflows).
             throw WireFormatException.malformed(topic, id, e);
         }
+    }
+
+    /**
+     * Whether records of schema id {@code id} were written with exactly the class's own schema (the same parsing
+     * canonical form: same fields, order and types), so that their bytes are the class's own encoding and may be
+     * copied as such. False for an id this deserializer has not read a record of yet (no registry call is made).
+     */
+    public boolean writtenWithOwnSchema(int id) {
+        SpecificDatumReader<T> reader = readersByWriterId.get(id);
+        return reader != null && SchemaNormalization.parsingFingerprint64(reader.getSchema()) == readerFingerprint;
     }
 
     private SpecificDatumReader<T> readerFor(String topic, int id) {
