@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -142,6 +143,50 @@ class EnrichmentStageIT {
         assertThat(ids.subList(0, 1_500)).containsExactlyInAnyOrderElementsOf(
                 backlog.stream().map(a -> a.getRequest().getRequestId()).toList());
         assertThat(ids.get(1_500)).isEqualTo(fresh.getRequest().getRequestId());
+    }
+
+    @Test
+    void shouldEnrichABacklogExactlyOnceWhenASecondInstanceJoinsWhileTheFirstHoldsPollsForItsCommit() {
+        // The first instance commits this backlog only every 5 minutes (hour-old records are not fresh, and polls of
+        // 2,000 never fill a partition's 4,000), so when the second joins it holds every record it enriched: it must
+        // publish them with their offsets before it hands partitions over, or the second would enrich them again.
+        List<AdmittedRequest> backlog = new ArrayList<>();
+        long hourAgo = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
+        for (int i = 0; i < 6_000; i++) {
+            AdmittedRequest a = TestRequests.admitted("user-" + (i % 50), "hand-over " + text(i % 20));
+            backlog.add(a);
+            harness.produceAt(a, hourAgo + i);
+        }
+        SimpleMeterRegistry firstMeters = new SimpleMeterRegistry();
+        EnrichmentStage first = harness.stage(new CountingEmbedder(SharedModel.get()), firstMeters, Map.of(
+                EnrichmentConfig.COMMIT_INTERVAL_MS, "300000", EnrichmentConfig.POLL_MAX_RECORDS, "2000",
+                EnrichmentConfig.TRANSACTIONAL_ID, harness.catalog.prefix() + "first"));
+        stages.add(first);
+        first.start();
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(10)).until(() -> enrichedBy(firstMeters) >= 1_000);
+        harness.drain();
+        assertThat(harness.enriched).as("nothing committed before the second instance joins").isEmpty();
+
+        EnrichmentStage second = harness.stage(new CountingEmbedder(SharedModel.get()), new SimpleMeterRegistry(),
+                Map.of(EnrichmentConfig.TRANSACTIONAL_ID, harness.catalog.prefix() + "second"));
+        stages.add(second);
+        second.start();
+        // the first instance's hand-over commit (the second commits only partitions it was given after it)
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50)).until(() -> {
+            harness.drain();
+            return !harness.enriched.isEmpty();
+        });
+        first.close(); // what it kept goes to the second too (its 5-minute interval would hold the rest)
+        awaitEnriched(6_000);
+
+        List<String> ids = harness.enriched.stream().map(e -> e.getAdmitted().getRequest().getRequestId()).toList();
+        assertThat(ids).hasSize(6_000).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(backlog.stream().map(a -> a.getRequest().getRequestId()).toList());
+    }
+
+    /** Records an instance enriched, committed or not. */
+    private static double enrichedBy(SimpleMeterRegistry meters) {
+        return meters.find("sluice.enrichment.records").counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
     }
 
     @Test

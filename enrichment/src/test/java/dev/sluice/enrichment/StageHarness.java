@@ -80,7 +80,12 @@ final class StageHarness implements AutoCloseable {
     }
 
     EnrichmentStage stage(Embedder embedder, SimpleMeterRegistry meters) {
-        EnrichmentConfig c = EnrichmentConfig.from(config);
+        return stage(embedder, meters, Map.of());
+    }
+
+    /** As {@link #stage(Embedder, SimpleMeterRegistry)}, with settings of this instance only. */
+    EnrichmentStage stage(Embedder embedder, SimpleMeterRegistry meters, Map<String, String> overrides) {
+        EnrichmentConfig c = EnrichmentConfig.from(config.with(overrides));
         return new EnrichmentStage(c, CommonKeys.kafkaClientProperties(config), catalog, meters, () -> embedder,
                 new LettuceEmbeddingCache(redis.uri(), c.redisTimeout()), Clock.systemUTC());
     }
