@@ -31,11 +31,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Enrichment drains a backlog several polls to a transaction ({@code enrichment.commit.interval.ms}), holding each
  * poll's enriched records until the commit sends them with the polls' offsets. Two kills -9 during such a drain must
- * lose nothing and publish nothing twice: the first while polls wait for a commit (the interval is set long, so a
- * partition is committed only once it holds its limit of 1,000 records; the reliability suite's kills run at live
- * rates, where every poll is fresh and committed at once), the second right after the restarted stage's first
- * commit, in the middle of a drain at the default interval. Each restart keeps the transactional id, as a restart on
- * the same host.
+ * lose nothing and publish nothing twice: the first while polls wait for a commit (the interval is set long, so the
+ * stage commits only once its partitions are full at 1,000 records each and it has nothing else to read; the
+ * reliability suite's kills run at live rates, where every poll is fresh and committed at once), the second right
+ * after the restarted stage's first commit, in the middle of a drain at the default interval. Each restart keeps the
+ * transactional id, as a restart on the same host.
  */
 @Tag("integration")
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
