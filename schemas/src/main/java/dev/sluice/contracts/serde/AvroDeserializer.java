@@ -33,13 +33,14 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
 
     private final SchemaRegistryClient registry;
     private final Schema readerSchema;
-    private final long readerFingerprint;
+    private final String readerParsingForm;
     private final Map<Integer, SpecificDatumReader<T>> readersByWriterId = new ConcurrentHashMap<>();
+    private final Map<Integer, Boolean> ownById = new ConcurrentHashMap<>();
 
     public AvroDeserializer(SchemaRegistryClient registry, Class<T> type) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.readerSchema = SpecificData.get().getSchema(type);
-        this.readerFingerprint = SchemaNormalization.parsingFingerprint64(readerSchema);
+        this.readerParsingForm = SchemaNormalization.toParsingForm(readerSchema);
     }
 
     @Override
@@ -78,8 +79,16 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
      * copied as such. False for an id this deserializer has not read a record of yet (no registry call is made).
      */
     public boolean writtenWithOwnSchema(int id) {
-        SpecificDatumReader<T> reader = readersByWriterId.get(id);
-        return reader != null && SchemaNormalization.parsingFingerprint64(reader.getSchema()) == readerFingerprint;
+        Boolean own = ownById.get(id);
+        if (own == null) {
+            SpecificDatumReader<T> reader = readersByWriterId.get(id);
+            if (reader == null) {
+                return false;
+            }
+            own = SchemaNormalization.toParsingForm(reader.getSchema()).equals(readerParsingForm);
+            ownById.put(id, own);
+        }
+        return own;
     }
 
     private SpecificDatumReader<T> readerFor(String topic, int id) {
