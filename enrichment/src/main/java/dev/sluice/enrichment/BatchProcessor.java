@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntPredicate;
 
 import dev.sluice.common.DeadLetterError;
 import dev.sluice.common.DeadLetterHeaders;
@@ -55,11 +54,7 @@ final class BatchProcessor implements RecordHandler<ProducerRecord<byte[], byte[
                    FreshCommits fresh) {
         this.deserializer = deserializer;
         // bytes of a received request are copied only if they were written with this build's own schema
-        IntPredicate ownSchema = id -> false;
-        if (deserializer instanceof AvroDeserializer<AdmittedRequest> avro) {
-            ownSchema = avro::writtenWithOwnSchema;
-        }
-        this.serializer = new EnrichedSerializer(serializer, outputTopic, ownSchema);
+        this.serializer = new EnrichedSerializer(serializer, outputTopic, AvroDeserializer.ownSchemaOf(deserializer));
         this.enricher = enricher;
         this.metrics = metrics;
         this.inputTopic = inputTopic;

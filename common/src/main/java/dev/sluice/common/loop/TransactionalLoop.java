@@ -83,8 +83,6 @@ public final class TransactionalLoop<O> implements Runnable {
      * full partition's worth per interval).
      */
     private boolean idleWhileFull;
-    /** The longest poll while a partition waits for a commit at its pending limit. */
-    static final Duration FULL_POLL = Duration.ofMillis(10);
     /** The last transaction was aborted: the next waits out the back-off, whatever the handler says. */
     private boolean backingOff;
     private Thread thread;
@@ -108,6 +106,9 @@ public final class TransactionalLoop<O> implements Runnable {
      * default); a slow iteration that is not a stall costs one offsets-only transaction.
      */
     static final Duration STALL = Duration.ofSeconds(5);
+
+    /** The longest poll while a partition waits for a commit at its pending limit. */
+    static final Duration FULL_POLL = Duration.ofMillis(10);
 
     private record Work<O>(PartitionProgress<O> owner, PartitionProgress.Slot<O> slot, Supplier<? extends CompletionStage<O>> task) {}
 

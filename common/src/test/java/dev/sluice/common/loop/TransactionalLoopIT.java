@@ -153,6 +153,11 @@ class TransactionalLoopIT {
         return new LoopSettings(10, 1000, Duration.ZERO, Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMillis(100));
     }
 
+    /** A commit every hour unless something makes one due sooner; {@code maxPending} records per partition. */
+    static LoopSettings hourly(int maxPending) {
+        return new LoopSettings(10, maxPending, Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMillis(100));
+    }
+
     static void send(KafkaBroker kafka, String topic, int from, int to) {
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
@@ -256,9 +261,7 @@ class TransactionalLoopIT {
         EchoHandler handler = new EchoHandler(t.output());
         handler.commitDue = true; // as enrichment's handler says after a poll with a fresh record (FreshCommits)
         send(kafka, t.input(), 0, 5);
-        LoopSettings hourly = new LoopSettings(10, 1000, Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofMillis(100),
-                Duration.ofMillis(100));
-        TransactionalLoop<String> loop = loop(kafka, t, handler, hourly, 500);
+        TransactionalLoop<String> loop = loop(kafka, t, handler, hourly(1000), 500);
         try {
             await().atMost(Duration.ofSeconds(60)).until(() -> committedOffset(kafka, t) == 5);
             assertThat(read(kafka, t.output(), "read_committed")).containsExactlyElementsOf(expected(0, 5));
@@ -274,9 +277,7 @@ class TransactionalLoopIT {
         Topics t = topics(kafka, "loop-full");
         EchoHandler handler = new EchoHandler(t.output());
         send(kafka, t.input(), 0, 95);
-        LoopSettings hourly = new LoopSettings(10, 10, Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofMillis(100),
-                Duration.ofMillis(100));
-        TransactionalLoop<String> loop = loop(kafka, t, handler, hourly, 5);
+        TransactionalLoop<String> loop = loop(kafka, t, handler, hourly(10), 5);
         try {
             // all but the last few (fewer than the limit: they fill no partition and wait for the interval or a stop)
             await().atMost(Duration.ofSeconds(60)).until(() -> committedOffset(kafka, t) > 95 - 10);

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntPredicate;
 
 import dev.sluice.contracts.registry.SchemaRegistryClient;
 import dev.sluice.contracts.registry.SchemaRegistryException;
@@ -89,6 +90,17 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
             ownById.put(id, own);
         }
         return own;
+    }
+
+    /**
+     * {@link #writtenWithOwnSchema} of {@code deserializer} if it is one of these, else a predicate that is always false
+     * (bytes of unknown provenance are never copied).
+     */
+    public static IntPredicate ownSchemaOf(Deserializer<?> deserializer) {
+        if (deserializer instanceof AvroDeserializer<?> avro) {
+            return avro::writtenWithOwnSchema;
+        }
+        return id -> false;
     }
 
     private SpecificDatumReader<T> readerFor(String topic, int id) {
