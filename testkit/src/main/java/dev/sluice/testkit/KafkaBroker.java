@@ -1,5 +1,8 @@
 package dev.sluice.testkit;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -20,14 +23,24 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
  * themselves with unique topic names.
  */
 public final class KafkaBroker implements AutoCloseable {
+    /** System property naming extra settings of the in-process broker, see {@link #overrides()}. */
+    public static final String CONFIG_PROPERTY = "sluice.test.broker.config";
+    /**
+     * System property naming the directory under which the in-process broker keeps its logs (a fresh directory inside
+     * it, deleted on close); unset: the JVM's temporary directory. A benchmark points it at a tmpfs such as
+     * {@code /dev/shm} to take the host disk's write-back stalls out of what it measures.
+     */
+    public static final String DIR_PROPERTY = "sluice.test.broker.dir";
     private final String bootstrapServers;
     private final AutoCloseable broker;
     private final long startupMillis;
+    private final String logStore;
 
-    private KafkaBroker(String bootstrapServers, AutoCloseable broker, long startupMillis) {
+    private KafkaBroker(String bootstrapServers, AutoCloseable broker, long startupMillis, String logStore) {
         this.bootstrapServers = bootstrapServers;
         this.broker = broker;
         this.startupMillis = startupMillis;
+        this.logStore = logStore;
     }
 
     /** Formats and starts a fresh broker with replication factors of 1 and no initial rebalance delay. */
@@ -35,14 +48,62 @@ public final class KafkaBroker implements AutoCloseable {
         long t0 = System.nanoTime();
         if (Backend.current() == Backend.CONTAINERS) {
             Running container = KafkaInContainer.start();
-            return new KafkaBroker(container.address(), container.container(), (System.nanoTime() - t0) / 1_000_000);
+            return new KafkaBroker(container.address(), container.container(), (System.nanoTime() - t0) / 1_000_000,
+                    "in a container");
         }
-        KafkaClusterTestKit cluster = InProcessKafka.start(null);
-        return new KafkaBroker(cluster.bootstrapServers(), cluster, (System.nanoTime() - t0) / 1_000_000);
+        Path dir = logDirectory();
+        KafkaClusterTestKit cluster = InProcessKafka.start(dir, overrides());
+        return new KafkaBroker(cluster.bootstrapServers(), cluster, (System.nanoTime() - t0) / 1_000_000,
+                describe(dir == null ? Path.of(System.getProperty("java.io.tmpdir")) : dir));
+    }
+
+    /** A fresh directory under {@value #DIR_PROPERTY}, or null when it is unset (the caller picks a temporary one). */
+    public static Path logDirectory() {
+        String parent = System.getProperty(DIR_PROPERTY, "");
+        if (parent.isBlank()) {
+            return null;
+        }
+        try {
+            return Files.createTempDirectory(Path.of(parent), "sluice-kafka-");
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException(DIR_PROPERTY + ": cannot create the broker's directory under '" + parent + "': " + e, e);
+        }
+    }
+
+    /** {@code dir} and the type of its file system, e.g. {@code /dev/shm/sluice-kafka-1 (tmpfs)}. */
+    public static String describe(Path dir) {
+        try {
+            return dir + " (" + Files.getFileStore(dir).type() + ")";
+        } catch (IOException e) {
+            return dir.toString();
+        }
+    }
+
+    /**
+     * Broker settings on top of {@link InProcessKafka#BROKER_CONFIG}, from the system property {@value #CONFIG_PROPERTY}
+     * ({@code key=value} pairs, {@code ,} between them): for a benchmark to see what a broker setting does.
+     */
+    static Map<String, String> overrides() {
+        Map<String, String> overrides = new java.util.TreeMap<>();
+        for (String pair : System.getProperty(CONFIG_PROPERTY, "").split(",")) {
+            int eq = pair.indexOf('=');
+            if (!pair.isBlank()) {
+                if (eq < 1) {
+                    throw new IllegalArgumentException(CONFIG_PROPERTY + ": expected key=value, got '" + pair + "'");
+                }
+                overrides.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+            }
+        }
+        return overrides;
     }
 
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /** Where the broker keeps its logs and on what kind of file system, e.g. {@code /dev/shm/sluice-kafka-1 (tmpfs)}. */
+    public String logStore() {
+        return logStore;
     }
 
     /** How long {@link #start()} took, for the fixture start-up report. */

@@ -2,23 +2,29 @@ package dev.sluice.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 @Tag("integration")
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
@@ -65,5 +71,50 @@ class KafkaBrokerIT {
             }
             assertThat(seen).isEqualTo(1);
         }
+    }
+
+    @Test
+    void shouldKeepItsLogsInAFreshDirectoryUnderTheNamedOneWithTheSettingsGivenAndDeleteItOnClose(@TempDir Path parent)
+            throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Backend.current() == Backend.INPROCESS, "the in-process broker's options");
+        System.setProperty(KafkaBroker.DIR_PROPERTY, parent.toString());
+        System.setProperty(KafkaBroker.CONFIG_PROPERTY, "add.partitions.to.txn.retry.backoff.ms=7, log.cleaner.backoff.ms=16000");
+        Path dir;
+        try (KafkaBroker broker = KafkaBroker.start()) {
+            try (var dirs = Files.list(parent)) {
+                List<Path> made = dirs.toList();
+                assertThat(made).hasSize(1);
+                dir = made.get(0);
+            }
+            assertThat(dir.getFileName().toString()).startsWith("sluice-kafka-");
+            try (var files = Files.walk(dir)) {
+                assertThat(files.anyMatch(f -> f.getFileName().toString().equals("meta.properties"))).as("the broker's logs").isTrue();
+            }
+            assertThat(broker.logStore()).startsWith(dir.toString() + " (");
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+                String id = admin.describeCluster().nodes().get().iterator().next().idString();
+                var config = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.BROKER, id))).all().get().values()
+                        .iterator().next();
+                assertThat(config.get("add.partitions.to.txn.retry.backoff.ms").value()).isEqualTo("7");
+                assertThat(config.get("log.cleaner.backoff.ms").value()).isEqualTo("16000");
+            }
+        } finally {
+            System.clearProperty(KafkaBroker.DIR_PROPERTY);
+            System.clearProperty(KafkaBroker.CONFIG_PROPERTY);
+        }
+        assertThat(dir).doesNotExist();
+    }
+
+    @Test
+    void shouldRefuseASettingWithoutAValueNamingTheProperty() {
+        System.setProperty(KafkaBroker.CONFIG_PROPERTY, "log.cleaner.backoff.ms");
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(KafkaBroker::overrides)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(KafkaBroker.CONFIG_PROPERTY).hasMessageContaining("'log.cleaner.backoff.ms'");
+        } finally {
+            System.clearProperty(KafkaBroker.CONFIG_PROPERTY);
+        }
+        assertThat(KafkaBroker.overrides()).isEmpty();
     }
 }

@@ -9,6 +9,7 @@ import java.util.concurrent.CountDownLatch;
 
 import dev.sluice.embedded.ChildProcess;
 import dev.sluice.embedded.InProcessKafka;
+import dev.sluice.testkit.KafkaBroker;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 
 /**
@@ -31,6 +32,16 @@ public final class BrokerProcess {
         System.out.println("BOOTSTRAP=" + cluster.bootstrapServers());
         System.out.flush();
         new CountDownLatch(1).await();
+    }
+
+    /**
+     * The broker's data directory: a fresh one under {@code -Dsluice.test.broker.dir} (e.g. {@code /dev/shm}, to keep
+     * the host disk's write-back stalls out of a measurement) or {@code tmp/broker}. Printed, with its file system.
+     */
+    static Path dataDir(Path tmp) {
+        Path dir = Optional.ofNullable(KafkaBroker.logDirectory()).orElse(tmp.resolve("broker"));
+        System.out.println("broker data directory: " + KafkaBroker.describe(dir.getParent()) + " " + dir.getFileName());
+        return dir;
     }
 
     /** Waits (at most 120 s) for the {@code BOOTSTRAP=} line a broker started as {@code broker} printed to {@code log}. */

@@ -70,7 +70,7 @@ class DeployedEnrichmentBenchmark {
         redis.flushAll();
         Files.deleteIfExists(work.resolve("broker.log"));
         try (ChildProcess broker = ChildProcess.start("broker", Drains.command(List.of("-Xmx1g", "-cp", classPath,
-                BrokerProcess.class.getName(), tmp.resolve("broker").toString())), work, work.resolve("broker.log"))) {
+                BrokerProcess.class.getName(), BrokerProcess.dataDir(tmp).toString())), work, work.resolve("broker.log"))) {
             String bootstrap = BrokerProcess.awaitBootstrap(broker, work.resolve("broker.log"));
             String prefix = SluiceInfra.uniquePrefix("deployed-enrichment");
             TopicCatalog catalog = Drains.catalog(bootstrap, registry.url(), prefix);

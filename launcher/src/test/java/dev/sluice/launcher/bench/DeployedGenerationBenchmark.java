@@ -91,7 +91,7 @@ class DeployedGenerationBenchmark {
         loads.add("start " + Drains.load());
         Files.deleteIfExists(work.resolve("broker.log"));
         try (ChildProcess broker = ChildProcess.start("broker", Drains.command(List.of("-Xmx1g", "-cp", classPath,
-                BrokerProcess.class.getName(), tmp.resolve("broker").toString())), work, work.resolve("broker.log"))) {
+                BrokerProcess.class.getName(), BrokerProcess.dataDir(tmp).toString())), work, work.resolve("broker.log"))) {
             String bootstrap = BrokerProcess.awaitBootstrap(broker, work.resolve("broker.log"));
             List<Drain> drains = new ArrayList<>();
             if (WARM_UP) {

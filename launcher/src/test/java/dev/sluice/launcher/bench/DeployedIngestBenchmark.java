@@ -95,7 +95,7 @@ class DeployedIngestBenchmark {
             brokerJvm.addAll(List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+DebugNonSafepoints",
                     "-XX:StartFlightRecording=filename=" + work.resolve("broker.jfr") + ",settings=profile"));
         }
-        brokerJvm.addAll(List.of("-cp", classPath, BrokerProcess.class.getName(), tmp.resolve("broker").toString()));
+        brokerJvm.addAll(List.of("-cp", classPath, BrokerProcess.class.getName(), BrokerProcess.dataDir(tmp).toString()));
         try (ChildProcess broker = ChildProcess.start("broker", Drains.command(brokerJvm), work, work.resolve("broker.log"))) {
             String bootstrap = BrokerProcess.awaitBootstrap(broker, work.resolve("broker.log"));
             brokerPid = broker.pid();

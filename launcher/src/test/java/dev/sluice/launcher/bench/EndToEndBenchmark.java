@@ -39,7 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  * For each commit interval (after an uncounted warm-up slot at the defaults): p50/p99 of createdAt → result visible
  * to a read_committed consumer at 1,000 req/s,
  * then the saturation throughput (sending 4,000 req/s). Goal: p99 ≤ 100 ms at 1,000 req/s.
- * Run: {@code ./mvnw -Pbench -o -pl launcher verify}.
+ * Run: {@code ./mvnw -Pbench -o -pl launcher verify}. The broker shares the host's disk; with
+ * {@code -Dsluice.test.broker.dir=/dev/shm} it keeps its logs on a tmpfs instead, which takes the host's write-back
+ * stalls (every {@code vm.dirty_expire_centisecs}, 30 s) out of the tail: see docs/performance-history.md, sixteenth pass.
  */
 @ExtendWith(SluiceInfra.class)
 class EndToEndBenchmark {
@@ -145,7 +147,7 @@ class EndToEndBenchmark {
                         steady.latency().percentile(99.9), steady.results(), steady.sent(), saturated.throughputPerSecond()));
             }
         }
-        print(rows);
+        print(rows, kafka.logStore());
         assertThat(rows).allSatisfy(r -> assertThat(r.results()).as("results at commit %s ms", r.slot())
                 .isGreaterThan(r.sent() * 9 / 10));
     }
@@ -197,9 +199,10 @@ class EndToEndBenchmark {
         return SluiceConfig.of(v);
     }
 
-    private static void print(List<Row> rows) {
+    private static void print(List<Row> rows, String brokerLogs) {
         System.out.println();
-        System.out.printf("P7 end-to-end overhead at %d req/s, EOS, simulated provider 0 ms, response cache off%n", RATE);
+        System.out.printf("P7 end-to-end overhead at %d req/s, EOS, simulated provider 0 ms, response cache off; broker logs in %s%n",
+                RATE, brokerLogs);
         System.out.printf("%-10s %8s %8s %8s %10s %16s%n", "commit ms", "p50 ms", "p99 ms", "p99.9 ms", "results", "saturation rps");
         for (Row r : rows) {
             System.out.printf("%-10s %8d %8d %8d %10d %16.0f%n", r.slot(), r.p50(), r.p99(), r.p999(), r.results(), r.saturation());
