@@ -123,11 +123,15 @@ class EndToEndBenchmark {
                 // admission's share: request appended -> admitted record visible to read_committed readers
                 LoadGenerator.Report steady;
                 String admittedLag;
+                String io;
                 try (VisibilityProbe admitted = new VisibilityProbe(CommonKeys.kafkaClientProperties(config), catalog.admitted().name(),
-                        prefix + "visibility-probe")) {
+                        prefix + "visibility-probe"); IoPressure pressure = IoPressure.start()) {
                     steady = load.run(plan(RATE, MEASURE, "steady-"), quiet);
                     admittedLag = admitted.summary();
+                    io = pressure == null ? IoPressure.unavailable() : pressure.summary();
                 }
+                // the host's disk: a broker whose appends stall stalls every stage's transactions (sixteenth pass)
+                System.out.printf("commit %s ms, host over the measured %d s: %s%n", name, MEASURE.toSeconds(), io);
                 Map<String, Double> after = streamThread(meters);
                 // ingest's stream thread over the measured 30 s: how often and how long it committed, and what it did
                 System.out.printf("commit %s ms, ingest stream thread over the measured %d s: commits %.0f (%.1f/s), "
