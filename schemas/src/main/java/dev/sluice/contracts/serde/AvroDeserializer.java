@@ -35,8 +35,10 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     private final SchemaRegistryClient registry;
     private final Schema readerSchema;
     private final String readerParsingForm;
-    private final Map<Integer, SpecificDatumReader<T>> readersByWriterId = new ConcurrentHashMap<>();
-    private final Map<Integer, Boolean> ownById = new ConcurrentHashMap<>();
+    private final Map<Integer, Reader<T>> readersByWriterId = new ConcurrentHashMap<>();
+
+    /** Avro's reader for one writer schema id, and whether that writer schema is this class's own. */
+    private record Reader<T>(SpecificDatumReader<T> datum, boolean own) {}
 
     public AvroDeserializer(SchemaRegistryClient registry, Class<T> type) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -59,7 +61,7 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
             throw WireFormatException.badMagicByte(topic, data[0]);
         }
         int id = WireFormat.schemaIdOf(data);
-        SpecificDatumReader<T> reader = readerFor(topic, id);
+        SpecificDatumReader<T> reader = readerFor(topic, id).datum();
         BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, WireFormat.HEADER_LENGTH,
                 data.length - WireFormat.HEADER_LENGTH, null);
         try {
@@ -80,16 +82,8 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
      * copied as such. False for an id this deserializer has not read a record of yet (no registry call is made).
      */
     public boolean writtenWithOwnSchema(int id) {
-        Boolean own = ownById.get(id);
-        if (own == null) {
-            SpecificDatumReader<T> reader = readersByWriterId.get(id);
-            if (reader == null) {
-                return false;
-            }
-            own = SchemaNormalization.toParsingForm(reader.getSchema()).equals(readerParsingForm);
-            ownById.put(id, own);
-        }
-        return own;
+        Reader<T> reader = readersByWriterId.get(id);
+        return reader != null && reader.own();
     }
 
     /**
@@ -103,8 +97,8 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
         return id -> false;
     }
 
-    private SpecificDatumReader<T> readerFor(String topic, int id) {
-        SpecificDatumReader<T> reader = readersByWriterId.get(id);
+    private Reader<T> readerFor(String topic, int id) {
+        Reader<T> reader = readersByWriterId.get(id);
         if (reader != null) {
             return reader;
         }
@@ -120,7 +114,8 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
         if (writerSchema.getType() != Schema.Type.RECORD) {
             throw WireFormatException.incompatible(topic, id, readerSchema.getFullName(), null);
         }
-        reader = new SpecificDatumReader<>(writerSchema, readerSchema);
+        reader = new Reader<>(new SpecificDatumReader<>(writerSchema, readerSchema),
+                SchemaNormalization.toParsingForm(writerSchema).equals(readerParsingForm));
         readersByWriterId.put(id, reader);
         return reader;
     }
