@@ -130,7 +130,10 @@ public record EnrichmentConfig(
             .defineComputed(GROUP_ID, STRING, null, LOW, "Consumer group id.", "`<topic.prefix>sluice-enrichment`")
             .defineComputed(TRANSACTIONAL_ID, STRING, null, LOW,
                     "Transactional id of this instance's producer; must be unique per running instance and stable across its "
-                            + "restarts (so a restart fences and aborts its predecessor's open transaction at once).",
+                            + "restarts (so a restart fences and aborts its predecessor's open transaction at once). A dead "
+                            + "instance's successor under another id (a rescheduled pod's new host name) waits for the broker "
+                            + "to abort that transaction instead: at most `kafka.transaction.timeout.ms` (10 s by default "
+                            + "for the stages) plus the broker's abort check interval.",
                     "`<topic.prefix>sluice-enrichment-<hostname>`")
             .define(RETRY_BACKOFF_MS, LONG, DEFAULT_RETRY_BACKOFF.toMillis(), Range.atLeast(0L), LOW,
                     "Pause before retrying a batch after a transient failure (registry, model or Kafka), ms.")

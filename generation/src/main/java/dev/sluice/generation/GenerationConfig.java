@@ -170,7 +170,10 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
             .defineComputed(INSTANCE_ID, STRING, null, MEDIUM,
                     "This instance's stable id: the consumer's `group.instance.id` and the suffix of the `transactional.id`, "
                             + "so a restarted instance fences and aborts its predecessor's open transaction at once. Must "
-                            + "differ between instances.", "the host name")
+                            + "differ between instances. A dead instance's successor under another id (a rescheduled pod's "
+                            + "new host name) waits for the broker to abort that transaction instead: at most "
+                            + "`kafka.transaction.timeout.ms` (10 s by default for the stages) plus the broker's abort check "
+                            + "interval.", "the host name")
             .define(RETRY_MAX_ATTEMPTS, INT, DEFAULT_RETRY_MAX_ATTEMPTS, Range.between(1, 20), HIGH,
                     "Provider attempts per request (1 = no retry).")
             .define(RETRY_INITIAL_BACKOFF_MS, LONG, DEFAULT_RETRY_INITIAL_BACKOFF_MS, ANY_MS, MEDIUM,

@@ -24,6 +24,16 @@ public final class LoopClients {
      * (1 s), so an unreachable broker is not retried faster.
      */
     public static final int DEFAULT_PRODUCER_RETRY_BACKOFF_MS = 10;
+    /**
+     * Default {@code transaction.timeout.ms} of a stage's transactional producer: 10 s, what Kafka Streams gives its
+     * exactly-once producers (so ingest has it too); the client's own default is 60 s. It bounds how long a transaction
+     * left open by an instance that died inside it holds its partitions when the instance that takes over has another
+     * transactional id (a rescheduled pod gets a new host name, the default id's suffix): until the broker aborts it,
+     * read_committed readers stop at its first record and the new owner cannot read the group's offsets. A loop's
+     * transaction is open only from its first send to its commit (milliseconds); a commit still unanswered after this
+     * long is aborted by the broker, which fences the producer, and the loop stops for its supervisor to restart it.
+     */
+    public static final int DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
 
     private LoopClients() {
     }
@@ -58,13 +68,14 @@ public final class LoopClients {
     }
 
     /**
-     * The transactional producer: idempotent, {@code acks=all}; {@link #DEFAULT_LINGER_MS} and
-     * {@link #DEFAULT_PRODUCER_RETRY_BACKOFF_MS} unless configured.
+     * The transactional producer: idempotent, {@code acks=all}; {@link #DEFAULT_LINGER_MS},
+     * {@link #DEFAULT_PRODUCER_RETRY_BACKOFF_MS} and {@link #DEFAULT_TRANSACTION_TIMEOUT_MS} unless configured.
      */
     public static Map<String, Object> transactionalProducer(Map<String, Object> base, String transactionalId) {
         Map<String, Object> p = new HashMap<>(base);
         p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, DEFAULT_LINGER_MS);
         p.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, DEFAULT_PRODUCER_RETRY_BACKOFF_MS);
+        p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, DEFAULT_TRANSACTION_TIMEOUT_MS);
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.ACKS_CONFIG, "all");

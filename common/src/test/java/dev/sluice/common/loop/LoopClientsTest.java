@@ -21,6 +21,17 @@ class LoopClientsTest {
     }
 
     @Test
+    void shouldGiveTheProducersTransactionsStreamsTimeoutUnlessTheSettingsNameOne() {
+        // what bounds the hold of a transaction left open by a dead instance whose successor has another transactional id
+        assertThat(effectiveProducer(Map.of("bootstrap.servers", "localhost:1")).getInt(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG))
+                .isEqualTo(LoopClients.DEFAULT_TRANSACTION_TIMEOUT_MS).isEqualTo(10_000)
+                .isLessThan(60_000); // the client's own default
+        // kafka.transaction.timeout.ms reaches the loops as this and wins
+        assertThat(effectiveProducer(Map.of("bootstrap.servers", "localhost:1", "transaction.timeout.ms", "30000"))
+                .getInt(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG)).isEqualTo(30_000);
+    }
+
+    @Test
     void shouldLeaveTheConsumersBackoffAlone() {
         assertThat(LoopClients.transactionalConsumer(Map.of("bootstrap.servers", "localhost:1"), "g", Map.of()))
                 .doesNotContainKey(CommonClientConfigs.RETRY_BACKOFF_MS_CONFIG);
@@ -28,9 +39,14 @@ class LoopClientsTest {
 
     /** The value the producer runs with: the built map parsed the way {@code KafkaProducer} parses it. */
     private static long effectiveProducerBackoff(Map<String, Object> base) {
+        return effectiveProducer(base).getLong(ProducerConfig.RETRY_BACKOFF_MS_CONFIG);
+    }
+
+    /** The settings the producer runs with: the built map parsed the way {@code KafkaProducer} parses it. */
+    private static ProducerConfig effectiveProducer(Map<String, Object> base) {
         Map<String, Object> props = new java.util.HashMap<>(LoopClients.transactionalProducer(base, "tx"));
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class);
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class);
-        return new ProducerConfig(props).getLong(ProducerConfig.RETRY_BACKOFF_MS_CONFIG);
+        return new ProducerConfig(props);
     }
 }
