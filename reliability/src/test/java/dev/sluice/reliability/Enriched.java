@@ -1,6 +1,7 @@
 package dev.sluice.reliability;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 import dev.sluice.schema.AdmittedRequest;
@@ -10,16 +11,32 @@ import dev.sluice.schema.LlmRequest;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
-/** Enriched requests written straight to generation's input, for scenarios that run the generation process alone. */
+/**
+ * Enriched requests written straight to generation's input, for scenarios that run the generation process alone; admitted
+ * requests written straight to enrichment's input; and what the enriched topic holds.
+ */
 final class Enriched {
     private Enriched() {}
 
     /** {@code request} as admission and enrichment would pass it on (reservation 1,000 µ$, no embedding). */
     static EnrichedRequest of(LlmRequest request) {
-        AdmittedRequest admitted = AdmittedRequest.newBuilder().setRequest(request).setTier("PRO").setEstimatedInputTokens(100)
-                .setReservedMicros(1_000).setAdmittedAt(Instant.now()).build();
+        AdmittedRequest admitted = admitted(request, Instant.now());
         return EnrichedRequest.newBuilder().setAdmitted(admitted).setEmbeddingModel("none").setEmbedding(List.of())
                 .setEmbeddingSource(EmbeddingSource.SKIPPED).setEnrichedAt(Instant.now()).build();
+    }
+
+    /** {@code request} as admission would pass it on at {@code admittedAt} (PRO, reservation 1,000 µ$). */
+    static AdmittedRequest admitted(LlmRequest request, Instant admittedAt) {
+        return AdmittedRequest.newBuilder().setRequest(request).setTier("PRO").setEstimatedInputTokens(100)
+                .setReservedMicros(1_000).setAdmittedAt(admittedAt).build();
+    }
+
+    /** Request ids of the enriched topic's records: the committed ones (read_committed) or every one on disk. */
+    static List<String> requestIds(Pipeline p, boolean committedOnly) {
+        List<String> ids = new ArrayList<>();
+        TopicScan.read(p.kafka, p.catalog.enriched().name(), committedOnly,
+                r -> ids.add(id(p.catalog.enriched().valueSerde().deserializer().deserialize(r.topic(), r.value()))));
+        return ids;
     }
 
     static KafkaProducer<String, EnrichedRequest> producer(Pipeline p) {

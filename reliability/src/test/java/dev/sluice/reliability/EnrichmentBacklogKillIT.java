@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import dev.sluice.schema.AdmittedRequest;
-import dev.sluice.schema.EnrichedRequest;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
@@ -59,8 +58,7 @@ class EnrichmentBacklogKillIT {
             long hourAgo = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < BACKLOG; i++) {
-                AdmittedRequest a = AdmittedRequest.newBuilder().setRequest(workload.request("user-" + (i % 50), i)).setTier("PRO")
-                        .setEstimatedInputTokens(100).setReservedMicros(1_000).setAdmittedAt(Instant.ofEpochMilli(hourAgo + i)).build();
+                AdmittedRequest a = Enriched.admitted(workload.request("user-" + (i % 50), i), Instant.ofEpochMilli(hourAgo + i));
                 ids.add(a.getRequest().getRequestId());
                 producer.send(new ProducerRecord<>(p.catalog.admitted().name(), null, hourAgo + i, a.getRequest().getUserId(), a));
             }
@@ -72,7 +70,7 @@ class EnrichmentBacklogKillIT {
             await("several polls enriched").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(50))
                     .until(() -> (seen[0] = enrichedBy(first)) >= OPEN_AT_KILL);
             first.kill();
-            System.out.printf("first kill: %,.0f records enriched when last seen, %,d committed%n", seen[0], enriched(p, true).size());
+            System.out.printf("first kill: %,.0f records enriched when last seen, %,d committed%n", seen[0], Enriched.requestIds(p, true).size());
 
             // Restarted with the same transactional id (the default is per host) and the default commit interval,
             // then killed again as soon as its first transaction is committed: in the middle of the drain.
@@ -82,16 +80,16 @@ class EnrichmentBacklogKillIT {
             await("a first commit of the restarted stage").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(20))
                     .until(() -> committedOffsets(p) > 0);
             second.kill();
-            int committedAtSecondKill = enriched(p, true).size();
+            int committedAtSecondKill = Enriched.requestIds(p, true).size();
             System.out.printf("second kill: %,d of %,d committed%n", committedAtSecondKill, BACKLOG);
 
             StageProcess third = p.stage("enrichment", 3, sameId);
             third.start();
             await("the whole backlog enriched and committed").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> enriched(p, true).size() >= BACKLOG);
+                    .until(() -> Enriched.requestIds(p, true).size() >= BACKLOG);
             third.stop();
 
-            List<String> committed = enriched(p, true);
+            List<String> committed = Enriched.requestIds(p, true);
             assertThat(committed).as("every admitted request enriched exactly once").hasSize(BACKLOG).doesNotHaveDuplicates()
                     .containsExactlyInAnyOrderElementsOf(ids);
         }
@@ -116,13 +114,4 @@ class EnrichmentBacklogKillIT {
         }
     }
 
-    /** Request ids of the enriched records: committed ones (read_committed) or every one on disk. */
-    private static List<String> enriched(Pipeline p, boolean committedOnly) {
-        List<String> ids = new ArrayList<>();
-        TopicScan.read(p.kafka, p.catalog.enriched().name(), committedOnly, r -> {
-            EnrichedRequest e = p.catalog.enriched().valueSerde().deserializer().deserialize(r.topic(), r.value());
-            ids.add(e.getAdmitted().getRequest().getRequestId());
-        });
-        return ids;
-    }
 }

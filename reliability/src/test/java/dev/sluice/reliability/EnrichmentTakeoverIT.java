@@ -3,7 +3,6 @@ package dev.sluice.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 
 import dev.sluice.common.loop.LoopClients;
 import dev.sluice.schema.AdmittedRequest;
-import dev.sluice.schema.EnrichedRequest;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
@@ -64,8 +62,7 @@ class EnrichmentTakeoverIT {
             List<String> ids = new ArrayList<>();
             long now = System.currentTimeMillis();
             for (int i = 0; i < BACKLOG; i++) {
-                AdmittedRequest a = AdmittedRequest.newBuilder().setRequest(workload.request("user-" + (i % 50), i)).setTier("PRO")
-                        .setEstimatedInputTokens(100).setReservedMicros(1_000).setAdmittedAt(Instant.ofEpochMilli(now)).build();
+                AdmittedRequest a = Enriched.admitted(workload.request("user-" + (i % 50), i), Instant.ofEpochMilli(now));
                 ids.add(a.getRequest().getRequestId());
                 producer.send(new ProducerRecord<>(p.catalog.admitted().name(), a.getRequest().getUserId(), a));
             }
@@ -76,19 +73,19 @@ class EnrichmentTakeoverIT {
             String dyingId = p.prefix + "enrichment-1";
             dying.start();
             await("a part of the backlog enriched and committed").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(20))
-                    .until(() -> enriched(p, true).size() >= COMMITTED_BEFORE_FREEZE);
+                    .until(() -> Enriched.requestIds(p, true).size() >= COMMITTED_BEFORE_FREEZE);
             TransactionDescription open = null;
             int freezes = 0;
             while (open == null && freezes < ATTEMPTS) {
                 awaitOpenTransaction(admin, dyingId);
-                signal(dying, "STOP");
+                dying.signal("STOP");
                 freezes++;
                 Thread.sleep(200); // anything the instance sent before the freeze has reached the broker
                 TransactionDescription d = describe(admin, dyingId);
                 if (d != null && d.state() == TransactionState.ONGOING) {
                     open = d;
                 } else {
-                    signal(dying, "CONT");
+                    dying.signal("CONT");
                 }
             }
             assertThat(open).as("the instance frozen inside an open transaction within %d freezes", ATTEMPTS).isNotNull();
@@ -96,7 +93,7 @@ class EnrichmentTakeoverIT {
                     .isEqualTo(LoopClients.DEFAULT_TRANSACTION_TIMEOUT_MS);
             dying.kill();
             long killedAt = System.nanoTime();
-            int committedAtKill = enriched(p, true).size();
+            int committedAtKill = Enriched.requestIds(p, true).size();
             System.out.printf("killed inside a transaction (after %d freeze(s)) on %d partition(s); %,d of %,d enriched and committed%n",
                     freezes, open.topicPartitions().size(), committedAtKill, BACKLOG);
 
@@ -107,7 +104,7 @@ class EnrichmentTakeoverIT {
                     .until(() -> describe(admin, dyingId).state() != TransactionState.ONGOING);
             double abortedAfter = (System.nanoTime() - killedAt) / 1e9;
             await("the whole backlog enriched and committed").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> enriched(p, true).size() >= BACKLOG);
+                    .until(() -> Enriched.requestIds(p, true).size() >= BACKLOG);
             double drainedAfter = (System.nanoTime() - killedAt) / 1e9;
             successor.stop();
             System.out.printf("the dead instance's transaction ended %.1f s after the kill (%s); the backlog was drained %.1f s after it%n",
@@ -115,7 +112,7 @@ class EnrichmentTakeoverIT {
 
             assertThat(describe(admin, dyingId).state()).as("the dead instance's transaction was aborted, never committed")
                     .isEqualTo(TransactionState.COMPLETE_ABORT);
-            List<String> committed = enriched(p, true);
+            List<String> committed = Enriched.requestIds(p, true);
             assertThat(committed).as("every admitted request enriched exactly once").hasSize(BACKLOG).doesNotHaveDuplicates()
                     .containsExactlyInAnyOrderElementsOf(ids);
         }
@@ -143,21 +140,5 @@ class EnrichmentTakeoverIT {
             }
             throw e;
         }
-    }
-
-    /** Sends {@code SIGSTOP} or {@code SIGCONT} to the stage: a stall the JVM cannot notice or prevent. */
-    private static void signal(StageProcess stage, String signal) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(stage.pid())).inheritIO().start();
-        assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill -%s %d", signal, stage.pid()).isTrue();
-    }
-
-    /** Request ids of the enriched records: committed ones (read_committed) or every one on disk. */
-    private static List<String> enriched(Pipeline p, boolean committedOnly) {
-        List<String> ids = new ArrayList<>();
-        TopicScan.read(p.kafka, p.catalog.enriched().name(), committedOnly, r -> {
-            EnrichedRequest e = p.catalog.enriched().valueSerde().deserializer().deserialize(r.topic(), r.value());
-            ids.add(e.getAdmitted().getRequest().getRequestId());
-        });
-        return ids;
     }
 }

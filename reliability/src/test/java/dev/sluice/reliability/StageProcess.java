@@ -120,6 +120,21 @@ final class StageProcess implements AutoCloseable {
         }
     }
 
+    /** Sends {@code SIGSTOP} or {@code SIGCONT} (or another signal, by name) to the process: a stall it cannot notice or prevent. */
+    synchronized void signal(String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed");
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted sending " + signal, e);
+        }
+    }
+
     synchronized boolean alive() {
         return process != null && process.isAlive();
     }
