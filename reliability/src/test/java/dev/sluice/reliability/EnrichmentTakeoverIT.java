@@ -33,8 +33,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * An enrichment instance dies inside its transaction (frozen with SIGSTOP while the broker reports its transaction
  * open, then SIGKILL), and the instance that takes over has another transactional id, as a rescheduled pod with a new
  * host name has by default. Nothing fences the dead instance's open transaction then: only the broker's transaction
- * timeout ends it, and until it does the new owner cannot read the group's offsets for those partitions (a
- * read_committed consumer asks for stable offsets) and read_committed readers stop at its first record. The loops'
+ * timeout ends it, and until it does read_committed readers stop at its first record and, if it already held the dead
+ * instance's offsets, the new owner cannot read the group's offsets for those partitions (a read_committed consumer
+ * asks for stable offsets). The loops'
  * producers carry {@link LoopClients#DEFAULT_TRANSACTION_TIMEOUT_MS} (10 s, as Kafka Streams' do) instead of the
  * client's 60 s. Every admitted request must still be enriched exactly once, and the dead instance's records never
  * become visible.

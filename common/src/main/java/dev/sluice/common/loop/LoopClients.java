@@ -29,7 +29,7 @@ public final class LoopClients {
      * exactly-once producers (so ingest has it too); the client's own default is 60 s. It bounds how long a transaction
      * left open by an instance that died inside it holds its partitions when the instance that takes over has another
      * transactional id (a rescheduled pod gets a new host name, the default id's suffix): until the broker aborts it,
-     * read_committed readers stop at its first record and the new owner cannot read the group's offsets. A loop's
+     * read_committed readers stop at its first record (and the new owner at the group's offsets, once they are in it). A loop's
      * transaction is open only from its first send to its commit (milliseconds); a commit still unanswered after this
      * long is aborted by the broker, which fences the producer, and the loop stops for its supervisor to restart it.
      */
