@@ -3,6 +3,7 @@ package dev.sluice.reliability;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongUnaryOperator;
 
 import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.schema.EmbeddingSource;
@@ -31,10 +32,29 @@ final class Enriched {
                 .setReservedMicros(1_000).setAdmittedAt(admittedAt).build();
     }
 
-    /** Request ids of the enriched topic's records: the committed ones (read_committed) or every one on disk. */
-    static List<String> requestIds(Pipeline p, boolean committedOnly) {
+    /**
+     * Sends {@code n} admitted requests of 50 users (the workload's texts) straight to enrichment's input, the
+     * {@code i}-th admitted and appended at {@code admittedAtMillis(i)}; returns their request ids in order.
+     */
+    static List<String> sendAdmitted(Pipeline p, Workload workload, int n, LongUnaryOperator admittedAtMillis) {
         List<String> ids = new ArrayList<>();
-        TopicScan.read(p.kafka, p.catalog.enriched().name(), committedOnly,
+        try (KafkaProducer<String, AdmittedRequest> producer = new KafkaProducer<>(p.kafka,
+                p.catalog.admitted().keySerde().serializer(), p.catalog.admitted().valueSerde().serializer())) {
+            for (int i = 0; i < n; i++) {
+                long at = admittedAtMillis.applyAsLong(i);
+                AdmittedRequest a = admitted(workload.request("user-" + (i % 50), i), Instant.ofEpochMilli(at));
+                ids.add(a.getRequest().getRequestId());
+                producer.send(new ProducerRecord<>(p.catalog.admitted().name(), null, at, a.getRequest().getUserId(), a));
+            }
+            producer.flush();
+        }
+        return ids;
+    }
+
+    /** Request ids of the enriched topic's committed records (what a read_committed reader sees). */
+    static List<String> committedRequestIds(Pipeline p) {
+        List<String> ids = new ArrayList<>();
+        TopicScan.read(p.kafka, p.catalog.enriched().name(), true,
                 r -> ids.add(id(p.catalog.enriched().valueSerde().deserializer().deserialize(r.topic(), r.value()))));
         return ids;
     }

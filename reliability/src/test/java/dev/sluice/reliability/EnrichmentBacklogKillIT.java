@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
@@ -18,8 +15,6 @@ import dev.sluice.testkit.SluiceInfra;
 import dev.sluice.testkit.llm.MockLlmServer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Tag;
@@ -50,19 +45,11 @@ class EnrichmentBacklogKillIT {
         redis.start();
         try (MockLlmServer mock = MockLlmServer.start();
              Pipeline p = new Pipeline("enrich-backlog-kill", kafka, registry, redis, mock, Map.of());
-             Workload workload = new Workload(p);
-             KafkaProducer<String, AdmittedRequest> producer = new KafkaProducer<>(p.kafka,
-                     p.catalog.admitted().keySerde().serializer(), p.catalog.admitted().valueSerde().serializer())) {
+             Workload workload = new Workload(p)) {
             // An hour-old backlog: not fresh, so committed only every interval (two minutes here, ten times that
             // is still under the records' age, and far longer than the test waits before the kill).
             long hourAgo = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
-            List<String> ids = new ArrayList<>();
-            for (int i = 0; i < BACKLOG; i++) {
-                AdmittedRequest a = Enriched.admitted(workload.request("user-" + (i % 50), i), Instant.ofEpochMilli(hourAgo + i));
-                ids.add(a.getRequest().getRequestId());
-                producer.send(new ProducerRecord<>(p.catalog.admitted().name(), null, hourAgo + i, a.getRequest().getUserId(), a));
-            }
-            producer.flush();
+            List<String> ids = Enriched.sendAdmitted(p, workload, BACKLOG, i -> hourAgo + i);
 
             StageProcess first = p.stage("enrichment", 1, Map.of("enrichment.commit.interval.ms", "120000"));
             first.start();
@@ -70,26 +57,26 @@ class EnrichmentBacklogKillIT {
             await("several polls enriched").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(50))
                     .until(() -> (seen[0] = enrichedBy(first)) >= OPEN_AT_KILL);
             first.kill();
-            System.out.printf("first kill: %,.0f records enriched when last seen, %,d committed%n", seen[0], Enriched.requestIds(p, true).size());
+            System.out.printf("first kill: %,.0f records enriched when last seen, %,d committed%n", seen[0], Enriched.committedRequestIds(p).size());
 
             // Restarted with the same transactional id (the default is per host) and the default commit interval,
             // then killed again as soon as its first transaction is committed: in the middle of the drain.
-            Map<String, String> sameId = Map.of("enrichment.transactional.id", p.prefix + "enrichment-1");
+            Map<String, String> sameId = Map.of("enrichment.transactional.id", first.setting("enrichment.transactional.id"));
             StageProcess second = p.stage("enrichment", 2, sameId);
             second.start();
             await("a first commit of the restarted stage").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(20))
                     .until(() -> committedOffsets(p) > 0);
             second.kill();
-            int committedAtSecondKill = Enriched.requestIds(p, true).size();
+            int committedAtSecondKill = Enriched.committedRequestIds(p).size();
             System.out.printf("second kill: %,d of %,d committed%n", committedAtSecondKill, BACKLOG);
 
             StageProcess third = p.stage("enrichment", 3, sameId);
             third.start();
             await("the whole backlog enriched and committed").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> Enriched.requestIds(p, true).size() >= BACKLOG);
+                    .until(() -> Enriched.committedRequestIds(p).size() >= BACKLOG);
             third.stop();
 
-            List<String> committed = Enriched.requestIds(p, true);
+            List<String> committed = Enriched.committedRequestIds(p);
             assertThat(committed).as("every admitted request enriched exactly once").hasSize(BACKLOG).doesNotHaveDuplicates()
                     .containsExactlyInAnyOrderElementsOf(ids);
         }

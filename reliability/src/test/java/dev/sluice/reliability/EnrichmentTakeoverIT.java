@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import dev.sluice.common.loop.LoopClients;
-import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
@@ -21,8 +18,6 @@ import dev.sluice.testkit.llm.MockLlmServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionState;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TransactionalIdNotFoundException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -57,24 +52,16 @@ class EnrichmentTakeoverIT {
         try (MockLlmServer mock = MockLlmServer.start();
              Pipeline p = new Pipeline("enrich-takeover", kafka, registry, redis, mock, Map.of());
              Workload workload = new Workload(p);
-             Admin admin = kafka.admin();
-             KafkaProducer<String, AdmittedRequest> producer = new KafkaProducer<>(p.kafka,
-                     p.catalog.admitted().keySerde().serializer(), p.catalog.admitted().valueSerde().serializer())) {
-            List<String> ids = new ArrayList<>();
+             Admin admin = kafka.admin()) {
             long now = System.currentTimeMillis();
-            for (int i = 0; i < BACKLOG; i++) {
-                AdmittedRequest a = Enriched.admitted(workload.request("user-" + (i % 50), i), Instant.ofEpochMilli(now));
-                ids.add(a.getRequest().getRequestId());
-                producer.send(new ProducerRecord<>(p.catalog.admitted().name(), a.getRequest().getUserId(), a));
-            }
-            producer.flush();
+            List<String> ids = Enriched.sendAdmitted(p, workload, BACKLOG, i -> now);
 
             // A transaction after every poll of 100 records: the drain spends much of its time inside one.
             StageProcess dying = p.stage("enrichment", 1, Map.of("enrichment.commit.interval.ms", "0", "enrichment.poll.max.records", "100"));
-            String dyingId = p.prefix + "enrichment-1";
+            String dyingId = dying.setting("enrichment.transactional.id");
             dying.start();
             await("a part of the backlog enriched and committed").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(20))
-                    .until(() -> Enriched.requestIds(p, true).size() >= COMMITTED_BEFORE_FREEZE);
+                    .until(() -> Enriched.committedRequestIds(p).size() >= COMMITTED_BEFORE_FREEZE);
             TransactionDescription open = null;
             int freezes = 0;
             while (open == null && freezes < ATTEMPTS) {
@@ -94,7 +81,7 @@ class EnrichmentTakeoverIT {
                     .isEqualTo(LoopClients.DEFAULT_TRANSACTION_TIMEOUT_MS);
             dying.kill();
             long killedAt = System.nanoTime();
-            int committedAtKill = Enriched.requestIds(p, true).size();
+            int committedAtKill = Enriched.committedRequestIds(p).size();
             System.out.printf("killed inside a transaction (after %d freeze(s)) on %d partition(s); %,d of %,d enriched and committed%n",
                     freezes, open.topicPartitions().size(), committedAtKill, BACKLOG);
 
@@ -105,7 +92,7 @@ class EnrichmentTakeoverIT {
                     .until(() -> describe(admin, dyingId).state() != TransactionState.ONGOING);
             double abortedAfter = (System.nanoTime() - killedAt) / 1e9;
             await("the whole backlog enriched and committed").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> Enriched.requestIds(p, true).size() >= BACKLOG);
+                    .until(() -> Enriched.committedRequestIds(p).size() >= BACKLOG);
             double drainedAfter = (System.nanoTime() - killedAt) / 1e9;
             successor.stop();
             System.out.printf("the dead instance's transaction ended %.1f s after the kill (%s); the backlog was drained %.1f s after it%n",
@@ -113,7 +100,7 @@ class EnrichmentTakeoverIT {
 
             assertThat(describe(admin, dyingId).state()).as("the dead instance's transaction was aborted, never committed")
                     .isEqualTo(TransactionState.COMPLETE_ABORT);
-            List<String> committed = Enriched.requestIds(p, true);
+            List<String> committed = Enriched.committedRequestIds(p);
             assertThat(committed).as("every admitted request enriched exactly once").hasSize(BACKLOG).doesNotHaveDuplicates()
                     .containsExactlyInAnyOrderElementsOf(ids);
         }

@@ -55,6 +55,11 @@ final class StageProcess implements AutoCloseable {
         return instance;
     }
 
+    /** The value this instance's {@code --set key=…} gives {@code key} (e.g. its transactional id), or null. */
+    String setting(String key) {
+        return settings.get(key);
+    }
+
     synchronized void start() {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException(instance + " is already running");

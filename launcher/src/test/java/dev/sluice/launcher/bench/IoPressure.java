@@ -19,7 +19,6 @@ final class IoPressure implements AutoCloseable {
     private final long first;
     private volatile long last;
     private volatile long worstWindow;
-    private volatile boolean running = true;
 
     private IoPressure(long first) {
         this.first = first;
@@ -58,7 +57,7 @@ final class IoPressure implements AutoCloseable {
     }
 
     private void sample() {
-        while (running) {
+        while (!Thread.currentThread().isInterrupted()) {
             try {
                 Thread.sleep(SAMPLE_MS);
             } catch (InterruptedException e) {
@@ -84,8 +83,7 @@ final class IoPressure implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
-        sampler.interrupt();
+        sampler.interrupt(); // ends the sampler's sleep, or its next one
         try {
             sampler.join(1_000);
         } catch (InterruptedException e) {
