@@ -157,7 +157,8 @@ class GenerationCrashIT {
      * moves to another instance, which answers every request; then the stalled owner wakes (SIGCONT) with its calls'
      * answers in hand and goes on as if nothing happened. Nothing it publishes may become visible: its transaction names
      * offsets of a group generation that is gone, so the broker refuses it, or its consumer finds the partition lost
-     * first and drops the work. Exactly one result and one cost per request. And it starts no new call with the slots its
+     * first and drops the work (or, had it stalled inside a transaction the broker has since timed out, its producer is
+     * fenced and its loop stops). Exactly one result and one cost per request. And it starts no new call with the slots its
      * answers free: its loop notices the stall and asks the broker first (an offsets-only transaction, refused).
      */
     @Test
@@ -194,12 +195,14 @@ class GenerationCrashIT {
                 Path zombieLog = zombieProps.getParent().resolve("a.log");
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> {
                     String log = Files.readString(zombieLog);
-                    return log.contains("lost to another member") || log.contains("aborted") || log.contains("moved on without this member");
+                    return log.contains("lost to another member") || log.contains("aborted") || log.contains("moved on without this member")
+                            || log.contains("loop stopped");
                 });
                 String log = Files.readString(zombieLog);
                 System.out.printf("zombie test: the woken owner %s; %d calls for %d requests%n",
                         log.contains("moved on without this member") ? "noticed its stall and was told by the broker it no longer owns the partition"
                                 : log.contains("aborted") ? "tried to commit and was refused (transaction aborted)"
+                                : log.contains("loop stopped") ? "was fenced and stopped"
                                 : "found its partition lost", mock.callCount(), requests);
             } finally {
                 zombie.destroyForcibly().waitFor();

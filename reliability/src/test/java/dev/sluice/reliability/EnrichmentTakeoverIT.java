@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import dev.sluice.common.loop.LoopClients;
+import dev.sluice.launcher.RunCommand;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
@@ -44,6 +46,8 @@ class EnrichmentTakeoverIT {
     private static final int ATTEMPTS = 50;
     /** Records the first instance has committed before the freezes: it dies in the middle of the drain. */
     private static final int COMMITTED_BEFORE_FREEZE = 2_000;
+    /** Admitted requests sent as the stalled instance wakes up. */
+    private static final int AFTER_THAW = 2_000;
 
     @Test
     void shouldEnrichExactlyOnceWhenAnInstanceDiesInsideItsTransactionAndAnotherTransactionalIdTakesOver(
@@ -56,34 +60,17 @@ class EnrichmentTakeoverIT {
             long now = System.currentTimeMillis();
             List<String> ids = Enriched.sendAdmitted(p, workload, BACKLOG, i -> now);
 
-            // A transaction after every poll of 100 records: the drain spends much of its time inside one.
-            StageProcess dying = p.stage("enrichment", 1, Map.of("enrichment.commit.interval.ms", "0", "enrichment.poll.max.records", "100"));
+            StageProcess dying = startCommittingEveryPoll(p);
             String dyingId = dying.setting("enrichment.transactional.id");
-            dying.start();
-            await("a part of the backlog enriched and committed").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(20))
-                    .until(() -> Enriched.committedRequestIds(p).size() >= COMMITTED_BEFORE_FREEZE);
-            TransactionDescription open = null;
-            int freezes = 0;
-            while (open == null && freezes < ATTEMPTS) {
-                awaitOpenTransaction(admin, dyingId);
-                dying.signal("STOP");
-                freezes++;
-                Thread.sleep(200); // anything the instance sent before the freeze has reached the broker
-                TransactionDescription d = describe(admin, dyingId);
-                if (d != null && d.state() == TransactionState.ONGOING) {
-                    open = d;
-                } else {
-                    dying.signal("CONT");
-                }
-            }
-            assertThat(open).as("the instance frozen inside an open transaction within %d freezes", ATTEMPTS).isNotNull();
+            Frozen frozen = freezeInsideOpenTransaction(admin, dying, dyingId);
+            TransactionDescription open = frozen.transaction();
             assertThat(open.transactionTimeoutMs()).as("the open transaction's timeout: what bounds its hold on the partitions")
                     .isEqualTo(LoopClients.DEFAULT_TRANSACTION_TIMEOUT_MS);
             dying.kill();
             long killedAt = System.nanoTime();
             int committedAtKill = Enriched.committedRequestIds(p).size();
             System.out.printf("killed inside a transaction (after %d freeze(s)) on %d partition(s); %,d of %,d enriched and committed%n",
-                    freezes, open.topicPartitions().size(), committedAtKill, BACKLOG);
+                    frozen.freezes(), open.topicPartitions().size(), committedAtKill, BACKLOG);
 
             // Another transactional id: nothing fences the dead one's transaction; the broker's timeout aborts it.
             StageProcess successor = p.stage("enrichment", 2);
@@ -104,6 +91,83 @@ class EnrichmentTakeoverIT {
             assertThat(committed).as("every admitted request enriched exactly once").hasSize(BACKLOG).doesNotHaveDuplicates()
                     .containsExactlyInAnyOrderElementsOf(ids);
         }
+    }
+
+    /**
+     * The other side of the 10 s timeout: an instance frozen inside its transaction for longer than that (a stalled VM,
+     * not a dead one) wakes up after the broker has aborted its transaction and another instance has taken its partitions
+     * and redone its work. Nothing it sends may become visible, and it must stop rather than compete: it exits with
+     * {@link RunCommand#EXIT_NOT_LIVE} so that its supervisor starts a fresh process.
+     */
+    @Test
+    void shouldPublishNothingAndExitWhenAnInstanceWakesAfterTheBrokerAbortedItsTransaction(
+            KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
+        redis.start();
+        try (MockLlmServer mock = MockLlmServer.start();
+             Pipeline p = new Pipeline("enrich-woken", kafka, registry, redis, mock, Map.of());
+             Workload workload = new Workload(p);
+             Admin admin = kafka.admin()) {
+            long now = System.currentTimeMillis();
+            List<String> ids = new ArrayList<>(Enriched.sendAdmitted(p, workload, BACKLOG, i -> now));
+
+            StageProcess stalled = startCommittingEveryPoll(p);
+            String stalledId = stalled.setting("enrichment.transactional.id");
+            Frozen frozen = freezeInsideOpenTransaction(admin, stalled, stalledId);
+            long frozenAt = System.nanoTime();
+
+            StageProcess successor = p.stage("enrichment", 2);
+            successor.start();
+            await("the stalled instance's transaction aborted by the broker").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> describe(admin, stalledId).state() != TransactionState.ONGOING);
+            await("the whole backlog enriched and committed by the successor").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> Enriched.committedRequestIds(p).size() >= BACKLOG);
+            double thawedAfter = (System.nanoTime() - frozenAt) / 1e9;
+
+            stalled.signal("CONT");
+            // New work arrives as it wakes: if it rejoined and published, some of these (or of the backlog) would appear twice.
+            ids.addAll(Enriched.sendAdmitted(p, workload, AFTER_THAW, i -> System.currentTimeMillis()));
+            Integer exit = stalled.awaitExit(Duration.ofMinutes(2));
+            await("the requests sent after the thaw enriched and committed").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> Enriched.committedRequestIds(p).size() >= BACKLOG + AFTER_THAW);
+            successor.stop();
+            System.out.printf("frozen inside a transaction (after %d freeze(s)) for %.1f s; the broker's abort: %s; woken, the instance exited with %s%n",
+                    frozen.freezes(), thawedAfter, describe(admin, stalledId).state(), exit);
+
+            assertThat(exit).as("the woken instance stops (not live) instead of competing for the partitions it lost")
+                    .isEqualTo(RunCommand.EXIT_NOT_LIVE);
+            List<String> committed = Enriched.committedRequestIds(p);
+            assertThat(committed).as("every admitted request enriched exactly once, none by the woken instance's aborted transaction")
+                    .hasSize(BACKLOG + AFTER_THAW).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(ids);
+        }
+    }
+
+    /** Enrichment as its own process, a transaction after every poll of 100 records (the drain spends much of its time inside one). */
+    private static StageProcess startCommittingEveryPoll(Pipeline p) {
+        StageProcess stage = p.stage("enrichment", 1, Map.of("enrichment.commit.interval.ms", "0", "enrichment.poll.max.records", "100"));
+        stage.start();
+        await("a part of the backlog enriched and committed").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(20))
+                .until(() -> Enriched.committedRequestIds(p).size() >= COMMITTED_BEFORE_FREEZE);
+        return stage;
+    }
+
+    private record Frozen(TransactionDescription transaction, int freezes) {}
+
+    /**
+     * Freezes {@code stage} (SIGSTOP) at a moment the broker reports its transaction open; a freeze that lands between
+     * transactions is thawed and tried again.
+     */
+    private static Frozen freezeInsideOpenTransaction(Admin admin, StageProcess stage, String transactionalId) throws Exception {
+        for (int freezes = 1; freezes <= ATTEMPTS; freezes++) {
+            awaitOpenTransaction(admin, transactionalId);
+            stage.signal("STOP");
+            Thread.sleep(200); // anything the instance sent before the freeze has reached the broker
+            TransactionDescription d = describe(admin, transactionalId);
+            if (d != null && d.state() == TransactionState.ONGOING) {
+                return new Frozen(d, freezes);
+            }
+            stage.signal("CONT");
+        }
+        throw new AssertionError("the instance was never frozen inside an open transaction in " + ATTEMPTS + " freezes");
     }
 
     /** Waits until the broker reports {@code transactionalId}'s transaction open (busy polling: one is open for milliseconds). */

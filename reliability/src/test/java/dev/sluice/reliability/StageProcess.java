@@ -140,6 +140,15 @@ final class StageProcess implements AutoCloseable {
         }
     }
 
+    /** Waits up to {@code atMost} for the process to exit by itself; its exit code, or null if it is still running. */
+    Integer awaitExit(Duration atMost) throws InterruptedException {
+        Process current;
+        synchronized (this) {
+            current = process;
+        }
+        return current.waitFor(atMost.toMillis(), TimeUnit.MILLISECONDS) ? current.exitValue() : null;
+    }
+
     synchronized boolean alive() {
         return process != null && process.isAlive();
     }

@@ -174,10 +174,24 @@ final class Transactions<O> {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException || t instanceof OutOfOrderSequenceException
                     || t instanceof AuthorizationException || t instanceof UnsupportedVersionException) {
-                throw new FatalLoopException(t.getClass().getSimpleName()
-                        + ": another instance took this transactional id, or this one may not write; stopping", t);
+                throw new FatalLoopException(t.getClass().getSimpleName() + ": " + fatalReason(t) + "; stopping", t);
             }
         }
+    }
+
+    /** What a fatal error means for this instance, in words an operator can act on. */
+    private static String fatalReason(Throwable t) {
+        if (t instanceof ProducerFencedException) {
+            return "another instance took this transactional id";
+        }
+        if (t instanceof InvalidProducerEpochException) {
+            return "the broker ended this producer's transaction (open longer than transaction.timeout.ms, e.g. after a stall) "
+                    + "or another instance took this transactional id";
+        }
+        if (t instanceof AuthorizationException) {
+            return "this instance may not write its topics or use its transactional id";
+        }
+        return "the producer cannot go on";
     }
 
     /** The last transaction failure, empty once a transaction commits. */

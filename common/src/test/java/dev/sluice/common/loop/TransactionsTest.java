@@ -18,6 +18,7 @@ import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -265,5 +266,19 @@ class TransactionsTest {
                 .isInstanceOf(FatalLoopException.class).hasCauseInstanceOf(ProducerFencedException.class);
         assertThat(p.pending()).isEqualTo(1);
         assertThat(built).hasSize(1);
+    }
+
+    /** A transaction the broker timed out (the instance stalled past transaction.timeout.ms) stops the loop, and says so. */
+    @Test
+    void shouldStopAndNameTheTimeoutWhenTheBrokerEndedTheTransaction() {
+        MockProducer<byte[], byte[]> producer = mock();
+        producer.commitTransactionException = new InvalidProducerEpochException("epoch bumped by the coordinator's timeout");
+        PartitionProgress<String> p = oneDecided();
+
+        assertThatThrownBy(() -> transactions(producer).commit(List.of(p)))
+                .isInstanceOf(FatalLoopException.class).hasCauseInstanceOf(InvalidProducerEpochException.class)
+                .hasMessageContaining("transaction.timeout.ms");
+        assertThat(p.pending()).as("nothing is forgotten: a new instance reads it again").isEqualTo(1);
+        assertThat(built).as("not rebuilt: a new producer would fence the instance that took over").hasSize(1);
     }
 }
