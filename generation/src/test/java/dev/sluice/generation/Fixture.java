@@ -106,9 +106,14 @@ public final class Fixture {
     }
 
     public TopicReader results() {
+        return results(true);
+    }
+
+    /** The results topic's reader; with {@code committedOnly} false it counts aborted transactions' copies too. */
+    public TopicReader results(boolean committedOnly) {
         AvroDeserializer<GenerationResult> d = new AvroDeserializer<>(registry, GenerationResult.class);
         return new TopicReader(kafka.bootstrapServers(), catalog.results().name(),
-                (ConsumerRecord<byte[], byte[]> r) -> d.deserialize(r.topic(), r.value()).getRequestId());
+                (ConsumerRecord<byte[], byte[]> r) -> d.deserialize(r.topic(), r.value()).getRequestId(), committedOnly);
     }
 
     public TopicReader costs() {

@@ -15,16 +15,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import dev.sluice.common.loop.LoopClients;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
 import dev.sluice.testkit.llm.Fault;
 import dev.sluice.testkit.llm.MockLlmServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TransactionalIdNotFoundException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,7 +42,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The honest crash test: the stage runs in a child JVM that is killed (SIGKILL, no shutdown hook, no final
- * commit) in the middle of a run, then a new child with the same instance id takes over.
+ * commit) in the middle of a run, then a new child takes over: with the same instance id, or with another one while
+ * the dead owner's transaction is still open.
  */
 @Tag("integration")
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
@@ -219,6 +230,141 @@ class GenerationCrashIT {
             // paid twice, bounded: the calls in flight at the stall (the next owner redoes them); the woken owner starts
             // none in the slots its answers free (before the stall check it started up to its in-flight bound: 83-93 calls)
             assertThat(mock.callCount()).as("only the calls in flight at the stall are made twice").isLessThanOrEqualTo(requests + inFlight);
+        }
+    }
+
+    /**
+     * The owner dies inside an open transaction that already holds answers (frozen with SIGSTOP while the broker
+     * reports its transaction open and the results topic has records beyond its last stable offset, then SIGKILL), and
+     * the instance that takes over has another {@code generation.instance.id}, as a rescheduled pod's new host name
+     * gives it. Nothing fences the dead transaction: the broker aborts it when the producer's transaction timeout
+     * (10 s) runs out, and until then the successor's ledger load waits at the last stable offset. Every request still
+     * gets exactly one result and one cost event, and the answers that were in the aborted transaction are not paid for
+     * again: each was written to {@code gen:done} before it entered the transaction, and the successor publishes it
+     * from there.
+     */
+    @Test
+    void shouldAnswerOnceAndNotRepayWhenAnOwnerDiesInsideItsTransactionAndAnotherIdTakesOver(
+            KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
+        int requests = 1_000;
+        int inFlight = 50;
+        Fixture f = new Fixture(kafka, registry, redis, "gen-takeover", 6);
+        String group = f.prefix + "generation";
+        try (MockLlmServer mock = MockLlmServer.start(); TopicReader results = f.results(); TopicReader costs = f.costs();
+             TopicReader written = f.results(false); Admin admin = kafka.admin()) {
+            mock.latency(Duration.ofMillis(100));
+            try (var producer = f.producer()) {
+                for (int i = 0; i < requests; i++) {
+                    String id = UUID.randomUUID().toString();
+                    send(f, producer, id, "user-" + (i % 40), "question " + id);
+                }
+            }
+            Map<String, String> settings = Map.of("provider", "openai", "provider.base.url", mock.openAiBaseUrl(),
+                    "generation.max.in.flight", Integer.toString(inFlight), "generation.cache.enabled", "false",
+                    "kafka.session.timeout.ms", "6000");
+            Path deadProps = stageProperties(f, "takeover-a", with(settings, "generation.instance.id", "takeover-a"));
+            Path nextProps = stageProperties(f, "takeover-b", with(settings, "generation.instance.id", "takeover-b"));
+            String deadId = group + "-takeover-a";
+            Process dying = child(deadProps, "a");
+            Process next = null;
+            int freezes;
+            int callsAtKill;
+            double abortedAfter;
+            try {
+                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20)).until(() -> results.distinct() >= requests / 5);
+                freezes = freezeWithAnswersInOpenTransaction(admin, dying, deadId, f.catalog.results().name());
+                assertThat(describe(admin, deadId).transactionTimeoutMs()).as("the open transaction's timeout")
+                        .isEqualTo(LoopClients.DEFAULT_TRANSACTION_TIMEOUT_MS);
+                dying.destroyForcibly().waitFor();
+                long killedAt = System.nanoTime();
+                callsAtKill = mock.callCount();
+                next = child(nextProps, "b");
+                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> describe(admin, deadId).state() != TransactionState.ONGOING);
+                abortedAfter = (System.nanoTime() - killedAt) / 1e9;
+                await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> results.distinct() == requests && costs.distinct() == requests && Offsets.committed(f, group) == requests);
+            } finally {
+                dying.destroyForcibly().waitFor();
+                if (next != null) {
+                    next.destroyForcibly().waitFor();
+                }
+            }
+            results.awaitEverythingCommitted(Duration.ofSeconds(60));
+            costs.awaitEverythingCommitted(Duration.ofSeconds(60));
+            written.awaitEverythingCommitted(Duration.ofSeconds(60));
+            List<String> inAbortedTransactions = new ArrayList<>();
+            for (var r : results.records()) {
+                String id = f.decodeResult(r).getRequestId();
+                if (written.count(id) > results.count(id)) {
+                    inAbortedTransactions.add(id);
+                }
+            }
+            List<MockLlmServer.Call> calls = mock.calls();
+            long calledTwice = calls.stream().map(c -> c.body()).collect(java.util.stream.Collectors.groupingBy(b -> b, java.util.stream.Collectors.counting()))
+                    .values().stream().filter(n -> n > 1).count();
+            System.out.printf("takeover test: killed inside a transaction (after %d freeze(s)) holding %d answers; aborted by the broker %.1f s "
+                    + "after the kill; %d calls at the kill, %d in total for %d requests (%d called twice)%n",
+                    freezes, inAbortedTransactions.size(), abortedAfter, callsAtKill, calls.size(), requests, calledTwice);
+
+            assertThat(describe(admin, deadId).state()).as("the dead owner's transaction was aborted, never committed")
+                    .isEqualTo(TransactionState.COMPLETE_ABORT);
+            assertThat(results.duplicates()).isEmpty();
+            assertThat(costs.duplicates()).isEmpty();
+            assertThat(results.total()).as("one result per request").isEqualTo(requests);
+            assertThat(costs.total()).as("one cost event per request").isEqualTo(requests);
+            assertThat(inAbortedTransactions).as("answers written into the transaction the kill left open").isNotEmpty();
+            for (String id : inAbortedTransactions) {
+                assertThat(calls.stream().filter(c -> c.body().contains(id)).count())
+                        .as("%s was answered in the aborted transaction: published again from gen:done, not paid again", id).isEqualTo(1);
+            }
+            assertThat(calls.size()).as("only the calls in flight at the kill are made twice").isLessThanOrEqualTo(requests + inFlight);
+        }
+    }
+
+    /**
+     * Freezes {@code stage} (SIGSTOP) at a moment its transaction is open with answers in it: the broker reports it
+     * ongoing and {@code results} has records beyond its last stable offset. A freeze that misses is thawed and tried
+     * again; returns the number of freezes.
+     */
+    private static int freezeWithAnswersInOpenTransaction(Admin admin, Process stage, String transactionalId, String results) throws Exception {
+        for (int freezes = 1; freezes <= 50; freezes++) {
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+            TransactionDescription d = null;
+            while ((d == null || d.state() != TransactionState.ONGOING) && System.nanoTime() < deadline) {
+                d = describe(admin, transactionalId);
+            }
+            signal(stage, "STOP");
+            Thread.sleep(200); // what it sent before the freeze has reached the broker
+            d = describe(admin, transactionalId);
+            if (d != null && d.state() == TransactionState.ONGOING && uncommittedRecords(admin, results) > 0) {
+                return freezes;
+            }
+            signal(stage, "CONT");
+        }
+        throw new AssertionError("never frozen inside a transaction holding answers in 50 freezes");
+    }
+
+    /** Records of {@code topic} beyond its partitions' last stable offsets: those of transactions still open. */
+    private static long uncommittedRecords(Admin admin, String topic) throws Exception {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (var p : admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()) {
+            latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+        }
+        var end = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all().get();
+        var stable = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
+        return end.entrySet().stream().mapToLong(e -> e.getValue().offset() - stable.get(e.getKey()).offset()).sum();
+    }
+
+    /** The broker's view of {@code transactionalId}'s transaction; null before its producer first initialised it. */
+    private static TransactionDescription describe(Admin admin, String transactionalId) throws Exception {
+        try {
+            return admin.describeTransactions(List.of(transactionalId)).description(transactionalId).get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof TransactionalIdNotFoundException) {
+                return null;
+            }
+            throw e;
         }
     }
 

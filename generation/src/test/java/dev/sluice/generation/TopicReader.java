@@ -22,7 +22,10 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.awaitility.Awaitility;
 
-/** Reads a topic with read_committed in the background, counting records per id. */
+/**
+ * Reads a topic in the background, counting records per id: with read_committed (what consumers of the topic see), or
+ * with read_uncommitted (every copy written, aborted transactions' included).
+ */
 public final class TopicReader implements AutoCloseable {
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     // Not a CopyOnWriteArrayList: copying the whole list per record allocated O(n²) (256 MB for the benchmark's 8,000
@@ -36,12 +39,16 @@ public final class TopicReader implements AutoCloseable {
     private volatile boolean running = true;
 
     public TopicReader(String bootstrap, String topic, Function<ConsumerRecord<byte[], byte[]>, String> idOf) {
+        this(bootstrap, topic, idOf, true);
+    }
+
+    public TopicReader(String bootstrap, String topic, Function<ConsumerRecord<byte[], byte[]>, String> idOf, boolean committedOnly) {
         this.bootstrap = bootstrap;
         this.topic = topic;
         thread = new Thread(() -> {
             try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, committedOnly ? "read_committed" : "read_uncommitted",
                     ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 List<org.apache.kafka.common.TopicPartition> parts = new ArrayList<>();
                 consumer.partitionsFor(topic).forEach(p -> parts.add(new org.apache.kafka.common.TopicPartition(topic, p.partition())));
