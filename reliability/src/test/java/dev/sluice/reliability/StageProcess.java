@@ -140,6 +140,15 @@ final class StageProcess implements AutoCloseable {
         }
     }
 
+    /** What the current incarnation has written to stdout and stderr so far. */
+    synchronized String output() {
+        try {
+            return Files.readString(logDir.resolve(instance + "-" + starts + ".log"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Waits up to {@code atMost} for the process to exit by itself; its exit code, or null if it is still running. */
     Integer awaitExit(Duration atMost) throws InterruptedException {
         Process current;

@@ -30,8 +30,10 @@ public final class LoopClients {
      * left open by an instance that died inside it holds its partitions when the instance that takes over has another
      * transactional id (a rescheduled pod gets a new host name, the default id's suffix): until the broker aborts it,
      * read_committed readers stop at its first record (and the new owner at the group's offsets, once they are in it). A loop's
-     * transaction is open only from its first send to its commit (milliseconds); a commit still unanswered after this
-     * long is aborted by the broker, which fences the producer, and the loop stops for its supervisor to restart it.
+     * transaction is open only from its first send to its commit (milliseconds); one still open after this long (the
+     * instance stalled) is aborted by the broker, and the instance's commit is refused when it wakes: as fencing (the
+     * loop stops for its supervisor to restart it) or as an invalid transaction state (the loop aborts, replaces its
+     * producer and goes on as a new member of its group); nothing of the aborted transaction is published either way.
      */
     public static final int DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
 
