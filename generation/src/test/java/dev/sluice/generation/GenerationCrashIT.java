@@ -15,26 +15,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import dev.sluice.common.loop.LoopClients;
 import dev.sluice.testkit.KafkaBroker;
+import dev.sluice.testkit.OpenTransactions;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
 import dev.sluice.testkit.llm.Fault;
 import dev.sluice.testkit.llm.MockLlmServer;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TransactionalIdNotFoundException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -59,12 +53,7 @@ class GenerationCrashIT {
         String group = f.prefix + "generation";
         try (MockLlmServer mock = MockLlmServer.start(); TopicReader results = f.results(); TopicReader costs = f.costs()) {
             mock.latency(Duration.ofMillis(200));
-            try (var producer = f.producer()) {
-                for (int i = 0; i < REQUESTS; i++) {
-                    String id = UUID.randomUUID().toString();
-                    send(f, producer, id, "user-" + (i % 40), "question " + id);
-                }
-            }
+            sendQuestions(f, REQUESTS, 40);
             Path props = stageProperties(f, "crash", Map.of("provider", "openai", "provider.base.url", mock.openAiBaseUrl(),
                     "generation.max.in.flight", Integer.toString(IN_FLIGHT), "generation.instance.id", "crash-1",
                     "generation.cache.enabled", "false"));
@@ -83,15 +72,9 @@ class GenerationCrashIT {
             } finally {
                 second.destroyForcibly().waitFor();
             }
-            // the writer is gone after finishing its input: read everything it committed, a late duplicate included
-            results.awaitEverythingCommitted(Duration.ofSeconds(60));
-            costs.awaitEverythingCommitted(Duration.ofSeconds(60));
+            assertOneResultAndCostEach(results, costs, REQUESTS);
             assertThat(resultsAtKill).as("killed mid-run").isLessThan(REQUESTS);
             assertThat(callsAtKill).isLessThan(REQUESTS);
-            assertThat(results.duplicates()).isEmpty();
-            assertThat(costs.duplicates()).isEmpty();
-            assertThat(results.total()).isEqualTo(REQUESTS);
-            assertThat(costs.total()).isEqualTo(REQUESTS);
             assertThat(mock.callCount()).as("completed calls are not paid twice").isLessThanOrEqualTo(REQUESTS + IN_FLIGHT);
             System.out.printf("crash test: %d results committed and %d calls made at the kill; %d calls in total for %d requests%n",
                     resultsAtKill, callsAtKill, mock.callCount(), REQUESTS);
@@ -146,13 +129,7 @@ class GenerationCrashIT {
             } finally {
                 second.destroyForcibly().waitFor();
             }
-            // the writer is gone after finishing its input: read everything it committed, a late duplicate included
-            results.awaitEverythingCommitted(Duration.ofSeconds(60));
-            costs.awaitEverythingCommitted(Duration.ofSeconds(60));
-            assertThat(results.total()).as("one result per request").isEqualTo(fast + 1);
-            assertThat(costs.total()).as("one cost event per request").isEqualTo(fast + 1);
-            assertThat(results.duplicates()).isEmpty();
-            assertThat(costs.duplicates()).isEmpty();
+            assertOneResultAndCostEach(results, costs, fast + 1);
             List<MockLlmServer.Call> calls = mock.calls();
             for (String id : fastIds) {
                 assertThat(calls.stream().filter(c -> c.body().contains(id)).count())
@@ -181,12 +158,7 @@ class GenerationCrashIT {
         String group = f.prefix + "generation";
         try (MockLlmServer mock = MockLlmServer.start(); TopicReader results = f.results(); TopicReader costs = f.costs()) {
             mock.latency(Duration.ofSeconds(3)); // answered while the owner is stopped: waiting in its sockets when it wakes
-            try (var producer = f.producer()) {
-                for (int i = 0; i < requests; i++) {
-                    String id = UUID.randomUUID().toString();
-                    send(f, producer, id, "user-" + (i % 10), "question " + id);
-                }
-            }
+            sendQuestions(f, requests, 10);
             Map<String, String> settings = Map.of("provider", "openai", "provider.base.url", mock.openAiBaseUrl(),
                     "generation.max.in.flight", Integer.toString(inFlight), "generation.cache.enabled", "false",
                     "kafka.session.timeout.ms", "6000");
@@ -221,12 +193,7 @@ class GenerationCrashIT {
                     next.destroyForcibly().waitFor();
                 }
             }
-            results.awaitEverythingCommitted(Duration.ofSeconds(60));
-            costs.awaitEverythingCommitted(Duration.ofSeconds(60));
-            assertThat(results.duplicates()).isEmpty();
-            assertThat(costs.duplicates()).isEmpty();
-            assertThat(results.total()).isEqualTo(requests);
-            assertThat(costs.total()).isEqualTo(requests);
+            assertOneResultAndCostEach(results, costs, requests);
             // paid twice, bounded: the calls in flight at the stall (the next owner redoes them); the woken owner starts
             // none in the slots its answers free (before the stall check it started up to its in-flight bound: 83-93 calls)
             assertThat(mock.callCount()).as("only the calls in flight at the stall are made twice").isLessThanOrEqualTo(requests + inFlight);
@@ -253,12 +220,7 @@ class GenerationCrashIT {
         try (MockLlmServer mock = MockLlmServer.start(); TopicReader results = f.results(); TopicReader costs = f.costs();
              TopicReader written = f.results(false); Admin admin = kafka.admin()) {
             mock.latency(Duration.ofMillis(100));
-            try (var producer = f.producer()) {
-                for (int i = 0; i < requests; i++) {
-                    String id = UUID.randomUUID().toString();
-                    send(f, producer, id, "user-" + (i % 40), "question " + id);
-                }
-            }
+            sendQuestions(f, requests, 40);
             Map<String, String> settings = Map.of("provider", "openai", "provider.base.url", mock.openAiBaseUrl(),
                     "generation.max.in.flight", Integer.toString(inFlight), "generation.cache.enabled", "false",
                     "kafka.session.timeout.ms", "6000");
@@ -273,14 +235,14 @@ class GenerationCrashIT {
             try {
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20)).until(() -> results.distinct() >= requests / 5);
                 freezes = freezeWithAnswersInOpenTransaction(admin, dying, deadId, f.catalog.results().name());
-                assertThat(describe(admin, deadId).transactionTimeoutMs()).as("the open transaction's timeout")
+                assertThat(OpenTransactions.describe(admin, deadId).transactionTimeoutMs()).as("the open transaction's timeout")
                         .isEqualTo(LoopClients.DEFAULT_TRANSACTION_TIMEOUT_MS);
                 dying.destroyForcibly().waitFor();
                 long killedAt = System.nanoTime();
                 callsAtKill = mock.callCount();
                 next = child(nextProps, "b");
                 await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
-                        .until(() -> describe(admin, deadId).state() != TransactionState.ONGOING);
+                        .until(() -> OpenTransactions.describe(admin, deadId).state() != TransactionState.ONGOING);
                 abortedAfter = (System.nanoTime() - killedAt) / 1e9;
                 await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100))
                         .until(() -> results.distinct() == requests && costs.distinct() == requests && Offsets.committed(f, group) == requests);
@@ -290,8 +252,7 @@ class GenerationCrashIT {
                     next.destroyForcibly().waitFor();
                 }
             }
-            results.awaitEverythingCommitted(Duration.ofSeconds(60));
-            costs.awaitEverythingCommitted(Duration.ofSeconds(60));
+            assertOneResultAndCostEach(results, costs, requests);
             written.awaitEverythingCommitted(Duration.ofSeconds(60));
             List<String> inAbortedTransactions = new ArrayList<>();
             for (var r : results.records()) {
@@ -307,12 +268,8 @@ class GenerationCrashIT {
                     + "after the kill; %d calls at the kill, %d in total for %d requests (%d called twice)%n",
                     freezes, inAbortedTransactions.size(), abortedAfter, callsAtKill, calls.size(), requests, calledTwice);
 
-            assertThat(describe(admin, deadId).state()).as("the dead owner's transaction was aborted, never committed")
+            assertThat(OpenTransactions.describe(admin, deadId).state()).as("the dead owner's transaction was aborted, never committed")
                     .isEqualTo(TransactionState.COMPLETE_ABORT);
-            assertThat(results.duplicates()).isEmpty();
-            assertThat(costs.duplicates()).isEmpty();
-            assertThat(results.total()).as("one result per request").isEqualTo(requests);
-            assertThat(costs.total()).as("one cost event per request").isEqualTo(requests);
             assertThat(inAbortedTransactions).as("answers written into the transaction the kill left open").isNotEmpty();
             for (String id : inAbortedTransactions) {
                 assertThat(calls.stream().filter(c -> c.body().contains(id)).count())
@@ -329,43 +286,15 @@ class GenerationCrashIT {
      */
     private static int freezeWithAnswersInOpenTransaction(Admin admin, Process stage, String transactionalId, String results) throws Exception {
         for (int freezes = 1; freezes <= 50; freezes++) {
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-            TransactionDescription d = null;
-            while ((d == null || d.state() != TransactionState.ONGOING) && System.nanoTime() < deadline) {
-                d = describe(admin, transactionalId);
-            }
+            OpenTransactions.awaitOngoing(admin, transactionalId, TimeUnit.MINUTES.toMillis(1));
             signal(stage, "STOP");
             Thread.sleep(200); // what it sent before the freeze has reached the broker
-            d = describe(admin, transactionalId);
-            if (d != null && d.state() == TransactionState.ONGOING && uncommittedRecords(admin, results) > 0) {
+            if (OpenTransactions.ongoing(admin, transactionalId) && OpenTransactions.uncommittedRecords(admin, results) > 0) {
                 return freezes;
             }
             signal(stage, "CONT");
         }
         throw new AssertionError("never frozen inside a transaction holding answers in 50 freezes");
-    }
-
-    /** Records of {@code topic} beyond its partitions' last stable offsets: those of transactions still open. */
-    private static long uncommittedRecords(Admin admin, String topic) throws Exception {
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        for (var p : admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()) {
-            latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
-        }
-        var end = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all().get();
-        var stable = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
-        return end.entrySet().stream().mapToLong(e -> e.getValue().offset() - stable.get(e.getKey()).offset()).sum();
-    }
-
-    /** The broker's view of {@code transactionalId}'s transaction; null before its producer first initialised it. */
-    private static TransactionDescription describe(Admin admin, String transactionalId) throws Exception {
-        try {
-            return admin.describeTransactions(List.of(transactionalId)).description(transactionalId).get(10, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof TransactionalIdNotFoundException) {
-                return null;
-            }
-            throw e;
-        }
     }
 
     private static Map<String, String> with(Map<String, String> settings, String key, String value) {
@@ -378,6 +307,29 @@ class GenerationCrashIT {
     private static void signal(Process process, String signal) throws IOException, InterruptedException {
         Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
         assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill -%s %d", signal, process.pid()).isTrue();
+    }
+
+    /**
+     * Once the writers are gone: reads everything they committed (a late duplicate included, without sleeping for a
+     * guessed while), then asserts one result and one cost event per request, no more.
+     */
+    private static void assertOneResultAndCostEach(TopicReader results, TopicReader costs, int requests) throws Exception {
+        results.awaitEverythingCommitted(Duration.ofSeconds(60));
+        costs.awaitEverythingCommitted(Duration.ofSeconds(60));
+        assertThat(results.duplicates()).as("requests with more than one result").isEmpty();
+        assertThat(costs.duplicates()).as("requests with more than one cost event").isEmpty();
+        assertThat(results.total()).as("one result per request").isEqualTo(requests);
+        assertThat(costs.total()).as("one cost event per request").isEqualTo(requests);
+    }
+
+    /** Sends {@code n} requests of {@code users} users, each asking a question of its own (a fresh request id). */
+    private static void sendQuestions(Fixture f, int n, int users) {
+        try (var producer = f.producer()) {
+            for (int i = 0; i < n; i++) {
+                String id = UUID.randomUUID().toString();
+                send(f, producer, id, "user-" + (i % users), "question " + id);
+            }
+        }
     }
 
     private static void send(Fixture f, KafkaProducer<byte[], byte[]> producer, String id, String user,

@@ -7,12 +7,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import dev.sluice.common.loop.LoopClients;
 import dev.sluice.launcher.RunCommand;
 import dev.sluice.testkit.KafkaBroker;
+import dev.sluice.testkit.OpenTransactions;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
@@ -20,7 +20,6 @@ import dev.sluice.testkit.llm.MockLlmServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionState;
-import org.apache.kafka.common.errors.TransactionalIdNotFoundException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -80,16 +79,16 @@ class EnrichmentTakeoverIT {
             StageProcess successor = p.stage("enrichment", 2);
             successor.start();
             await("the dead instance's transaction aborted by the broker").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> describe(admin, dyingId).state() != TransactionState.ONGOING);
+                    .until(() -> OpenTransactions.describe(admin, dyingId).state() != TransactionState.ONGOING);
             double abortedAfter = (System.nanoTime() - killedAt) / 1e9;
             await("the whole backlog enriched and committed").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
                     .until(() -> Enriched.committedRequestIds(p).size() >= BACKLOG);
             double drainedAfter = (System.nanoTime() - killedAt) / 1e9;
             successor.stop();
             System.out.printf("the dead instance's transaction ended %.1f s after the kill (%s); the backlog was drained %.1f s after it%n",
-                    abortedAfter, describe(admin, dyingId).state(), drainedAfter);
+                    abortedAfter, OpenTransactions.describe(admin, dyingId).state(), drainedAfter);
 
-            assertThat(describe(admin, dyingId).state()).as("the dead instance's transaction was aborted, never committed")
+            assertThat(OpenTransactions.describe(admin, dyingId).state()).as("the dead instance's transaction was aborted, never committed")
                     .isEqualTo(TransactionState.COMPLETE_ABORT);
             List<String> committed = Enriched.committedRequestIds(p);
             assertThat(committed).as("every admitted request enriched exactly once").hasSize(BACKLOG).doesNotHaveDuplicates()
@@ -125,7 +124,7 @@ class EnrichmentTakeoverIT {
             StageProcess successor = p.stage("enrichment", 2);
             successor.start();
             await("the stalled instance's transaction aborted by the broker").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> describe(admin, stalledId).state() != TransactionState.ONGOING);
+                    .until(() -> OpenTransactions.describe(admin, stalledId).state() != TransactionState.ONGOING);
             await("the whole backlog enriched and committed by the successor").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
                     .until(() -> Enriched.committedRequestIds(p).size() >= BACKLOG);
             double thawedAfter = (System.nanoTime() - frozenAt) / 1e9;
@@ -174,39 +173,15 @@ class EnrichmentTakeoverIT {
      */
     private static Frozen freezeInsideOpenTransaction(Admin admin, StageProcess stage, String transactionalId) throws Exception {
         for (int freezes = 1; freezes <= ATTEMPTS; freezes++) {
-            awaitOpenTransaction(admin, transactionalId);
+            OpenTransactions.awaitOngoing(admin, transactionalId, TimeUnit.MINUTES.toMillis(2));
             stage.signal("STOP");
             Thread.sleep(200); // anything the instance sent before the freeze has reached the broker
-            TransactionDescription d = describe(admin, transactionalId);
+            TransactionDescription d = OpenTransactions.describe(admin, transactionalId);
             if (d != null && d.state() == TransactionState.ONGOING) {
                 return new Frozen(d, freezes);
             }
             stage.signal("CONT");
         }
         throw new AssertionError("the instance was never frozen inside an open transaction in " + ATTEMPTS + " freezes");
-    }
-
-    /** Waits until the broker reports {@code transactionalId}'s transaction open (busy polling: one is open for milliseconds). */
-    private static void awaitOpenTransaction(Admin admin, String transactionalId) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        while (System.nanoTime() < deadline) {
-            TransactionDescription d = describe(admin, transactionalId);
-            if (d != null && d.state() == TransactionState.ONGOING) {
-                return;
-            }
-        }
-        throw new AssertionError("no open transaction of " + transactionalId + " seen in 2 minutes");
-    }
-
-    /** The broker's view of {@code transactionalId}'s transaction; null before the producer first initialised it. */
-    private static TransactionDescription describe(Admin admin, String transactionalId) throws Exception {
-        try {
-            return admin.describeTransactions(List.of(transactionalId)).description(transactionalId).get(10, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof TransactionalIdNotFoundException) {
-                return null;
-            }
-            throw e;
-        }
     }
 }
