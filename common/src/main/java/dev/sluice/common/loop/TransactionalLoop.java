@@ -444,7 +444,10 @@ public final class TransactionalLoop<O> implements Runnable {
         return state != State.FAILED && (t == null || t.isAlive() || state == State.NEW);
     }
 
-    /** The last retried failure (a poll rewound, a transaction aborted), empty once work succeeds again. */
+    /**
+     * The last retried failure (a poll rewound, a transaction aborted), empty once work succeeds again or, for a
+     * transaction, once the partitions it could not publish for are gone with nothing else waiting.
+     */
     public String lastFailure() {
         String poll = lastPollFailure;
         return poll.isEmpty() ? transactions.lastFailure() : poll;
@@ -539,6 +542,9 @@ public final class TransactionalLoop<O> implements Runnable {
             backlog.removeIf(w -> gone.contains(w.owner().partition()));
             handler.released(partitions);
             assigned = !progress.isEmpty();
+            if (progress.values().stream().allMatch(p -> p.pending() == 0)) {
+                transactions.forgetFailure(); // what failed to publish went with the partitions
+            }
         }
     }
 }

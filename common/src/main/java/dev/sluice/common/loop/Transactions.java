@@ -194,9 +194,18 @@ final class Transactions<O> {
         return "the producer cannot go on";
     }
 
-    /** The last transaction failure, empty once a transaction commits. */
+    /** The last transaction failure, empty once a transaction commits or nothing of the failed one is left to publish. */
     String lastFailure() {
         return lastFailure;
+    }
+
+    /**
+     * Forgets the last failure: the partitions whose records it could not publish are gone (revoked or lost) and
+     * nothing else waits to be published, so no retry will ever clear it. Without this an instance that lost its
+     * partitions after a refused commit stayed not ready while it sat idle, however healthy.
+     */
+    void forgetFailure() {
+        lastFailure = "";
     }
 
     /** How often the producer was replaced after a failed abort. */
