@@ -22,6 +22,7 @@ import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.OpenTransactions;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
+import dev.sluice.testkit.Signals;
 import dev.sluice.testkit.SluiceInfra;
 import dev.sluice.testkit.llm.Fault;
 import dev.sluice.testkit.llm.MockLlmServer;
@@ -168,13 +169,13 @@ class GenerationCrashIT {
             Process next = null;
             try {
                 await().atMost(Duration.ofSeconds(120)).until(() -> mock.callCount() >= inFlight);
-                signal(zombie, "STOP");
+                Signals.send(zombie, "STOP");
                 next = child(nextProps, "b");
                 await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100))
                         .until(() -> results.distinct() == requests && costs.distinct() == requests && Offsets.committed(f, group) == requests);
                 assertThat(results.total()).as("the next owner answered each request once").isEqualTo(requests);
 
-                signal(zombie, "CONT");
+                Signals.send(zombie, "CONT");
                 Path zombieLog = zombieProps.getParent().resolve("a.log");
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> {
                     String log = Files.readString(zombieLog);
@@ -254,13 +255,7 @@ class GenerationCrashIT {
             }
             assertOneResultAndCostEach(results, costs, requests);
             written.awaitEverythingCommitted(Duration.ofSeconds(60));
-            List<String> inAbortedTransactions = new ArrayList<>();
-            for (var r : results.records()) {
-                String id = f.decodeResult(r).getRequestId();
-                if (written.count(id) > results.count(id)) {
-                    inAbortedTransactions.add(id);
-                }
-            }
+            List<String> inAbortedTransactions = written.ids().stream().filter(id -> written.count(id) > results.count(id)).toList();
             List<MockLlmServer.Call> calls = mock.calls();
             long calledTwice = calls.stream().map(c -> c.body()).collect(java.util.stream.Collectors.groupingBy(b -> b, java.util.stream.Collectors.counting()))
                     .values().stream().filter(n -> n > 1).count();
@@ -287,12 +282,12 @@ class GenerationCrashIT {
     private static int freezeWithAnswersInOpenTransaction(Admin admin, Process stage, String transactionalId, String results) throws Exception {
         for (int freezes = 1; freezes <= 50; freezes++) {
             OpenTransactions.awaitOngoing(admin, transactionalId, TimeUnit.MINUTES.toMillis(1));
-            signal(stage, "STOP");
+            Signals.send(stage, "STOP");
             Thread.sleep(200); // what it sent before the freeze has reached the broker
             if (OpenTransactions.ongoing(admin, transactionalId) && OpenTransactions.uncommittedRecords(admin, results) > 0) {
                 return freezes;
             }
-            signal(stage, "CONT");
+            Signals.send(stage, "CONT");
         }
         throw new AssertionError("never frozen inside a transaction holding answers in 50 freezes");
     }
@@ -301,12 +296,6 @@ class GenerationCrashIT {
         Map<String, String> all = new HashMap<>(settings);
         all.put(key, value);
         return all;
-    }
-
-    /** Sends {@code SIGSTOP} or {@code SIGCONT} to the child: a stall the JVM cannot notice or prevent (a long GC, a frozen VM). */
-    private static void signal(Process process, String signal) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
-        assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill -%s %d", signal, process.pid()).isTrue();
     }
 
     /**

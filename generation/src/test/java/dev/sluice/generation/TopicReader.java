@@ -37,6 +37,8 @@ public final class TopicReader implements AutoCloseable {
     private final String topic;
     private final Thread thread;
     private volatile boolean running = true;
+    /** What this reader sees: everything committed, or every copy written. */
+    private final IsolationLevel isolation;
 
     public TopicReader(String bootstrap, String topic, Function<ConsumerRecord<byte[], byte[]>, String> idOf) {
         this(bootstrap, topic, idOf, true);
@@ -44,11 +46,12 @@ public final class TopicReader implements AutoCloseable {
 
     public TopicReader(String bootstrap, String topic, Function<ConsumerRecord<byte[], byte[]>, String> idOf, boolean committedOnly) {
         this.bootstrap = bootstrap;
+        this.isolation = committedOnly ? IsolationLevel.READ_COMMITTED : IsolationLevel.READ_UNCOMMITTED;
         this.topic = topic;
         thread = new Thread(() -> {
             try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, committedOnly ? "read_committed" : "read_uncommitted",
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation.toString(),
                     ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 List<org.apache.kafka.common.TopicPartition> parts = new ArrayList<>();
                 consumer.partitionsFor(topic).forEach(p -> parts.add(new org.apache.kafka.common.TopicPartition(topic, p.partition())));
@@ -69,7 +72,7 @@ public final class TopicReader implements AutoCloseable {
 
     /**
      * Waits until this reader has read everything committed to its topic so far: its position at or past each
-     * partition's last stable offset, as a read_committed reader sees it. Called once the writers are gone, it sees every
+     * partition's last stable offset (read_committed), or its end (read_uncommitted: every copy written). Called once the writers are gone, it sees every
      * record they committed (a late duplicate included) without sleeping for a guessed while.
      */
     public void awaitEverythingCommitted(Duration limit) throws ExecutionException, InterruptedException {
@@ -77,7 +80,7 @@ public final class TopicReader implements AutoCloseable {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             Map<TopicPartition, OffsetSpec> latest = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
                     .stream().collect(Collectors.toMap(p -> new TopicPartition(topic, p.partition()), p -> OffsetSpec.latest()));
-            stable = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get().entrySet().stream()
+            stable = admin.listOffsets(latest, new ListOffsetsOptions(isolation)).all().get().entrySet().stream()
                     .collect(Collectors.toMap(e -> e.getKey().partition(), e -> e.getValue().offset()));
         }
         Awaitility.await("reader of " + topic + " at the last stable offsets " + stable).atMost(limit).pollInterval(Duration.ofMillis(50))
@@ -96,6 +99,11 @@ public final class TopicReader implements AutoCloseable {
         Map<String, Integer> dup = new java.util.TreeMap<>();
         counts.forEach((k, v) -> { if (v.get() > 1) dup.put(k, v.get()); });
         return dup;
+    }
+
+    /** The ids read so far. */
+    public java.util.Set<String> ids() {
+        return java.util.Set.copyOf(counts.keySet());
     }
 
     public int count(String id) {

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import dev.sluice.embedded.FreePorts;
+import dev.sluice.testkit.Signals;
 
 /**
  * One {@code sluice run <stage>} child JVM that can be SIGKILLed and restarted with the same settings, port and
@@ -127,17 +128,7 @@ final class StageProcess implements AutoCloseable {
 
     /** Sends {@code SIGSTOP} or {@code SIGCONT} (or another signal, by name) to the process: a stall it cannot notice or prevent. */
     synchronized void signal(String signal) {
-        try {
-            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
-            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-                throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed");
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted sending " + signal, e);
-        }
+        Signals.send(process, signal);
     }
 
     /** What the current incarnation has written to stdout and stderr so far. */
