@@ -21,6 +21,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -139,9 +140,13 @@ class TransactionalLoopIT {
     }
 
     static TransactionalLoop<String> loop(KafkaBroker kafka, Topics t, EchoHandler handler, LoopSettings settings, int maxPollRecords) {
-        Map<String, Object> consumer = LoopClients.transactionalConsumer(base(kafka), t.prefix() + "group",
-                Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords));
-        Map<String, Object> producer = LoopClients.transactionalProducer(base(kafka), t.prefix() + "tx");
+        return loop(kafka, t, handler, settings, Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords), "tx");
+    }
+
+    static TransactionalLoop<String> loop(KafkaBroker kafka, Topics t, EchoHandler handler, LoopSettings settings,
+                                          Map<String, Object> consumerOverrides, String transactionalId) {
+        Map<String, Object> consumer = LoopClients.transactionalConsumer(base(kafka), t.prefix() + "group", consumerOverrides);
+        Map<String, Object> producer = LoopClients.transactionalProducer(base(kafka), t.prefix() + transactionalId);
         TransactionalLoop<String> loop = new TransactionalLoop<>("test",
                 new KafkaConsumer<>(consumer, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
                 () -> new CountingProducer(producer), t.input(), handler, settings);
@@ -366,6 +371,46 @@ class TransactionalLoopIT {
             handler.held.forEach(f -> f.complete("done"));
             loop.stopAndJoin(Duration.ofSeconds(30));
         }
+    }
+
+    /**
+     * An instance whose commits keep failing reports the failure (so it is not ready) for as long as it holds records it
+     * could not publish; once its partition moves to another member and nothing else waits, it has nothing left to
+     * retry and reports ready again, idle. The partition goes to the newcomer because the range assignor orders static
+     * members by their instance id ("a-newcomer" before "z-failing"). Before the fix the failure stayed until a commit
+     * that never came (seen as a woken, healthy stage reporting DOWN in a clean-clone run of EnrichmentTakeoverIT).
+     */
+    @Test
+    void shouldReportNoFailureOnceThePartitionsItCouldNotPublishForMovedToAnotherMember(KafkaBroker kafka) {
+        Topics t = topics(kafka, "loop-failure-moved");
+        EchoHandler failing = new EchoHandler(t.output());
+        failing.failOutputs = (r, outcome) -> true;
+        send(kafka, t.input(), 0, 5);
+        TransactionalLoop<String> first = loop(kafka, t, failing, everyPoll(), staticMember("z-failing"), "tx-failing");
+        TransactionalLoop<String> newcomer = null;
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> !first.lastFailure().isEmpty());
+            assertThat(first.lastFailure()).isEqualTo("IllegalStateException");
+
+            newcomer = loop(kafka, t, new EchoHandler(t.output()), everyPoll(), staticMember("a-newcomer"), "tx-newcomer");
+            TransactionalLoop<String> second = newcomer;
+            await().atMost(Duration.ofSeconds(60)).until(() -> second.assigned() && !first.assigned() && committedOffset(kafka, t) == 5);
+
+            assertThat(read(kafka, t.output(), "read_committed")).as("the newcomer published each record once")
+                    .containsExactlyElementsOf(expected(0, 5));
+            assertThat(first.lastFailure()).as("nothing of the failure is left to retry").isEmpty();
+            assertThat(first.live()).isTrue();
+        } finally {
+            if (newcomer != null) {
+                newcomer.stopAndJoin(Duration.ofSeconds(30));
+            }
+            first.stopAndJoin(Duration.ofSeconds(30));
+        }
+    }
+
+    private static Map<String, Object> staticMember(String instanceId) {
+        return Map.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId,
+                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
     }
 
     /**
