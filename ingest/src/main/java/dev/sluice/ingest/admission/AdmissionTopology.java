@@ -136,6 +136,10 @@ public final class AdmissionTopology {
         // fetch waits one after another (as deployed, 2026-12-03: six tasks restored over 1.2 s with empty changelogs).
         p.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), STARTUP_FETCH_MAX_WAIT_MS);
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
+        // Bloom filters on every sorted run of the admitted-requests store, whose lookups (one per new request) almost
+        // all miss (why: AdmissionRocksDb), unless the deployment names its own setter (`kafka.rocksdb.config.setter`),
+        // which then replaces this one.
+        p.putIfAbsent(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, AdmissionRocksDb.class.getName());
         // Larger producer batches, unless the Kafka client settings name a size (`kafka.batch.size` or
         // `kafka.producer.batch.size`): a drain's admitted records and changelog writes filled the producer's 16 KB
         // batches between commits and went out as many small produce requests. As deployed (2026-12-05, 1,000,000-request

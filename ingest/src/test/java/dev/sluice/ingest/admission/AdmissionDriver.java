@@ -177,6 +177,11 @@ public final class AdmissionDriver implements AutoCloseable {
         return keys;
     }
 
+    /** Where the driver's stores keep their files. */
+    Path stateDir() {
+        return stateDir;
+    }
+
     Usage usage(String user, Instant now) {
         KeyValueStore<String, byte[]> store = driver.getKeyValueStore(AdmissionTopology.USER_STATE_STORE);
         KeyValueStore<String, UserPolicy> policyStore = driver.getKeyValueStore(AdmissionTopology.POLICIES_STORE);
