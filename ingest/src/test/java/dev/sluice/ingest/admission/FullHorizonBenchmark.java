@@ -35,7 +35,7 @@ class FullHorizonBenchmark {
     private static final int ROUNDS = Integer.getInteger("bench.horizon.rounds", 1);
     private static final Duration FILL_SPAN = Duration.ofHours(20);
 
-    record Result(double fillMicros, double requestMicros, double missMicros, long admitted) {}
+    record Result(double fillMicros, double requestMicros, double missMicros, long admitted, double sstBytes, double readerBytes) {}
 
     private static Result run(boolean filtersOnEveryRun) throws InterruptedException {
         Map<String, Object> streams = Map.of(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG,
@@ -85,8 +85,18 @@ class FullHorizonBenchmark {
             if (found != 0) {
                 throw new AssertionError(found + " random keys found");
             }
-            return new Result(fill, requestNanos / 1e3 / MEASURED, miss, admitted);
+            return new Result(fill, requestNanos / 1e3 / MEASURED, miss, admitted,
+                    storeMetric(admission, "total-sst-files-size"), storeMetric(admission, "estimate-table-readers-mem"));
         }
+    }
+
+    /** A RocksDB property of the admitted-requests store, as Kafka Streams reports it (recording level INFO, the default). */
+    private static double storeMetric(AdmissionDriver admission, String name) {
+        return admission.driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals(name)
+                        && AdmissionTopology.REQUESTS_STORE.equals(e.getKey().tags().get("rocksdb-state-id")))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+                .findFirst().orElse(Double.NaN);
     }
 
     /** Changes nothing: Kafka Streams' own RocksDB settings. */
@@ -137,8 +147,9 @@ class FullHorizonBenchmark {
             System.out.printf("HORIZON round %d: %,d entries of %,d users, then %,d new requests%n", round + 1, ENTRIES, USERS, MEASURED);
             for (Map.Entry<String, Result> e : Map.of("Streams' RocksDB settings", streams, "AdmissionRocksDb", ours).entrySet()) {
                 Result r = e.getValue();
-                System.out.printf("HORIZON   %-26s fill %.1f µs/request, then %.1f µs/request, absent-key lookup %.2f µs (%,d admitted)%n",
-                        e.getKey(), r.fillMicros(), r.requestMicros(), r.missMicros(), r.admitted());
+                System.out.printf("HORIZON   %-26s fill %.1f µs/request, then %.1f µs/request, absent-key lookup %.2f µs (%,d admitted); "
+                                + "the store's sorted runs %.1f MB, their readers' memory (index and filters) %.1f MB%n",
+                        e.getKey(), r.fillMicros(), r.requestMicros(), r.missMicros(), r.admitted(), r.sstBytes() / 1e6, r.readerBytes() / 1e6);
             }
             System.out.printf("HORIZON   ratio (Streams' ÷ AdmissionRocksDb): request ×%.2f, absent-key lookup ×%.2f%n",
                     streams.requestMicros() / ours.requestMicros(), streams.missMicros() / ours.missMicros());
