@@ -76,15 +76,16 @@ public final class TopicReader implements AutoCloseable {
      * record they committed (a late duplicate included) without sleeping for a guessed while.
      */
     public void awaitEverythingCommitted(Duration limit) throws ExecutionException, InterruptedException {
-        Map<Integer, Long> stable;
+        Map<Integer, Long> ends;
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             Map<TopicPartition, OffsetSpec> latest = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
                     .stream().collect(Collectors.toMap(p -> new TopicPartition(topic, p.partition()), p -> OffsetSpec.latest()));
-            stable = admin.listOffsets(latest, new ListOffsetsOptions(isolation)).all().get().entrySet().stream()
+            ends = admin.listOffsets(latest, new ListOffsetsOptions(isolation)).all().get().entrySet().stream()
                     .collect(Collectors.toMap(e -> e.getKey().partition(), e -> e.getValue().offset()));
         }
-        Awaitility.await("reader of " + topic + " at the last stable offsets " + stable).atMost(limit).pollInterval(Duration.ofMillis(50))
-                .until(() -> stable.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue()));
+        Awaitility.await("reader of " + topic + " at the ends " + isolation + " sees: " + ends)
+                .atMost(limit).pollInterval(Duration.ofMillis(50))
+                .until(() -> ends.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue()));
     }
 
     public int total() {

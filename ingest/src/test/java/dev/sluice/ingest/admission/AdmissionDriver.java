@@ -143,6 +143,12 @@ public final class AdmissionDriver implements AutoCloseable {
         policies.pipeInput(user, policy.setUserId(user).setUpdatedAt(at).build(), at);
     }
 
+    /** Gives {@code user} a PRO policy no request of a test or benchmark reaches: every request is admitted unless it is a duplicate. */
+    void unlimited(String user) {
+        policy(user, tier("PRO").setRequestsPerMinute(1_000_000).setRequestsPerDay(Integer.MAX_VALUE)
+                .setTokensPerMinute(Long.MAX_VALUE / 4).setDailyBudgetMicros(Long.MAX_VALUE / 4), T0);
+    }
+
     public static UserPolicy.Builder tier(String tier) {
         return UserPolicy.newBuilder().setUserId("").setTier(tier).setUpdatedAt(T0);
     }
@@ -175,6 +181,14 @@ public final class AdmissionDriver implements AutoCloseable {
             it.forEachRemaining(kv -> keys.add(kv.key));
         }
         return keys;
+    }
+
+    /** A RocksDB property of {@code store} as Kafka Streams reports it (recording level INFO, the default); NaN if it has none. */
+    double rocksDbMetric(String store, String name) {
+        return driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals(name) && store.equals(e.getKey().tags().get("rocksdb-state-id")))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+                .findFirst().orElse(Double.NaN);
     }
 
     /** Where the driver's stores keep their files. */

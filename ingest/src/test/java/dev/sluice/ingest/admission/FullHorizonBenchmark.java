@@ -42,8 +42,7 @@ class FullHorizonBenchmark {
                 filtersOnEveryRun ? AdmissionRocksDb.class : StreamsDefaults.class);
         try (AdmissionDriver admission = new AdmissionDriver(Map.of("ingest.reservation.sweep.interval.ms", "86400000"), streams)) {
             for (int u = 0; u < USERS; u++) {
-                admission.policy("u" + u, AdmissionDriver.tier("PRO").setRequestsPerMinute(1_000_000).setRequestsPerDay(Integer.MAX_VALUE)
-                        .setTokensPerMinute(Long.MAX_VALUE / 4).setDailyBudgetMicros(Long.MAX_VALUE / 4), T0);
+                admission.unlimited("u" + u);
             }
             Outputs outputs = new Outputs(admission);
             long admitted = 0;
@@ -86,17 +85,9 @@ class FullHorizonBenchmark {
                 throw new AssertionError(found + " random keys found");
             }
             return new Result(fill, requestNanos / 1e3 / MEASURED, miss, admitted,
-                    storeMetric(admission, "total-sst-files-size"), storeMetric(admission, "estimate-table-readers-mem"));
+                    admission.rocksDbMetric(AdmissionTopology.REQUESTS_STORE, "total-sst-files-size"),
+                    admission.rocksDbMetric(AdmissionTopology.REQUESTS_STORE, "estimate-table-readers-mem"));
         }
-    }
-
-    /** A RocksDB property of the admitted-requests store, as Kafka Streams reports it (recording level INFO, the default). */
-    private static double storeMetric(AdmissionDriver admission, String name) {
-        return admission.driver.metrics().entrySet().stream()
-                .filter(e -> e.getKey().name().equals(name)
-                        && AdmissionTopology.REQUESTS_STORE.equals(e.getKey().tags().get("rocksdb-state-id")))
-                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
-                .findFirst().orElse(Double.NaN);
     }
 
     /** Changes nothing: Kafka Streams' own RocksDB settings. */

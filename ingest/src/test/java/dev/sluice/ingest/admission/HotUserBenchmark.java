@@ -30,16 +30,11 @@ class HotUserBenchmark {
                 "ingest.reservation.sweep.interval.ms", "86400000"));
     }
 
-    private static void unlimited(AdmissionDriver admission, String user) {
-        admission.policy(user, AdmissionDriver.tier("PRO").setRequestsPerMinute(1_000_000).setRequestsPerDay(Integer.MAX_VALUE)
-                .setTokensPerMinute(Long.MAX_VALUE / 4).setDailyBudgetMicros(Long.MAX_VALUE / 4), T0);
-    }
-
     /** Per request over {@code MEASURED} requests after a warm-up that fills the users' windows: [ns, changelog bytes]. */
     private static double[] run(AdmissionDriver admission, int users, int perSecondOfOneUser) {
         int warmup = Math.max(WARMUP, perSecondOfOneUser * 60);
         for (int u = 0; u < users; u++) {
-            unlimited(admission, "u" + u);
+            admission.unlimited("u" + u);
         }
         List<TestOutputTopic<byte[], byte[]>> changelogs = List.of(changelog(admission, AdmissionTopology.USER_STATE_STORE),
                 changelog(admission, AdmissionTopology.REQUESTS_STORE));
@@ -103,7 +98,7 @@ class HotUserBenchmark {
         long horizonMs = (long) entries * 1_000 / perSecond; // the clean-up falls due after `entries` requests
         int total = entries + entries / 10;
         try (AdmissionDriver admission = driver(horizonMs)) {
-            unlimited(admission, "u0");
+            admission.unlimited("u0");
             List<TestOutputTopic<byte[], byte[]>> changelogs = List.of(changelog(admission, AdmissionTopology.USER_STATE_STORE),
                     changelog(admission, AdmissionTopology.REQUESTS_STORE));
             long[] before = new long[entries - WARMUP];

@@ -99,4 +99,14 @@ class StreamsPropertiesTest {
         Object size = new StreamsConfig(p).getProducerConfigs("admission").get(ProducerConfig.BATCH_SIZE_CONFIG);
         return Integer.parseInt(size.toString());
     }
+
+    @Test
+    void shouldLeaveTheRocksDbSettingsToASetterTheDeploymentNames() {
+        Properties ours = AdmissionTopology.streamsProperties(config, topics, Map.of("bootstrap.servers", "localhost:1"));
+        Properties theirs = AdmissionTopology.streamsProperties(config, topics, Map.of("bootstrap.servers", "localhost:1",
+                StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, "com.example.TheirSetter"));
+
+        assertThat(ours.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG)).isEqualTo(AdmissionRocksDb.class.getName());
+        assertThat(theirs.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG)).isEqualTo("com.example.TheirSetter");
+    }
 }
