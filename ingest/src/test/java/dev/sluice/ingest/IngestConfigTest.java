@@ -23,6 +23,7 @@ class IngestConfigTest {
         assertThat(c.maxMetadataEntries()).isEqualTo(16);
         assertThat(c.maxMetadataBytes()).isEqualTo(8_192);
         assertThat(c.maxRequestBytes()).isEqualTo(262_144);
+        assertThat(c.policyCacheUsers()).isEqualTo(100_000);
     }
 
     @Test
@@ -39,6 +40,8 @@ class IngestConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("ingest.tier.free.requests.per.minute");
         assertThatThrownBy(() -> IngestConfig.from(SluiceConfig.of(Map.of("ingest.max.request.bytes", "2000000"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("ingest.max.request.bytes").hasMessageContaining("2000000");
+        assertThatThrownBy(() -> IngestConfig.from(SluiceConfig.of(Map.of("ingest.policy.cache.users", "-1"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("ingest.policy.cache.users");
         assertThatThrownBy(() -> IngestConfig.from(SluiceConfig.of(Map.of("default.tier", "GOLD"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("default.tier").hasMessageContaining("GOLD");
     }

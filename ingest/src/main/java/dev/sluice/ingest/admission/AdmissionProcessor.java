@@ -67,7 +67,7 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
         users = context.getStateStore(AdmissionTopology.USER_STATE_STORE);
         windows = context.getStateStore(AdmissionTopology.USER_WINDOW_STORE);
         KeyValueStore<String, UserPolicy> policyStore = context.getStateStore(AdmissionTopology.POLICIES_STORE);
-        policyCache = new PolicyCache(policyStore::get, policies, policyChanges, PolicyCache.ENTRIES);
+        policyCache = new PolicyCache(policyStore::get, policies, policyChanges, config.policyCacheUsers());
         ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.REQUESTS_STORE), users, windows, config);
         // Stream time is broker time here (LogAppendTime inputs), so no producer can push it ahead; and the sweep
         // only forgets settled entries past the horizon, never a held reservation.

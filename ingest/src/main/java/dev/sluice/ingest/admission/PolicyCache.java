@@ -11,8 +11,9 @@ import dev.sluice.schema.UserPolicy;
 /**
  * The limits in force for a user, resolved from the global policy store and kept for the next request. Reading the
  * store costs a RocksDB lookup and an Avro decode per request (7.8 % of a warm stream thread as deployed,
- * docs/performance-history.md, "Ninth pass"); policies change rarely. One per task, used on its stream thread only; at most {@link #ENTRIES} users,
- * least recently used first out.
+ * docs/performance-history.md, "Ninth pass"; 13 % with more users per task than the cache held, "Twentieth pass");
+ * policies change rarely. One per task, used on its stream thread only; at most {@code ingest.policy.cache.users}
+ * users, least recently used first out.
  *
  * <p>Never staler than the store: every write to the store ({@link PolicyStoreUpdater}, on the global thread) counts
  * one {@link Changes change} after it wrote, and a lookup reads the count before it reads the store, so a count that
@@ -21,9 +22,6 @@ import dev.sluice.schema.UserPolicy;
  * progress answers as the store did just before it, as a read of the store itself could.
  */
 final class PolicyCache {
-    /** Users kept per task. */
-    static final int ENTRIES = 10_000;
-
     private final Function<String, UserPolicy> store;
     private final Policies policies;
     private final Changes changes;

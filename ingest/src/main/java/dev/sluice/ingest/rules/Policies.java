@@ -1,5 +1,8 @@
 package dev.sluice.ingest.rules;
 
+import java.util.HashMap;
+import java.util.Map;
+
 import dev.sluice.ingest.IngestConfig;
 import dev.sluice.ingest.TierLimits;
 import dev.sluice.schema.UserPolicy;
@@ -10,9 +13,12 @@ import dev.sluice.schema.UserPolicy;
  */
 public final class Policies {
     private final IngestConfig config;
+    // one per tier, for the users that override nothing (most): a cache of resolved limits holds no copy of its own
+    private final Map<String, Resolved> tiers = new HashMap<>();
 
     public Policies(IngestConfig config) {
         this.config = config;
+        config.tiers().forEach((tier, limits) -> tiers.put(tier, new Resolved(tier, limits)));
     }
 
     /** A tier name and the limits in force. */
@@ -21,10 +27,14 @@ public final class Policies {
     public Resolved resolve(UserPolicy policy) {
         String defaultTier = config.defaultTier();
         if (policy == null) {
-            return new Resolved(defaultTier, config.tiers().get(defaultTier));
+            return tiers.get(defaultTier);
         }
         String tier = config.tiers().containsKey(policy.getTier()) ? policy.getTier() : defaultTier;
         TierLimits base = config.tiers().get(tier);
+        if (policy.getRequestsPerMinute() == null && policy.getRequestsPerDay() == null && policy.getTokensPerMinute() == null
+                && policy.getDailyBudgetMicros() == null) {
+            return tiers.get(tier);
+        }
         return new Resolved(tier, new TierLimits(
                 policy.getRequestsPerMinute() != null ? Math.max(0, policy.getRequestsPerMinute()) : base.requestsPerMinute(),
                 policy.getRequestsPerDay() != null ? Math.max(0, policy.getRequestsPerDay()) : base.requestsPerDay(),

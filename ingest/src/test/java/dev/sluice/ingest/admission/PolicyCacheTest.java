@@ -73,4 +73,30 @@ class PolicyCacheTest {
         // a, b read; a kept (recently used); c pushes out b; b pushes out a
         assertThat(reads).containsExactly("a", "b", "c", "b", "a");
     }
+
+    @Test
+    void shouldReadTheStoreForEveryRequestWhenItKeepsNoUsers() {
+        store.put("ada", policy("ada", "PRO", 7L));
+        PolicyCache cache = new PolicyCache(reading, policies, changes, 0);
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(cache.resolve("ada").limits().dailyBudgetMicros()).isEqualTo(7L);
+        }
+        assertThat(reads).containsExactly("ada", "ada", "ada");
+    }
+
+    @Test
+    void shouldShareTheTiersLimitsAmongUsersThatOverrideNothing() {
+        store.put("ada", policy("ada", "PRO", null));
+        store.put("bob", policy("bob", "PRO", null));
+        store.put("eve", policy("eve", "PRO", 7L));
+        PolicyCache cache = new PolicyCache(reading, policies, changes, 10);
+
+        // what a cache of 100,000 users per task holds is one entry per user, not one copy of the limits each
+        assertThat(cache.resolve("ada")).isSameAs(cache.resolve("bob"));
+        assertThat(cache.resolve("carl")).as("no policy: the default tier's").isSameAs(cache.resolve("dora"));
+        assertThat(cache.resolve("eve")).isNotSameAs(cache.resolve("ada"));
+        assertThat(cache.resolve("eve").limits().dailyBudgetMicros()).isEqualTo(7L);
+        assertThat(cache.resolve("eve").limits().requestsPerDay()).isEqualTo(cache.resolve("ada").limits().requestsPerDay());
+    }
 }
