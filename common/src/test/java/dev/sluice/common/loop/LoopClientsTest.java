@@ -32,6 +32,16 @@ class LoopClientsTest {
     }
 
     @Test
+    void shouldGiveTheProducersBatchesRoomForABacklogsRecordsUnlessTheSettingsNameASize() {
+        // an enriched record is ~1.7 KB: the client's 16 KiB batches held ~9 of them
+        assertThat(effectiveProducer(Map.of("bootstrap.servers", "localhost:1")).getInt(ProducerConfig.BATCH_SIZE_CONFIG))
+                .isEqualTo(LoopClients.DEFAULT_BATCH_BYTES).isEqualTo(128 * 1024);
+        // kafka.batch.size reaches the loops as this and wins
+        assertThat(effectiveProducer(Map.of("bootstrap.servers", "localhost:1", "batch.size", "16384"))
+                .getInt(ProducerConfig.BATCH_SIZE_CONFIG)).isEqualTo(16_384);
+    }
+
+    @Test
     void shouldLeaveTheConsumersBackoffAlone() {
         assertThat(LoopClients.transactionalConsumer(Map.of("bootstrap.servers", "localhost:1"), "g", Map.of()))
                 .doesNotContainKey(CommonClientConfigs.RETRY_BACKOFF_MS_CONFIG);

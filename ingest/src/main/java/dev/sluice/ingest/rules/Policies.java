@@ -14,11 +14,11 @@ import dev.sluice.schema.UserPolicy;
 public final class Policies {
     private final IngestConfig config;
     // one per tier, for the users that override nothing (most): a cache of resolved limits holds no copy of its own
-    private final Map<String, Resolved> tiers = new HashMap<>();
+    private final Map<String, Resolved> tierOnly = new HashMap<>();
 
     public Policies(IngestConfig config) {
         this.config = config;
-        config.tiers().forEach((tier, limits) -> tiers.put(tier, new Resolved(tier, limits)));
+        config.tiers().forEach((tier, limits) -> tierOnly.put(tier, new Resolved(tier, limits)));
     }
 
     /** A tier name and the limits in force. */
@@ -27,13 +27,13 @@ public final class Policies {
     public Resolved resolve(UserPolicy policy) {
         String defaultTier = config.defaultTier();
         if (policy == null) {
-            return tiers.get(defaultTier);
+            return tierOnly.get(defaultTier);
         }
         String tier = config.tiers().containsKey(policy.getTier()) ? policy.getTier() : defaultTier;
         TierLimits base = config.tiers().get(tier);
         if (policy.getRequestsPerMinute() == null && policy.getRequestsPerDay() == null && policy.getTokensPerMinute() == null
                 && policy.getDailyBudgetMicros() == null) {
-            return tiers.get(tier);
+            return tierOnly.get(tier);
         }
         return new Resolved(tier, new TierLimits(
                 policy.getRequestsPerMinute() != null ? Math.max(0, policy.getRequestsPerMinute()) : base.requestsPerMinute(),
