@@ -40,9 +40,9 @@ public final class LoopClients {
      * Default {@code batch.size} of a stage's transactional producer: 128 KiB (the client's is 16 KiB), what admission's
      * producer has had since issue 15's ninth pass. A backlog's transaction publishes thousands of records at its commit,
      * and an enriched record carries its vector (~1.7 KB), so 16 KiB batches held ~9 records each and went out as many
-     * small produce requests. As deployed (2026-12-07, 600,000-record drains of enrichment, two runs of two rounds): the
-     * broker's CPU per record 9.0-10.5 µs against 13.2-16.2, warm drains +8 to +32 %. Live traffic sends a commit's few
-     * records at the commit, below either size, so latency does not change.
+     * small produce requests. As deployed (2026-12-07, 600,000-record drains of enrichment, two rounds, order alternated):
+     * the broker's CPU per record 9.4-10.1 µs against 13.2-15.7, warm +12 / +18 %, whole drains +12 / +24 %; 256 KiB
+     * measured alike. Live traffic sends a commit's few records at the commit, below either size: P7 unchanged.
      */
     public static final int DEFAULT_BATCH_BYTES = 128 * 1024;
 
