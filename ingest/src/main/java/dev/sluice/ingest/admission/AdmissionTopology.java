@@ -50,8 +50,6 @@ public final class AdmissionTopology {
     /** Global copy of llm.user-policies. */
     public static final String POLICIES_STORE = "admission-user-policies";
 
-    /** The producer's batch size unless the Kafka client settings name one. */
-    static final int PRODUCER_BATCH_BYTES = 128 * 1024;
     /** The global (policies) and restore consumers' longest broker fetch wait, ms: bounds the start-up cost of each partition. */
     static final int STARTUP_FETCH_MAX_WAIT_MS = 50;
 
@@ -140,12 +138,12 @@ public final class AdmissionTopology {
         // all miss (why: AdmissionRocksDb), unless the deployment names its own setter (`kafka.rocksdb.config.setter`),
         // which then replaces this one.
         p.putIfAbsent(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, AdmissionRocksDb.class.getName());
-        // Larger producer batches, unless the Kafka client settings name a size (`kafka.batch.size` or
-        // `kafka.producer.batch.size`): a drain's admitted records and changelog writes filled the producer's 16 KB
+        // The larger producer batches every stage's transactional producer gets (LoopClients), unless the Kafka client
+        // settings name a size (`kafka.batch.size` or `kafka.producer.batch.size`): a drain's admitted records and changelog writes filled the producer's 16 KB
         // batches between commits and went out as many small produce requests. As deployed (2026-12-05, 1,000,000-request
         // drains, two rounds): broker CPU per request 4.4-5.3 µs against 7.4-7.5, the whole drain +12 to +16 %. Live
         // traffic sends a commit's records at the commit, far below either size, so its latency does not change.
-        p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, PRODUCER_BATCH_BYTES);
+        p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, LoopClients.DEFAULT_BATCH_BYTES);
         // The short first retry backoff every stage's transactional producer gets (why: LoopClients), unless the Kafka
         // client settings name one (`kafka.retry.backoff.ms` or `kafka.producer.retry.backoff.ms`); the producer's only,
         // the consumers keep theirs. At the client's 100 ms, admission's p99 share at 1,000 requests/s with early commits

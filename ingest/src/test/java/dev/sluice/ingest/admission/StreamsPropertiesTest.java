@@ -53,8 +53,8 @@ class StreamsPropertiesTest {
 
     @Test
     void shouldGiveTheProducerLargerBatchesUnlessTheClientSettingsNameASize() {
-        assertThat(producerBatchSize(Map.of("bootstrap.servers", "localhost:1"))).isEqualTo(AdmissionTopology.PRODUCER_BATCH_BYTES);
-        assertThat(AdmissionTopology.PRODUCER_BATCH_BYTES).isGreaterThan(16 * 1024); // the producer's default
+        assertThat(producerBatchSize(Map.of("bootstrap.servers", "localhost:1"))).isEqualTo(LoopClients.DEFAULT_BATCH_BYTES);
+        assertThat(LoopClients.DEFAULT_BATCH_BYTES).isGreaterThan(16 * 1024); // the producer's default
         // kafka.batch.size and kafka.producer.batch.size reach Streams as these; either one decides
         assertThat(producerBatchSize(Map.of("bootstrap.servers", "localhost:1", "batch.size", 4096))).isEqualTo(4096);
         assertThat(producerBatchSize(Map.of("bootstrap.servers", "localhost:1", "producer.batch.size", "8192"))).isEqualTo(8192);
