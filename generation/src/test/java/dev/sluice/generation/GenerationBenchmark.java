@@ -60,7 +60,7 @@ class GenerationBenchmark {
     static final long SPREAD_MS = Long.getLong("bench.generation.spread.ms", 0);
     /**
      * Requests of the uncounted warm-up stage ({@code -Dbench.generation.warmup.requests}). After 2,000 the JIT still
-     * compiles through most of the measured run (twenty-first pass of issue 15: 13 s of compilation in a 17 s run, 30–140
+     * compiles through most of the measured run (twenty-first pass of issue 15: 10–13 s of compilation in a 17 s run, 30–140
      * C2 compilations a second, on the same two cores as the stage, the broker and the harness); 16,000 and 48,000 halve
      * that, but the p99 did not separate from the run-to-run spread, so the default stays comparable with earlier runs.
      */
