@@ -134,7 +134,10 @@ class GenerationBenchmark {
                 baseline, BASELINE_REQUESTS, throughput / baseline);
     }
 
-    /** A short run in a separate stage so JIT and connections are warm; its meters are discarded. */
+    /**
+     * A short run in a separate stage, so connections are open and the stage's paths have run; its meters are
+     * discarded. The JVM's JIT is not done by then: the measured run prints how long it still compiles.
+     */
     private static void warmUp(KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) {
         Fixture f = new Fixture(kafka, registry, redis, "gen-bench-warmup", 6);
         produce(f, WARMUP_REQUESTS);

@@ -38,9 +38,9 @@ public final class LoopClients {
     public static final int DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
     /**
      * Default {@code batch.size} of a stage's transactional producer: 128 KiB (the client's is 16 KiB); admission's
-     * Streams producer gets it too (it has had this size since issue 15's ninth pass). A backlog's transaction publishes thousands of records at its commit,
-     * and an enriched record carries its vector (~1.7 KB), so 16 KiB batches held ~9 records each and went out as many
-     * small produce requests. As deployed (2026-12-07, 600,000-record drains of enrichment, two rounds, order alternated):
+     * Streams producer gets it too (it has had this size since issue 15's ninth pass). A backlog's transaction publishes
+     * thousands of records at its commit, and an enriched record carries its vector (~1.7 KB), so 16 KiB batches held ~9
+     * records each and went out as many small produce requests. As deployed (2026-12-07, 600,000-record drains of enrichment, two rounds, order alternated):
      * the broker's CPU per record 9.4-10.1 µs against 13.2-15.7, warm +12 / +18 %, whole drains +12 / +24 %; 256 KiB
      * measured alike. Live traffic sends a commit's few records at the commit, below either size: P7 unchanged.
      */
