@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 import dev.sluice.common.CommonKeys;
+import dev.sluice.common.Instances;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.common.config.ConfigValues;
@@ -170,21 +171,13 @@ public record EnrichmentConfig(
                 v.intValue(POLL_MAX_RECORDS),
                 v.duration(COMMIT_INTERVAL_MS),
                 v.optionalString(GROUP_ID).orElse(prefix + "sluice-enrichment"),
-                v.optionalString(TRANSACTIONAL_ID).orElse(prefix + "sluice-enrichment-" + hostname()),
+                v.optionalString(TRANSACTIONAL_ID).orElse(prefix + "sluice-enrichment-" + Instances.hostName()),
                 v.duration(RETRY_BACKOFF_MS),
                 Path.of(common.string(CommonKeys.STATE_DIR)).toAbsolutePath().normalize(),
                 v.string(OPENAI_BASE_URL).strip().replaceAll("/+$", ""),
                 v.string(OPENAI_MODEL),
                 v.duration(OPENAI_TIMEOUT_MS),
                 embedder.equals("openai") ? config.secret(OPENAI_API_KEY, "OPENAI_API_KEY") : Optional.empty());
-    }
-
-    private static String hostname() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.net.UnknownHostException e) {
-            return "localhost";
-        }
     }
 
     /** Never prints the API key. */

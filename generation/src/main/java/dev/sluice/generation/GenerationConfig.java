@@ -10,13 +10,13 @@ import static org.apache.kafka.common.config.ConfigDef.Type.LIST;
 import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
 import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.ConfigException;
+import dev.sluice.common.Instances;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.common.config.ConfigValues;
@@ -288,7 +288,7 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
         String groupId = c.optionalString(GROUP_ID).orElse(common.string(CommonKeys.TOPIC_PREFIX) + DEFAULT_GROUP_ID);
         return new GenerationConfig(common.string(CommonKeys.PROVIDER).strip().toLowerCase(Locale.ROOT),
                 common.optionalString(CommonKeys.PROVIDER_BASE_URL).orElse(null),
-                c.optionalString(INSTANCE_ID).orElseGet(GenerationConfig::hostName), groupId, loop, processor, resilience,
+                c.optionalString(INSTANCE_ID).orElseGet(Instances::hostName), groupId, loop, processor, resilience,
                 simulated, c.duration(REDIS_TIMEOUT_MS), c.intValue(WORKER_THREADS), c.duration(LEDGER_LOAD_TIMEOUT_MS),
                 c.intValue(MEMORY_STORE_MAX_ENTRIES), semantic(c));
     }
@@ -309,13 +309,5 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
     /** The producer's transactional.id. */
     public String transactionalId() {
         return groupId + "-" + instanceId;
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            return "localhost";
-        }
     }
 }

@@ -17,6 +17,7 @@ import java.util.Optional;
 
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.ConfigException;
+import dev.sluice.common.Instances;
 import dev.sluice.common.ModelCatalog;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.config.ConfigDefinition;
@@ -32,6 +33,7 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  * {@link #from(SluiceConfig)}; immutable after.
  */
 public record IngestConfig(String applicationId, int streamThreads, Duration commitInterval, Duration freshCommitInterval, String stateDir,
+                           String instanceId,
                            String defaultTier, Map<String, TierLimits> tiers, long maxRequestCostMicros,
                            Duration dedupeHorizon, Duration sweepInterval, int maxMessages, int maxMessageChars,
                            int maxTotalChars, int maxOutputTokens, int maxMetadataEntries, int maxMetadataBytes,
@@ -41,6 +43,7 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
     public static final String APPLICATION_ID = "ingest.application.id";
     /** The application id after the topic prefix: the default is {@code <topic.prefix>sluice-ingest}. */
     public static final String DEFAULT_APPLICATION_ID = "sluice-ingest";
+    public static final String INSTANCE_ID = "ingest.instance.id";
     public static final String STREAM_THREADS = "ingest.stream.threads";
     /** Default of {@link #STREAM_THREADS}, threads. */
     public static final int DEFAULT_STREAM_THREADS = 1;
@@ -104,6 +107,14 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
     private static final ConfigDefinition DEFINITION = ConfigDefinition.named("Admission (`sluice run ingest`)")
             .defineComputed(APPLICATION_ID, STRING, null, MEDIUM,
                     "Kafka Streams application id (consumer group, prefix of changelog topics).", "`<topic.prefix>sluice-ingest`")
+            .defineComputed(INSTANCE_ID, STRING, null, MEDIUM,
+                    "This instance's stable id: its consumers' `group.instance.id` (Kafka Streams adds `-<thread>`), so an "
+                            + "instance restarted after a crash takes its partitions back at once instead of waiting for the "
+                            + "broker to expire its dead predecessor (`kafka.session.timeout.ms`, 45 s by default). Must differ "
+                            + "between instances of the application and stay the same across an instance's restarts; the default "
+                            + "does both as long as each instance keeps its host name or its `state.dir`. A `kafka.group.instance.id` "
+                            + "or `kafka.group.protocol=streams` (which has no static members) leaves it unused. A clean stop still "
+                            + "leaves the group at once.", "the host name and a hash of `state.dir`'s absolute path")
             .define(STREAM_THREADS, INT, DEFAULT_STREAM_THREADS, Range.between(1, 64), MEDIUM, "Stream threads per instance.")
             .define(COMMIT_INTERVAL_MS, LONG, DEFAULT_COMMIT_INTERVAL_MS, Range.between(1, 600_000), MEDIUM,
                     "Time between transaction commits while a backlog drains, ms (with `" + FRESH_COMMIT_INTERVAL_MS + "` on, as by "
@@ -241,6 +252,7 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
                 v.duration(COMMIT_INTERVAL_MS),
                 v.duration(FRESH_COMMIT_INTERVAL_MS),
                 common.string(CommonKeys.STATE_DIR),
+                v.optionalString(INSTANCE_ID).orElseGet(() -> Instances.ofStateDir(common.string(CommonKeys.STATE_DIR))),
                 common.string(CommonKeys.DEFAULT_TIER).toUpperCase(Locale.ROOT),
                 tiers,
                 v.longValue(MAX_REQUEST_COST_MICROS),

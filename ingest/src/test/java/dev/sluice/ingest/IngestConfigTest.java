@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 
+import dev.sluice.common.CommonKeys;
 import dev.sluice.common.ConfigException;
+import dev.sluice.common.Instances;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.ingest.ceiling.CeilingConfig;
 import org.junit.jupiter.api.Test;
@@ -77,5 +79,15 @@ class IngestConfigTest {
                 .hasMessageContaining("[1,...,600000]");
         assertThatThrownBy(() -> IngestConfig.from(SluiceConfig.of(Map.of("ingest.global.lease.return.idle.ms", "-1"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("ingest.global.lease.return.idle.ms").hasMessageContaining("'-1'");
+    }
+    @Test
+    void shouldNameTheInstanceByItsHostAndStateDirectoryUnlessConfigured() {
+        IngestConfig one = IngestConfig.from(SluiceConfig.of(Map.of(CommonKeys.STATE_DIR, "/var/lib/sluice/a")));
+        IngestConfig again = IngestConfig.from(SluiceConfig.of(Map.of(CommonKeys.STATE_DIR, "/var/lib/sluice/b/../a/")));
+        IngestConfig other = IngestConfig.from(SluiceConfig.of(Map.of(CommonKeys.STATE_DIR, "/var/lib/sluice/b")));
+
+        assertThat(one.instanceId()).startsWith(Instances.hostName() + "-").isEqualTo(again.instanceId());
+        assertThat(other.instanceId()).as("a second instance on the host has its own state directory").isNotEqualTo(one.instanceId());
+        assertThat(IngestConfig.from(SluiceConfig.of(Map.of(IngestConfig.INSTANCE_ID, "ingest-0"))).instanceId()).isEqualTo("ingest-0");
     }
 }

@@ -109,4 +109,28 @@ class StreamsPropertiesTest {
         assertThat(ours.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG)).isEqualTo(AdmissionRocksDb.class.getName());
         assertThat(theirs.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG)).isEqualTo("com.example.TheirSetter");
     }
+    @Test
+    void shouldMakeEachInstanceAStaticMemberSoARestartAfterACrashDoesNotWaitForTheDeadMember() {
+        Properties p = AdmissionTopology.streamsProperties(config, topics, Map.of("bootstrap.servers", "localhost:1"));
+        StreamsConfig streams = new StreamsConfig(p);
+
+        // Kafka Streams gives each stream thread's consumer the id with its thread's index
+        assertThat(streams.getMainConsumerConfigs("admission", "c", 1).get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG))
+                .isEqualTo(config.instanceId() + "-1");
+        // the consumers without a group have none
+        assertThat(streams.getRestoreConsumerConfigs("c")).doesNotContainKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        assertThat(streams.getGlobalConsumerConfigs("c")).doesNotContainKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    }
+
+    @Test
+    void shouldLeaveTheMembershipToTheDeploymentWhenItNamesAnIdOrTheStreamsProtocol() {
+        Properties theirs = AdmissionTopology.streamsProperties(config, topics, Map.of("bootstrap.servers", "localhost:1",
+                "main.consumer.group.instance.id", "theirs"));
+        assertThat(new StreamsConfig(theirs).getMainConsumerConfigs("admission", "c", 1).get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG))
+                .isEqualTo("theirs-1");
+        // the streams rebalance protocol has no static members: Kafka Streams refuses an instance id with it
+        Properties streamsProtocol = AdmissionTopology.streamsProperties(config, topics, Map.of("bootstrap.servers", "localhost:1",
+                StreamsConfig.GROUP_PROTOCOL_CONFIG, "STREAMS"));
+        assertThat(streamsProtocol).doesNotContainKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    }
 }

@@ -172,21 +172,39 @@ class DeployedIngestBenchmark {
     /** Drains the backlog with {@code sluice run ingest} (this build, or {@code jar=}'s) at {@code variant}'s settings. */
     private static Drain admission(String what, String tag, String variant, String bootstrap, SchemaRegistryServer registry,
                                    String prefix, TopicCatalog catalog, Path tmp, Path work) throws Exception {
-        StageVariant v = StageVariant.parse(variant);
+        List<String> ingest = ingestCommand(tag, StageVariant.parse(variant), bootstrap, registry.url(), prefix, tmp, work, JFR);
+        return Drains.drain(what, REQUESTS, brokerPid, bootstrap, outcomes(catalog), work.resolve("ingest-" + tag + ".log"), ingest, work);
+    }
+
+    /**
+     * {@code sluice run ingest} at {@code v}'s settings, every other setting at its default but the addresses, the topic
+     * prefix, the application id ({@code prefix + "ingest-" + tag}) and the state directory ({@code tmp/ingest-<tag>}).
+     */
+    static List<String> ingestCommand(String tag, StageVariant v, String bootstrap, String registryUrl, String prefix,
+                                      Path tmp, Path work, boolean jfr) {
         List<String> ingest = v.command("ingest");
-        if (JFR) {
+        if (jfr) {
             ingest.add(1, "-XX:StartFlightRecording=filename=" + work.resolve("ingest-" + tag + ".jfr") + ",settings=profile");
         }
         ingest.addAll(List.of(
                 "--set", CommonKeys.KAFKA_BOOTSTRAP_SERVERS + "=" + bootstrap,
-                "--set", CommonKeys.SCHEMA_REGISTRY_URL + "=" + registry.url(),
+                "--set", CommonKeys.SCHEMA_REGISTRY_URL + "=" + registryUrl,
                 "--set", CommonKeys.TOPIC_PREFIX + "=" + prefix,
                 "--set", CommonKeys.STATE_DIR + "=" + tmp.resolve("ingest-" + tag),
-                "--set", "ingest.application.id=" + prefix + "ingest-" + tag,
+                "--set", "ingest.application.id=" + applicationId(prefix, tag),
                 "--set", CommonKeys.HTTP_PORT + "=0"));
         ingest.addAll(v.setArguments());
-        List<String> outcomes = List.of(catalog.admitted().name(), catalog.rejected().name(), catalog.dlq().name());
-        return Drains.drain(what, REQUESTS, brokerPid, bootstrap, outcomes, work.resolve("ingest-" + tag + ".log"), ingest, work);
+        return ingest;
+    }
+
+    /** The application id of the ingest drain tagged {@code tag}. */
+    static String applicationId(String prefix, String tag) {
+        return prefix + "ingest-" + tag;
+    }
+
+    /** Where admission's outcomes go: admitted, rejected, dead letters. */
+    static List<String> outcomes(TopicCatalog catalog) {
+        return List.of(catalog.admitted().name(), catalog.rejected().name(), catalog.dlq().name());
     }
 
     /** A measured baseline (passthrough, Redis limiter): {@link Drains#JVM} plus {@link #BASELINE_FLAGS}. */
@@ -197,22 +215,32 @@ class DeployedIngestBenchmark {
     }
 
     private static void fill(String bootstrap, TopicCatalog catalog) {
+        fill(bootstrap, catalog, REQUESTS, USERS, true);
+    }
+
+    /**
+     * Writes {@code requests} requests over {@code users} users ({@code user-0}...), as a partner client would (the
+     * registered schema), after the users' PRO policies when {@code policies}: a per-minute limit above the run's volume,
+     * so the benchmarks measure admitting, not refusing.
+     */
+    static void fill(String bootstrap, TopicCatalog catalog, int requests, int users, boolean policies) {
         Map<String, Object> p = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 5,
                 ProducerConfig.BATCH_SIZE_CONFIG, 65_536);
         Instant now = Instant.now();
-        try (KafkaProducer<String, UserPolicy> policies = new KafkaProducer<>(p, catalog.userPolicies().keySerde().serializer(),
-                catalog.userPolicies().valueSerde().serializer())) {
-            for (int u = 0; u < USERS; u++) {
-                String user = "user-" + u;
-                // PRO, with a per-minute limit above the run's volume: the benchmark measures admitting, not refusing
-                policies.send(new ProducerRecord<>(catalog.userPolicies().name(), user,
-                        Requests.policy(user, "PRO", 100_000, 100_000, null, null, now)));
+        if (policies) {
+            try (KafkaProducer<String, UserPolicy> producer = new KafkaProducer<>(p, catalog.userPolicies().keySerde().serializer(),
+                    catalog.userPolicies().valueSerde().serializer())) {
+                for (int u = 0; u < users; u++) {
+                    String user = "user-" + u;
+                    producer.send(new ProducerRecord<>(catalog.userPolicies().name(), user,
+                            Requests.policy(user, "PRO", 100_000, 100_000, null, null, now)));
+                }
             }
         }
         try (KafkaProducer<String, LlmRequest> producer = new KafkaProducer<>(p, catalog.requests().keySerde().serializer(),
                 catalog.requests().valueSerde().serializer())) {
-            for (int n = 0; n < REQUESTS; n++) {
-                String user = "user-" + (n % USERS);
+            for (int n = 0; n < requests; n++) {
+                String user = "user-" + (n % users);
                 Instant at = Instant.now();
                 producer.send(new ProducerRecord<>(catalog.requests().name(), null, at.toEpochMilli(), user,
                         Requests.request(user, Requests.DEFAULT_MODEL, "summarise the quarterly report, item " + (n % 64), 64, at)));

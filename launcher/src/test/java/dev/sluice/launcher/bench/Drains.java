@@ -68,6 +68,15 @@ final class Drains {
      */
     static Drain drain(String what, int records, long brokerPid, String bootstrap, List<String> topics, Path log,
                        List<String> command, Path work) throws IOException {
+        return drain(what, records, brokerPid, bootstrap, topics, log, command, work, false);
+    }
+
+    /**
+     * {@link #drain(String, int, long, String, List, Path, List, Path)}, ending the contender with SIGKILL instead of
+     * SIGTERM when {@code crash}: a crash once its outcomes are committed, which leaves no state checkpoint behind.
+     */
+    static Drain drain(String what, int records, long brokerPid, String bootstrap, List<String> topics, Path log,
+                       List<String> command, Path work, boolean crash) throws IOException {
         Files.deleteIfExists(log);
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -139,6 +148,9 @@ final class Drains {
                 System.out.printf("%-48s its threads' CPU over the second half (%,.0f records): %s%n", "", halfRecords,
                         threadsAtEnd.since(threadsAtHalf, 6));
                 System.out.printf("%-48s the broker's threads, the same: %s%n", "", brokerThreadsAtEnd.since(brokerThreadsAtHalf, 6));
+                if (crash) {
+                    process.kill();
+                }
                 return d;
             }
         }

@@ -1,0 +1,41 @@
+package dev.sluice.common;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** Where a stage instance's stable identity comes from when its configuration names none. */
+public final class Instances {
+    private Instances() {}
+
+    /**
+     * This machine's host name, {@code localhost} when it cannot be resolved: the same across restarts of a process on
+     * one host (a pod keeps its name across container restarts), different between hosts.
+     */
+    public static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /**
+     * The host name and a hash of {@code stateDir}'s absolute path ({@code host-1a2b3c4d}): the same across restarts of
+     * the instance whose local state lives there, and different between instances on one host, since each needs a state
+     * directory of its own (Kafka Streams locks it).
+     */
+    public static String ofStateDir(String stateDir) {
+        String path = Path.of(stateDir).toAbsolutePath().normalize().toString();
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(path.getBytes(StandardCharsets.UTF_8));
+            return hostName() + "-" + HexFormat.of().formatHex(digest, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+}
