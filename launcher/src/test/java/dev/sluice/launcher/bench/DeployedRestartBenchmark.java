@@ -3,11 +3,11 @@ package dev.sluice.launcher.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 import dev.sluice.embedded.ChildProcess;
 import dev.sluice.launcher.bench.Drains.Drain;
@@ -16,8 +16,10 @@ import dev.sluice.contracts.TopicCatalog;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,9 +39,10 @@ import org.junit.jupiter.api.io.TempDir;
  * is then stopped (SIGTERM), or killed (SIGKILL) once its outcomes are committed. At once {@code
  * bench.deployed.restart.after} new requests (default 20,000) are written, and the stage is started again on the same
  * state directory, as a supervisor would restart it, drains them and is stopped. Prints each drain (first outcome, whole
- * drain, CPU), the changelog records each application holds (the end offsets of its changelog topics, transaction
- * markers included), and per variant the crash's extra time to the first outcome with the changelog records restored
- * per second of it. Asserts nothing. Variants: {@code -Dbench.deployed.restart.variants} as {@link StageVariant}
+ * drain, CPU), the records in each application's changelog topics when it restarts (what a restore reads, after
+ * whatever the broker compacted), and per variant the crash's extra time to the first outcome with the changelog
+ * records restored per second of it. {@code -Dbench.deployed.restart.hold.ms} keeps the stage running that long after
+ * its drain before the stop or crash (default 0), time for the broker's log cleaner. Asserts nothing. Variants: {@code -Dbench.deployed.restart.variants} as {@link StageVariant}
  * ({@code ;} between them).
  * Run: {@code ./mvnw -Pbench -o -pl launcher -am verify -Dit.test=DeployedRestartBenchmark -Dtest=none
  * -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false}.
@@ -51,6 +54,11 @@ class DeployedRestartBenchmark {
     private static final int USERS = Integer.getInteger("bench.deployed.users", 10_000);
     private static final List<String> VARIANTS = List.of(System.getProperty("bench.deployed.restart.variants", "default").split(";"));
     private static final List<String> ENDINGS = List.of("stop", "crash");
+    /**
+     * How long the stage keeps running after its drain before the stop or crash ({@code -Dbench.deployed.restart.hold.ms},
+     * default 0): time for the broker's log cleaner (every 15 s by default) to compact what it may.
+     */
+    private static final Duration HOLD = Duration.ofMillis(Long.getLong("bench.deployed.restart.hold.ms", 0));
 
     @Test
     void benchmark(SchemaRegistryServer registry, @TempDir Path tmp) throws Exception {
@@ -94,20 +102,35 @@ class DeployedRestartBenchmark {
                                 long brokerPid) throws Exception {
         List<String> command = DeployedIngestBenchmark.ingestCommand(tag, StageVariant.parse(VARIANTS.get(variant)), bootstrap,
                 registry.url(), prefix, tmp, work, false);
+        boolean before = what.startsWith("before");
         return Drains.drain(what, records, brokerPid, bootstrap, DeployedIngestBenchmark.outcomes(catalog),
-                work.resolve("ingest-" + tag + (what.startsWith("before") ? "-before" : "-restart") + ".log"),
-                command, work, crash);
+                work.resolve("ingest-" + tag + (before ? "-before" : "-restart") + ".log"), command, work, crash,
+                before ? HOLD : Duration.ZERO);
     }
 
-    /** The records in {@code applicationId}'s changelog topics: the sum of their partitions' end offsets. */
+    /**
+     * The records a restore of {@code applicationId}'s changelog topics reads: what is left in them after compaction, read
+     * from their start to their end ({@code read_committed}).
+     */
     private static long changelogRecords(String bootstrap, String applicationId) throws Exception {
+        List<TopicPartition> partitions;
         try (Admin admin = Drains.admin(bootstrap)) {
             List<String> topics = admin.listTopics().names().get().stream()
                     .filter(t -> t.startsWith(applicationId + "-") && t.endsWith("-changelog")).toList();
-            Map<TopicPartition, OffsetSpec> latest = admin.describeTopics(topics).allTopicNames().get().values().stream()
-                    .flatMap(d -> d.partitions().stream().map(p -> new TopicPartition(d.name(), p.partition())))
-                    .collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
-            return admin.listOffsets(latest).all().get().values().stream().mapToLong(r -> r.offset()).sum();
+            partitions = admin.describeTopics(topics).allTopicNames().get().values().stream()
+                    .flatMap(d -> d.partitions().stream().map(p -> new TopicPartition(d.name(), p.partition()))).toList();
+        }
+        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long records = 0;
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                records += consumer.poll(Duration.ofMillis(200)).count();
+            }
+            return records;
         }
     }
 

@@ -68,15 +68,16 @@ final class Drains {
      */
     static Drain drain(String what, int records, long brokerPid, String bootstrap, List<String> topics, Path log,
                        List<String> command, Path work) throws IOException {
-        return drain(what, records, brokerPid, bootstrap, topics, log, command, work, false);
+        return drain(what, records, brokerPid, bootstrap, topics, log, command, work, false, Duration.ZERO);
     }
 
     /**
-     * {@link #drain(String, int, long, String, List, Path, List, Path)}, ending the contender with SIGKILL instead of
-     * SIGTERM when {@code crash}: a crash once its outcomes are committed, which leaves no state checkpoint behind.
+     * {@link #drain(String, int, long, String, List, Path, List, Path)}, leaving the contender running for {@code hold}
+     * after its last outcome, then ending it with SIGKILL instead of SIGTERM when {@code crash}: a crash once its outcomes
+     * are committed, which leaves no state checkpoint behind.
      */
     static Drain drain(String what, int records, long brokerPid, String bootstrap, List<String> topics, Path log,
-                       List<String> command, Path work, boolean crash) throws IOException {
+                       List<String> command, Path work, boolean crash, Duration hold) throws IOException {
         Files.deleteIfExists(log);
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -148,11 +149,20 @@ final class Drains {
                 System.out.printf("%-48s its threads' CPU over the second half (%,.0f records): %s%n", "", halfRecords,
                         threadsAtEnd.since(threadsAtHalf, 6));
                 System.out.printf("%-48s the broker's threads, the same: %s%n", "", brokerThreadsAtEnd.since(brokerThreadsAtHalf, 6));
+                sleep(hold);
                 if (crash) {
                     process.kill();
                 }
                 return d;
             }
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
