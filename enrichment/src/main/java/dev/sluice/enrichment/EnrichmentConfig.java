@@ -130,8 +130,10 @@ public record EnrichmentConfig(
                             + "is committed as soon as a poll finds nothing else to do. 0 commits after every poll.")
             .defineComputed(GROUP_ID, STRING, null, LOW, "Consumer group id.", "`<topic.prefix>sluice-enrichment`")
             .defineComputed(TRANSACTIONAL_ID, STRING, null, LOW,
-                    "Transactional id of this instance's producer; must be unique per running instance and stable across its "
-                            + "restarts (so a restart fences and aborts its predecessor's open transaction at once). A dead "
+                    "Transactional id of this instance's producer, and its consumer's `group.instance.id`; must be unique per "
+                            + "running instance and stable across its restarts (so a restart fences and aborts its predecessor's "
+                            + "open transaction at once, and takes its partitions back without waiting for the broker to expire "
+                            + "the dead member: the session timeout). A clean stop leaves the group at once. A dead "
                             + "instance's successor under another id (a rescheduled pod's new host name) waits for the broker "
                             + "to abort that transaction instead: at most `kafka.transaction.timeout.ms` (10 s by default "
                             + "for the stages) plus the broker's abort check interval.",

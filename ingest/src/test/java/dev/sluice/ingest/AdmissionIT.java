@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.sluice.common.DeadLetterHeaders;
 import dev.sluice.ingest.admission.AdmissionDriver;
+import dev.sluice.ingest.admission.AdmissionTopology;
 import dev.sluice.ingest.admission.Usage;
 import dev.sluice.schema.AdmittedRequest;
 import dev.sluice.schema.CostEvent;
@@ -28,12 +29,16 @@ import dev.sluice.schema.UserPolicy;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
@@ -166,6 +171,23 @@ class AdmissionIT {
             // Kafka Streams' own metrics are on the stage's meters (so on /metrics): the commits that made these visible
             assertThat(cluster.meters(0).get("kafka.stream.thread.commit.total").functionCounter().count()).isPositive();
             assertThat(cluster.meters(0).get("kafka.stream.thread.process.total").functionCounter().count()).isGreaterThanOrEqualTo(2);
+        }
+    }
+
+    @Test
+    void shouldCreateItsChangelogsWithSegmentsTheBrokerCanCompactWithinMinutes(KafkaBroker kafka, SchemaRegistryServer registry)
+            throws Exception {
+        try (IngestCluster cluster = new IngestCluster(kafka, registry, "segments", Map.of());
+             Admin admin = kafka.admin()) {
+            cluster.startInstance();
+            cluster.awaitAllRunning();
+            for (String store : List.of(AdmissionTopology.USER_STATE_STORE, AdmissionTopology.REQUESTS_STORE)) {
+                ConfigResource changelog = new ConfigResource(ConfigResource.Type.TOPIC, cluster.prefix + "ingest-" + store + "-changelog");
+                Config config = admin.describeConfigs(List.of(changelog)).all().get().get(changelog);
+                assertThat(config.get(TopicConfig.SEGMENT_MS_CONFIG).value()).as(changelog.name())
+                        .isEqualTo(Long.toString(AdmissionTopology.CHANGELOG_SEGMENT_MS));
+                assertThat(config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo(TopicConfig.CLEANUP_POLICY_COMPACT);
+            }
         }
     }
 

@@ -98,6 +98,7 @@ public final class TransactionalLoop<O> implements Runnable {
     private long stalledMillis;
     private volatile int ownershipChecks;
     private long nextOwnershipCheckNanos;
+    private volatile boolean leaveOnClose;
 
     /**
      * A pause of the whole process this long (a stop-the-world GC, a frozen VM, SIGSTOP) may have outlived the consumer's
@@ -126,6 +127,16 @@ public final class TransactionalLoop<O> implements Runnable {
         this.handler = handler;
         this.settings = settings;
         this.transactions = new Transactions<>(producers, consumer::groupMetadata, handler);
+    }
+
+    /**
+     * Makes the consumer leave its group when the loop closes, a static member too (by default a static member stays, so
+     * that its replacement under the same id takes over without a rebalance; a dynamic one always leaves). Before
+     * {@link #start}.
+     */
+    public TransactionalLoop<O> leavingTheGroupOnClose() {
+        this.leaveOnClose = true;
+        return this;
     }
 
     /** Starts the loop on its own (non-daemon) thread named {@code sluice-<name>-loop}. */
@@ -466,7 +477,9 @@ public final class TransactionalLoop<O> implements Runnable {
     private void closeQuietly() {
         try {
             // consumer first: its revocation callback commits through the producer
-            consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
+            consumer.close(leaveOnClose
+                    ? CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(CLOSE_TIMEOUT)
+                    : CloseOptions.timeout(CLOSE_TIMEOUT));
         } catch (RuntimeException e) {
             log.debug("{}: consumer close failed: {}", name, e.getClass().getSimpleName());
         }

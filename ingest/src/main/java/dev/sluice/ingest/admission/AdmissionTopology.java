@@ -15,6 +15,7 @@ import dev.sluice.contracts.Topic;
 import dev.sluice.contracts.TopicCatalog;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -52,6 +53,13 @@ public final class AdmissionTopology {
 
     /** The global (policies) and restore consumers' longest broker fetch wait, ms: bounds the start-up cost of each partition. */
     static final int STARTUP_FETCH_MAX_WAIT_MS = 50;
+    /**
+     * How often the changelogs admission creates roll a segment, ms (10 minutes), unless the deployment names a
+     * {@code topic.segment.ms}: the broker compacts only closed segments, and a restart after a crash reads back all
+     * that is not compacted. At the broker's defaults (1 GiB or 7 days) that is up to a gibibyte per partition of every
+     * user's state updates.
+     */
+    public static final long CHANGELOG_SEGMENT_MS = 600_000;
 
     static final String REQUESTS_SOURCE = "requests-source";
     static final String COSTS_SOURCE = "costs-source";
@@ -134,6 +142,11 @@ public final class AdmissionTopology {
         // fetch waits one after another (as deployed, 2026-12-03: six tasks restored over 1.2 s with empty changelogs).
         p.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), STARTUP_FETCH_MAX_WAIT_MS);
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
+        // Changelog segments the broker can compact soon: a crash wipes exactly-once state that was not closed cleanly, and
+        // the restart reads the changelogs back, compacted or not. With 5-second segments (DeployedRestartBenchmark,
+        // 2026-12-07: 1,000,000 requests of 10,000 users, 30 s for the cleaner) 1,246,589 records were left of 2,000,000,
+        // and the crash cost 2.3 s of restore against 4.0 s. Topics created from now on; existing ones keep their settings.
+        p.putIfAbsent(StreamsConfig.topicPrefix(TopicConfig.SEGMENT_MS_CONFIG), CHANGELOG_SEGMENT_MS);
         // Static membership: an instance restarted after a crash (SIGKILL, OOM) rejoins as the member it was and gets its
         // tasks back at once. As a new member it waited for the broker to expire the dead one first: the session timeout
         // (45 s) of a 43 s time to first outcome, against 1.9 s after a clean stop (DeployedRestartBenchmark, 2026-12-07).

@@ -2,6 +2,7 @@ package dev.sluice.ingest.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 
@@ -13,6 +14,7 @@ import dev.sluice.ingest.IngestConfig;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
@@ -132,5 +134,16 @@ class StreamsPropertiesTest {
         Properties streamsProtocol = AdmissionTopology.streamsProperties(config, topics, Map.of("bootstrap.servers", "localhost:1",
                 StreamsConfig.GROUP_PROTOCOL_CONFIG, "STREAMS"));
         assertThat(streamsProtocol).doesNotContainKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    }
+
+    @Test
+    void shouldRollTheChangelogsSegmentsOftenSoTheBrokerCompactsWhatARestoreReadsUnlessTheDeploymentSaysOtherwise() {
+        Properties ours = AdmissionTopology.streamsProperties(config, topics, Map.of("bootstrap.servers", "localhost:1"));
+        Properties theirs = AdmissionTopology.streamsProperties(config, topics, Map.of("bootstrap.servers", "localhost:1",
+                StreamsConfig.topicPrefix(TopicConfig.SEGMENT_MS_CONFIG), 3_600_000L));
+
+        assertThat(ours.get(StreamsConfig.topicPrefix(TopicConfig.SEGMENT_MS_CONFIG))).isEqualTo(AdmissionTopology.CHANGELOG_SEGMENT_MS);
+        assertThat(AdmissionTopology.CHANGELOG_SEGMENT_MS).isLessThan(Duration.ofDays(7).toMillis()); // the broker's default roll
+        assertThat(theirs.get(StreamsConfig.topicPrefix(TopicConfig.SEGMENT_MS_CONFIG))).isEqualTo(3_600_000L);
     }
 }

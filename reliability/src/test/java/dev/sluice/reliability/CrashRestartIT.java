@@ -1,0 +1,148 @@
+package dev.sluice.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import dev.sluice.testkit.KafkaBroker;
+import dev.sluice.testkit.RedisServer;
+import dev.sluice.testkit.SchemaRegistryServer;
+import dev.sluice.testkit.SluiceInfra;
+import dev.sluice.testkit.llm.MockLlmServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.MemberDescription;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A stage killed (SIGKILL: no shutdown hook, no goodbye to its consumer group) and started again at once, as a
+ * supervisor would. The new process is the same instance (same host, same state directory or transactional id), so it
+ * rejoins its group as the member the dead one was and gets its partitions back without waiting for the broker to
+ * expire that member: here a session timeout of five minutes, against awaits of two. And the crash costs nothing:
+ * every record sent before and after it comes out exactly once. A clean stop still hands an instance's partitions to
+ * the instance that stays at once.
+ */
+@Timeout(value = 8, unit = TimeUnit.MINUTES)
+@ExtendWith(SluiceInfra.class)
+class CrashRestartIT {
+    /** Longer than the tests wait: a restart or hand-over that had to outwait a member's session fails. */
+    private static final Map<String, String> LONG_SESSION = Map.of("kafka.session.timeout.ms", "300000", "kafka.heartbeat.interval.ms", "3000");
+    private static final Duration AWAIT = Duration.ofMinutes(2);
+    private static final int BEFORE = 300;
+    private static final int AFTER = 300;
+
+    @Test
+    void shouldAdmitAgainAtOnceWhenRestartedAfterACrashWithoutWaitingOutTheDeadMembersSession(
+            KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
+        try (MockLlmServer mock = MockLlmServer.start();
+             Pipeline p = new Pipeline("admission-crash-restart", kafka, registry, redis, mock, LONG_SESSION);
+             Workload workload = new Workload(p);
+             Admin admin = kafka.admin()) {
+            List<String> users = Workload.users(p.prefix, 10);
+            StageProcess ingest = p.stage("ingest", 1);
+            ingest.start();
+            ingest.awaitReady(AWAIT);
+            for (int i = 0; i < BEFORE; i++) {
+                workload.send(workload.request(users.get(i % users.size()), i));
+            }
+            workload.flush();
+            await("the requests before the crash admitted").atMost(AWAIT).pollInterval(Duration.ofMillis(250))
+                    .until(() -> admittedIds(p).size() >= BEFORE);
+            String group = p.prefix + "ingest"; // the application id the pipeline gives admission
+            List<String> before = memberInstanceIds(admin, group);
+
+            ingest.kill();
+            ingest.start();
+            for (int i = 0; i < AFTER; i++) {
+                workload.send(workload.request(users.get(i % users.size()), BEFORE + i));
+            }
+            workload.flush();
+            await("the requests sent after the restart admitted, long before the dead member's session would expire")
+                    .atMost(AWAIT).pollInterval(Duration.ofMillis(250))
+                    .until(() -> admittedIds(p).size() >= BEFORE + AFTER);
+
+            assertThat(before).as("the instance is a static member of its group").hasSize(1).doesNotContainNull();
+            assertThat(memberInstanceIds(admin, group)).as("the restarted instance took the dead member's place").isEqualTo(before);
+            assertThat(admittedIds(p)).as("every request admitted exactly once, across the crash")
+                    .hasSize(BEFORE + AFTER).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(workload.ids());
+        }
+    }
+
+    @Test
+    void shouldEnrichAgainAtOnceWhenRestartedAfterACrashWithoutWaitingOutTheDeadMembersSession(
+            KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
+        redis.start();
+        try (MockLlmServer mock = MockLlmServer.start();
+             Pipeline p = new Pipeline("enrichment-crash-restart", kafka, registry, redis, mock, LONG_SESSION);
+             Workload workload = new Workload(p);
+             Admin admin = kafka.admin()) {
+            long now = System.currentTimeMillis();
+            List<String> ids = new ArrayList<>(Enriched.sendAdmitted(p, workload, BEFORE, i -> now));
+            StageProcess enrichment = p.stage("enrichment", 1);
+            enrichment.start();
+            await("the records before the crash enriched").atMost(AWAIT).pollInterval(Duration.ofMillis(250))
+                    .until(() -> Enriched.committedRequestIds(p).size() >= BEFORE);
+            String group = p.prefix + "enrichment"; // the group id the pipeline gives enrichment
+            List<String> before = memberInstanceIds(admin, group);
+
+            enrichment.kill();
+            enrichment.start();
+            ids.addAll(Enriched.sendAdmitted(p, workload, AFTER, i -> System.currentTimeMillis()));
+            await("the records sent after the restart enriched, long before the dead member's session would expire")
+                    .atMost(AWAIT).pollInterval(Duration.ofMillis(250))
+                    .until(() -> Enriched.committedRequestIds(p).size() >= BEFORE + AFTER);
+
+            assertThat(before).as("the instance is a static member of its group").hasSize(1).doesNotContainNull();
+            assertThat(memberInstanceIds(admin, group)).as("the restarted instance took the dead member's place").isEqualTo(before);
+            assertThat(Enriched.committedRequestIds(p)).as("every record enriched exactly once, across the crash")
+                    .hasSize(BEFORE + AFTER).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(ids);
+        }
+    }
+
+    @Test
+    void shouldHandAStoppedEnrichmentInstancesPartitionsToTheOneThatStaysAtOnce(
+            KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
+        redis.start();
+        try (MockLlmServer mock = MockLlmServer.start();
+             Pipeline p = new Pipeline("enrichment-stop-hand-over", kafka, registry, redis, mock, LONG_SESSION);
+             Workload workload = new Workload(p);
+             Admin admin = kafka.admin()) {
+            String group = p.prefix + "enrichment";
+            StageProcess first = p.stage("enrichment", 1);
+            StageProcess second = p.stage("enrichment", 2);
+            first.start();
+            second.start();
+            await("both instances in the group").atMost(AWAIT).pollInterval(Duration.ofMillis(250)).ignoreExceptions() // none until one joins
+                    .until(() -> memberInstanceIds(admin, group).size() == 2
+                            && admin.describeConsumerGroups(List.of(group)).all().get().get(group).members().stream()
+                                    .allMatch(m -> !m.assignment().topicPartitions().isEmpty()));
+
+            first.stop(); // SIGTERM: a static member that stays in its group would keep its partitions for the session
+            List<String> ids = Enriched.sendAdmitted(p, workload, AFTER, i -> System.currentTimeMillis());
+            await("every record enriched by the instance that stayed").atMost(AWAIT).pollInterval(Duration.ofMillis(250))
+                    .until(() -> Enriched.committedRequestIds(p).size() >= AFTER);
+
+            assertThat(memberInstanceIds(admin, group)).as("the stopped instance left the group").hasSize(1);
+            assertThat(Enriched.committedRequestIds(p)).hasSize(AFTER).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(ids);
+        }
+    }
+
+    private static List<String> admittedIds(Pipeline p) {
+        List<String> ids = new ArrayList<>();
+        TopicScan.read(p.kafka, p.catalog.admitted().name(), true,
+                r -> ids.add(p.catalog.admitted().valueSerde().deserializer().deserialize(r.topic(), r.value()).getRequest().getRequestId()));
+        return ids;
+    }
+
+    private static List<String> memberInstanceIds(Admin admin, String group) throws Exception {
+        Collection<MemberDescription> members = admin.describeConsumerGroups(List.of(group)).all().get().get(group).members();
+        return members.stream().map(m -> m.groupInstanceId().orElse(null)).toList();
+    }
+}
