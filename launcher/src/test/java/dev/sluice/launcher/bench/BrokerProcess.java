@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
@@ -18,6 +20,8 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
  * Prints {@code BOOTSTRAP=host:port} once started; runs until killed. Usage: {@code BrokerProcess <data dir>}.
  */
 public final class BrokerProcess {
+    private static final String LOG = "broker.log";
+
     private BrokerProcess() {}
 
     public static void main(String[] args) throws Exception {
@@ -44,8 +48,22 @@ public final class BrokerProcess {
         return dir;
     }
 
-    /** Waits (at most 120 s) for the {@code BOOTSTRAP=} line a broker started as {@code broker} printed to {@code log}. */
-    static String awaitBootstrap(ChildProcess broker, Path log) {
+    /**
+     * Starts the broker JVM (1 GiB of heap, then {@code jvmFlags}) on a fresh {@link #dataDir}, its output in
+     * {@code work/broker.log}; {@link #awaitBootstrap} then gives its address.
+     */
+    static ChildProcess start(Path work, Path tmp, List<String> jvmFlags) throws IOException {
+        Path log = work.resolve(LOG);
+        Files.deleteIfExists(log); // ChildProcess appends: an old run's address must not be read
+        List<String> jvm = new ArrayList<>(List.of("-Xmx1g"));
+        jvm.addAll(jvmFlags);
+        jvm.addAll(List.of("-cp", System.getProperty("java.class.path"), BrokerProcess.class.getName(), dataDir(tmp).toString()));
+        return ChildProcess.start("broker", Drains.command(jvm), work, log);
+    }
+
+    /** Waits (at most 120 s) for the {@code BOOTSTRAP=} line {@code broker}, started by {@link #start} in {@code work}, printed. */
+    static String awaitBootstrap(ChildProcess broker, Path work) {
+        Path log = work.resolve(LOG);
         String[] found = {null};
         broker.awaitReady(() -> {
             try {

@@ -68,10 +68,8 @@ class DeployedEnrichmentBenchmark {
         String classPath = System.getProperty("java.class.path");
         List<String> loads = new ArrayList<>(List.of("start " + Drains.load()));
         redis.flushAll();
-        Files.deleteIfExists(work.resolve("broker.log"));
-        try (ChildProcess broker = ChildProcess.start("broker", Drains.command(List.of("-Xmx1g", "-cp", classPath,
-                BrokerProcess.class.getName(), BrokerProcess.dataDir(tmp).toString())), work, work.resolve("broker.log"))) {
-            String bootstrap = BrokerProcess.awaitBootstrap(broker, work.resolve("broker.log"));
+        try (ChildProcess broker = BrokerProcess.start(work, tmp, List.of())) {
+            String bootstrap = BrokerProcess.awaitBootstrap(broker, work);
             String prefix = SluiceInfra.uniquePrefix("deployed-enrichment");
             TopicCatalog catalog = Drains.catalog(bootstrap, registry.url(), prefix);
             try (Admin admin = Drains.admin(bootstrap)) {

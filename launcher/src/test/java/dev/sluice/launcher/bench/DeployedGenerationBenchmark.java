@@ -86,13 +86,10 @@ class DeployedGenerationBenchmark {
     void benchmark(SchemaRegistryServer registry, RedisServer redis, @TempDir Path tmp) throws Exception {
         Path work = Paths.get("target", "bench-deployed-generation").toAbsolutePath();
         Files.createDirectories(work);
-        String classPath = System.getProperty("java.class.path");
         List<String> loads = new ArrayList<>();
         loads.add("start " + Drains.load());
-        Files.deleteIfExists(work.resolve("broker.log"));
-        try (ChildProcess broker = ChildProcess.start("broker", Drains.command(List.of("-Xmx1g", "-cp", classPath,
-                BrokerProcess.class.getName(), BrokerProcess.dataDir(tmp).toString())), work, work.resolve("broker.log"))) {
-            String bootstrap = BrokerProcess.awaitBootstrap(broker, work.resolve("broker.log"));
+        try (ChildProcess broker = BrokerProcess.start(work, tmp, List.of())) {
+            String bootstrap = BrokerProcess.awaitBootstrap(broker, work);
             List<Drain> drains = new ArrayList<>();
             if (WARM_UP) {
                 String prefix = SluiceInfra.uniquePrefix("deployed-gen-warm-up");

@@ -89,15 +89,10 @@ class DeployedIngestBenchmark {
         String classPath = System.getProperty("java.class.path");
         List<String> loads = new ArrayList<>();
         loads.add("start " + Drains.load());
-        Files.deleteIfExists(work.resolve("broker.log")); // ChildProcess appends: an old run's address must not be read
-        List<String> brokerJvm = new ArrayList<>(List.of("-Xmx1g"));
-        if (BROKER_JFR) {
-            brokerJvm.addAll(List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+DebugNonSafepoints",
-                    "-XX:StartFlightRecording=filename=" + work.resolve("broker.jfr") + ",settings=profile"));
-        }
-        brokerJvm.addAll(List.of("-cp", classPath, BrokerProcess.class.getName(), BrokerProcess.dataDir(tmp).toString()));
-        try (ChildProcess broker = ChildProcess.start("broker", Drains.command(brokerJvm), work, work.resolve("broker.log"))) {
-            String bootstrap = BrokerProcess.awaitBootstrap(broker, work.resolve("broker.log"));
+        List<String> brokerJvm = !BROKER_JFR ? List.of() : List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+DebugNonSafepoints",
+                "-XX:StartFlightRecording=filename=" + work.resolve("broker.jfr") + ",settings=profile");
+        try (ChildProcess broker = BrokerProcess.start(work, tmp, brokerJvm)) {
+            String bootstrap = BrokerProcess.awaitBootstrap(broker, work);
             brokerPid = broker.pid();
             String prefix = SluiceInfra.uniquePrefix("deployed");
             TopicCatalog catalog = Drains.catalog(bootstrap, registry.url(), prefix);

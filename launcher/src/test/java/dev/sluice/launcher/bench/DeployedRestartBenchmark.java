@@ -64,12 +64,9 @@ class DeployedRestartBenchmark {
     void benchmark(SchemaRegistryServer registry, @TempDir Path tmp) throws Exception {
         Path work = Paths.get("target", "bench-deployed").toAbsolutePath();
         Files.createDirectories(work);
-        String classPath = System.getProperty("java.class.path");
         List<String> loads = new ArrayList<>(List.of("start " + Drains.load()));
-        Files.deleteIfExists(work.resolve("broker.log")); // ChildProcess appends: an old run's address must not be read
-        try (ChildProcess broker = ChildProcess.start("broker", Drains.command(List.of("-Xmx1g", "-cp", classPath,
-                BrokerProcess.class.getName(), BrokerProcess.dataDir(tmp).toString())), work, work.resolve("broker.log"))) {
-            String bootstrap = BrokerProcess.awaitBootstrap(broker, work.resolve("broker.log"));
+        try (ChildProcess broker = BrokerProcess.start(work, tmp, List.of())) {
+            String bootstrap = BrokerProcess.awaitBootstrap(broker, work);
             List<Drain> drains = new ArrayList<>();
             Map<String, Long> changelogs = new LinkedHashMap<>();
             for (int i = 0; i < VARIANTS.size(); i++) {
@@ -82,13 +79,13 @@ class DeployedRestartBenchmark {
                     }
                     DeployedIngestBenchmark.fill(bootstrap, catalog, REQUESTS, USERS, true);
                     String tag = tag(i, ending);
-                    drains.add(ingest("before the " + ending + " " + label(i), tag, i, REQUESTS, ending.equals("crash"),
+                    drains.add(ingest("before the " + ending + " " + label(i), tag, "before", i, REQUESTS, ending.equals("crash"), HOLD,
                             bootstrap, registry, prefix, catalog, tmp, work, broker.pid()));
                     long endedAt = System.nanoTime();
                     DeployedIngestBenchmark.fill(bootstrap, catalog, AFTER, USERS, false);
                     changelogs.put(tag, changelogRecords(bootstrap, DeployedIngestBenchmark.applicationId(prefix, tag)));
                     System.out.printf("restarting %.1f s after the %s%n", (System.nanoTime() - endedAt) / 1e9, ending);
-                    drains.add(ingest("restart after the " + ending + " " + label(i), tag, i, AFTER, false,
+                    drains.add(ingest("restart after the " + ending + " " + label(i), tag, "restart", i, AFTER, false, Duration.ZERO,
                             bootstrap, registry, prefix, catalog, tmp, work, broker.pid()));
                     loads.add("after the restart after the " + ending + " " + label(i) + ": " + Drains.load());
                 }
@@ -97,15 +94,14 @@ class DeployedRestartBenchmark {
         }
     }
 
-    private static Drain ingest(String what, String tag, int variant, int records, boolean crash, String bootstrap,
-                                SchemaRegistryServer registry, String prefix, TopicCatalog catalog, Path tmp, Path work,
-                                long brokerPid) throws Exception {
+    /** One drain of {@code sluice run ingest} tagged {@code tag} (its application id and state directory), logged per {@code phase}. */
+    private static Drain ingest(String what, String tag, String phase, int variant, int records, boolean crash, Duration hold,
+                                String bootstrap, SchemaRegistryServer registry, String prefix, TopicCatalog catalog, Path tmp,
+                                Path work, long brokerPid) throws Exception {
         List<String> command = DeployedIngestBenchmark.ingestCommand(tag, StageVariant.parse(VARIANTS.get(variant)), bootstrap,
                 registry.url(), prefix, tmp, work, false);
-        boolean before = what.startsWith("before");
         return Drains.drain(what, records, brokerPid, bootstrap, DeployedIngestBenchmark.outcomes(catalog),
-                work.resolve("ingest-" + tag + (before ? "-before" : "-restart") + ".log"), command, work, crash,
-                before ? HOLD : Duration.ZERO);
+                work.resolve("ingest-" + tag + "-" + phase + ".log"), command, work, crash, hold);
     }
 
     /**
