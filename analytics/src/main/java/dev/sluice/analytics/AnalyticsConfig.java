@@ -9,6 +9,7 @@ import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 import java.time.Duration;
 
 import dev.sluice.common.CommonKeys;
+import dev.sluice.common.Instances;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.common.config.ConfigValues;
@@ -24,12 +25,14 @@ import org.apache.kafka.common.config.ConfigDef.Range;
  * @param dedupeHorizon how long a requestId is remembered to drop duplicate cost events
  * @param topSpenders   how many users {@code llm.analytics.top-spenders-by-day} keeps per day
  * @param commitInterval Streams commit interval (exactly-once transactions are committed this often)
+ * @param instanceId    this instance's stable id in its consumer group (static membership)
  */
 public record AnalyticsConfig(String applicationId, Duration grace, Duration dedupeHorizon, int topSpenders,
-                              Duration commitInterval) {
+                              Duration commitInterval, String instanceId) {
     public static final String APPLICATION_ID = "analytics.application.id";
     /** The application id after the topic prefix: the default is {@code <topic.prefix>sluice-analytics}. */
     public static final String DEFAULT_APPLICATION_ID = "sluice-analytics";
+    public static final String INSTANCE_ID = "analytics.instance.id";
     public static final String GRACE_MS = "analytics.grace.ms";
     /** Default of {@link #GRACE_MS}: 1 hour. */
     public static final Duration DEFAULT_GRACE = Duration.ofHours(1);
@@ -46,6 +49,14 @@ public record AnalyticsConfig(String applicationId, Duration grace, Duration ded
     private static final ConfigDefinition DEFINITION = ConfigDefinition.named("Analytics (`sluice run analytics`)")
             .defineComputed(APPLICATION_ID, STRING, null, MEDIUM,
                     "Kafka Streams application id (consumer group, prefix of internal topics).", "`<topic.prefix>sluice-analytics`")
+            .defineComputed(INSTANCE_ID, STRING, null, MEDIUM,
+                    "This instance's stable id: its consumers' `group.instance.id` (Kafka Streams adds `-<thread>`), so an "
+                            + "instance restarted after a crash takes its partitions back at once instead of waiting for the "
+                            + "broker to expire its dead predecessor (`kafka.session.timeout.ms`, 45 s by default). Must differ "
+                            + "between instances of the application and stay the same across an instance's restarts; the default "
+                            + "does both as long as each instance keeps its host name or its `state.dir`. A `kafka.group.instance.id` "
+                            + "or `kafka.group.protocol=streams` (which has no static members) leaves it unused. A clean stop still "
+                            + "leaves the group at once.", "the host name and a hash of `state.dir`'s absolute path")
             .define(GRACE_MS, LONG, DEFAULT_GRACE.toMillis(), Range.atLeast(0L), MEDIUM,
                     "Grace period, ms (default 1 hour): an event up to this much older than the newest event seen still lands in "
                             + "its window; older ones are dropped and counted (`sluice.analytics.late.dropped`).")
@@ -58,6 +69,9 @@ public record AnalyticsConfig(String applicationId, Duration grace, Duration ded
                     "Streams commit interval, ms (output latency of the exactly-once app).");
 
     public AnalyticsConfig {
+        if (instanceId == null || instanceId.isBlank()) {
+            throw new IllegalArgumentException("the instance id must not be blank");
+        }
         if (grace.isNegative() || dedupeHorizon.isNegative() || dedupeHorizon.isZero()) {
             throw new IllegalArgumentException("grace must be >= 0 and the dedupe horizon > 0, got " + grace + " / " + dedupeHorizon);
         }
@@ -65,7 +79,7 @@ public record AnalyticsConfig(String applicationId, Duration grace, Duration ded
 
     public static AnalyticsConfig defaults() {
         return new AnalyticsConfig(DEFAULT_APPLICATION_ID, DEFAULT_GRACE, DEFAULT_DEDUPE_HORIZON, DEFAULT_TOP_SPENDERS,
-                DEFAULT_COMMIT_INTERVAL);
+                DEFAULT_COMMIT_INTERVAL, Instances.ofStateDir(CommonKeys.DEFAULT_STATE_DIR));
     }
 
     /** Every key of the analytics app: type, default, valid values, documentation. */
@@ -76,15 +90,17 @@ public record AnalyticsConfig(String applicationId, Duration grace, Duration ded
     /** Reads and validates every key; errors name the key, its source and the bad value. */
     public static AnalyticsConfig from(SluiceConfig config) {
         ConfigValues v = DEFINITION.validate(config);
+        ConfigValues common = CommonKeys.read(config);
         return new AnalyticsConfig(
-                v.optionalString(APPLICATION_ID).orElse(CommonKeys.read(config).string(CommonKeys.TOPIC_PREFIX) + DEFAULT_APPLICATION_ID),
+                v.optionalString(APPLICATION_ID).orElse(common.string(CommonKeys.TOPIC_PREFIX) + DEFAULT_APPLICATION_ID),
                 v.duration(GRACE_MS),
                 v.duration(DEDUPE_HORIZON_MS),
                 v.intValue(TOP_SPENDERS),
-                v.duration(COMMIT_INTERVAL_MS));
+                v.duration(COMMIT_INTERVAL_MS),
+                v.optionalString(INSTANCE_ID).orElseGet(() -> Instances.ofStateDir(common.string(CommonKeys.STATE_DIR))));
     }
 
     public AnalyticsConfig withGrace(Duration newGrace) {
-        return new AnalyticsConfig(applicationId, newGrace, dedupeHorizon, topSpenders, commitInterval);
+        return new AnalyticsConfig(applicationId, newGrace, dedupeHorizon, topSpenders, commitInterval, instanceId);
     }
 }

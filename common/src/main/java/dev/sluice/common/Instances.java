@@ -7,6 +7,9 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /** Where a stage instance's stable identity comes from when its configuration names none. */
 public final class Instances {
@@ -36,6 +39,23 @@ public final class Instances {
             return hostName() + "-" + HexFormat.of().formatHex(digest, 0, 4);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    /**
+     * Makes a Kafka Streams instance a static member of its group: its consumers get {@code instanceId} as their
+     * {@code group.instance.id} (Kafka Streams adds {@code -<thread>}), so the instance restarted after a crash rejoins
+     * as the member it was and gets its tasks back at once, instead of waiting for the broker to expire the dead member
+     * (the session timeout). Nothing is set when the deployment names its own id (plain, {@code main.consumer.} or
+     * {@code consumer.}) or the {@code streams} group protocol, which has no static members (Kafka Streams refuses an id
+     * with it). The keys are Kafka Streams' own; common does not depend on Kafka Streams.
+     */
+    public static void joinAsStaticMember(Map<? super String, ? super String> streamsProperties, String instanceId) {
+        String id = ConsumerConfig.GROUP_INSTANCE_ID_CONFIG;
+        if (!streamsProperties.containsKey(id) && !streamsProperties.containsKey("main.consumer." + id)
+                && !streamsProperties.containsKey("consumer." + id)
+                && !"streams".equalsIgnoreCase(String.valueOf(streamsProperties.get("group.protocol")))) {
+            streamsProperties.put(id, instanceId);
         }
     }
 }

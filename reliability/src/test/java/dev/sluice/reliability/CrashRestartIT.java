@@ -4,12 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import dev.sluice.analytics.AnalyticsConfig;
+import dev.sluice.analytics.AnalyticsTopics;
+import dev.sluice.analytics.dashboard.Tables;
+import dev.sluice.analytics.schema.UserDailySpend;
+import dev.sluice.contracts.registry.SchemaRegistryClient;
+import dev.sluice.schema.CostEvent;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
@@ -17,6 +24,12 @@ import dev.sluice.testkit.SluiceInfra;
 import dev.sluice.testkit.llm.MockLlmServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -132,6 +145,80 @@ class CrashRestartIT {
             assertThat(memberInstanceIds(admin, group)).as("the stopped instance left the group").hasSize(1);
             assertThat(Enriched.committedRequestIds(p)).hasSize(AFTER).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(ids);
         }
+    }
+
+    @Test
+    void shouldCountCostsAgainAtOnceWhenAnalyticsIsRestartedAfterACrashAndNeverCountOneTwice(
+            KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
+        Map<String, String> settings = new java.util.HashMap<>(LONG_SESSION);
+        settings.put("dashboard.enabled", "false");
+        try (MockLlmServer mock = MockLlmServer.start();
+             Pipeline p = new Pipeline("analytics-crash-restart", kafka, registry, redis, mock, settings);
+             KafkaProducer<String, CostEvent> producer = new KafkaProducer<>(p.kafka, new StringSerializer(),
+                     p.catalog.costs().valueSerde().serializer());
+             Admin admin = kafka.admin()) {
+            AnalyticsTopics topics = AnalyticsTopics.from(p.catalog, new SchemaRegistryClient(registry.url()));
+            String group = AnalyticsConfig.from(p.config).applicationId();
+            List<CostEvent> before = costs("before", BEFORE, 1_000);
+            List<CostEvent> after = costs("after", AFTER, 2_000);
+            StageProcess analytics = p.stage("analytics", 1);
+            analytics.start();
+            analytics.awaitReady(AWAIT);
+            send(producer, p, before);
+            await("the costs before the crash counted").atMost(AWAIT).pollInterval(Duration.ofMillis(500))
+                    .until(() -> counted(p, topics)[0] >= BEFORE);
+            List<String> members = memberInstanceIds(admin, group);
+
+            analytics.kill();
+            analytics.start();
+            send(producer, p, before); // re-delivered: the deduplication state must come back with the restore
+            send(producer, p, after);
+            await("every cost sent after the restart read, long before the dead member's session would expire")
+                    .atMost(AWAIT).pollInterval(Duration.ofMillis(500)).ignoreExceptions() // no offsets until its first commit
+                    .until(() -> consumedToTheEnd(admin, group, p.catalog.costs().name()));
+
+            assertThat(members).as("the instance is a static member of its group").hasSize(1).doesNotContainNull();
+            assertThat(memberInstanceIds(admin, group)).as("the restarted instance took the dead member's place").isEqualTo(members);
+            long expectedCost = java.util.stream.Stream.concat(before.stream(), after.stream()).mapToLong(CostEvent::getCostMicros).sum();
+            assertThat(counted(p, topics)).as("requests and cost per user and day, every cost counted once across the crash")
+                    .containsExactly(BEFORE + AFTER, expectedCost);
+        }
+    }
+
+    /** Distinct cost events of ten users, now, costing {@code base + i} micros. */
+    private static List<CostEvent> costs(String batch, int n, long base) {
+        List<CostEvent> events = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            events.add(CostEvent.newBuilder().setRequestId(batch + "-" + i).setUserId("user-" + i % 10).setModel("gpt-4o-mini")
+                    .setProvider("openai").setInputTokens(100).setOutputTokens(10).setCostMicros(base + i).setSavedMicros(0)
+                    .setReservedMicros(5_000).setCacheHit(false).setOccurredAt(Instant.now()).build());
+        }
+        return events;
+    }
+
+    private static void send(KafkaProducer<String, CostEvent> producer, Pipeline p, List<CostEvent> events) {
+        events.forEach(e -> producer.send(new ProducerRecord<>(p.catalog.costs().name(), e.getUserId(), e)));
+        producer.flush();
+    }
+
+    /** The requests and cost in analytics' committed spend-by-user-day table, summed over users and days. */
+    private static long[] counted(Pipeline p, AnalyticsTopics topics) {
+        Tables tables = new Tables(topics, p.catalog);
+        TopicScan.read(p.kafka, topics.spendByUserDay().name(), true, tables::accept);
+        List<UserDailySpend> rows = tables.snapshot().userDays();
+        return new long[] {rows.stream().mapToLong(r -> r.getTotals().getRequests()).sum(),
+                rows.stream().mapToLong(r -> r.getTotals().getCostMicros()).sum()};
+    }
+
+    /** Whether the group has committed (under exactly-once: processed and published) every record of {@code topic}. */
+    private static boolean consumedToTheEnd(Admin admin, String group, String topic) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        Map<TopicPartition, OffsetSpec> ends = new java.util.HashMap<>();
+        for (int partition = 0; partition < Pipeline.PARTITIONS; partition++) {
+            ends.put(new TopicPartition(topic, partition), OffsetSpec.latest());
+        }
+        return admin.listOffsets(ends).all().get().entrySet().stream().allMatch(e -> committed.containsKey(e.getKey())
+                && committed.get(e.getKey()).offset() >= e.getValue().offset());
     }
 
     private static List<String> admittedIds(Pipeline p) {

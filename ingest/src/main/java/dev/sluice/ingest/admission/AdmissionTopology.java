@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 
+import dev.sluice.common.Instances;
 import dev.sluice.common.loop.LoopClients;
 import dev.sluice.ingest.IngestConfig;
 import dev.sluice.ingest.ceiling.CeilingTopology;
@@ -150,13 +151,7 @@ public final class AdmissionTopology {
         // Static membership: an instance restarted after a crash (SIGKILL, OOM) rejoins as the member it was and gets its
         // tasks back at once. As a new member it first waited for the broker to expire the dead one (the session timeout,
         // 45 s): its first outcome came 47.1 s after the restart against 7.5 s now (DeployedRestartBenchmark, 2026-12-07).
-        // Unless the deployment names its own id or the streams group protocol, which has no static members.
-        if (!p.containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)
-                && !p.containsKey(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG))
-                && !p.containsKey(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG))
-                && !"streams".equalsIgnoreCase(String.valueOf(p.get(StreamsConfig.GROUP_PROTOCOL_CONFIG)))) {
-            p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.instanceId());
-        }
+        Instances.joinAsStaticMember(p, config.instanceId());
         // Bloom filters on every sorted run of the admitted-requests store, whose lookups (one per new request) almost
         // all miss (why: AdmissionRocksDb), unless the deployment names its own setter (`kafka.rocksdb.config.setter`),
         // which then replaces this one.
