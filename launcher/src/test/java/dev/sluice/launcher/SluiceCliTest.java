@@ -35,9 +35,10 @@ class SluiceCliTest {
 
     @Test
     void shouldListTheModulesCommandsAfterItsOwnWhenNoCommandIsGiven() {
-        // dlq and report come from the tools module, keys from the gateway (CommandProvider); tools is first on the class path
-        assertThat(CliRun.of(Map.of(), "--help").out()).containsSubsequence("demo", "run", "topics", "load", "cds", "help", "dlq", "report", "keys");
-        assertThat(CliRun.of(Map.of()).err()).contains("a command is required: demo, run, topics, load, cds, dlq, report, keys");
+        // dlq, report and reservations come from the tools module, keys from the gateway (CommandProvider); tools is first on the class path
+        assertThat(CliRun.of(Map.of(), "--help").out())
+                .containsSubsequence("demo", "run", "topics", "load", "cds", "help", "dlq", "report", "reservations", "keys");
+        assertThat(CliRun.of(Map.of()).err()).contains("a command is required: demo, run, topics, load, cds, dlq, report, reservations, keys");
     }
 
     @Test
@@ -49,6 +50,9 @@ class SluiceCliTest {
         assertThat(dlq.err()).contains("kafka.bootstrap.servers").contains("SLUICE_KAFKA_BOOTSTRAP_SERVERS");
         assertThat(report.exitCode()).isEqualTo(SluiceCli.EXIT_CONFIG);
         assertThat(report.err()).contains("schema.registry.url");
+        CliRun reservations = CliRun.of(Map.of(), "reservations", "--older-than", "1h");
+        assertThat(reservations.exitCode()).isEqualTo(SluiceCli.EXIT_CONFIG);
+        assertThat(reservations.err()).contains("kafka.bootstrap.servers").contains("SLUICE_KAFKA_BOOTSTRAP_SERVERS");
     }
 
     @Test

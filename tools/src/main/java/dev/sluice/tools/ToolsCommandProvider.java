@@ -10,12 +10,13 @@ import dev.sluice.common.config.ConfigDefinition;
 import dev.sluice.tools.dlq.DlqCommand;
 import dev.sluice.tools.dlq.DlqConfig;
 import dev.sluice.tools.report.ReportCommand;
+import dev.sluice.tools.reservations.ReservationsCommand;
 
-/** Adds the operator tools to the launcher: {@code sluice dlq} and {@code sluice report}, in that order. */
+/** Adds the operator tools to the launcher: {@code sluice dlq}, {@code sluice report} and {@code sluice reservations}, in that order. */
 public final class ToolsCommandProvider implements CommandProvider {
     @Override
     public List<Object> commands(Supplier<SluiceConfig> config, Clock clock) {
-        return List.of(new DlqCommand(config, clock), new ReportCommand(config, clock));
+        return List.of(new DlqCommand(config, clock), new ReportCommand(config, clock), new ReservationsCommand(config, clock));
     }
 
     @Override

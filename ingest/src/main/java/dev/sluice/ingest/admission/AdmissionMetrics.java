@@ -3,9 +3,11 @@ package dev.sluice.ingest.admission;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.sluice.schema.RejectReason;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -13,7 +15,10 @@ import io.micrometer.core.instrument.MeterRegistry;
  * {@code sluice.ingest.costs{outcome=reconciled|unreserved|duplicate|released|ignored}}, and the overspend:
  * {@code sluice.ingest.overspent} (charges above the money held for them) and {@code sluice.ingest.overspent.micros}
  * (by how much, micro-dollars); {@code sluice.ingest.commits.early} (commits asked for at the fresh interval, see
- * {@link CommitPacer}). Any overspend means a price table or a provider disagrees with the reservation.
+ * {@link CommitPacer}). Any overspend means a price table or a provider disagrees with the reservation. The money held:
+ * {@code sluice.ingest.reservations.held.micros} (reserved for requests with no outcome yet, over this instance's
+ * tasks) and {@code sluice.ingest.reservations.held.users} (users holding some); {@code sluice reservations} lists the
+ * reservations themselves, with their ages.
  */
 public final class AdmissionMetrics {
     private final Counter admitted;
@@ -22,6 +27,8 @@ public final class AdmissionMetrics {
     private final Counter overspent;
     private final Counter overspentMicros;
     private final Counter earlyCommits;
+    /** Per task (its id): the money its users hold. Tasks come and go with rebalances. */
+    private final Map<String, HeldMoney> held = new ConcurrentHashMap<>();
 
     public AdmissionMetrics(MeterRegistry registry) {
         admitted = Counter.builder("sluice.ingest.admitted").description("requests admitted").register(registry);
@@ -39,6 +46,21 @@ public final class AdmissionMetrics {
                 .description("sum of charges above their reservations, micro-dollars").register(registry);
         earlyCommits = Counter.builder("sluice.ingest.commits.early")
                 .description("commits requested at the fresh interval because a fresh request was waiting").register(registry);
+        Gauge.builder("sluice.ingest.reservations.held.micros", held, h -> h.values().stream().mapToLong(HeldMoney::micros).sum())
+                .baseUnit("micro-USD").description("money reserved for admitted requests with no outcome yet (this instance's tasks)")
+                .register(registry);
+        Gauge.builder("sluice.ingest.reservations.held.users", held, h -> h.values().stream().mapToLong(HeldMoney::users).sum())
+                .description("users with money reserved for requests with no outcome yet (this instance's tasks)").register(registry);
+    }
+
+    /** The money held by the task {@code taskId}'s users; its processors share it. */
+    HeldMoney held(String taskId) {
+        return held.computeIfAbsent(taskId, k -> new HeldMoney());
+    }
+
+    /** The task {@code taskId} closed here (moved, or the stage stops): its money is no longer this instance's to show. */
+    void closed(String taskId) {
+        held.remove(taskId);
     }
 
     void admitted() {

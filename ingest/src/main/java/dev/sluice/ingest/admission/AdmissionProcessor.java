@@ -68,7 +68,9 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
         windows = context.getStateStore(AdmissionTopology.USER_WINDOW_STORE);
         KeyValueStore<String, UserPolicy> policyStore = context.getStateStore(AdmissionTopology.POLICIES_STORE);
         policyCache = new PolicyCache(policyStore::get, policies, policyChanges, config.policyCacheUsers());
-        ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.REQUESTS_STORE), users, windows, config);
+        HeldMoney held = metrics.held(context.taskId().toString());
+        held.recount(users); // the task's users as restored: the same read the sweep makes every interval
+        ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.REQUESTS_STORE), users, windows, config, held);
         // Stream time is broker time here (LogAppendTime inputs), so no producer can push it ahead; and the sweep
         // only forgets settled entries past the horizon, never a held reservation.
         context.schedule(config.sweepInterval(), PunctuationType.STREAM_TIME, ledger::sweep);

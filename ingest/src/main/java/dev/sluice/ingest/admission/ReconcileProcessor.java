@@ -31,8 +31,14 @@ final class ReconcileProcessor implements Processor<String, CostEvent, String, C
     public void init(ProcessorContext<String, CostEvent> context) {
         this.context = context;
         users = context.getStateStore(AdmissionTopology.USER_STATE_STORE);
+        // the admission processor of the same task counts it at its start (processors of a task start before any record)
         ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.REQUESTS_STORE), users,
-                context.getStateStore(AdmissionTopology.USER_WINDOW_STORE), config);
+                context.getStateStore(AdmissionTopology.USER_WINDOW_STORE), config, metrics.held(context.taskId().toString()));
+    }
+
+    @Override
+    public void close() {
+        metrics.closed(context.taskId().toString());
     }
 
     @Override

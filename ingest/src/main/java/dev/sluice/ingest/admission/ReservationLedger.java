@@ -33,6 +33,7 @@ final class ReservationLedger {
     private final KeyValueStore<String, byte[]> windows;
     private final long horizonMs;
     private final long cleanupSlackMs;
+    private final HeldMoney held;
 
     /**
      * Most entries one request's clean-up step visits (~0.5 µs each in RocksDB, measured): a user with millions of
@@ -44,8 +45,9 @@ final class ReservationLedger {
     static final int SWEEP_ENTRIES = 100_000;
 
     ReservationLedger(KeyValueStore<String, byte[]> requests, KeyValueStore<String, byte[]> users,
-                      KeyValueStore<String, byte[]> windows, IngestConfig config) {
+                      KeyValueStore<String, byte[]> windows, IngestConfig config, HeldMoney held) {
         this.requests = requests;
+        this.held = held;
         this.users = users;
         this.windows = windows;
         this.horizonMs = config.dedupeHorizon().toMillis();
@@ -76,6 +78,7 @@ final class ReservationLedger {
     /** Remembers an admitted request and reserves its worst case at broker time {@code at}. */
     void reserve(String userId, String requestId, long amountMicros, long at, UserState state) {
         requests.put(Reservation.key(userId, requestId), new Reservation(Status.OUTSTANDING, amountMicros, at, at).encode());
+        held.changed(state.reservedMicros, state.reservedMicros + amountMicros);
         state.reservedMicros += amountMicros;
         state.scheduleCleanup(at + Math.max(horizonMs, cleanupSlackMs));
     }
@@ -93,14 +96,15 @@ final class ReservationLedger {
             return Charge.NONE;
         }
         long cost = Math.max(0, actualMicros);
-        long held = r != null && r.status() == Status.OUTSTANDING ? r.amountMicros() : 0;
-        state.reservedMicros -= held;
+        long heldMicros = r != null && r.status() == Status.OUTSTANDING ? r.amountMicros() : 0;
+        held.changed(state.reservedMicros, state.reservedMicros - heldMicros);
+        state.reservedMicros -= heldMicros;
         state.spentMicros += cost;
         Reservation settled = r != null ? r.with(Status.SETTLED, at) : new Reservation(Status.SETTLED, 0, at, at);
         requests.put(key, settled.encode());
         state.scheduleCleanup(settled.touchedAt() + horizonMs);
         Settlement outcome = r != null && r.status() == Status.OUTSTANDING ? Settlement.RECONCILED : Settlement.UNRESERVED;
-        return new Charge(outcome, held, Math.max(0, cost - held));
+        return new Charge(outcome, heldMicros, Math.max(0, cost - heldMicros));
     }
 
     /** Releases {@code userId}'s reservation for {@code requestId} without a charge, if one is held. */
@@ -109,6 +113,7 @@ final class ReservationLedger {
         if (r == null || r.status() != Status.OUTSTANDING) {
             return Settlement.IGNORED;
         }
+        held.changed(state.reservedMicros, state.reservedMicros - r.amountMicros());
         state.reservedMicros -= r.amountMicros();
         requests.put(Reservation.key(userId, requestId), r.with(Status.RELEASED, at).encode());
         state.scheduleCleanup(Math.max(at, r.admittedAt()) + horizonMs);
@@ -185,15 +190,20 @@ final class ReservationLedger {
      * The stream-time (broker time) sweep over this task's users: cleans up idle users' old entries (at most
      * {@link #SWEEP_ENTRIES} visited per sweep; a user whose clean-up did not finish is due again at the next sweep or
      * request), and deletes the state of users that holds nothing ({@link UserState#isBlank}), so the store keeps the
-     * users of about the last day and those with money held, not every user ever seen.
+     * users of about the last day and those with money held, not every user ever seen. Counts the money held afresh
+     * on the way ({@link HeldMoney}).
      */
     void sweep(long streamTime) {
         List<KeyValue<String, UserState>> due = new ArrayList<>();
         List<KeyValue<String, UserState>> blank = new ArrayList<>();
+        long heldMicros = 0;
+        long heldUsers = 0;
         try (KeyValueIterator<String, byte[]> it = users.all()) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
                 UserState state = UserState.decode(kv.value);
+                heldMicros += state.reservedMicros;
+                heldUsers += state.reservedMicros != 0 ? 1 : 0;
                 if (state.nextCleanupAt != 0 && state.nextCleanupAt <= streamTime) {
                     due.add(KeyValue.pair(kv.key, state));
                 } else if (state.isBlank(streamTime)) {
@@ -201,6 +211,7 @@ final class ReservationLedger {
                 }
             }
         }
+        held.set(heldMicros, heldUsers); // the clean-up below deletes entries and blank users, never money held
         for (KeyValue<String, UserState> user : blank) {
             for (long seq = user.value.sealedFrom; seq < user.value.sealedTo; seq++) {
                 windows.delete(WindowChunks.key(user.key, seq)); // its whole window has left: the chunks with it

@@ -41,7 +41,9 @@ class BudgetTopologyTest {
 
     @AfterEach
     void close() {
-        admission.close();
+        if (admission != null) {
+            admission.close();
+        }
     }
 
     private static LlmRequest flat(String user) {
@@ -103,6 +105,36 @@ class BudgetTopologyTest {
         });
         assertThat(admission.counter("sluice.ingest.overspent.micros")).isEqualTo(3_000);
         assertThat(admission.counter("sluice.ingest.costs", "outcome", "ignored")).as("its own flag, read back").isEqualTo(1);
+    }
+
+    @Test
+    void shouldShowTheMoneyHeldAsItIsReservedChargedAndReleased() {
+        AdmittedRequest first = admit("lena", T0);
+        AdmittedRequest second = admit("lena", T0.plusSeconds(1));
+        admit("max", T0.plusSeconds(2));
+        assertThat(held()).containsExactly(3 * WORST, 2L);
+
+        admission.cost("lena", first.getRequest().getRequestId(), 13_000, T0.plusSeconds(3)); // above its reservation
+        assertThat(held()).as("a charge ends what was held for it, not what it cost").containsExactly(2 * WORST, 2L);
+        admission.cost("lena", first.getRequest().getRequestId(), 13_000, T0.plusSeconds(4)); // a duplicate
+        admission.cost("lena", "never-admitted", 5_000, T0.plusSeconds(5));
+        admission.release("max", "never-admitted-either", T0.plusSeconds(6));
+        assertThat(held()).as("nothing held for them").containsExactly(2 * WORST, 2L);
+
+        admission.release("lena", second.getRequest().getRequestId(), T0.plusSeconds(7));
+        assertThat(held()).containsExactly(WORST, 1L);
+        admission.cost("lena", second.getRequest().getRequestId(), 9_000, T0.plusSeconds(8)); // a charge after its release
+        admit("max", T0.plusSeconds(180)); // stream time passes the sweep, which counts afresh from every user's state
+        assertThat(held()).containsExactly(2 * WORST, 1L);
+
+        admission.close();
+        assertThat(held()).as("the task closed: this instance holds nothing to show").containsExactly(0L, 0L);
+        admission = null; // closed
+    }
+
+    private List<Long> held() {
+        return List.of((long) admission.meters.get("sluice.ingest.reservations.held.micros").gauge().value(),
+                (long) admission.meters.get("sluice.ingest.reservations.held.users").gauge().value());
     }
 
     @Test
