@@ -145,6 +145,8 @@ public final class DashboardJson {
         doc.put("breakerTransitions", state.transitions());
         doc.put("latency", state.latency());
         doc.put("redisDegraded", state.redisDegraded());
+        doc.put("moneyHeld", state.heldMicros() == null ? null : row("micros", state.heldMicros(),
+                "users", state.heldUsers() == null ? 0L : state.heldUsers()));
         doc.put("deadLetters", letters);
         doc.put("scrapeUrls", state.scrapeUrls());
         doc.put("errors", state.errors());
@@ -153,6 +155,7 @@ public final class DashboardJson {
                 "breakers", "dashboard.scrape.urls (*_breaker_state gauges)",
                 "latency", "dashboard.scrape.urls (quantile series of *_seconds timers)",
                 "redisDegraded", "dashboard.scrape.urls (sluice_enrichment_degraded)",
+                "moneyHeld", "dashboard.scrape.urls (sluice_ingest_reservations_held_micros / _users, summed over the admission instances)",
                 "deadLetters", "llm.dlq headers (sluice.dlq.stage / sluice.dlq.error.class, Streams __streams.errors.*)"));
         return doc;
     }

@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
  * {@code quantile} label, in seconds). Text exposition format 0.0.4, one sample per line.
  */
 final class PrometheusScrape {
+    /** Admission's money-held gauges ({@code sluice_ingest_reservations_held_micros} and {@code _users}). */
+    static final String HELD_PREFIX = "sluice_ingest_reservations_held_";
     /** One sample: metric name, labels, value. */
     record Series(String name, Map<String, String> labels, double value) {}
 
@@ -82,7 +84,7 @@ final class PrometheusScrape {
     }
 
     private static boolean wanted(String name, String labels) {
-        return name.endsWith("_breaker_state") || name.equals("sluice_enrichment_degraded")
+        return name.endsWith("_breaker_state") || name.equals("sluice_enrichment_degraded") || name.startsWith(HELD_PREFIX)
                 || (name.endsWith("_seconds") && labels != null && labels.contains("quantile="));
     }
 }

@@ -130,8 +130,11 @@
     const redis = el('kpi-redis');
     redis.textContent = p.redisDegraded == null ? 'n/a' : p.redisDegraded ? 'DEGRADED' : 'OK';
     redis.className = 'value ' + (p.redisDegraded ? 'over' : p.redisDegraded === false ? 'state-CLOSED' : '');
-    el('sources').textContent = p.scrapeUrls.length ? 'breakers, latency and Redis from ' + p.scrapeUrls.join(', ')
-      : 'no dashboard.scrape.urls configured: breakers, latency and Redis unknown';
+    const held = el('kpi-held');
+    held.textContent = p.moneyHeld == null ? 'n/a' : usd(p.moneyHeld.micros) + ' (' + p.moneyHeld.users + ' users)';
+    held.title = 'reserved for admitted requests with no outcome yet; sluice reservations lists them with their ages';
+    el('sources').textContent = p.scrapeUrls.length ? 'breakers, latency, Redis and money held from ' + p.scrapeUrls.join(', ')
+      : 'no dashboard.scrape.urls configured: breakers, latency, Redis and money held unknown';
 
     // live series, kept in the page: one sample per poll
     live.t.push(nowSec);

@@ -69,6 +69,11 @@ class DashboardApiIT {
                     "# TYPE sluice_generation_breaker_state gauge",
                     "sluice_generation_breaker_state{model=\"gpt-4o-mini\",process=\"generation\",provider=\"simulated\"} 1.0",
                     "sluice_enrichment_degraded{process=\"enrichment\"} 0.0",
+                    // two admission instances behind one scrape: the money held is their sum
+                    "sluice_ingest_reservations_held_micros{process=\"ingest\",instance=\"a\"} 1500.0",
+                    "sluice_ingest_reservations_held_micros{process=\"ingest\",instance=\"b\"} 2000.0",
+                    "sluice_ingest_reservations_held_users{process=\"ingest\",instance=\"a\"} 1.0",
+                    "sluice_ingest_reservations_held_users{process=\"ingest\",instance=\"b\"} 2.0",
                     "sluice_generation_overhead_seconds{process=\"generation\",quantile=\"0.5\"} 0.002",
                     "sluice_generation_overhead_seconds{process=\"generation\",quantile=\"0.99\"} 0.0125", "").getBytes(StandardCharsets.UTF_8);
             ex.sendResponseHeaders(200, body.length);
@@ -121,6 +126,8 @@ class DashboardApiIT {
                 assertThat(pipeline.path("breakers").path(0).path("state").asText()).isEqualTo("OPEN");
                 assertThat(pipeline.path("breakers").path(0).path("name").asText()).isEqualTo("generation gpt-4o-mini/simulated");
                 assertThat(pipeline.path("redisDegraded").asBoolean(true)).isFalse();
+                assertThat(pipeline.path("moneyHeld").path("micros").asLong()).isEqualTo(3_500);
+                assertThat(pipeline.path("moneyHeld").path("users").asLong()).isEqualTo(3);
                 assertThat(pipeline.path("latency").path(0).path("p99Ms").asDouble()).isEqualTo(12.5);
                 assertThat(pipeline.path("deadLetters").path(0).path("errorClass").asText()).isEqualTo("SCHEMA_MISMATCH");
                 assertThat(pipeline.path("groups").findValuesAsText("group")).contains(prefix + AnalyticsConfig.DEFAULT_APPLICATION_ID);

@@ -42,12 +42,14 @@ public final class AdmissionMetrics {
         }
         overspent = Counter.builder("sluice.ingest.overspent")
                 .description("charges above the money reserved for them (or with none held)").register(registry);
-        overspentMicros = Counter.builder("sluice.ingest.overspent.micros").baseUnit("micro-USD")
+        // No base unit: the name says it, and Prometheus would append it (sluice_ingest_overspent_micros_micro_USD_total,
+        // which the Grafana dashboard and the docs, naming sluice_ingest_overspent_micros_total, did not find).
+        overspentMicros = Counter.builder("sluice.ingest.overspent.micros")
                 .description("sum of charges above their reservations, micro-dollars").register(registry);
         earlyCommits = Counter.builder("sluice.ingest.commits.early")
                 .description("commits requested at the fresh interval because a fresh request was waiting").register(registry);
         Gauge.builder("sluice.ingest.reservations.held.micros", held, h -> h.values().stream().mapToLong(HeldMoney::micros).sum())
-                .baseUnit("micro-USD").description("money reserved for admitted requests with no outcome yet (this instance's tasks)")
+                .description("money reserved for admitted requests with no outcome yet (this instance's tasks)")
                 .register(registry);
         Gauge.builder("sluice.ingest.reservations.held.users", held, h -> h.values().stream().mapToLong(HeldMoney::users).sum())
                 .description("users with money reserved for requests with no outcome yet (this instance's tasks)").register(registry);
