@@ -1,6 +1,7 @@
 package dev.sluice.tools.reservations;
 
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,15 +22,20 @@ import dev.sluice.ingest.admission.HeldReservation;
  * millions of settled dedupe witnesses. {@link #print} and {@link #printJson} show them oldest first.
  */
 final class HeldReservations {
-    private final Map<String, HeldReservation> held = new HashMap<>();
+    /** Keyed by the changelog key's bytes as they are: most records only remove a key, and need no String. */
+    private final Map<ByteBuffer, HeldReservation> held = new HashMap<>();
 
     /** Applies one changelog record, in the topic's order within its partition. */
     void accept(byte[] key, byte[] value) {
-        apply(key == null ? "" : new String(key, StandardCharsets.UTF_8), HeldReservation.of(key, value));
+        apply(ByteBuffer.wrap(key == null ? new byte[0] : key), HeldReservation.of(key, value));
     }
 
     /** The latest state of the entry {@code key}: {@code held}, or null when it holds nothing (any more). */
     void apply(String key, HeldReservation held) {
+        apply(ByteBuffer.wrap(key.getBytes(StandardCharsets.UTF_8)), held);
+    }
+
+    private void apply(ByteBuffer key, HeldReservation held) {
         if (held == null) {
             this.held.remove(key);
         } else {
@@ -37,17 +43,30 @@ final class HeldReservations {
         }
     }
 
+    private static final Comparator<HeldReservation> OLDEST_FIRST = Comparator.comparing(HeldReservation::admittedAt)
+            .thenComparing(HeldReservation::userId).thenComparing(HeldReservation::requestId);
+
     /** Every reservation held, oldest first. */
     List<HeldReservation> all() {
-        return held.values().stream()
-                .sorted(Comparator.comparing(HeldReservation::admittedAt).thenComparing(HeldReservation::userId)
-                        .thenComparing(HeldReservation::requestId))
-                .toList();
+        return select(r -> true);
     }
 
     /** The held reservations that {@code selected} keeps, oldest first. */
     List<HeldReservation> select(Predicate<HeldReservation> selected) {
-        return all().stream().filter(selected).toList();
+        return held.values().stream().filter(selected).sorted(OLDEST_FIRST).toList();
+    }
+
+    /** The oldest reservation held, if any. */
+    private HeldReservation oldest() {
+        return held.values().stream().min(OLDEST_FIRST).orElse(null);
+    }
+
+    private long users() {
+        return held.values().stream().map(HeldReservation::userId).distinct().count();
+    }
+
+    private long micros() {
+        return held.values().stream().mapToLong(HeldReservation::amountMicros).sum();
     }
 
     /** A table of {@code shown} (oldest first), then one line on everything held. */
@@ -59,12 +78,10 @@ final class HeldReservations {
                         r.userId(), r.requestId(), r.amountMicros());
             }
         }
-        List<HeldReservation> all = all();
-        long users = all.stream().map(HeldReservation::userId).distinct().count();
-        long micros = all.stream().mapToLong(HeldReservation::amountMicros).sum();
-        out.printf("%,d reservations held by %,d users, %,d µ$ in all", all.size(), users, micros);
-        if (!all.isEmpty()) {
-            out.printf("; the oldest admitted %s, held for %s", all.get(0).admittedAt(), span(Duration.between(all.get(0).admittedAt(), now)));
+        HeldReservation oldest = oldest();
+        out.printf("%,d reservations held by %,d users, %,d µ$ in all", held.size(), users(), micros());
+        if (oldest != null) {
+            out.printf("; the oldest admitted %s, held for %s", oldest.admittedAt(), span(Duration.between(oldest.admittedAt(), now)));
         }
         out.printf("%n%,d shown (%s)%n", shown.size(), selection);
         out.flush();
@@ -72,13 +89,13 @@ final class HeldReservations {
 
     /** One JSON document: the totals of everything held, the oldest's age, and {@code shown}. */
     void printJson(PrintWriter out, List<HeldReservation> shown, Instant now) {
-        List<HeldReservation> all = all();
+        HeldReservation oldest = oldest();
         Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("held", all.size());
-        doc.put("users", all.stream().map(HeldReservation::userId).distinct().count());
-        doc.put("reservedMicros", all.stream().mapToLong(HeldReservation::amountMicros).sum());
-        doc.put("oldestAdmittedAt", all.isEmpty() ? null : all.get(0).admittedAt().toString());
-        doc.put("oldestHeldMs", all.isEmpty() ? null : Duration.between(all.get(0).admittedAt(), now).toMillis());
+        doc.put("held", held.size());
+        doc.put("users", users());
+        doc.put("reservedMicros", micros());
+        doc.put("oldestAdmittedAt", oldest == null ? null : oldest.admittedAt().toString());
+        doc.put("oldestHeldMs", oldest == null ? null : Duration.between(oldest.admittedAt(), now).toMillis());
         doc.put("reservations", shown.stream().map(r -> {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("userId", r.userId());
