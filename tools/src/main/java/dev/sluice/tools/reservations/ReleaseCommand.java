@@ -58,22 +58,26 @@ final class ReleaseCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Set<String> wanted = new LinkedHashSet<>(requests);
         SluiceConfig cfg = parent.config();
-        Map<String, HeldReservation> held = new HashMap<>();
-        parent.read().all().stream().filter(r -> wanted.contains(r.requestId())).forEach(r -> held.put(r.requestId(), r));
+        Map<String, List<HeldReservation>> held = new HashMap<>(); // a requestId is unique per user, not across users
+        parent.read().all().stream().filter(r -> wanted.contains(r.requestId()))
+                .forEach(r -> held.computeIfAbsent(r.requestId(), k -> new ArrayList<>()).add(r));
         Set<String> lettered = deadLettered(cfg, wanted);
         Instant now = parent.clock().instant();
         List<HeldReservation> release = new ArrayList<>();
         int refused = 0;
         for (String id : wanted) {
-            HeldReservation r = held.get(id);
-            if (r == null) {
+            List<HeldReservation> found = held.getOrDefault(id, List.of());
+            if (found.isEmpty()) {
                 out.printf("refused %s: no reservation held (charged, released, never admitted, or not yet admitted)%n", id);
+                refused++;
+            } else if (found.size() > 1) {
+                out.printf("refused %s: held by %d users under that request id; release none rather than guess%n", id, found.size());
                 refused++;
             } else if (lettered.contains(id)) {
                 out.printf("refused %s: it has a dead letter; discard that instead (sluice dlq discard), which also keeps it from being replayed%n", id);
                 refused++;
             } else {
-                release.add(r);
+                release.add(found.get(0));
             }
         }
         if (!notBilled) {

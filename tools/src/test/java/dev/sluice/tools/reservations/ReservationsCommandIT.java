@@ -76,6 +76,7 @@ class ReservationsCommandIT {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         long heldMicros;
         long heldAfter;
+        long usersAfter;
         try (IngestStage ingest = ingest(config, topics, kafka, meters);
              KafkaProducer<String, LlmRequest> requests = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
                      topics.requests().keySerde().serializer(), topics.requests().valueSerde().serializer());
@@ -130,18 +131,34 @@ class ReservationsCommandIT {
             assertThat(released.code()).as("one of the two refused").isNotZero();
             assertThat(released.out()).contains("released " + carolId + " of carol")
                     .contains("refused " + alice1.getRequest().getRequestId() + ": no reservation held").contains("1 released, 1 refused");
-            heldAfter = heldMicros - carol.getReservedMicros();
+            long afterRelease = heldMicros - carol.getReservedMicros();
             await("the release reconciled").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> held(meters).equals(List.of(heldAfter, 2L)));
+                    .until(() -> held(meters).equals(List.of(afterRelease, 2L)));
             assertThat(requestIds(json(config, Clock.systemUTC()))).hasSize(3).doesNotContain(carolId);
             assertThat(execute(config, Clock.systemUTC(), "release", "--request", carolId, "--not-billed").out())
                     .as("released once").contains("refused " + carolId + ": no reservation held").contains("0 released");
+
+            // a requestId is unique per user only: two users' requests under one id are not released on a guess
+            String shared = UUID.randomUUID().toString();
+            for (String user : List.of("erin", "frank")) {
+                requests.send(new ProducerRecord<>(topics.requests().name(), user, LlmRequest.newBuilder(request(user))
+                        .setRequestId(shared).build()));
+            }
+            requests.flush();
+            await("both admitted and held").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> requestIds(json(config, Clock.systemUTC())).stream().filter(shared::equals).count() == 2);
+            assertThat(execute(config, Clock.systemUTC(), "release", "--request", shared, "--not-billed").out())
+                    .contains("refused " + shared + ": held by 2 users").contains("0 released");
+            JsonNode last = json(config, Clock.systemUTC());
+            heldAfter = last.get("reservedMicros").asLong();
+            usersAfter = last.get("users").asLong();
+            assertThat(usersAfter).isEqualTo(4);
         }
         SimpleMeterRegistry restarted = new SimpleMeterRegistry();
         try (IngestStage again = ingest(config, topics, kafka, restarted)) {
             again.start();
             await("the restarted stage counts what its users hold").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> held(restarted).equals(List.of(heldAfter, 2L)));
+                    .until(() -> held(restarted).equals(List.of(heldAfter, usersAfter)));
         }
     }
 
