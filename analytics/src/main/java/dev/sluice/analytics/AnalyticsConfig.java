@@ -50,13 +50,7 @@ public record AnalyticsConfig(String applicationId, Duration grace, Duration ded
             .defineComputed(APPLICATION_ID, STRING, null, MEDIUM,
                     "Kafka Streams application id (consumer group, prefix of internal topics).", "`<topic.prefix>sluice-analytics`")
             .defineComputed(INSTANCE_ID, STRING, null, MEDIUM,
-                    "This instance's stable id: its consumers' `group.instance.id` (Kafka Streams adds `-<thread>`), so an "
-                            + "instance restarted after a crash takes its partitions back at once instead of waiting for the "
-                            + "broker to expire its dead predecessor (`kafka.session.timeout.ms`, 45 s by default). Must differ "
-                            + "between instances of the application and stay the same across an instance's restarts; the default "
-                            + "does both as long as each instance keeps its host name or its `state.dir`. A `kafka.group.instance.id` "
-                            + "or `kafka.group.protocol=streams` (which has no static members) leaves it unused. A clean stop still "
-                            + "leaves the group at once.", "the host name and a hash of `state.dir`'s absolute path")
+                    Instances.STREAMS_INSTANCE_ID_DOC, Instances.STREAMS_INSTANCE_ID_DEFAULT)
             .define(GRACE_MS, LONG, DEFAULT_GRACE.toMillis(), Range.atLeast(0L), MEDIUM,
                     "Grace period, ms (default 1 hour): an event up to this much older than the newest event seen still lands in "
                             + "its window; older ones are dropped and counted (`sluice.analytics.late.dropped`).")

@@ -13,6 +13,17 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /** Where a stage instance's stable identity comes from when its configuration names none. */
 public final class Instances {
+    /** The documentation of a Kafka Streams stage's {@code <stage>.instance.id} key (admission, analytics). */
+    public static final String STREAMS_INSTANCE_ID_DOC = "This instance's stable id: its consumers' `group.instance.id` (Kafka "
+            + "Streams adds `-<thread>`), so an instance restarted after a crash takes its partitions back at once instead of "
+            + "waiting for the broker to expire its dead predecessor (`kafka.session.timeout.ms`, 45 s by default). Must differ "
+            + "between instances of the application and stay the same across an instance's restarts; the default does both as "
+            + "long as each instance keeps its host name or its `state.dir`. A `kafka.group.instance.id` or "
+            + "`kafka.group.protocol=streams` (which has no static members) leaves it unused. A clean stop still leaves the "
+            + "group at once.";
+    /** How the documentation states the default of such a key: {@link #ofStateDir}. */
+    public static final String STREAMS_INSTANCE_ID_DEFAULT = "the host name and a hash of `state.dir`'s absolute path";
+
     private Instances() {}
 
     /**

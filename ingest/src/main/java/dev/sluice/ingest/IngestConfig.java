@@ -108,13 +108,7 @@ public record IngestConfig(String applicationId, int streamThreads, Duration com
             .defineComputed(APPLICATION_ID, STRING, null, MEDIUM,
                     "Kafka Streams application id (consumer group, prefix of changelog topics).", "`<topic.prefix>sluice-ingest`")
             .defineComputed(INSTANCE_ID, STRING, null, MEDIUM,
-                    "This instance's stable id: its consumers' `group.instance.id` (Kafka Streams adds `-<thread>`), so an "
-                            + "instance restarted after a crash takes its partitions back at once instead of waiting for the "
-                            + "broker to expire its dead predecessor (`kafka.session.timeout.ms`, 45 s by default). Must differ "
-                            + "between instances of the application and stay the same across an instance's restarts; the default "
-                            + "does both as long as each instance keeps its host name or its `state.dir`. A `kafka.group.instance.id` "
-                            + "or `kafka.group.protocol=streams` (which has no static members) leaves it unused. A clean stop still "
-                            + "leaves the group at once.", "the host name and a hash of `state.dir`'s absolute path")
+                    Instances.STREAMS_INSTANCE_ID_DOC, Instances.STREAMS_INSTANCE_ID_DEFAULT)
             .define(STREAM_THREADS, INT, DEFAULT_STREAM_THREADS, Range.between(1, 64), MEDIUM, "Stream threads per instance.")
             .define(COMMIT_INTERVAL_MS, LONG, DEFAULT_COMMIT_INTERVAL_MS, Range.between(1, 600_000), MEDIUM,
                     "Time between transaction commits while a backlog drains, ms (with `" + FRESH_COMMIT_INTERVAL_MS + "` on, as by "

@@ -11,11 +11,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.contracts.Topic;
 import dev.sluice.contracts.TopicCatalog;
+import dev.sluice.contracts.TopicNames;
 import dev.sluice.contracts.registry.SchemaRegistryClient;
 import dev.sluice.ingest.admission.HeldReservation;
 import dev.sluice.schema.CostEvent;
@@ -87,7 +89,9 @@ final class ReleaseCommand implements Callable<Integer> {
             out.flush();
             return 1;
         }
-        send(cfg, release, now);
+        if (!release.isEmpty()) {
+            send(cfg, release, now);
+        }
         release.forEach(r -> out.printf("released %s of %s: %,d µ$ held for %s%n", r.requestId(), r.userId(), r.amountMicros(),
                 HeldReservations.span(Duration.between(r.admittedAt(), now))));
         out.printf("%d released, %d refused%n", release.size(), refused);
@@ -98,7 +102,7 @@ final class ReleaseCommand implements Callable<Integer> {
     /** Which of {@code ids} have a letter in {@code llm.dlq}. */
     private static Set<String> deadLettered(SluiceConfig cfg, Set<String> ids) {
         Set<String> found = new LinkedHashSet<>();
-        String dlq = cfg.string(CommonKeys.TOPIC_PREFIX, "") + dev.sluice.contracts.TopicNames.DLQ;
+        String dlq = cfg.string(CommonKeys.TOPIC_PREFIX, "") + TopicNames.DLQ;
         new DlqReader(CommonKeys.kafkaClientProperties(cfg)).stream(dlq, LetterFilter.all(), letter -> {
             if (ids.contains(letter.view().getRequestId())) {
                 found.add(letter.view().getRequestId());
@@ -116,14 +120,14 @@ final class ReleaseCommand implements Callable<Integer> {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         try (KafkaProducer<String, CostEvent> producer = new KafkaProducer<>(props, costs.keySerde().serializer(), costs.valueSerde().serializer())) {
-            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+            List<Future<?>> sent = new ArrayList<>();
             for (HeldReservation r : release) {
                 CostEvent event = CostEvent.newBuilder().setRequestId(r.requestId()).setUserId(r.userId()).setModel("")
                         .setProvider(RELEASED_BY).setInputTokens(0).setOutputTokens(0).setCostMicros(0)
                         .setReservedMicros(r.amountMicros()).setOccurredAt(now).setKind(CostKind.RELEASED).build();
                 sent.add(producer.send(new ProducerRecord<>(costs.name(), r.userId(), event)));
             }
-            for (java.util.concurrent.Future<?> f : sent) {
+            for (Future<?> f : sent) {
                 f.get(); // every release acknowledged before it is reported
             }
         }
