@@ -14,8 +14,6 @@ import java.time.Instant;
  * @param admittedAt   broker time of the admission
  */
 public record HeldReservation(String userId, String requestId, long amountMicros, Instant admittedAt) {
-    private static final int HELD = Reservation.Status.OUTSTANDING.ordinal();
-    private static final int STATUSES = Reservation.Status.values().length;
 
     /** The changelog Kafka Streams keeps of the admitted-requests store of the application {@code applicationId}. */
     public static String changelogTopic(String applicationId) {
@@ -32,7 +30,7 @@ public record HeldReservation(String userId, String requestId, long amountMicros
         if (value == null) {
             return null;
         }
-        if (value.length > 1 && value[0] != HELD && value[0] >= 0 && value[0] < STATUSES) {
+        if (Reservation.holdsNothing(value)) {
             return null; // its status byte (first) says it holds nothing: no need to decode the rest (most entries, on a busy day)
         }
         Reservation entry;

@@ -34,6 +34,14 @@ record Reservation(Status status, long amountMicros, long touchedAt, long admitt
                 .putVar(touchedAt - admittedAt).toBytes();
     }
 
+    /**
+     * Whether an encoded entry holds no money (charged, released or expired), read from its status byte alone (the first); an entry too short or with an
+     * unknown status is left to {@link #decode} to refuse.
+     */
+    static boolean holdsNothing(byte[] bytes) {
+        return bytes.length > 1 && bytes[0] != Status.OUTSTANDING.ordinal() && bytes[0] >= 0 && bytes[0] < STATUSES.length;
+    }
+
     static Reservation decode(byte[] bytes) {
         VarCodec in = new VarCodec(bytes);
         Status status = STATUSES[in.getByte()];

@@ -139,11 +139,19 @@ public final class Discarder {
         }
     }
 
+    /**
+     * The outcome that ends {@code userId}'s reservation for {@code requestId} without a charge: a RELEASED cost event
+     * (cost 0) by {@code releasedBy}, holding {@code reservedMicros} (0 if unknown). Every operator release is one.
+     */
+    public static CostEvent releasedEvent(String requestId, String userId, String releasedBy, long reservedMicros, Instant at) {
+        return CostEvent.newBuilder().setRequestId(requestId).setUserId(userId).setModel("").setProvider(releasedBy)
+                .setInputTokens(0).setOutputTokens(0).setCostMicros(0).setReservedMicros(reservedMicros).setOccurredAt(at)
+                .setKind(CostKind.RELEASED).build();
+    }
+
     private ProducerRecord<byte[], byte[]> release(Letter letter, Instant now) {
         String user = letter.view().getUserId();
-        CostEvent event = CostEvent.newBuilder().setRequestId(letter.view().getRequestId()).setUserId(user).setModel("")
-                .setProvider(RELEASED_BY).setInputTokens(0).setOutputTokens(0).setCostMicros(0).setOccurredAt(now)
-                .setKind(CostKind.RELEASED).build();
+        CostEvent event = releasedEvent(letter.view().getRequestId(), user, RELEASED_BY, 0, now);
         return new ProducerRecord<>(costs.name(), user.getBytes(StandardCharsets.UTF_8),
                 costs.valueSerde().serializer().serialize(costs.name(), event));
     }

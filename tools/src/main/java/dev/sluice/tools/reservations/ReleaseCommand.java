@@ -21,7 +21,7 @@ import dev.sluice.contracts.TopicNames;
 import dev.sluice.contracts.registry.SchemaRegistryClient;
 import dev.sluice.ingest.admission.HeldReservation;
 import dev.sluice.schema.CostEvent;
-import dev.sluice.schema.CostKind;
+import dev.sluice.tools.dlq.Discarder;
 import dev.sluice.tools.dlq.DlqReader;
 import dev.sluice.tools.dlq.LetterFilter;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -122,9 +122,7 @@ final class ReleaseCommand implements Callable<Integer> {
         try (KafkaProducer<String, CostEvent> producer = new KafkaProducer<>(props, costs.keySerde().serializer(), costs.valueSerde().serializer())) {
             List<Future<?>> sent = new ArrayList<>();
             for (HeldReservation r : release) {
-                CostEvent event = CostEvent.newBuilder().setRequestId(r.requestId()).setUserId(r.userId()).setModel("")
-                        .setProvider(RELEASED_BY).setInputTokens(0).setOutputTokens(0).setCostMicros(0)
-                        .setReservedMicros(r.amountMicros()).setOccurredAt(now).setKind(CostKind.RELEASED).build();
+                CostEvent event = Discarder.releasedEvent(r.requestId(), r.userId(), RELEASED_BY, r.amountMicros(), now);
                 sent.add(producer.send(new ProducerRecord<>(costs.name(), r.userId(), event)));
             }
             for (Future<?> f : sent) {
