@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 
 import dev.sluice.common.CommonKeys;
@@ -60,6 +61,7 @@ public final class IngestStage implements Stage {
     private final MeterRegistry meters;
     private KafkaStreams streams;
     private KafkaStreamsMetrics streamsMetrics;
+    private UncleanStopMark uncleanStop;
 
     /** The launcher's constructor. */
     public IngestStage(SluiceConfig config, TopicCatalog topics, MeterRegistry meters) {
@@ -102,8 +104,14 @@ public final class IngestStage implements Stage {
             throw new IllegalStateException("ingest stage already started");
         }
         requirePreflight();
-        streams = new KafkaStreams(AdmissionTopology.build(config, topics, metrics),
-                AdmissionTopology.streamsProperties(config, topics, kafkaClient));
+        Properties props = AdmissionTopology.streamsProperties(config, topics, kafkaClient);
+        // the constructor locks the state directory: no other instance uses it while the mark is read and written
+        streams = new KafkaStreams(AdmissionTopology.build(config, topics, metrics), props);
+        uncleanStop = UncleanStopMark.of(props);
+        if (uncleanStop.startRun()) {
+            log.warn("admission did not close cleanly last time: its policy table is rebuilt from {} (deleted {}; KAFKA-21034)",
+                    topics.userPolicies().name(), uncleanStop.globalStateDir());
+        }
         streams.setUncaughtExceptionHandler(e -> {
             if (DeadLetterHandler.isRegistryOutage(e)) {
                 log.warn("stream thread stopped by a schema registry outage; replacing it to retry: {}", e.getMessage());
@@ -188,10 +196,17 @@ public final class IngestStage implements Stage {
     @Override
     public synchronized void close() {
         if (streams != null) {
+            // a client that failed may have left a store open (a global thread that died on one, KAFKA-21034): the mark
+            // stays, and the next start rebuilds the policy table
+            KafkaStreams.State before = streams.state();
+            boolean healthy = before != KafkaStreams.State.ERROR && before != KafkaStreams.State.PENDING_ERROR;
             // leave the group: the instances that stay (or this one's replacement) take its tasks at once, not after the
             // session timeout (45 s by default) Kafka Streams otherwise waits for when a member closes without leaving
-            streams.close(CloseOptions.groupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP)
+            boolean closed = streams.close(CloseOptions.groupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP)
                     .withTimeout(Duration.ofSeconds(30)));
+            if (healthy && closed && uncleanStop != null) {
+                uncleanStop.endRunCleanly();
+            }
         }
         if (streamsMetrics != null) {
             streamsMetrics.close();

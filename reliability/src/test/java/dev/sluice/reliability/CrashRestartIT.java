@@ -3,6 +3,9 @@ package dev.sluice.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -10,6 +13,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import dev.sluice.analytics.AnalyticsConfig;
 import dev.sluice.analytics.AnalyticsTopics;
@@ -17,6 +21,9 @@ import dev.sluice.analytics.dashboard.Tables;
 import dev.sluice.analytics.schema.UserDailySpend;
 import dev.sluice.contracts.registry.SchemaRegistryClient;
 import dev.sluice.schema.CostEvent;
+import dev.sluice.schema.LlmRequest;
+import dev.sluice.schema.RejectedRequest;
+import dev.sluice.schema.UserPolicy;
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SchemaRegistryServer;
@@ -50,6 +57,11 @@ class CrashRestartIT {
     private static final Duration AWAIT = Duration.ofMinutes(2);
     private static final int BEFORE = 300;
     private static final int AFTER = 300;
+    /**
+     * Policies enough to fill the policy table's memtable (Kafka Streams' 16 MB write buffer), so RocksDB flushes it to
+     * disk while it is open: ~150 B a policy in the memtable.
+     */
+    private static final int BULK_POLICIES = 250_000;
 
     @Test
     void shouldAdmitAgainAtOnceWhenRestartedAfterACrashWithoutWaitingOutTheDeadMembersSession(
@@ -85,6 +97,46 @@ class CrashRestartIT {
             assertThat(memberInstanceIds(admin, group)).as("the restarted instance took the dead member's place").isEqualTo(before);
             assertThat(admittedIds(p)).as("every request admitted exactly once, across the crash")
                     .hasSize(BEFORE + AFTER).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(workload.ids());
+        }
+    }
+
+    /**
+     * KAFKA-21034 (Kafka Streams 4.3.1): once RocksDB has flushed the policy table (a global store) while it was open, a
+     * crash leaves it marked open on disk, and under exactly-once the next start refused it and its global thread died,
+     * at every start. Here enough policies are written for the table's memtable to fill and reach disk, admission is
+     * killed and started again, and it must admit again, by the policies it had: a user allowed two requests a minute
+     * gets two of five.
+     */
+    @Test
+    void shouldAdmitAgainByTheSamePoliciesWhenRestartedAfterACrashOnceThePolicyTableIsOnDisk(
+            KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
+        try (MockLlmServer mock = MockLlmServer.start();
+             Pipeline p = new Pipeline("policy-table-crash", kafka, registry, redis, mock, LONG_SESSION);
+             Workload workload = new Workload(p)) {
+            String limited = p.prefix + "two-a-minute";
+            StageProcess ingest = p.stage("ingest", 1);
+            ingest.start();
+            ingest.awaitReady(AWAIT);
+            publishPolicies(p, limited, BULK_POLICIES);
+            Path policyTable = p.dir.resolve("state").resolve("ingest-1").resolve(p.prefix + "ingest").resolve("global");
+            await("the policy table flushed to disk while open (a sorted file in the global store)").atMost(AWAIT)
+                    .pollInterval(Duration.ofMillis(250)).until(() -> sortedFiles(policyTable) > 0);
+
+            ingest.kill();
+            ingest.start();
+            ingest.awaitReady(AWAIT);
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                LlmRequest r = workload.request(limited, i);
+                ids.add(r.getRequestId().toString());
+                workload.send(r);
+            }
+            workload.flush();
+            await("the five requests decided").atMost(AWAIT).pollInterval(Duration.ofMillis(250))
+                    .until(() -> decided(p, ids).size() == ids.size());
+
+            assertThat(decided(p, ids).values()).as("the user's own policy, two requests a minute, applies after the restart")
+                    .containsExactlyInAnyOrder("ADMITTED", "ADMITTED", "RATE_LIMITED", "RATE_LIMITED", "RATE_LIMITED");
         }
     }
 
@@ -219,6 +271,50 @@ class CrashRestartIT {
         }
         return admin.listOffsets(ends).all().get().entrySet().stream().allMatch(e -> committed.containsKey(e.getKey())
                 && committed.get(e.getKey()).offset() >= e.getValue().offset());
+    }
+
+    /** {@code limited} on a policy of two requests a minute, then {@code bulk} PRO policies of other users. */
+    private static void publishPolicies(Pipeline p, String limited, int bulk) {
+        var topic = p.catalog.userPolicies();
+        try (KafkaProducer<String, UserPolicy> producer = new KafkaProducer<>(p.kafka, topic.keySerde().serializer(),
+                topic.valueSerde().serializer())) {
+            Instant now = Instant.now();
+            producer.send(new ProducerRecord<>(topic.name(), limited, policy(limited, "PRO", 2, now)));
+            for (int i = 0; i < bulk; i++) {
+                String user = p.prefix + "tenant-user-" + i;
+                producer.send(new ProducerRecord<>(topic.name(), user, policy(user, "PRO", 1_000_000, now)));
+            }
+            producer.flush();
+        }
+    }
+
+    private static UserPolicy policy(String user, String tier, int perMinute, Instant at) {
+        return UserPolicy.newBuilder().setUserId(user).setTier(tier).setRequestsPerMinute(perMinute).setRequestsPerDay(1_000_000)
+                .setTokensPerMinute(1_000_000_000L).setDailyBudgetMicros(null).setUpdatedAt(at).build();
+    }
+
+    /** RocksDB's sorted files under {@code dir} (none while every write is still in a memtable). */
+    private static long sortedFiles(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".sst")).count();
+        }
+    }
+
+    /** The decision on each of {@code ids} made so far: ADMITTED or the reason it was rejected. */
+    private static Map<String, String> decided(Pipeline p, List<String> ids) {
+        Map<String, String> decisions = new java.util.HashMap<>();
+        admittedIds(p).stream().filter(ids::contains).forEach(id -> decisions.put(id, "ADMITTED"));
+        var rejected = p.catalog.rejected().valueSerde().deserializer();
+        TopicScan.read(p.kafka, p.catalog.rejected().name(), true, r -> {
+            RejectedRequest v = rejected.deserialize(r.topic(), r.value());
+            if (ids.contains(v.getRequestId().toString())) {
+                decisions.put(v.getRequestId().toString(), v.getReason().name());
+            }
+        });
+        return decisions;
     }
 
     private static List<String> admittedIds(Pipeline p) {
