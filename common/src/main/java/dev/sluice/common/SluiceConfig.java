@@ -69,9 +69,12 @@ public final class SluiceConfig {
         return new SluiceConfig(values, sources);
     }
 
-    /** A config from explicit values (tests, embedded mode). */
+    /** A config from explicit values (tests, embedded mode); an error names such a value's source {@code given}. */
     public static SluiceConfig of(Map<String, String> values) {
-        return load(values, Optional.empty(), Map.of());
+        Map<String, String> v = new HashMap<>();
+        Map<String, String> s = new HashMap<>();
+        values.forEach((k, val) -> put(v, s, k, val, "given"));
+        return new SluiceConfig(v, s);
     }
 
     /** A copy with {@code overrides} on top. */

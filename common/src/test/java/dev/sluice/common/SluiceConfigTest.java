@@ -50,6 +50,14 @@ class SluiceConfigTest {
     }
 
     @Test
+    void shouldNameAValueGivenInCodeAsGivenNotAsTheDefault() {
+        SluiceConfig config = SluiceConfig.of(Map.of("http.port", "eighty"));
+        assertThat(config.source("http.port")).isEqualTo("given");
+        assertThat(config.source("redis.url")).as("a key not set at all").isEqualTo("default");
+        assertThatThrownBy(() -> config.intValue("http.port", 8080, 0, 65535)).hasMessageContaining("http.port (given): 'eighty'");
+    }
+
+    @Test
     void shouldReadAProviderKeyFromTheEnvironmentOrAFile(@TempDir Path dir) throws Exception {
         SluiceConfig fromEnv = SluiceConfig.load(Map.of(), Optional.empty(), Map.of("ANTHROPIC_API_KEY", "sk-ant-123456"));
         assertThat(fromEnv.secret("provider.api.key", "ANTHROPIC_API_KEY")).contains("sk-ant-123456");

@@ -46,6 +46,7 @@ public final class EnrichmentStage implements Stage {
     private final Supplier<Embedder> embedders;
     private final ResilientCache cache;
     private final EnrichmentMetrics metrics;
+    private final MeterRegistry meters;
     private final Clock clock;
     private Embedder embedder;
     private TransactionalLoop<ProducerRecord<byte[], byte[]>> loop;
@@ -78,6 +79,7 @@ public final class EnrichmentStage implements Stage {
         this.embedders = embedders;
         this.clock = clock;
         this.metrics = new EnrichmentMetrics(meters);
+        this.meters = meters;
         this.cache = new ResilientCache(sharedCache, config.cacheTtl(), config.breakerOpen(), config.localCacheEntries(), clock);
         metrics.bind(cache);
     }
@@ -119,7 +121,7 @@ public final class EnrichmentStage implements Stage {
         Map<String, Object> producerProps = LoopClients.transactionalProducer(kafka, config.transactionalId());
         loop = new TransactionalLoop<>(name(), new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
                 () -> new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer()),
-                catalog.admitted().name(), processor, loopSettings()).leavingTheGroupOnClose();
+                catalog.admitted().name(), processor, loopSettings()).leavingTheGroupOnClose().measuredIn(meters);
         loop.start();
     }
 

@@ -57,6 +57,7 @@ public final class GenerationStage implements Stage {
     private final GenerationConfig settings;
     private final TopicCatalog catalog;
     private final GenerationMetrics metrics;
+    private final MeterRegistry meters;
     private final Clock clock;
     private final ScheduledExecutorService waits = daemonScheduler("sluice-gen-waits", 1);
     private final ScheduledExecutorService timeouts = daemonScheduler("sluice-gen-timeouts", 1);
@@ -82,6 +83,7 @@ public final class GenerationStage implements Stage {
         this.settings = GenerationConfig.from(config);
         this.catalog = catalog;
         this.metrics = new GenerationMetrics(meters);
+        this.meters = meters;
         this.clock = clock;
         this.worker = Executors.newFixedThreadPool(settings.workerThreads(), daemon("sluice-gen-worker"));
         this.provider = provider != null ? provider : Providers.create(config, settings, http, simulated, clock);
@@ -142,7 +144,7 @@ public final class GenerationStage implements Stage {
                 new OutputRecords(catalog, clock, settings.loop().maxRecordBytes()), metrics, settings.loop().publishAhead());
         loop = new TransactionalLoop<>(name(), new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
                 () -> new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer()),
-                catalog.enriched().name(), handler, settings.loop().toLoopSettings());
+                catalog.enriched().name(), handler, settings.loop().toLoopSettings()).measuredIn(meters);
         metrics.inFlightFrom(loop::inFlight);
         loop.start();
         log.info("generation started: provider {}, max in flight {}, commit every {} ms, transactional.id {}",

@@ -61,7 +61,7 @@ public final class IngestStage implements Stage {
     private final MeterRegistry meters;
     private KafkaStreams streams;
     private KafkaStreamsMetrics streamsMetrics;
-    private UncleanStopMark uncleanStop;
+    private CleanStopMark cleanStop;
 
     /** The launcher's constructor. */
     public IngestStage(SluiceConfig config, TopicCatalog topics, MeterRegistry meters) {
@@ -107,10 +107,10 @@ public final class IngestStage implements Stage {
         Properties props = AdmissionTopology.streamsProperties(config, topics, kafkaClient);
         // the constructor locks the state directory: no other instance uses it while the mark is read and written
         streams = new KafkaStreams(AdmissionTopology.build(config, topics, metrics), props);
-        uncleanStop = UncleanStopMark.of(props);
-        if (uncleanStop.startRun()) {
+        cleanStop = CleanStopMark.of(props);
+        if (cleanStop.startRun()) {
             log.warn("admission did not close cleanly last time: its policy table is rebuilt from {} (deleted {}; KAFKA-21034)",
-                    topics.userPolicies().name(), uncleanStop.globalStateDir());
+                    topics.userPolicies().name(), cleanStop.globalStateDir());
         }
         streams.setUncaughtExceptionHandler(e -> {
             if (DeadLetterHandler.isRegistryOutage(e)) {
@@ -196,16 +196,16 @@ public final class IngestStage implements Stage {
     @Override
     public synchronized void close() {
         if (streams != null) {
-            // a client that failed may have left a store open (a global thread that died on one, KAFKA-21034): the mark
-            // stays, and the next start rebuilds the policy table
+            // a client that failed may have left a store open (a global thread that died on one, KAFKA-21034): no mark,
+            // and the next start rebuilds the policy table
             KafkaStreams.State before = streams.state();
             boolean healthy = before != KafkaStreams.State.ERROR && before != KafkaStreams.State.PENDING_ERROR;
             // leave the group: the instances that stay (or this one's replacement) take its tasks at once, not after the
             // session timeout (45 s by default) Kafka Streams otherwise waits for when a member closes without leaving
             boolean closed = streams.close(CloseOptions.groupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP)
                     .withTimeout(Duration.ofSeconds(30)));
-            if (healthy && closed && uncleanStop != null) {
-                uncleanStop.endRunCleanly();
+            if (healthy && closed) {
+                cleanStop.endRunCleanly();
             }
         }
         if (streamsMetrics != null) {

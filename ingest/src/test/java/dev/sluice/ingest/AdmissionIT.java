@@ -247,6 +247,61 @@ class AdmissionIT {
         }
     }
 
+    /**
+     * The money-held gauges summed over admission's instances (what the dashboard shows) are exact while tasks move: each
+     * instance counts its own tasks' users, a task that leaves takes its share with it, and the instance that takes it
+     * over counts it again from the users' states, and then follows its charges.
+     */
+    @Test
+    void shouldShowTheMoneyHeldOnceOverTheInstancesAsTheirTasksMoveBetweenThem(KafkaBroker kafka, SchemaRegistryServer registry)
+            throws Exception {
+        try (IngestCluster cluster = new IngestCluster(kafka, registry, "held-moves", Map.of());
+             KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
+             KafkaProducer<String, CostEvent> costs = cluster.producer(cluster.topics.costs());
+             IngestCluster.Decisions decisions = cluster.decisions()) {
+            IngestStage first = cluster.startInstance();
+            cluster.startInstance();
+            cluster.awaitAllRunning();
+            for (int u = 0; u < 40; u++) {
+                send(producer, cluster, "holder-" + u, 0, 2);
+            }
+            decisions.await(80);
+            assertThat(decisions.admitted).as("every request admitted, so each holds its worst case").hasSize(80);
+            long reserved = decisions.admitted.stream().mapToLong(AdmittedRequest::getReservedMicros).sum();
+
+            Awaitility.await("both instances' shares add up to the money reserved").atMost(Duration.ofSeconds(30))
+                    .until(() -> held(cluster, 0) + held(cluster, 1) == reserved);
+            assertThat(held(cluster, 0)).as("the first instance's tasks hold a share").isPositive();
+            assertThat(held(cluster, 1)).as("the second's too").isPositive();
+            assertThat(heldUsers(cluster, 0) + heldUsers(cluster, 1)).as("users holding money").isEqualTo(40);
+
+            first.close(); // its tasks move to the second instance, which restores them and counts their users
+            Awaitility.await("the second instance shows all of it").atMost(Duration.ofSeconds(60)).until(() -> held(cluster, 1) == reserved);
+            assertThat(held(cluster, 0)).as("a closed instance shows nothing").isZero();
+            assertThat(heldUsers(cluster, 1)).isEqualTo(40);
+
+            // charges after the move, below the reservation: each ends its request's hold, whoever held it before
+            List<AdmittedRequest> charged = decisions.admitted.subList(0, 30);
+            for (AdmittedRequest a : charged) {
+                CostEvent cost = CostEvent.newBuilder().setRequestId(a.getRequest().getRequestId()).setUserId(a.getRequest().getUserId())
+                        .setModel("gpt-4o-mini").setProvider("simulated").setInputTokens(10).setOutputTokens(10)
+                        .setCostMicros(a.getReservedMicros() / 3).setReservedMicros(a.getReservedMicros()).setOccurredAt(Instant.now()).build();
+                costs.send(new ProducerRecord<>(cluster.topics.costs().name(), a.getRequest().getUserId(), cost));
+            }
+            costs.flush();
+            long stillHeld = reserved - charged.stream().mapToLong(AdmittedRequest::getReservedMicros).sum();
+            Awaitility.await("the charged requests' money no longer held").atMost(Duration.ofSeconds(30)).until(() -> held(cluster, 1) == stillHeld);
+        }
+    }
+
+    private static long held(IngestCluster cluster, int instance) {
+        return (long) cluster.meters(instance).get("sluice.ingest.reservations.held.micros").gauge().value();
+    }
+
+    private static long heldUsers(IngestCluster cluster, int instance) {
+        return (long) cluster.meters(instance).get("sluice.ingest.reservations.held.users").gauge().value();
+    }
+
     private static void send(KafkaProducer<String, LlmRequest> producer, IngestCluster cluster, String user, int from, int to) {
         for (int i = from; i < to; i++) {
             producer.send(new ProducerRecord<>(cluster.topics.requests().name(), user,

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import dev.sluice.common.loop.LoopClients;
@@ -47,10 +48,8 @@ class EnrichmentTakeoverIT {
     private static final int COMMITTED_BEFORE_FREEZE = 2_000;
     /** Admitted requests sent as the stalled instance wakes up. */
     private static final int AFTER_THAW = 2_000;
-    /** What the loop logs when its producer is fenced (it stops). */
-    private static final String FENCED = "loop stopped: dev.sluice.common.loop.FatalLoopException";
-    /** What the loop logs when a transaction is refused without fencing (it aborts and goes on). */
-    private static final String REFUSED = "records aborted (";
+    /** The loop's count of transactions refused without fencing (it aborts them and goes on); fenced, it stops and exits. */
+    private static final String ABORTED = "sluice_enrichment_transactions_aborted_total";
 
     @Test
     void shouldEnrichExactlyOnceWhenAnInstanceDiesInsideItsTransactionAndAnotherTransactionalIdTakesOver(
@@ -132,19 +131,19 @@ class EnrichmentTakeoverIT {
             stalled.signal("CONT");
             // New work arrives as it wakes: if it published what it held, or competed wrongly, some would appear twice.
             ids.addAll(Enriched.sendAdmitted(p, workload, AFTER_THAW, i -> System.currentTimeMillis()));
-            await("the woken instance's commit refused").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> stalled.output().contains(FENCED) || stalled.output().contains(REFUSED));
+            await("the woken instance's commit refused: it exited (fenced) or counts an aborted transaction")
+                    .atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> !stalled.alive() || Optional.ofNullable(stalled.meter(ABORTED)).orElse(0.0) > 0);
             await("the requests sent after the thaw enriched and committed").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
                     .until(() -> Enriched.committedRequestIds(p).size() >= BACKLOG + AFTER_THAW);
-            // Decided seconds after the refusal: a refused commit whose abort then finds the producer fenced logs both lines.
-            boolean fenced = stalled.output().contains(FENCED);
+            // Not fenced, it lost its partitions with its refused commit and nothing of that failure is left to retry: it
+            // becomes ready. Fenced (also when a refused commit's abort then finds the producer fenced), it stops and exits.
+            await("the woken instance ready again, or gone for its supervisor to restart").atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> !stalled.alive() || String.valueOf(stalled.health()).contains("\"ready\":true"));
+            String health = stalled.health();
+            boolean fenced = !stalled.alive();
             Integer exit = fenced ? stalled.awaitExit(Duration.ofMinutes(1)) : null;
-            String health = null;
-            if (!fenced) { // it lost its partitions with its refused commit: nothing of that failure is left to retry
-                await("the woken instance ready again").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(250))
-                        .until(() -> String.valueOf(stalled.health()).contains("\"ready\":true"));
-                health = stalled.health();
-            }
             successor.stop();
             System.out.printf("frozen inside a transaction (after %d freeze(s)) for %.1f s; woken, its commit was refused %s%n",
                     frozen.freezes(), thawedAfter, fenced ? "as fencing: the instance exited with " + exit

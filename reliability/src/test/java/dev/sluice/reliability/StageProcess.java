@@ -175,6 +175,16 @@ final class StageProcess implements AutoCloseable {
         return get("/metrics");
     }
 
+    /**
+     * The sum of every sample of the Prometheus meter {@code name} (a counter's {@code _total} name, over all its tags)
+     * on {@code /metrics}, or null if the process does not answer.
+     */
+    Double meter(String name) {
+        String metrics = metrics();
+        return metrics == null ? null : metrics.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
     private String get(String path) {
         try {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))

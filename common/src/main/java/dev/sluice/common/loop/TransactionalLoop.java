@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import dev.sluice.common.SafeMessage;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -136,6 +138,20 @@ public final class TransactionalLoop<O> implements Runnable {
      */
     public TransactionalLoop<O> leavingTheGroupOnClose() {
         this.leaveOnClose = true;
+        return this;
+    }
+
+    /**
+     * Counts this loop's failed transactions on {@code registry}: {@code sluice.<name>.transactions.aborted}, transactions
+     * that did not commit and were ended (their records are published again; a fenced one stops the loop instead and
+     * is not counted), and {@code sluice.<name>.producers.replaced}, producers replaced because an abort failed too.
+     */
+    public TransactionalLoop<O> measuredIn(MeterRegistry registry) {
+        FunctionCounter.builder("sluice." + name + ".transactions.aborted", transactions, Transactions::aborted)
+                .description("Transactions that did not commit and were aborted; their records are published again")
+                .register(registry);
+        FunctionCounter.builder("sluice." + name + ".producers.replaced", transactions, Transactions::rebuilt)
+                .description("Transactional producers replaced because an abort failed too").register(registry);
         return this;
     }
 

@@ -58,7 +58,9 @@ final class Transactions<O> {
     private final RecordHandler<O> handler;
     private Producer<byte[], byte[]> producer;
     private volatile String lastFailure = "";
-    private int rebuilt;
+    // written by the loop's thread only, read by a metrics scrape
+    private volatile int rebuilt;
+    private volatile long aborted;
 
     Transactions(Supplier<? extends Producer<byte[], byte[]>> producers, Supplier<ConsumerGroupMetadata> group, RecordHandler<O> handler) {
         this.producers = producers;
@@ -110,6 +112,7 @@ final class Transactions<O> {
             lastFailure = e.getClass().getSimpleName();
             log.warn("transaction of {} records aborted ({}); publishing them again after the back-off", records, lastFailure);
             abortOrRebuild(e);
+            aborted++;
             return ABORTED;
         }
         slots.forEach(PartitionProgress.Slot::markPublished);
@@ -137,6 +140,7 @@ final class Transactions<O> {
             throwIfFatal(e);
             lastFailure = e.getClass().getSimpleName();
             abortOrRebuild(e);
+            aborted++;
             return false;
         }
     }
@@ -211,6 +215,11 @@ final class Transactions<O> {
     /** How often the producer was replaced after a failed abort. */
     int rebuilt() {
         return rebuilt;
+    }
+
+    /** Transactions that did not commit and were ended (aborted, or by replacing the producer); fenced ones are not counted. */
+    long aborted() {
+        return aborted;
     }
 
     void close() {

@@ -17,6 +17,7 @@ import java.util.function.BiFunction;
 
 import dev.sluice.testkit.KafkaBroker;
 import dev.sluice.testkit.SluiceInfra;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -236,10 +237,14 @@ class TransactionalLoopIT {
         send(kafka, t.input(), 0, 10);
         int abortsBefore = aborts.get();
         TransactionalLoop<String> loop = loop(kafka, t, handler, everyPoll(), 500);
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        loop.measuredIn(meters);
         try {
             await().atMost(Duration.ofSeconds(60)).until(() -> committedOffset(kafka, t) == 10);
 
             assertThat(aborts.get() - abortsBefore).as("the failed transaction was aborted").isEqualTo(1);
+            assertThat(meters.get("sluice.test.transactions.aborted").functionCounter().count()).as("and counted").isEqualTo(1);
+            assertThat(meters.get("sluice.test.producers.replaced").functionCounter().count()).as("its producer kept").isZero();
             assertThat(attempts.stream().filter(a -> a.equals("out-v0")).count()).as("the batch was published twice").isEqualTo(2);
             assertThat(read(kafka, t.output(), "read_committed")).as("each output once for read_committed readers")
                     .containsExactlyElementsOf(expected(0, 10));

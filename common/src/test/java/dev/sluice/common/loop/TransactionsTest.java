@@ -172,6 +172,7 @@ class TransactionsTest {
 
         assertThat(tx.commit(List.of(p))).as("aborted").isEqualTo(Transactions.ABORTED);
         assertThat(tx.rebuilt()).isEqualTo(1);
+        assertThat(tx.aborted()).as("counted as aborted: its records go out again").isEqualTo(1);
         assertThat(stuck.closed()).isTrue();
         assertThat(p.pending()).as("nothing is forgotten: the new producer publishes it").isEqualTo(1);
 
@@ -214,6 +215,7 @@ class TransactionsTest {
         assertThat(tx.commit(List.of(p))).as("aborted").isEqualTo(Transactions.ABORTED);
         assertThat(producer.transactionAborted()).isTrue();
         assertThat(tx.lastFailure()).isEqualTo("KafkaException");
+        assertThat(tx.aborted()).isEqualTo(1);
         assertThat(p.pending()).isEqualTo(1);
         assertThat(committed).isEmpty();
 
@@ -221,6 +223,8 @@ class TransactionsTest {
         assertThat(tx.commit(List.of(p))).isEqualTo(1);
         assertThat(built).as("the same producer, no rebuild").containsExactly(producer);
         assertThat(tx.lastFailure()).isEmpty();
+        assertThat(tx.aborted()).as("a commit does not count").isEqualTo(1);
+        assertThat(tx.rebuilt()).isZero();
     }
 
     @Test
@@ -253,6 +257,7 @@ class TransactionsTest {
         assertThat(tx.confirmOwnership(Map.of(tp, new OffsetAndMetadata(7)))).isFalse();
         assertThat(producer.transactionAborted()).isTrue();
         assertThat(tx.lastFailure()).isEqualTo("CommitFailedException");
+        assertThat(tx.aborted()).as("the ownership check's transaction, aborted").isEqualTo(1);
         assertThat(built).as("the producer is reused: it was not fenced").containsExactly(producer);
     }
 
@@ -262,8 +267,10 @@ class TransactionsTest {
         producer.commitTransactionException = new ProducerFencedException("newer instance");
         PartitionProgress<String> p = oneDecided();
 
-        assertThatThrownBy(() -> transactions(producer).commit(List.of(p)))
+        Transactions<String> tx = transactions(producer);
+        assertThatThrownBy(() -> tx.commit(List.of(p)))
                 .isInstanceOf(FatalLoopException.class).hasCauseInstanceOf(ProducerFencedException.class);
+        assertThat(tx.aborted()).as("fenced: the loop stops, nothing is aborted by this instance").isZero();
         assertThat(p.pending()).isEqualTo(1);
         assertThat(built).hasSize(1);
     }

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the first outcome after a crash grows with the state admission holds: every admitted request still in the dedupe
  * horizon (a day by default), every user's state written since the changelog was last compacted.
  *
- * <p>Per variant, twice, each time on topics of its own: {@code sluice run ingest} drains {@code
+ * <p>Per variant and ending ({@code -Dbench.deployed.restart.endings}: a clean stop, then a crash), each on topics of its own: {@code sluice run ingest} drains {@code
  * bench.deployed.restart.requests} requests (default 1,000,000 over 10,000 PRO users, 6 partitions) from a cold start and
  * is then stopped (SIGTERM), or killed (SIGKILL) once its outcomes are committed. At once {@code
  * bench.deployed.restart.after} new requests (default 20,000) are written, and the stage is started again on the same
@@ -53,7 +53,8 @@ class DeployedRestartBenchmark {
     private static final int AFTER = Integer.getInteger("bench.deployed.restart.after", 20_000);
     private static final int USERS = Integer.getInteger("bench.deployed.users", 10_000);
     private static final List<String> VARIANTS = List.of(System.getProperty("bench.deployed.restart.variants", "default").split(";"));
-    private static final List<String> ENDINGS = List.of("stop", "crash");
+    /** How each variant's first run ends, in order ({@code -Dbench.deployed.restart.endings}, default {@code stop;crash}). */
+    private static final List<String> ENDINGS = List.of(System.getProperty("bench.deployed.restart.endings", "stop;crash").split(";"));
     /**
      * How long the stage keeps running after its drain before the stop or crash ({@code -Dbench.deployed.restart.hold.ms},
      * default 0): time for the broker's log cleaner (every 15 s by default) to compact what it may.
@@ -135,7 +136,7 @@ class DeployedRestartBenchmark {
                 + " 6 partitions; the stage its own JVM, the broker its own JVM ===%n", REQUESTS, AFTER, USERS);
         System.out.println("machine load (uptime): " + String.join("; ", loads));
         Drains.printRates(drains, 56);
-        for (int i = 0; i < VARIANTS.size(); i++) {
+        for (int i = 0; i < VARIANTS.size() && ENDINGS.containsAll(List.of("stop", "crash")); i++) {
             Drain stopped = Drains.find(drains, "restart after the stop " + label(i));
             Drain crashed = Drains.find(drains, "restart after the crash " + label(i));
             long records = changelogs.get(tag(i, "crash"));

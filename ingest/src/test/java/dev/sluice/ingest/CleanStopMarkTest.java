@@ -10,24 +10,25 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class UncleanStopMarkTest {
+class CleanStopMarkTest {
     @TempDir
     Path stateDir;
 
     @Test
     void shouldKeepThePolicyTableAcrossACleanStop() throws Exception {
-        UncleanStopMark mark = markIn(stateDir);
+        CleanStopMark mark = markIn(stateDir);
         assertThat(mark.startRun()).as("a first start finds nothing to delete").isFalse();
         Path table = policyTable(mark);
         mark.endRunCleanly();
 
         assertThat(mark.startRun()).as("a start after a clean close deletes nothing").isFalse();
         assertThat(table).as("the policy table kept").exists();
+        assertThat(applicationDir().resolve(CleanStopMark.MARK)).as("the run under way: no longer marked clean").doesNotExist();
     }
 
     @Test
     void shouldDeleteThePolicyTableWhenTheLastRunDidNotCloseCleanly() throws Exception {
-        UncleanStopMark mark = markIn(stateDir);
+        CleanStopMark mark = markIn(stateDir);
         mark.startRun();
         Path table = policyTable(mark);
         // a crash: the run never ends cleanly
@@ -35,35 +36,60 @@ class UncleanStopMarkTest {
         assertThat(mark.startRun()).as("the start after a crash deletes the global state").isTrue();
         assertThat(mark.globalStateDir()).as("the whole global state gone, for Kafka Streams to rebuild").doesNotExist();
         assertThat(table).doesNotExist();
-        assertThat(stateDir.resolve("sluice-ingest").resolve(UncleanStopMark.MARK)).as("the new run marked").exists();
+    }
+
+    @Test
+    void shouldDeleteThePolicyTableLeftByABuildThatWroteNoMark() throws Exception {
+        CleanStopMark mark = markIn(stateDir);
+        Path table = policyTable(mark); // state from before this work-around: nothing says how that run ended
+
+        assertThat(mark.startRun()).isTrue();
+        assertThat(table).doesNotExist();
+    }
+
+    @Test
+    void shouldDeleteAfterACrashThatFollowedACleanRestart() throws Exception {
+        CleanStopMark mark = markIn(stateDir);
+        mark.startRun();
+        Path table = policyTable(mark);
+        mark.endRunCleanly();
+        mark.startRun(); // kept, and this run then crashes
+
+        assertThat(mark.startRun()).isTrue();
+        assertThat(table).doesNotExist();
     }
 
     @Test
     void shouldLeaveTheTasksStateToKafkaStreams() throws Exception {
-        UncleanStopMark mark = markIn(stateDir);
-        mark.startRun();
-        Path task = Files.createDirectories(stateDir.resolve("sluice-ingest").resolve("1_0").resolve("rocksdb"));
+        CleanStopMark mark = markIn(stateDir);
+        policyTable(mark);
+        Path task = Files.createDirectories(applicationDir().resolve("1_0").resolve("rocksdb"));
 
-        mark.startRun();
+        assertThat(mark.startRun()).isTrue();
         assertThat(task).as("a task's stores: Kafka Streams decides what to restore").exists();
     }
 
     @Test
-    void shouldMarkARunEvenWhenTheStateDirectoryDoesNotExistYet() {
-        UncleanStopMark mark = markIn(stateDir.resolve("not-yet"));
+    void shouldMarkACleanCloseEvenWhenTheStateDirectoryDoesNotExistYet() {
+        CleanStopMark mark = markIn(stateDir.resolve("not-yet"));
         assertThat(mark.startRun()).isFalse();
-        assertThat(stateDir.resolve("not-yet").resolve("sluice-ingest").resolve(UncleanStopMark.MARK)).exists();
+        mark.endRunCleanly();
+        assertThat(stateDir.resolve("not-yet").resolve("sluice-ingest").resolve(CleanStopMark.MARK)).exists();
     }
 
-    private static UncleanStopMark markIn(Path stateDir) {
+    private Path applicationDir() {
+        return stateDir.resolve("sluice-ingest");
+    }
+
+    private static CleanStopMark markIn(Path stateDir) {
         Properties props = new Properties();
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "sluice-ingest");
-        return UncleanStopMark.of(props);
+        return CleanStopMark.of(props);
     }
 
     /** A stand-in for the policy store's files where Kafka Streams keeps them. */
-    private static Path policyTable(UncleanStopMark mark) throws Exception {
+    private static Path policyTable(CleanStopMark mark) throws Exception {
         Path store = Files.createDirectories(mark.globalStateDir().resolve("rocksdb").resolve("admission-user-policies"));
         return Files.writeString(store.resolve("000012.sst"), "sorted run");
     }

@@ -20,54 +20,52 @@ import org.apache.kafka.streams.StreamsConfig;
  * 16 MB of policy writes since the store was opened leaves the store marked open on disk. That is ~150,000 policies,
  * or fewer updated often. Admission's one global store is the policy table, a copy of {@code llm.user-policies}.
  *
- * <p>The work-around: each run marks the application's state directory ({@value #MARK}) before Kafka Streams starts. A
- * clean close removes the mark. A start that finds the mark deletes the global state, which Kafka Streams then
- * rebuilds from the topic, as it rebuilds the tasks' stores after a crash. Call it only while the {@code KafkaStreams}
- * client holds the directory's lock (from its constructor on), so no other instance uses the directory.
+ * <p>The work-around: a clean close writes {@value #MARK} into the application's state directory. A start keeps the
+ * global state only if it finds that mark, and removes it (the run is under way). Otherwise (after a crash, or with
+ * state left by a build without this mark) it deletes the global state, which Kafka Streams then rebuilds from the
+ * topic, as it rebuilds the tasks' stores after a crash. Call it only while the {@code KafkaStreams} client holds the
+ * directory's lock (from its constructor on), so no other instance uses the directory.
  */
-final class UncleanStopMark {
-    /** The file that says a run started and has not closed cleanly. */
-    static final String MARK = "sluice-admission-running";
+final class CleanStopMark {
+    /** The file that says the last run closed cleanly. */
+    static final String MARK = "sluice-admission-closed-cleanly";
 
     private final Path applicationDir;
 
-    UncleanStopMark(Path applicationDir) {
+    CleanStopMark(Path applicationDir) {
         this.applicationDir = applicationDir;
     }
 
-    /** The directory Kafka Streams keeps this application's state in: {@code <state.dir>/<application.id>}. */
-    static UncleanStopMark of(Properties streamsProperties) {
-        return new UncleanStopMark(Paths.get(streamsProperties.getProperty(StreamsConfig.STATE_DIR_CONFIG),
+    /** For the directory Kafka Streams keeps this application's state in: {@code <state.dir>/<application.id>}. */
+    static CleanStopMark of(Properties streamsProperties) {
+        return new CleanStopMark(Paths.get(streamsProperties.getProperty(StreamsConfig.STATE_DIR_CONFIG),
                 streamsProperties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG)));
     }
 
     /**
-     * Marks a run as started. If the last run did not close cleanly, first deletes its global state (the policy table).
+     * Starts a run: unless the last run closed cleanly, deletes its global state (the policy table).
      *
-     * @return whether the global state was deleted
+     * @return whether global state was deleted
      */
     boolean startRun() {
         try {
-            Path mark = applicationDir.resolve(MARK);
             Path global = globalStateDir();
-            boolean deleted = Files.exists(mark) && Files.exists(global);
-            if (deleted) {
-                Utils.delete(global.toFile());
+            boolean closedCleanly = Files.deleteIfExists(applicationDir.resolve(MARK));
+            if (closedCleanly || !Files.exists(global)) {
+                return false;
             }
-            Files.createDirectories(applicationDir);
-            if (!Files.exists(mark)) {
-                Files.createFile(mark);
-            }
-            return deleted;
+            Utils.delete(global.toFile());
+            return true;
         } catch (IOException e) {
             throw new UncheckedIOException("could not prepare admission's state directory " + applicationDir + ": " + e.getMessage(), e);
         }
     }
 
-    /** Removes the mark: the run closed cleanly, and its global state is safe to reopen. */
+    /** Marks the run closed cleanly: its global state is safe to reopen. */
     void endRunCleanly() {
         try {
-            Files.deleteIfExists(applicationDir.resolve(MARK));
+            Files.createDirectories(applicationDir);
+            Files.writeString(applicationDir.resolve(MARK), "admission closed cleanly; its policy table is kept at the next start\n");
         } catch (IOException e) {
             throw new UncheckedIOException("could not update admission's state directory " + applicationDir + ": " + e.getMessage(), e);
         }
