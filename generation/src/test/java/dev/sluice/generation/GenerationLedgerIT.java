@@ -41,15 +41,7 @@ class GenerationLedgerIT {
     void shouldNeverCallAgainForAnAnsweredRequestWhenRedisIsEmptiedOrAnotherInstanceHasNoRedis(
             KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
         Fixture f = new Fixture(kafka, registry, redis, "gen-ledger", 3);
-        List<String> ids = new ArrayList<>();
-        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-        for (int i = 0; i < N; i++) {
-            String id = UUID.randomUUID().toString();
-            String user = "user-" + (i % 7);
-            ids.add(id);
-            records.add(new ProducerRecord<>(f.catalog.enriched().name(), user.getBytes(StandardCharsets.UTF_8),
-                    f.encode(Requests.enriched(id, user, "gpt-4o-mini", "ledger question " + id))));
-        }
+        List<ProducerRecord<byte[], byte[]>> records = requests(f, N, "ledger");
         try (MockLlmServer mock = MockLlmServer.start(); TopicReader results = f.results(); TopicReader costs = f.costs()) {
             Map<String, String> base = Map.of("provider", "openai", "provider.base.url", mock.openAiBaseUrl(),
                     "generation.cache.enabled", "false", "kafka.session.timeout.ms", "6000");
@@ -77,6 +69,69 @@ class GenerationLedgerIT {
             assertThat(results.total()).isEqualTo(N);
             assertThat(costs.total()).isEqualTo(N);
             assertThat(results.duplicates()).isEmpty();
+        }
+    }
+
+    /**
+     * A ledger too large to read within {@code generation.ledger.load.timeout.ms} still loads, a slice at a time between
+     * the loop's polls, and still decides: the answered requests are not called again, the new ones are. Until
+     * 2026-12-07 the load gave up at the timeout and began again from the start a second later, so a ledger that took
+     * longer to read (at 100 requests/s its 40 days hold ~350,000,000 records) was never loaded and its partitions never
+     * answered again. Here 1,500,000 answered requests are in the ledger and the timeout is 500 ms.
+     */
+    @Test
+    void shouldLoadALedgerThatTakesLongerToReadThanTheLoadTimeoutAndStillNeverCallAgain(
+            KafkaBroker kafka, SchemaRegistryServer registry, RedisServer redis) throws Exception {
+        Fixture f = new Fixture(kafka, registry, redis, "gen-big-ledger", 3);
+        List<ProducerRecord<byte[], byte[]>> answered = requests(f, N, "answered");
+        List<ProducerRecord<byte[], byte[]>> fresh = requests(f, 40, "fresh");
+        try (MockLlmServer mock = MockLlmServer.start(); TopicReader results = f.results()) {
+            Map<String, String> base = Map.of("provider", "openai", "provider.base.url", mock.openAiBaseUrl(),
+                    "generation.cache.enabled", "false", "kafka.session.timeout.ms", "6000");
+            try (GenerationStage first = new GenerationStage(SluiceConfig.of(f.config(with(base, "generation.instance.id", "big-a"))),
+                    f.catalog, new SimpleMeterRegistry())) {
+                first.start();
+                send(f, answered);
+                await().atMost(Duration.ofSeconds(90)).until(() -> results.distinct() == N);
+            }
+            fillLedger(f, 1_500_000);
+
+            Map<String, String> slow = with(base, "generation.instance.id", "big-b");
+            slow.put("generation.ledger.load.timeout.ms", "500");
+            try (GenerationStage second = new GenerationStage(SluiceConfig.of(f.config(slow)), f.catalog, new SimpleMeterRegistry(),
+                    java.time.Clock.systemUTC(), null, new InMemoryGenerationStore())) {
+                second.start();
+                send(f, answered);
+                send(f, fresh);
+                await("the new requests answered once the ledger is loaded").atMost(Duration.ofSeconds(120))
+                        .until(() -> results.distinct() == N + fresh.size());
+                awaitConsumed(f, 2L * N + fresh.size());
+            }
+            assertThat(mock.callCount()).as("the answered requests not called again, the new ones called once").isEqualTo(N + fresh.size());
+            assertThat(results.duplicates()).isEmpty();
+        }
+    }
+
+    /** {@code n} enriched requests of seven users, ids tagged {@code tag}. */
+    private static List<ProducerRecord<byte[], byte[]>> requests(Fixture f, int n, String tag) {
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String id = UUID.randomUUID().toString();
+            String user = "user-" + (i % 7);
+            records.add(new ProducerRecord<>(f.catalog.enriched().name(), user.getBytes(StandardCharsets.UTF_8),
+                    f.encode(Requests.enriched(id, user, "gpt-4o-mini", tag + " question " + id))));
+        }
+        return records;
+    }
+
+    /** {@code n} ledger records of other answered requests, spread over the ledger's partitions as generation writes them. */
+    private static void fillLedger(Fixture f, int n) {
+        try (KafkaProducer<byte[], byte[]> producer = f.producer()) {
+            for (int i = 0; i < n; i++) {
+                String user = "tenant-" + (i % 1000);
+                byte[] key = (user.length() + ":" + user + ":" + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
+                producer.send(new ProducerRecord<>(f.catalog.generationLedger().name(), i % f.partitions, key, new byte[] {1}));
+            }
         }
     }
 

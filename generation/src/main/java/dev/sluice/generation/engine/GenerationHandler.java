@@ -3,10 +3,8 @@ package dev.sluice.generation.engine;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import dev.sluice.common.DeadLetterError;
 import dev.sluice.common.loop.PartitionProgress;
@@ -47,7 +45,6 @@ public final class GenerationHandler implements RecordHandler<Outcome> {
     private final GenerationMetrics metrics;
     private final OutputRecords outputs;
     private final Deserializer<EnrichedRequest> decoder;
-    private final Set<Integer> owned = new HashSet<>();
     private final boolean publishAhead;
     private long nextLedgerLoadNanos;
 
@@ -67,8 +64,8 @@ public final class GenerationHandler implements RecordHandler<Outcome> {
         if (System.nanoTime() < nextLedgerLoadNanos) {
             return;
         }
-        Set<Integer> loaded = ledger.loadPending();
-        if (loaded.isEmpty() && owned.stream().anyMatch(p -> !ledger.ready(p))) {
+        ledger.loadPending(); // one slice: a large ledger loads over many polls, the ready partitions going on between them
+        if (ledger.loadFailing()) {
             nextLedgerLoadNanos = System.nanoTime() + LEDGER_RETRY.toNanos();
         }
     }
@@ -176,7 +173,6 @@ public final class GenerationHandler implements RecordHandler<Outcome> {
     @Override
     public void assigned(Collection<TopicPartition> partitions) {
         List<Integer> numbers = partitions.stream().map(TopicPartition::partition).toList();
-        owned.addAll(numbers);
         ledger.assigned(numbers);
         if (!partitions.isEmpty()) {
             nextLedgerLoadNanos = 0;
@@ -186,7 +182,6 @@ public final class GenerationHandler implements RecordHandler<Outcome> {
     @Override
     public void released(Collection<TopicPartition> partitions) {
         List<Integer> numbers = partitions.stream().map(TopicPartition::partition).toList();
-        owned.removeAll(numbers);
         ledger.revoked(numbers);
     }
 

@@ -1,5 +1,6 @@
 package dev.sluice.generation.ledger;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -25,6 +26,13 @@ public final class Ledger {
     private final Map<Integer, LedgerIndex> answered = new HashMap<>();
     private final Map<Integer, Set<RequestHash>> inProgress = new HashMap<>();
     private final Set<Integer> unloaded = new HashSet<>();
+    private boolean loadFailing;
+
+    /**
+     * The longest a load reads in one go: the loop polls, commits and heartbeats between slices, so the partitions that
+     * are ready go on while a large ledger loads.
+     */
+    static final Duration LOAD_SLICE = Duration.ofMillis(250);
 
     public Ledger(LedgerLoader loader) {
         this.loader = loader;
@@ -35,6 +43,7 @@ public final class Ledger {
     }
 
     public void revoked(Collection<Integer> partitions) {
+        loader.forget(partitions);
         partitions.forEach(p -> {
             unloaded.remove(p);
             answered.remove(p);
@@ -46,27 +55,34 @@ public final class Ledger {
         return answered.containsKey(partition) && !unloaded.contains(partition);
     }
 
-    /** Loads every assigned partition not loaded yet; returns those now ready (empty if the ledger is unreadable). */
+    /**
+     * Reads the ledger of the assigned partitions not loaded yet for one slice ({@link #LOAD_SLICE}), going on from
+     * the last; returns those now ready (none while the ledger is unreadable: {@link #loadFailing}).
+     */
     public Set<Integer> loadPending() {
         if (unloaded.isEmpty()) {
+            loadFailing = false;
             return Set.of();
         }
-        Set<Integer> wanted = Set.copyOf(unloaded);
-        long t0 = System.nanoTime();
         try {
-            Map<Integer, LedgerIndex> loaded = loader.load(wanted);
+            Map<Integer, LedgerIndex> loaded = loader.load(Set.copyOf(unloaded), LOAD_SLICE);
+            loadFailing = false;
             loaded.forEach((p, index) -> {
                 answered.put(p, index);
                 inProgress.put(p, new HashSet<>());
             });
-            unloaded.removeAll(wanted);
-            log.info("ledger of partitions {} loaded: {} answered requests in {} ms", wanted,
-                    loaded.values().stream().mapToInt(LedgerIndex::size).sum(), (System.nanoTime() - t0) / 1_000_000);
-            return wanted;
+            unloaded.removeAll(loaded.keySet());
+            return loaded.keySet();
         } catch (LedgerUnavailableException e) {
+            loadFailing = true;
             log.warn("{}; their requests wait", e.getMessage());
             return Set.of();
         }
+    }
+
+    /** The last load could not read the ledger: wait a moment before the next. */
+    public boolean loadFailing() {
+        return loadFailing;
     }
 
     /** Decides a polled request and, when it is {@link Verdict#NEW}, marks it in progress. */
