@@ -116,12 +116,6 @@ public final class GenerationStage implements Stage {
 
     @Override
     public synchronized void start() {
-        if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() < 2) {
-            // The JDK HttpClient hands each response to CompletableFuture's default executor, a new thread per task
-            // when the common pool's parallelism is 1 (one or two cores); `sluice` sets it, an embedding JVM may not.
-            log.warn("the common fork-join pool has parallelism {}: every provider response will start a thread; start the JVM with "
-                    + "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2", java.util.concurrent.ForkJoinPool.getCommonPoolParallelism());
-        }
         if (loop != null) {
             return;
         }
