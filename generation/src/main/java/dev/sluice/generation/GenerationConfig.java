@@ -158,11 +158,12 @@ public record GenerationConfig(String provider, String baseUrl, String instanceI
                     "How long a revoked partition, or the whole stage on close, waits for its in-flight calls before handing "
                             + "over, ms; calls still running then are abandoned (counted in `sluice.generation.abandoned.calls`) "
                             + "and the next owner calls them again.")
-            .define(LEDGER_LOAD_TIMEOUT_MS, LONG, DEFAULT_LEDGER_LOAD_TIMEOUT_MS, ANY_MS, LOW,
+            .define(LEDGER_LOAD_TIMEOUT_MS, LONG, DEFAULT_LEDGER_LOAD_TIMEOUT_MS, Range.atLeast(100L), LOW,
                     "How long reading an assigned partition's ledger may go without reading anything before it is "
                             + "reported unavailable and retried a second later (what it read is kept), and the longest one call "
                             + "to the broker may block the loop while loading, ms. A large ledger is read in 250 ms slices "
-                            + "between polls, however long it takes; the partition's requests wait meanwhile (never called unchecked).")
+                            + "between polls, however long it takes; the partition's requests wait meanwhile (never called unchecked). At least "
+                            + "100: below that no call to the broker could finish and the ledger would never load.")
             .define(MEMORY_STORE_MAX_ENTRIES, INT, DEFAULT_MEMORY_STORE_MAX_ENTRIES, Range.between(1, 100_000_000), LOW,
                     "Bound of the in-memory store used when `redis.url` is unset: entries per map (done results, cache), "
                             + "each also expiring after its TTL.")

@@ -48,6 +48,15 @@ class GenerationConfigTest {
     }
 
     @Test
+    void shouldRefuseALedgerLoadTimeoutNoBrokerCallCouldMeet() {
+        assertThatThrownBy(() -> GenerationConfig.from(SluiceConfig.of(Map.of("generation.ledger.load.timeout.ms", "0"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("generation.ledger.load.timeout.ms").hasMessageContaining("'0'")
+                .hasMessageContaining("[100,...]");
+        assertThat(GenerationConfig.from(SluiceConfig.of(Map.of("generation.ledger.load.timeout.ms", "100"))).ledgerLoadTimeout())
+                .isEqualTo(java.time.Duration.ofMillis(100));
+    }
+
+    @Test
     void shouldNameKeyAndValueWhenANumberIsNotANumber() {
         assertThatThrownBy(() -> GenerationConfig.from(SluiceConfig.of(Map.of("generation.retry.jitter", "lots"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("generation.retry.jitter").hasMessageContaining("'lots'")
