@@ -1,5 +1,6 @@
 package dev.sluice.gateway.http;
 
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -49,8 +50,18 @@ public final class LookupHandlers {
         java.util.Optional<Outcome> known = waiters.recent(principal.userId(), requestId);
         CompletableFuture<java.util.Optional<Outcome>> outcome = known.isPresent() ? CompletableFuture.completedFuture(known)
                 : lookup.find(principal.userId(), requestId);
-        return outcome.thenApply(o -> OutcomeReplies.reply(o.orElseThrow(() -> ApiError.notFound(
-                "no outcome known for request " + ChatRequestParser.shorten(requestId) + " of this key's user: it is still in the "
-                        + "pipeline, or older than the look-up window (gateway.outcome.lookback.ms)")), false));
+        return outcome.handle((o, failure) -> {
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure;
+            if (cause instanceof OutcomeLookup.Incomplete incomplete) {
+                throw ApiError.of(503, "server_error", "lookup_incomplete", null, incomplete.getMessage()
+                        + ": try again, or shorten gateway.outcome.lookback.ms", Map.of("Retry-After", "1"));
+            }
+            if (failure != null) {
+                throw failure instanceof RuntimeException r ? r : new java.util.concurrent.CompletionException(failure);
+            }
+            return OutcomeReplies.reply(o.orElseThrow(() -> ApiError.notFound(
+                    "no outcome known for request " + ChatRequestParser.shorten(requestId) + " of this key's user: it is still in the "
+                            + "pipeline, or older than the look-up window (gateway.outcome.lookback.ms)")), false);
+        });
     }
 }

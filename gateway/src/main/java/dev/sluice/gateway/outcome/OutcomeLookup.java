@@ -34,11 +34,26 @@ import org.apache.kafka.common.utils.Utils;
 public final class OutcomeLookup implements AutoCloseable {
     static final int THREADS = 4;
     static final int QUEUE = 256;
+    /** The longest a {@link #find} reads before it gives up (and says so: {@link Incomplete}, never "not found"). */
+    static final Duration SCAN_BUDGET = Duration.ofSeconds(30);
+
+    /**
+     * A {@link #find} that ran out of {@link #SCAN_BUDGET} before it read the user's partitions to their end: the outcome
+     * may be there, unread. Not "not found".
+     */
+    public static final class Incomplete extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Incomplete(Duration budget) {
+            super("the look-up did not finish reading the user's outcomes within " + budget.toSeconds() + " s", null, false, false);
+        }
+    }
 
     private final Map<String, Object> kafka;
     private final OutcomeDecoder decoder;
     private final Duration lookback;
     private final Clock clock;
+    private final Duration scanBudget;
     private final ThreadPoolExecutor executor = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(QUEUE), r -> {
                 Thread t = new Thread(r, "sluice-gateway-lookup");
@@ -47,6 +62,11 @@ public final class OutcomeLookup implements AutoCloseable {
             });
 
     public OutcomeLookup(Map<String, Object> kafka, OutcomeDecoder decoder, Duration lookback, Clock clock) {
+        this(kafka, decoder, lookback, clock, SCAN_BUDGET);
+    }
+
+    OutcomeLookup(Map<String, Object> kafka, OutcomeDecoder decoder, Duration lookback, Clock clock, Duration scanBudget) {
+        this.scanBudget = scanBudget;
         this.kafka = kafka;
         this.decoder = decoder;
         this.lookback = lookback;
@@ -54,7 +74,10 @@ public final class OutcomeLookup implements AutoCloseable {
         executor.allowCoreThreadTimeOut(true);
     }
 
-    /** Everything known now about the request: its result or dead letter, else its latest rejection, else empty. */
+    /**
+     * Everything known now about the request: its result or dead letter, else its latest rejection, else empty (read
+     * to the end: there is none). Fails with {@link Incomplete} when it could not read that far in time.
+     */
     public CompletableFuture<Optional<Outcome>> find(String userId, String requestId) {
         return CompletableFuture.supplyAsync(() -> search(userId, requestId, decoder.topics(), 0), executor);
     }
@@ -75,7 +98,7 @@ public final class OutcomeLookup implements AutoCloseable {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "sluice-gateway-lookup");
         byte[] key = userId.getBytes(StandardCharsets.UTF_8);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(followMs, 30_000));
+        long deadline = System.nanoTime() + Math.max(TimeUnit.MILLISECONDS.toNanos(followMs), scanBudget.toNanos());
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : topics) {
@@ -90,6 +113,9 @@ public final class OutcomeLookup implements AutoCloseable {
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             partitions.forEach(tp -> consumer.seek(tp, found.get(tp) == null ? end.get(tp) : found.get(tp).offset()));
             Outcome best = null;
+            if (followMs == 0 && partitions.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp))) {
+                return Optional.empty(); // nothing in the window
+            }
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     if (r.key() == null || !userId.equals(new String(r.key(), StandardCharsets.UTF_8))) {
@@ -108,7 +134,10 @@ public final class OutcomeLookup implements AutoCloseable {
                     return Optional.ofNullable(best);
                 }
             }
-            return followMs == 0 ? Optional.ofNullable(best) : Optional.empty();
+            if (followMs == 0) {
+                throw new Incomplete(scanBudget); // not read to the end: what it has not read may hold the outcome
+            }
+            return Optional.empty();
         }
     }
 
