@@ -187,6 +187,25 @@ class BudgetTopologyTest {
                 .satisfies(f -> assertThat(f.getReservedMicros()).as("nothing was held").isZero());
     }
 
+    /** The other side of the race: an operator's release that lands after the request's real charge changes nothing. */
+    @Test
+    void shouldIgnoreAReleaseThatArrivesAfterTheRequestWasCharged() {
+        AdmittedRequest first = admit("lena", T0);
+        String id = first.getRequest().getRequestId();
+        admission.cost("lena", id, 4_000, T0.plusSeconds(1));
+        admission.release("lena", id, T0.plusSeconds(2)); // e.g. `sluice reservations release` racing the outcome
+
+        UserState state = admission.state("lena");
+        assertThat(state.spentMicros()).as("the charge stands").isEqualTo(4_000);
+        assertThat(state.reservedMicros()).as("nothing held, and nothing released below zero").isZero();
+        assertThat(admission.counter("sluice.ingest.costs", "outcome", "ignored")).isEqualTo(1);
+        assertThat(admission.counter("sluice.ingest.costs", "outcome", "released")).isZero();
+        assertThat(held()).containsExactly(0L, 0L);
+
+        admission.cost("lena", id, 4_000, T0.plusSeconds(3)); // the charge again, as a duplicate
+        assertThat(admission.state("lena").spentMicros()).as("still charged once").isEqualTo(4_000);
+    }
+
     @Test
     void shouldChargeACostForARequestItHasNoEntryForOnceAndFlagIt() {
         String unknown = java.util.UUID.randomUUID().toString();
