@@ -113,10 +113,13 @@ public final class OutcomeLookup implements AutoCloseable {
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             partitions.forEach(tp -> consumer.seek(tp, found.get(tp) == null ? end.get(tp) : found.get(tp).offset()));
             Outcome best = null;
-            if (followMs == 0 && partitions.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp))) {
-                return Optional.empty(); // nothing in the window
-            }
-            while (System.nanoTime() < deadline) {
+            while (true) {
+                if (followMs == 0 && partitions.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp))) {
+                    return Optional.ofNullable(best); // read to the end
+                }
+                if (System.nanoTime() >= deadline) {
+                    break;
+                }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     if (r.key() == null || !userId.equals(new String(r.key(), StandardCharsets.UTF_8))) {
                         continue;
@@ -128,10 +131,6 @@ public final class OutcomeLookup implements AutoCloseable {
                         }
                         best = o.get();
                     }
-                }
-                boolean atEnd = partitions.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
-                if (atEnd && followMs == 0) {
-                    return Optional.ofNullable(best);
                 }
             }
             if (followMs == 0) {

@@ -87,7 +87,7 @@ public final class LedgerLoader implements AutoCloseable {
                 assignLoads(); // a fresh load reads from the beginning, even of a partition still assigned from before
             }
             while (true) {
-                if (finish(done) && !loads.isEmpty()) {
+                if (advance(done) && !loads.isEmpty()) {
                     assignLoads(); // no more fetches for a partition read to its end
                 }
                 if (loads.isEmpty() || System.nanoTime() >= sliceEnd) {
@@ -99,13 +99,6 @@ public final class LedgerLoader implements AutoCloseable {
                     if (r.key() != null && load != null) {
                         load.index.add(RequestHash.of(r.key()));
                         load.records++;
-                    }
-                }
-                for (Map.Entry<TopicPartition, Load> e : loads.entrySet()) {
-                    long position = consumer.position(e.getKey(), timeout);
-                    if (position != e.getValue().position) {
-                        e.getValue().position = position;
-                        lastProgressNanos = System.nanoTime();
                     }
                 }
             }
@@ -126,17 +119,24 @@ public final class LedgerLoader implements AutoCloseable {
         loads.keySet().removeIf(tp -> partitions.contains(tp.partition()));
     }
 
-    /** Moves the loads read to their end into {@code done}; whether there were any. */
-    private boolean finish(Map<Integer, LedgerIndex> done) {
+    /**
+     * Notes each load's position (a move is progress) and moves the loads read to their end into {@code done}; whether
+     * any finished.
+     */
+    private boolean advance(Map<Integer, LedgerIndex> done) {
         boolean finished = false;
         var it = loads.entrySet().iterator();
         while (it.hasNext()) {
             var e = it.next();
             Load load = e.getValue();
-            if (consumer.position(e.getKey(), timeout) >= load.end) {
+            long position = consumer.position(e.getKey(), timeout);
+            if (position != load.position) {
+                load.position = position;
+                lastProgressNanos = System.nanoTime();
+            }
+            if (position >= load.end) {
                 done.put(e.getKey().partition(), load.index);
                 it.remove();
-                lastProgressNanos = System.nanoTime();
                 log.info("ledger partition {} read: {} answered requests in {} records, {} ms", e.getKey().partition(),
                         load.index.size(), load.records, (System.nanoTime() - load.startedNanos) / 1_000_000);
                 finished = true;
