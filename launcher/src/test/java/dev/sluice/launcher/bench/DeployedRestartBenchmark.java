@@ -1,5 +1,6 @@
 package dev.sluice.launcher.bench;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -91,7 +92,7 @@ class DeployedRestartBenchmark {
                     loads.add("after the restart after the " + ending + " " + label(i) + ": " + Drains.load());
                 }
             }
-            print(drains, changelogs, loads);
+            print(drains, changelogs, loads, work);
         }
     }
 
@@ -131,11 +132,16 @@ class DeployedRestartBenchmark {
         }
     }
 
-    private static void print(List<Drain> drains, Map<String, Long> changelogs, List<String> loads) {
+    private static void print(List<Drain> drains, Map<String, Long> changelogs, List<String> loads, Path work) throws IOException {
         System.out.printf("%n=== DeployedRestartBenchmark: %,d requests admitted before the stop or crash, %,d after it, %,d PRO users,"
                 + " 6 partitions; the stage its own JVM, the broker its own JVM ===%n", REQUESTS, AFTER, USERS);
         System.out.println("machine load (uptime): " + String.join("; ", loads));
         Drains.printRates(drains, 56);
+        for (int i = 0; i < VARIANTS.size(); i++) {
+            for (String ending : ENDINGS) {
+                System.out.printf("restart after the %s %s: %s%n", ending, label(i), restores(work.resolve("ingest-" + tag(i, ending) + "-restart.log")));
+            }
+        }
         for (int i = 0; i < VARIANTS.size() && ENDINGS.containsAll(List.of("stop", "crash")); i++) {
             Drain stopped = Drains.find(drains, "restart after the stop " + label(i));
             Drain crashed = Drains.find(drains, "restart after the crash " + label(i));
@@ -146,6 +152,20 @@ class DeployedRestartBenchmark {
                     changelogs.get(tag(i, "stop")), records, stopped.firstSeconds(), crashed.firstSeconds(), extra,
                     extra > 0 ? records / extra : Double.NaN);
         }
+    }
+
+    /** What the restarted stage said of its restores ({@code RestoreProgress}: records, time, rate, by store), or that it restored nothing. */
+    private static String restores(Path log) throws IOException {
+        List<String> said = new ArrayList<>();
+        try (var lines = Files.lines(log)) {
+            lines.forEach(line -> {
+                int at = line.indexOf("restored ");
+                if (line.contains("RestoreProgress") && at >= 0) {
+                    said.add(line.substring(0, 12) + " " + line.substring(at));
+                }
+            });
+        }
+        return said.isEmpty() ? "nothing restored" : String.join("; ", said);
     }
 
     private static String tag(int variant, String ending) {

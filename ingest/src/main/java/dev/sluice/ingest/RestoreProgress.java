@@ -1,0 +1,85 @@
+package dev.sluice.ingest;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.processor.StateRestoreListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Says when admission reads its state back from the changelogs, how much and for how long. After a crash Kafka Streams
+ * wipes exactly-once state that was not closed cleanly and restores it before any task runs, and the policy table is
+ * rebuilt (KAFKA-21034, {@link CleanStopMark}); a backlog waits all of it out. One line when a restore begins, with the
+ * records to read; one when every changelog partition begun has ended, with the records read per store, the time and
+ * the rate. Restores that read nothing (a clean start) say nothing. Called from Streams' restoring threads.
+ */
+final class RestoreProgress implements StateRestoreListener {
+    private static final Logger log = LoggerFactory.getLogger(RestoreProgress.class);
+
+    private final LongSupplier nanoTime;
+    private int restoring;
+    private long toRead;
+    private long startedNanos;
+    private final Map<String, Long> readByStore = new TreeMap<>();
+    private boolean announced;
+    private String summary;
+
+    RestoreProgress() {
+        this(System::nanoTime);
+    }
+
+    RestoreProgress(LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
+    }
+
+    @Override
+    public synchronized void onRestoreStart(TopicPartition partition, String store, long startingOffset, long endingOffset) {
+        if (restoring == 0) {
+            startedNanos = nanoTime.getAsLong();
+            toRead = 0;
+            readByStore.clear();
+            announced = false;
+        }
+        restoring++;
+        toRead += Math.max(0, endingOffset - startingOffset);
+        if (!announced && toRead > 0) {
+            announced = true;
+            log.info("restoring admission's state from its changelogs (up to {} records so far) before its tasks run", toRead);
+        }
+    }
+
+    @Override
+    public synchronized void onBatchRestored(TopicPartition partition, String store, long batchEndOffset, long restored) {
+        readByStore.merge(store, restored, Long::sum);
+    }
+
+    @Override
+    public synchronized void onRestoreEnd(TopicPartition partition, String store, long totalRestored) {
+        ended();
+    }
+
+    @Override
+    public synchronized void onRestoreSuspended(TopicPartition partition, String store, long totalRestored) {
+        ended(); // the task moved to another instance mid-restore
+    }
+
+    private void ended() {
+        restoring = Math.max(0, restoring - 1);
+        long read = readByStore.values().stream().mapToLong(Long::longValue).sum();
+        if (restoring > 0 || read == 0) {
+            return;
+        }
+        long ms = Math.max(1, (nanoTime.getAsLong() - startedNanos) / 1_000_000);
+        summary = String.format("restored %d changelog records of admission's state in %d ms (%d a second): %s", read, ms,
+                read * 1000 / ms, readByStore);
+        log.info(summary);
+    }
+
+    /** The line logged when the last restore that read anything ended; null before. */
+    synchronized String lastSummary() {
+        return summary;
+    }
+}

@@ -1,0 +1,63 @@
+package dev.sluice.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+class RestoreProgressTest {
+    private final AtomicLong nanos = new AtomicLong();
+    private final RestoreProgress progress = new RestoreProgress(nanos::get);
+    private final TopicPartition state0 = new TopicPartition("a-admission-user-state-changelog", 0);
+    private final TopicPartition state1 = new TopicPartition("a-admission-user-state-changelog", 1);
+    private final TopicPartition requests0 = new TopicPartition("a-admission-requests-changelog", 0);
+
+    @Test
+    void shouldSayOnceEveryPartitionBegunHasEndedWhatWasReadPerStoreAndHowFast() {
+        progress.onRestoreStart(state0, "admission-user-state", 0, 1_000);
+        progress.onRestoreStart(requests0, "admission-requests", 0, 3_000);
+        progress.onBatchRestored(state0, "admission-user-state", 1_000, 1_000);
+        progress.onRestoreEnd(state0, "admission-user-state", 1_000);
+        progress.onRestoreStart(state1, "admission-user-state", 10, 510);
+        progress.onBatchRestored(requests0, "admission-requests", 2_000, 2_000);
+        progress.onBatchRestored(state1, "admission-user-state", 510, 500);
+        progress.onRestoreEnd(state1, "admission-user-state", 500);
+
+        assertThat(progress.lastSummary()).as("one partition still restoring").isNull();
+
+        nanos.set(2_000_000_000L);
+        progress.onBatchRestored(requests0, "admission-requests", 3_000, 1_000);
+        progress.onRestoreEnd(requests0, "admission-requests", 3_000);
+
+        assertThat(progress.lastSummary()).isEqualTo("restored 4500 changelog records of admission's state in 2000 ms"
+                + " (2250 a second): {admission-requests=3000, admission-user-state=1500}");
+    }
+
+    @Test
+    void shouldCountARestoreCutShortByATaskMovingAway() {
+        progress.onRestoreStart(state0, "admission-user-state", 0, 1_000);
+        progress.onBatchRestored(state0, "admission-user-state", 400, 400);
+        nanos.set(1_000_000_000L);
+        progress.onRestoreSuspended(state0, "admission-user-state", 400);
+
+        assertThat(progress.lastSummary()).startsWith("restored 400 changelog records of admission's state in 1000 ms");
+    }
+
+    @Test
+    void shouldSayNothingOfARestoreThatReadNothingAndStartAfreshAtTheNext() {
+        progress.onRestoreStart(state0, "admission-user-state", 50, 50); // a clean start: the store is at its changelog's end
+        progress.onRestoreEnd(state0, "admission-user-state", 0);
+        assertThat(progress.lastSummary()).isNull();
+
+        nanos.set(5_000_000_000L);
+        progress.onRestoreStart(state1, "admission-user-state", 0, 10);
+        progress.onBatchRestored(state1, "admission-user-state", 10, 10);
+        nanos.set(5_010_000_000L);
+        progress.onRestoreEnd(state1, "admission-user-state", 10);
+
+        assertThat(progress.lastSummary()).as("timed from its own start, not the first restore's")
+                .isEqualTo("restored 10 changelog records of admission's state in 10 ms (1000 a second): {admission-user-state=10}");
+    }
+}
