@@ -10,7 +10,6 @@ import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -95,17 +94,11 @@ public final class LedgerLoader implements AutoCloseable {
                     break;
                 }
                 long left = Math.max(1, (sliceEnd - System.nanoTime()) / 1_000_000);
-                ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(Math.min(POLL.toMillis(), left)));
-                for (TopicPartition tp : polled.partitions()) { // one look-up a partition, not a TopicPartition a record
-                    Load load = loads.get(tp);
-                    if (load == null) {
-                        continue;
-                    }
-                    for (ConsumerRecord<byte[], byte[]> r : polled.records(tp)) {
-                        if (r.key() != null) {
-                            load.index.add(RequestHash.of(r.key()));
-                            load.records++;
-                        }
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(Math.min(POLL.toMillis(), left)))) {
+                    Load load = loads.get(new TopicPartition(r.topic(), r.partition()));
+                    if (r.key() != null && load != null) {
+                        load.index.add(RequestHash.of(r.key()));
+                        load.records++;
                     }
                 }
             }

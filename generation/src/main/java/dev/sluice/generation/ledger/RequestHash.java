@@ -11,22 +11,14 @@ import java.security.NoSuchAlgorithmException;
  * 128 bits: about 2^-64 after 2^32 entries, far below any other risk in the pipeline.
  */
 public record RequestHash(long high, long low) {
-    /**
-     * One digest per thread, reused: {@link MessageDigest#getInstance} looks the algorithm up among the providers and
-     * builds a new digest at every call, which cost as much as hashing a key does (a ledger load hashes millions).
-     */
-    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+    /** The hash of a ledger key or of {@link dev.sluice.generation.store.GenerationStore#requestKey} text. */
+    public static RequestHash of(byte[] requestKey) {
         try {
-            return MessageDigest.getInstance("SHA-256");
+            ByteBuffer digest = ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(requestKey));
+            return new RequestHash(digest.getLong(), digest.getLong());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
-    });
-
-    /** The hash of a ledger key or of {@link dev.sluice.generation.store.GenerationStore#requestKey} text. */
-    public static RequestHash of(byte[] requestKey) {
-        ByteBuffer digest = ByteBuffer.wrap(SHA_256.get().digest(requestKey)); // digest() resets it for the next key
-        return new RequestHash(digest.getLong(), digest.getLong());
     }
 
     public static RequestHash of(String requestKey) {

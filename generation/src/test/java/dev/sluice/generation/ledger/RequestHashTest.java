@@ -20,7 +20,7 @@ class RequestHashTest {
 
     @Test
     void shouldNotCarryAnythingFromOneKeyToTheNext() {
-        // the digest is reused a thread: each key's hash must be what it is alone, whatever was hashed before
+        // each key's hash is what it is alone, whatever was hashed before (a reused digest would have to reset)
         RequestHash alone = RequestHash.of("3:bob:7");
         RequestHash.of("5:alice:1");
         RequestHash.of(new byte[0]);
