@@ -120,7 +120,9 @@ public final class IngestStage implements Stage {
             log.error("admission stream thread failed; shutting the ingest stage down", e);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
-        streams.setGlobalStateRestoreListener(new RestoreProgress());
+        RestoreProgress restores = new RestoreProgress(meters);
+        streams.setGlobalStateRestoreListener(restores);
+        streams.setStandbyUpdateListener(restores);
         // Streams' own metrics (kafka.stream.thread.commit.rate, commit.latency.max, process.rate, ...) on /metrics
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(meters);

@@ -4,8 +4,12 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.processor.StandbyUpdateListener;
 import org.apache.kafka.streams.processor.StateRestoreListener;
+import org.apache.kafka.streams.processor.TaskId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,12 +18,19 @@ import org.slf4j.LoggerFactory;
  * wipes exactly-once state that was not closed cleanly and restores it before any task runs, and the policy table is
  * rebuilt (KAFKA-21034, {@link CleanStopMark}); a backlog waits all of it out. One line when a restore begins, with the
  * records to read; one when every changelog partition begun has ended, with the records read per store, the time and
- * the rate. Restores that read nothing (a clean start) say nothing. Called from Streams' restoring threads.
+ * the rate. Restores that read nothing (a clean start) say nothing.
+ *
+ * <p>Counts too, on {@code /metrics}: {@code sluice.ingest.state.restored.records}, the changelog records read back into
+ * this instance's stores before their tasks could run, and {@code sluice.ingest.state.standby.records}, those applied to
+ * the warm copies it keeps of other instances' tasks ({@code kafka.num.standby.replicas}), which a take-over then need
+ * not read back. Called from Streams' restoring threads.
  */
-final class RestoreProgress implements StateRestoreListener {
+final class RestoreProgress implements StateRestoreListener, StandbyUpdateListener {
     private static final Logger log = LoggerFactory.getLogger(RestoreProgress.class);
 
     private final LongSupplier nanoTime;
+    private final Counter restored;
+    private final Counter standby;
     private int restoring;
     private long toRead;
     private long startedNanos;
@@ -27,12 +38,17 @@ final class RestoreProgress implements StateRestoreListener {
     private boolean announced;
     private String summary;
 
-    RestoreProgress() {
-        this(System::nanoTime);
+    RestoreProgress(MeterRegistry meters) {
+        this(meters, System::nanoTime);
     }
 
-    RestoreProgress(LongSupplier nanoTime) {
+    RestoreProgress(MeterRegistry meters, LongSupplier nanoTime) {
         this.nanoTime = nanoTime;
+        this.restored = Counter.builder("sluice.ingest.state.restored.records")
+                .description("changelog records read back into this instance's stores before their tasks ran (after a crash,"
+                        + " or a task new to this instance)").register(meters);
+        this.standby = Counter.builder("sluice.ingest.state.standby.records")
+                .description("changelog records applied to this instance's standby copies of other instances' tasks").register(meters);
     }
 
     @Override
@@ -52,8 +68,9 @@ final class RestoreProgress implements StateRestoreListener {
     }
 
     @Override
-    public synchronized void onBatchRestored(TopicPartition partition, String store, long batchEndOffset, long restored) {
-        readByStore.merge(store, restored, Long::sum);
+    public synchronized void onBatchRestored(TopicPartition partition, String store, long batchEndOffset, long records) {
+        readByStore.merge(store, records, Long::sum);
+        restored.increment(records);
     }
 
     @Override
@@ -76,6 +93,21 @@ final class RestoreProgress implements StateRestoreListener {
         summary = String.format("restored %d changelog records of admission's state in %d ms (%d a second): %s", read, ms,
                 read * 1000 / ms, readByStore);
         log.info(summary);
+    }
+
+    @Override
+    public void onUpdateStart(TopicPartition partition, String store, long startingOffset) {
+    }
+
+    @Override
+    public void onBatchLoaded(TopicPartition partition, String store, TaskId task, long batchEndOffset, long batchSize,
+                              long currentEndOffset) {
+        standby.increment(batchSize);
+    }
+
+    @Override
+    public void onUpdateSuspended(TopicPartition partition, String store, long storeOffset, long currentEndOffset,
+                                  SuspendReason reason) {
     }
 
     /** The line logged when the last restore that read anything ended; null before. */

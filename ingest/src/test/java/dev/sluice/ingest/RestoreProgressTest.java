@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.processor.StandbyUpdateListener.SuspendReason;
+import org.apache.kafka.streams.processor.TaskId;
 import org.junit.jupiter.api.Test;
 
 class RestoreProgressTest {
     private final AtomicLong nanos = new AtomicLong();
-    private final RestoreProgress progress = new RestoreProgress(nanos::get);
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final RestoreProgress progress = new RestoreProgress(meters, nanos::get);
     private final TopicPartition state0 = new TopicPartition("a-admission-user-state-changelog", 0);
     private final TopicPartition state1 = new TopicPartition("a-admission-user-state-changelog", 1);
     private final TopicPartition requests0 = new TopicPartition("a-admission-requests-changelog", 0);
@@ -33,6 +37,22 @@ class RestoreProgressTest {
 
         assertThat(progress.lastSummary()).isEqualTo("restored 4500 changelog records of admission's state in 2000 ms"
                 + " (2250 a second): {admission-requests=3000, admission-user-state=1500}");
+        assertThat(meters.get("sluice.ingest.state.restored.records").counter().count()).isEqualTo(4500);
+        assertThat(meters.get("sluice.ingest.state.standby.records").counter().count()).isZero();
+    }
+
+    @Test
+    void shouldCountWhatItsStandbyCopiesApplyApartFromWhatItRestores() {
+        progress.onUpdateStart(state0, "admission-user-state", 0);
+        progress.onBatchLoaded(state0, "admission-user-state", new TaskId(1, 0), 700, 700, 800);
+        progress.onBatchLoaded(state0, "admission-user-state", new TaskId(1, 0), 800, 100, 800);
+        progress.onUpdateSuspended(state0, "admission-user-state", 800, 810, SuspendReason.PROMOTED);
+        progress.onRestoreStart(state0, "admission-user-state", 800, 810); // promoted: reads only what the copy lacked
+        progress.onBatchRestored(state0, "admission-user-state", 810, 10);
+        progress.onRestoreEnd(state0, "admission-user-state", 10);
+
+        assertThat(meters.get("sluice.ingest.state.standby.records").counter().count()).isEqualTo(800);
+        assertThat(meters.get("sluice.ingest.state.restored.records").counter().count()).isEqualTo(10);
     }
 
     @Test

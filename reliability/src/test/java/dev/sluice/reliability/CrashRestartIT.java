@@ -304,7 +304,7 @@ class CrashRestartIT {
     }
 
     /** The decision on each of {@code ids} made so far: ADMITTED or the reason it was rejected. */
-    private static Map<String, String> decided(Pipeline p, List<String> ids) {
+    static Map<String, String> decided(Pipeline p, List<String> ids) {
         Map<String, String> decisions = new java.util.HashMap<>();
         admittedIds(p).stream().filter(ids::contains).forEach(id -> decisions.put(id, "ADMITTED"));
         var rejected = p.catalog.rejected().valueSerde().deserializer();
@@ -317,14 +317,14 @@ class CrashRestartIT {
         return decisions;
     }
 
-    private static List<String> admittedIds(Pipeline p) {
+    static List<String> admittedIds(Pipeline p) {
         List<String> ids = new ArrayList<>();
         TopicScan.read(p.kafka, p.catalog.admitted().name(), true,
                 r -> ids.add(p.catalog.admitted().valueSerde().deserializer().deserialize(r.topic(), r.value()).getRequest().getRequestId()));
         return ids;
     }
 
-    private static List<String> memberInstanceIds(Admin admin, String group) throws Exception {
+    static List<String> memberInstanceIds(Admin admin, String group) throws Exception {
         Collection<MemberDescription> members = admin.describeConsumerGroups(List.of(group)).all().get().get(group).members();
         return members.stream().map(m -> m.groupInstanceId().orElse(null)).toList();
     }
