@@ -35,7 +35,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 @ExtendWith(SluiceInfra.class)
-class StandbyTakeoverIT {
+class AdmissionStandbyTakeoverIT {
     private static final Duration AWAIT = Duration.ofMinutes(2);
     private static final int USERS = 60;
     private static final String[] CHANGELOGS = {"admission-user-state", "admission-requests", "admission-user-window"};
