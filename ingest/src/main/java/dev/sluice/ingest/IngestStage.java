@@ -120,7 +120,7 @@ public final class IngestStage implements Stage {
             log.error("admission stream thread failed; shutting the ingest stage down", e);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
-        RestoreProgress restores = new RestoreProgress(meters);
+        RestoreProgress restores = new RestoreProgress(metrics);
         streams.setGlobalStateRestoreListener(restores);
         streams.setStandbyUpdateListener(restores);
         // Streams' own metrics (kafka.stream.thread.commit.rate, commit.latency.max, process.rate, ...) on /metrics

@@ -4,8 +4,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
+import dev.sluice.ingest.admission.AdmissionMetrics;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.processor.StandbyUpdateListener;
 import org.apache.kafka.streams.processor.StateRestoreListener;
@@ -20,17 +19,15 @@ import org.slf4j.LoggerFactory;
  * records to read; one when every changelog partition begun has ended, with the records read per store, the time and
  * the rate. Restores that read nothing (a clean start) say nothing.
  *
- * <p>Counts too, on {@code /metrics}: {@code sluice.ingest.state.restored.records}, the changelog records read back into
- * this instance's stores before their tasks could run, and {@code sluice.ingest.state.standby.records}, those applied to
- * the warm copies it keeps of other instances' tasks ({@code kafka.num.standby.replicas}), which a take-over then need
- * not read back. Called from Streams' restoring threads.
+ * <p>Counts too ({@link AdmissionMetrics}): the records restored, and those applied to the warm copies this instance
+ * keeps of other instances' tasks ({@code kafka.num.standby.replicas}), which a take-over then need not read back.
+ * Called from Streams' restoring threads.
  */
 final class RestoreProgress implements StateRestoreListener, StandbyUpdateListener {
     private static final Logger log = LoggerFactory.getLogger(RestoreProgress.class);
 
     private final LongSupplier nanoTime;
-    private final Counter restored;
-    private final Counter standby;
+    private final AdmissionMetrics metrics;
     private int restoring;
     private long toRead;
     private long startedNanos;
@@ -38,17 +35,13 @@ final class RestoreProgress implements StateRestoreListener, StandbyUpdateListen
     private boolean announced;
     private String summary;
 
-    RestoreProgress(MeterRegistry meters) {
-        this(meters, System::nanoTime);
+    RestoreProgress(AdmissionMetrics metrics) {
+        this(metrics, System::nanoTime);
     }
 
-    RestoreProgress(MeterRegistry meters, LongSupplier nanoTime) {
+    RestoreProgress(AdmissionMetrics metrics, LongSupplier nanoTime) {
+        this.metrics = metrics;
         this.nanoTime = nanoTime;
-        this.restored = Counter.builder("sluice.ingest.state.restored.records")
-                .description("changelog records read back into this instance's stores before their tasks ran (after a crash,"
-                        + " or a task new to this instance)").register(meters);
-        this.standby = Counter.builder("sluice.ingest.state.standby.records")
-                .description("changelog records applied to this instance's standby copies of other instances' tasks").register(meters);
     }
 
     @Override
@@ -70,7 +63,7 @@ final class RestoreProgress implements StateRestoreListener, StandbyUpdateListen
     @Override
     public synchronized void onBatchRestored(TopicPartition partition, String store, long batchEndOffset, long records) {
         readByStore.merge(store, records, Long::sum);
-        restored.increment(records);
+        metrics.restored(records);
     }
 
     @Override
@@ -102,7 +95,7 @@ final class RestoreProgress implements StateRestoreListener, StandbyUpdateListen
     @Override
     public void onBatchLoaded(TopicPartition partition, String store, TaskId task, long batchEndOffset, long batchSize,
                               long currentEndOffset) {
-        standby.increment(batchSize);
+        metrics.standbyApplied(batchSize);
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.sluice.ingest.admission.AdmissionMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.processor.StandbyUpdateListener.SuspendReason;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class RestoreProgressTest {
     private final AtomicLong nanos = new AtomicLong();
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final RestoreProgress progress = new RestoreProgress(meters, nanos::get);
+    private final RestoreProgress progress = new RestoreProgress(new AdmissionMetrics(meters), nanos::get);
     private final TopicPartition state0 = new TopicPartition("a-admission-user-state-changelog", 0);
     private final TopicPartition state1 = new TopicPartition("a-admission-user-state-changelog", 1);
     private final TopicPartition requests0 = new TopicPartition("a-admission-requests-changelog", 0);

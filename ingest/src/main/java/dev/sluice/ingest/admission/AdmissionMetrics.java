@@ -18,7 +18,9 @@ import io.micrometer.core.instrument.MeterRegistry;
  * {@link CommitPacer}). Any overspend means a price table or a provider disagrees with the reservation. The money held:
  * {@code sluice.ingest.reservations.held.micros} (reserved for requests with no outcome yet, over this instance's
  * tasks) and {@code sluice.ingest.reservations.held.users} (users holding some); {@code sluice reservations} lists the
- * reservations themselves, with their ages.
+ * reservations themselves, with their ages. The state's copies: {@code sluice.ingest.state.restored.records} (changelog
+ * records read back into this instance's stores before their tasks ran: after a crash, or a task new to it) and
+ * {@code sluice.ingest.state.standby.records} (applied to its standby copies of other instances' tasks).
  */
 public final class AdmissionMetrics {
     private final Counter admitted;
@@ -27,6 +29,8 @@ public final class AdmissionMetrics {
     private final Counter overspent;
     private final Counter overspentMicros;
     private final Counter earlyCommits;
+    private final Counter restored;
+    private final Counter standby;
     /** Per task (its id): the money its users hold. Tasks come and go with rebalances. */
     private final Map<String, HeldMoney> held = new ConcurrentHashMap<>();
 
@@ -48,6 +52,11 @@ public final class AdmissionMetrics {
                 .description("sum of charges above their reservations, micro-dollars").register(registry);
         earlyCommits = Counter.builder("sluice.ingest.commits.early")
                 .description("commits requested at the fresh interval because a fresh request was waiting").register(registry);
+        restored = Counter.builder("sluice.ingest.state.restored.records")
+                .description("changelog records read back into this instance's stores before their tasks ran (after a crash,"
+                        + " or a task new to this instance)").register(registry);
+        standby = Counter.builder("sluice.ingest.state.standby.records")
+                .description("changelog records applied to this instance's standby copies of other instances' tasks").register(registry);
         Gauge.builder("sluice.ingest.reservations.held.micros", held, h -> h.values().stream().mapToLong(HeldMoney::micros).sum())
                 .description("money reserved for admitted requests with no outcome yet (this instance's tasks)")
                 .register(registry);
@@ -63,6 +72,16 @@ public final class AdmissionMetrics {
     /** The task {@code taskId} closed here (moved, or the stage stops): its money is no longer this instance's to show. */
     void closed(String taskId) {
         held.remove(taskId);
+    }
+
+    /** {@code records} changelog records read back into a store of this instance before its task ran. */
+    public void restored(long records) {
+        restored.increment(records);
+    }
+
+    /** {@code records} changelog records applied to a standby copy this instance keeps. */
+    public void standbyApplied(long records) {
+        standby.increment(records);
     }
 
     void admitted() {
