@@ -19,7 +19,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * {@code sluice.ingest.reservations.held.micros} (reserved for requests with no outcome yet, over this instance's
  * tasks) and {@code sluice.ingest.reservations.held.users} (users holding some); {@code sluice reservations} lists the
  * reservations themselves, with their ages. The state's copies: {@code sluice.ingest.state.restored.records} (changelog
- * records read back into this instance's stores before their tasks ran: after a crash, or a task new to it) and
+ * records read back into this instance's stores before their tasks ran: after a crash, or a task new to it; the policy
+ * table's records read from {@code llm.user-policies} at a start count too) and
  * {@code sluice.ingest.state.standby.records} (applied to its standby copies of other instances' tasks).
  */
 public final class AdmissionMetrics {
@@ -54,7 +55,7 @@ public final class AdmissionMetrics {
                 .description("commits requested at the fresh interval because a fresh request was waiting").register(registry);
         restored = Counter.builder("sluice.ingest.state.restored.records")
                 .description("changelog records read back into this instance's stores before their tasks ran (after a crash,"
-                        + " or a task new to this instance)").register(registry);
+                        + " or a task new to this instance), and policies read into its policy table at a start").register(registry);
         standby = Counter.builder("sluice.ingest.state.standby.records")
                 .description("changelog records applied to this instance's standby copies of other instances' tasks").register(registry);
         Gauge.builder("sluice.ingest.reservations.held.micros", held, h -> h.values().stream().mapToLong(HeldMoney::micros).sum())
