@@ -81,6 +81,9 @@ class DeployedTakeoverBenchmark {
         String tag = "takeover-" + round + "-" + v;
         String applicationId = DeployedIngestBenchmark.applicationId(prefix, tag);
         StageVariant stage = StageVariant.parse(variant);
+        for (String instance : List.of("a", "b")) {
+            Files.deleteIfExists(work.resolve("ingest-" + tag + "-" + instance + ".log")); // a child process appends
+        }
         try (KafkaConsumer<byte[], byte[]> observer = observer(bootstrap, DeployedIngestBenchmark.outcomes(catalog));
              Admin admin = Drains.admin(bootstrap);
              ChildProcess a = ChildProcess.start("ingest A", instance(stage, tag + "-a", applicationId, bootstrap, registry, prefix, tmp, work),
