@@ -14,6 +14,7 @@ import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.Stage;
 import dev.sluice.common.StageHealth;
+import dev.sluice.common.streams.RestoreProgress;
 import dev.sluice.ingest.admission.AdmissionMetrics;
 import dev.sluice.ingest.admission.AdmissionTopology;
 import dev.sluice.ingest.admission.BrokerTimePreflight;
@@ -120,7 +121,7 @@ public final class IngestStage implements Stage {
             log.error("admission stream thread failed; shutting the ingest stage down", e);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
-        RestoreProgress restores = new RestoreProgress(metrics);
+        RestoreProgress restores = new RestoreProgress("admission's", metrics::restored, metrics::standbyApplied);
         streams.setGlobalStateRestoreListener(restores);
         streams.setStandbyUpdateListener(restores);
         // Streams' own metrics (kafka.stream.thread.commit.rate, commit.latency.max, process.rate, ...) on /metrics

@@ -234,6 +234,8 @@ class CrashRestartIT {
             long expectedCost = java.util.stream.Stream.concat(before.stream(), after.stream()).mapToLong(CostEvent::getCostMicros).sum();
             assertThat(counted(p, topics)).as("requests and cost per user and day, every cost counted once across the crash")
                     .containsExactly(BEFORE + AFTER, expectedCost);
+            assertThat(analytics.meter("sluice_analytics_state_restored_records_total"))
+                    .as("the restarted instance read its state (the deduplication window among it) back from the changelogs").isPositive();
         }
     }
 
