@@ -1,5 +1,6 @@
 package dev.sluice.analytics;
 
+import dev.sluice.common.streams.RestoreProgress;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -14,8 +15,7 @@ public final class AnalyticsMetrics {
     private final Counter duplicates;
     private final Counter spentMicros;
     private final Counter savedMicros;
-    private final Counter restored;
-    private final Counter standby;
+    private final RestoreProgress restores;
 
     public AnalyticsMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -27,12 +27,8 @@ public final class AnalyticsMetrics {
         // sluice_analytics_spent_micros_total, sluice_analytics_saved_micros_total
         this.spentMicros = Counter.builder("sluice.analytics.spent.micros").description("Provider spend, micro-dollars").register(registry);
         this.savedMicros = Counter.builder("sluice.analytics.saved.micros").description("Response-cache savings, micro-dollars").register(registry);
-        // sluice_analytics_state_restored_records_total, sluice_analytics_state_standby_records_total (RestoreProgress)
-        this.restored = Counter.builder("sluice.analytics.state.restored.records")
-                .description("changelog records read back into this instance's stores before their tasks ran (after a crash,"
-                        + " or a task new to this instance)").register(registry);
-        this.standby = Counter.builder("sluice.analytics.state.standby.records")
-                .description("changelog records applied to this instance's standby copies of other instances' tasks").register(registry);
+        // sluice_analytics_state_restored_records_total, sluice_analytics_state_standby_records_total
+        this.restores = new RestoreProgress("analytics'", registry, "sluice.analytics");
     }
 
     public void counted(long costMicros, long saved) {
@@ -41,14 +37,9 @@ public final class AnalyticsMetrics {
         savedMicros.increment(saved);
     }
 
-    /** {@code records} changelog records read back into a store of this instance before its task ran. */
-    public void restored(long records) {
-        restored.increment(records);
-    }
-
-    /** {@code records} changelog records applied to a standby copy this instance keeps. */
-    public void standbyApplied(long records) {
-        standby.increment(records);
+    /** The restore listener that logs this instance's restores and counts them among these meters. */
+    public RestoreProgress restores() {
+        return restores;
     }
 
     public void duplicate() {

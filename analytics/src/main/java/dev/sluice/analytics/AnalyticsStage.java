@@ -9,7 +9,6 @@ import dev.sluice.analytics.dashboard.DashboardConfig;
 import dev.sluice.common.CommonKeys;
 import dev.sluice.common.Instances;
 import dev.sluice.common.SluiceConfig;
-import dev.sluice.common.streams.RestoreProgress;
 import dev.sluice.common.config.ConfigValues;
 import dev.sluice.common.Stage;
 import dev.sluice.common.StageHealth;
@@ -55,9 +54,8 @@ public final class AnalyticsStage implements Stage {
         AnalyticsMetrics metrics = new AnalyticsMetrics(meters);
         this.streams = new KafkaStreams(AnalyticsTopology.build(topics, analytics, metrics), streamsProps);
         // after a crash the deduplication window (7 days of request ids) is read back before any cost is counted: say so
-        RestoreProgress restores = new RestoreProgress("analytics'", metrics::restored, metrics::standbyApplied);
-        streams.setGlobalStateRestoreListener(restores);
-        streams.setStandbyUpdateListener(restores);
+        streams.setGlobalStateRestoreListener(metrics.restores());
+        streams.setStandbyUpdateListener(metrics.restores());
         this.streamsMetrics = new KafkaStreamsMetrics(streams);
     }
 

@@ -14,7 +14,6 @@ import dev.sluice.common.CommonKeys;
 import dev.sluice.common.SluiceConfig;
 import dev.sluice.common.Stage;
 import dev.sluice.common.StageHealth;
-import dev.sluice.common.streams.RestoreProgress;
 import dev.sluice.ingest.admission.AdmissionMetrics;
 import dev.sluice.ingest.admission.AdmissionTopology;
 import dev.sluice.ingest.admission.BrokerTimePreflight;
@@ -121,9 +120,8 @@ public final class IngestStage implements Stage {
             log.error("admission stream thread failed; shutting the ingest stage down", e);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
-        RestoreProgress restores = new RestoreProgress("admission's", metrics::restored, metrics::standbyApplied);
-        streams.setGlobalStateRestoreListener(restores);
-        streams.setStandbyUpdateListener(restores);
+        streams.setGlobalStateRestoreListener(metrics.restores());
+        streams.setStandbyUpdateListener(metrics.restores());
         // Streams' own metrics (kafka.stream.thread.commit.rate, commit.latency.max, process.rate, ...) on /metrics
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(meters);

@@ -2,9 +2,10 @@ package dev.sluice.common.streams;
 
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.processor.StandbyUpdateListener;
 import org.apache.kafka.streams.processor.StateRestoreListener;
@@ -19,8 +20,10 @@ import org.slf4j.LoggerFactory;
  * begins, with the records to read; one when every changelog partition begun has ended, with the records read per
  * store, the time and the rate. Restores that read nothing (a clean start) say nothing.
  *
- * <p>Counts too, through the stage's meters: the records restored, and those applied to the warm copies the instance
- * keeps of other instances' tasks ({@code kafka.num.standby.replicas}), which a take-over then need not read back.
+ * <p>Counts too: {@code <prefix>.state.restored.records}, the records restored (the global store's included, e.g.
+ * admission's policy table read at a start), and {@code <prefix>.state.standby.records}, those applied to the warm copies
+ * the instance keeps of other instances' tasks ({@code kafka.num.standby.replicas}), which a take-over then need not
+ * read back.
  * Called from Streams' restoring threads. Set it on the client before it starts, as both its global restore listener
  * and its standby update listener.
  */
@@ -29,8 +32,8 @@ public final class RestoreProgress implements StateRestoreListener, StandbyUpdat
 
     private final LongSupplier nanoTime;
     private final String whose;
-    private final LongConsumer restored;
-    private final LongConsumer standbyApplied;
+    private final Counter restored;
+    private final Counter standbyApplied;
     private int restoring;
     private long toRead;
     private long startedNanos;
@@ -39,18 +42,21 @@ public final class RestoreProgress implements StateRestoreListener, StandbyUpdat
     private String summary;
 
     /**
-     * @param whose          whose state, as the log lines say it: "admission's", "analytics'"
-     * @param restored       told the records of each batch restored
-     * @param standbyApplied told the records of each batch applied to a standby copy
+     * @param whose  whose state, as the log lines say it: "admission's", "analytics'"
+     * @param meters where its two counters go
+     * @param prefix their names' prefix: the stage's meters', e.g. {@code sluice.ingest}
      */
-    public RestoreProgress(String whose, LongConsumer restored, LongConsumer standbyApplied) {
-        this(whose, restored, standbyApplied, System::nanoTime);
+    public RestoreProgress(String whose, MeterRegistry meters, String prefix) {
+        this(whose, meters, prefix, System::nanoTime);
     }
 
-    RestoreProgress(String whose, LongConsumer restored, LongConsumer standbyApplied, LongSupplier nanoTime) {
+    RestoreProgress(String whose, MeterRegistry meters, String prefix, LongSupplier nanoTime) {
         this.whose = whose;
-        this.restored = restored;
-        this.standbyApplied = standbyApplied;
+        this.restored = Counter.builder(prefix + ".state.restored.records")
+                .description("changelog records read back into this instance's stores before their tasks ran (after a crash, or a"
+                        + " task new to this instance), a global store's at a start included").register(meters);
+        this.standbyApplied = Counter.builder(prefix + ".state.standby.records")
+                .description("changelog records applied to this instance's standby copies of other instances' tasks").register(meters);
         this.nanoTime = nanoTime;
     }
 
@@ -73,7 +79,7 @@ public final class RestoreProgress implements StateRestoreListener, StandbyUpdat
     @Override
     public synchronized void onBatchRestored(TopicPartition partition, String store, long batchEndOffset, long records) {
         readByStore.merge(store, records, Long::sum);
-        restored.accept(records);
+        restored.increment(records);
     }
 
     @Override
@@ -105,7 +111,7 @@ public final class RestoreProgress implements StateRestoreListener, StandbyUpdat
     @Override
     public void onBatchLoaded(TopicPartition partition, String store, TaskId task, long batchEndOffset, long batchSize,
                               long currentEndOffset) {
-        standbyApplied.accept(batchSize);
+        standbyApplied.increment(batchSize);
     }
 
     @Override

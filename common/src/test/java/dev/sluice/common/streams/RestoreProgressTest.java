@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.processor.StandbyUpdateListener.SuspendReason;
 import org.apache.kafka.streams.processor.TaskId;
@@ -11,9 +12,8 @@ import org.junit.jupiter.api.Test;
 
 class RestoreProgressTest {
     private final AtomicLong nanos = new AtomicLong();
-    private final AtomicLong restored = new AtomicLong();
-    private final AtomicLong standby = new AtomicLong();
-    private final RestoreProgress progress = new RestoreProgress("admission's", restored::addAndGet, standby::addAndGet, nanos::get);
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final RestoreProgress progress = new RestoreProgress("admission's", meters, "sluice.ingest", nanos::get);
     private final TopicPartition state0 = new TopicPartition("a-admission-user-state-changelog", 0);
     private final TopicPartition state1 = new TopicPartition("a-admission-user-state-changelog", 1);
     private final TopicPartition requests0 = new TopicPartition("a-admission-requests-changelog", 0);
@@ -37,8 +37,8 @@ class RestoreProgressTest {
 
         assertThat(progress.lastSummary()).isEqualTo("restored 4500 changelog records of admission's state in 2000 ms"
                 + " (2250 a second): {admission-requests=3000, admission-user-state=1500}");
-        assertThat(restored.get()).isEqualTo(4500);
-        assertThat(standby.get()).isZero();
+        assertThat(meters.get("sluice.ingest.state.restored.records").counter().count()).isEqualTo(4500);
+        assertThat(meters.get("sluice.ingest.state.standby.records").counter().count()).isZero();
     }
 
     @Test
@@ -51,8 +51,8 @@ class RestoreProgressTest {
         progress.onBatchRestored(state0, "admission-user-state", 810, 10);
         progress.onRestoreEnd(state0, "admission-user-state", 10);
 
-        assertThat(standby.get()).isEqualTo(800);
-        assertThat(restored.get()).isEqualTo(10);
+        assertThat(meters.get("sluice.ingest.state.standby.records").counter().count()).isEqualTo(800);
+        assertThat(meters.get("sluice.ingest.state.restored.records").counter().count()).isEqualTo(10);
     }
 
     @Test

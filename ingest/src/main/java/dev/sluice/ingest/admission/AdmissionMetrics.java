@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.sluice.schema.RejectReason;
+import dev.sluice.common.streams.RestoreProgress;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,8 +31,7 @@ public final class AdmissionMetrics {
     private final Counter overspent;
     private final Counter overspentMicros;
     private final Counter earlyCommits;
-    private final Counter restored;
-    private final Counter standby;
+    private final RestoreProgress restores;
     /** Per task (its id): the money its users hold. Tasks come and go with rebalances. */
     private final Map<String, HeldMoney> held = new ConcurrentHashMap<>();
 
@@ -53,11 +53,7 @@ public final class AdmissionMetrics {
                 .description("sum of charges above their reservations, micro-dollars").register(registry);
         earlyCommits = Counter.builder("sluice.ingest.commits.early")
                 .description("commits requested at the fresh interval because a fresh request was waiting").register(registry);
-        restored = Counter.builder("sluice.ingest.state.restored.records")
-                .description("changelog records read back into this instance's stores before their tasks ran (after a crash,"
-                        + " or a task new to this instance), and policies read into its policy table at a start").register(registry);
-        standby = Counter.builder("sluice.ingest.state.standby.records")
-                .description("changelog records applied to this instance's standby copies of other instances' tasks").register(registry);
+        restores = new RestoreProgress("admission's", registry, "sluice.ingest");
         Gauge.builder("sluice.ingest.reservations.held.micros", held, h -> h.values().stream().mapToLong(HeldMoney::micros).sum())
                 .description("money reserved for admitted requests with no outcome yet (this instance's tasks)")
                 .register(registry);
@@ -75,14 +71,9 @@ public final class AdmissionMetrics {
         held.remove(taskId);
     }
 
-    /** {@code records} changelog records read back into a store of this instance before its task ran. */
-    public void restored(long records) {
-        restored.increment(records);
-    }
-
-    /** {@code records} changelog records applied to a standby copy this instance keeps. */
-    public void standbyApplied(long records) {
-        standby.increment(records);
+    /** The restore listener that logs this instance's restores and counts them among these meters. */
+    public RestoreProgress restores() {
+        return restores;
     }
 
     void admitted() {

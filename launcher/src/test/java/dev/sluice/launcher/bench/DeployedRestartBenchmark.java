@@ -139,7 +139,7 @@ class DeployedRestartBenchmark {
         Drains.printRates(drains, 56);
         for (int i = 0; i < VARIANTS.size(); i++) {
             for (String ending : ENDINGS) {
-                System.out.printf("restart after the %s %s: %s%n", ending, label(i), restores(work.resolve("ingest-" + tag(i, ending) + "-restart.log")));
+                System.out.printf("restart after the %s %s: %s%n", ending, label(i), Drains.restoresLogged(work.resolve("ingest-" + tag(i, ending) + "-restart.log")));
             }
         }
         for (int i = 0; i < VARIANTS.size() && ENDINGS.containsAll(List.of("stop", "crash")); i++) {
@@ -152,20 +152,6 @@ class DeployedRestartBenchmark {
                     changelogs.get(tag(i, "stop")), records, stopped.firstSeconds(), crashed.firstSeconds(), extra,
                     extra > 0 ? records / extra : Double.NaN);
         }
-    }
-
-    /** What the restarted stage said of its restores ({@code RestoreProgress}: records, time, rate, by store), or that it restored nothing. */
-    private static String restores(Path log) throws IOException {
-        List<String> said = new ArrayList<>();
-        try (var lines = Files.lines(log)) {
-            lines.forEach(line -> {
-                int at = line.indexOf("restored ");
-                if (line.contains("RestoreProgress") && at >= 0) {
-                    said.add(line.substring(0, 12) + " " + line.substring(at));
-                }
-            });
-        }
-        return said.isEmpty() ? "nothing restored" : String.join("; ", said);
     }
 
     private static String tag(int variant, String ending) {

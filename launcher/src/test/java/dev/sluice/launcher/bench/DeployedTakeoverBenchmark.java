@@ -1,13 +1,11 @@
 package dev.sluice.launcher.bench;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 
 import dev.sluice.contracts.TopicCatalog;
 import dev.sluice.embedded.ChildProcess;
@@ -17,10 +15,7 @@ import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,7 +79,7 @@ class DeployedTakeoverBenchmark {
         for (String instance : List.of("a", "b")) {
             Files.deleteIfExists(work.resolve("ingest-" + tag + "-" + instance + ".log")); // a child process appends
         }
-        try (KafkaConsumer<byte[], byte[]> observer = observer(bootstrap, DeployedIngestBenchmark.outcomes(catalog));
+        try (KafkaConsumer<byte[], byte[]> observer = Drains.observer(bootstrap, DeployedIngestBenchmark.outcomes(catalog));
              Admin admin = Drains.admin(bootstrap);
              ChildProcess a = ChildProcess.start("ingest A", instance(stage, tag + "-a", applicationId, bootstrap, registry, prefix, tmp, work),
                      work, work.resolve("ingest-" + tag + "-a.log"));
@@ -109,7 +104,7 @@ class DeployedTakeoverBenchmark {
             return String.format("round %d %-32s drain %6.1f s = %,8.0f requests/s (written while draining), CPU per request µs: A %.1f + B %.1f"
                             + " + broker %.1f = %.1f%n    %-32s after A's kill: first outcome %.1f s, last %.1f s; B logged: %s", round, variant,
                     drain, REQUESTS / drain, perA, perB, perBroker, perA + perB + perBroker, "",
-                    (firstLast[0] - killed) / 1e9, (firstLast[1] - killed) / 1e9, restores(work.resolve("ingest-" + tag + "-b.log")));
+                    (firstLast[0] - killed) / 1e9, (firstLast[1] - killed) / 1e9, Drains.restoresLogged(work.resolve("ingest-" + tag + "-b.log")));
         }
     }
 
@@ -141,21 +136,6 @@ class DeployedTakeoverBenchmark {
         throw new IllegalStateException("the two instances did not both get tasks within two minutes");
     }
 
-    private static KafkaConsumer<byte[], byte[]> observer(String bootstrap, List<String> topics) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
-        KafkaConsumer<byte[], byte[]> observer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : topics) {
-            observer.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
-        }
-        observer.assign(partitions);
-        observer.seekToBeginning(partitions);
-        return observer;
-    }
-
     /** Reads {@code records} more outcomes; the nano times of the first and the last. */
     private static double[] await(KafkaConsumer<byte[], byte[]> observer, int records, ChildProcess... running) {
         long seen = 0;
@@ -177,15 +157,5 @@ class DeployedTakeoverBenchmark {
             seen += n;
         }
         return new double[] {first, System.nanoTime()};
-    }
-
-    /** What an instance logged of its restores ({@code RestoreProgress}), or that it restored nothing. */
-    private static String restores(Path log) throws IOException {
-        List<String> said = new ArrayList<>();
-        try (var lines = Files.lines(log)) {
-            lines.filter(l -> l.contains("RestoreProgress") && l.contains(" restored ")).forEach(l -> said.add(l.substring(0, 12)
-                    + l.substring(l.indexOf(" restored "))));
-        }
-        return said.isEmpty() ? "no restore" : String.join("; ", said);
     }
 }

@@ -79,19 +79,7 @@ final class Drains {
     static Drain drain(String what, int records, long brokerPid, String bootstrap, List<String> topics, Path log,
                        List<String> command, Path work, boolean crash, Duration hold) throws IOException {
         Files.deleteIfExists(log);
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
-        try (KafkaConsumer<byte[], byte[]> observer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : topics) {
-                observer.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
-            }
-            observer.assign(partitions);
-            // from the current end: contenders of one stage share its output topics (fresh topics for the baselines)
-            observer.seekToEnd(partitions);
-            partitions.forEach(observer::position); // resolve the start now, not while the contender runs
+        try (KafkaConsumer<byte[], byte[]> observer = observer(bootstrap, topics)) {
             Map<String, Long> byTopic = new LinkedHashMap<>();
             long seen = 0;
             long first = 0;
@@ -156,6 +144,39 @@ final class Drains {
                 return d;
             }
         }
+    }
+
+    /**
+     * A {@code read_committed} reader of {@code topics}' outcomes from their current end (contenders of one stage share
+     * its output topics; the baselines have fresh ones), its start resolved now, not while a contender runs.
+     */
+    static KafkaConsumer<byte[], byte[]> observer(String bootstrap, List<String> topics) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
+        KafkaConsumer<byte[], byte[]> observer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : topics) {
+            observer.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+        }
+        observer.assign(partitions);
+        observer.seekToEnd(partitions);
+        partitions.forEach(observer::position);
+        return observer;
+    }
+
+    /**
+     * What a stage logged in {@code log} of its restores ({@code RestoreProgress}: records, time, rate, by store), each
+     * with its time, or that it restored nothing.
+     */
+    static String restoresLogged(Path log) throws IOException {
+        List<String> said = new ArrayList<>();
+        try (var lines = Files.lines(log)) {
+            lines.filter(l -> l.contains("RestoreProgress") && l.contains(" restored "))
+                    .forEach(l -> said.add(l.substring(0, 12) + l.substring(l.indexOf(" restored "))));
+        }
+        return said.isEmpty() ? "nothing restored" : String.join("; ", said);
     }
 
     private static void sleep(Duration d) {
