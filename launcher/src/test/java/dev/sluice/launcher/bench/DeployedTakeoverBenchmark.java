@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Per variant ({@code -Dbench.deployed.takeover.variants}, {@code ;} between them, as {@link StageVariant}; default
  * {@code kafka.num.standby.replicas=0;kafka.num.standby.replicas=1}, run {@code -Dbench.deployed.takeover.rounds} times
  * (2), alternating), on topics of its own: two {@code sluice run ingest} processes, A and B, share one application id,
- * each with its own state directory (so its own instance id), a 6 s session timeout. Once both run tasks, {@code
+ * each with its own state directory (so its own instance id), a 6 s session timeout (unless the variant sets
+ * {@code kafka.session.timeout.ms}, e.g. to the default 45,000). Once both run tasks, {@code
  * bench.deployed.takeover.requests} requests (1,000,000 over {@code bench.deployed.users}, 10,000) are written and both
  * drain them: the drain's rate and the CPU per request of A, B and the broker. Then A is killed (SIGKILL) and never
  * started again, and {@code bench.deployed.restart.after} (20,000) new requests are written at once: seconds from the
@@ -112,8 +113,11 @@ class DeployedTakeoverBenchmark {
     private static List<String> instance(StageVariant stage, String tag, String applicationId, String bootstrap,
                                          SchemaRegistryServer registry, String prefix, Path tmp, Path work) {
         List<String> command = DeployedIngestBenchmark.ingestCommand(tag, stage, bootstrap, registry.url(), prefix, tmp, work, false);
-        command.addAll(List.of("--set", "ingest.application.id=" + applicationId,
-                "--set", "kafka.session.timeout.ms=6000", "--set", "kafka.heartbeat.interval.ms=1500"));
+        command.addAll(List.of("--set", "ingest.application.id=" + applicationId));
+        if (stage.settings().stream().noneMatch(s -> s.startsWith("kafka.session.timeout.ms="))) {
+            // unless the variant names its own (e.g. the default 45 s): a short session, so the kill is noticed in seconds
+            command.addAll(List.of("--set", "kafka.session.timeout.ms=6000", "--set", "kafka.heartbeat.interval.ms=1500"));
+        }
         return command;
     }
 
