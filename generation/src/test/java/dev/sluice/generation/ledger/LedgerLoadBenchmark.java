@@ -25,7 +25,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * How fast generation reads its ledger when partitions are assigned: {@code -Dbench.ledger.records} (3,000,000) answered
  * requests over 6 partitions, read by {@link LedgerLoader} in the stage's slices, against a bare {@code read_committed}
- * read of the same partitions in the same run. Prints both rates, their ratio, and how many records the former
+ * read of the same partitions in the same run. Prints both rates, their ratio, the heap the indexes hold per record,
+ * and how many records the former
  * one-call load could read within its 60 s timeout at this rate. Asserts nothing.
  * Run: {@code ./mvnw -Pbench -o -pl generation verify -Dit.test=LedgerLoadBenchmark -Dtest=none
  * -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false}.
@@ -58,8 +59,10 @@ class LedgerLoadBenchmark {
         double bestLoad = 0;
         for (int round = 0; round < ROUNDS; round++) {
             double bare = bareRead(kafka, topic, partitions);
-            double load = sliced(kafka, topic, partitions);
-            System.out.printf("round %d: bare read %,.0f records/s, ledger load %,.0f records/s (%.2f)%n", round, bare, load, load / bare);
+            Load loaded = sliced(kafka, topic, partitions);
+            double load = loaded.recordsPerSecond();
+            System.out.printf("round %d: bare read %,.0f records/s, ledger load %,.0f records/s (%.2f); index %.1f bytes of heap per record%n",
+                    round, bare, load, load / bare, loaded.bytesPerRecord());
             bestBare = Math.max(bestBare, bare);
             bestLoad = Math.max(bestLoad, load);
         }
@@ -76,16 +79,22 @@ class LedgerLoadBenchmark {
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
+    /** A load's rate, and the heap its indexes hold per record loaded (16 bytes a slot). */
+    private record Load(double recordsPerSecond, double bytesPerRecord) {
+    }
+
     /** The generation stage's way: slices of {@link Ledger#LOAD_SLICE} until every partition is read to its end. */
-    private static double sliced(KafkaBroker kafka, String topic, List<Integer> partitions) {
+    private static Load sliced(KafkaBroker kafka, String topic, List<Integer> partitions) {
         long t0 = System.nanoTime();
         long answered = 0;
+        long slots = 0;
         int left = partitions.size();
         try (LedgerLoader loader = new LedgerLoader(consumer(kafka), topic, Duration.ofSeconds(60))) {
             while (left > 0) {
                 Map<Integer, LedgerIndex> done = loader.load(partitions, Ledger.LOAD_SLICE);
                 for (LedgerIndex index : done.values()) {
                     answered += index.size();
+                    slots += index.capacity();
                 }
                 left -= done.size();
                 partitions = partitions.stream().filter(p -> !done.containsKey(p)).toList();
@@ -94,7 +103,7 @@ class LedgerLoadBenchmark {
         if (answered != RECORDS) {
             throw new IllegalStateException("loaded " + answered + " of " + RECORDS);
         }
-        return RECORDS / ((System.nanoTime() - t0) / 1e9);
+        return new Load(RECORDS / ((System.nanoTime() - t0) / 1e9), 16.0 * slots / RECORDS);
     }
 
     /** Every record of the partitions, read and counted, nothing else. */
