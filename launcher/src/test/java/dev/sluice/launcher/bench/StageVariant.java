@@ -19,7 +19,7 @@ import dev.sluice.launcher.CdsCommand;
  * {@code --set}). Without {@code cds=} a stage maps the archive next to its jar while that is newer than the jar, as
  * the {@code sluice} script and the Dockerfile do (the build writes {@code target/sluice.jsa}). An archive is always
  * mapped with {@code -Xshare:on}, so that a start fails rather than silently running without an archive that does not
- * match the jar (or the JDK: an archive is one JDK's, so another JDK's variant needs {@code cds=off} or its own archive).
+ * match the jar. An archive is one JDK's: a {@code java=} variant maps none unless it names one with {@code cds=}.
  */
 record StageVariant(String java, String jar, List<String> jvmFlags, List<String> settings) {
     /**
@@ -53,7 +53,8 @@ record StageVariant(String java, String jar, List<String> jvmFlags, List<String>
             }
         }
         if (cds == null) {
-            cds = besideJar(Paths.get(jar));
+            // the build's archive is the build JDK's: a stage on another JDK starts without one unless it names its own
+            cds = java.equals(Drains.JAVA) ? besideJar(Paths.get(jar)) : "off";
         }
         if (cds != null && !cds.equals("off")) {
             flags.addAll(0, List.of("-XX:SharedArchiveFile=" + cds, "-Xshare:on"));
