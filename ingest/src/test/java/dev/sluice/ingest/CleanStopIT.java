@@ -50,7 +50,7 @@ class CleanStopIT {
             failing.close();
             assertThat(mark(cluster, 1)).as("a close after the client failed leaves no mark: the next start rebuilds the policy table")
                     .doesNotExist();
-            CleanStopMark next = new CleanStopMark(mark(cluster, 1).getParent());
+            CleanStopMark next = new CleanStopMark(applicationDir(cluster, 1));
             assertThat(next.globalStateDir()).as("the failed run's policy table is on disk").exists();
             assertThat(next.startRun()).as("the next start deletes it, to be rebuilt from the topic").isTrue();
             assertThat(next.globalStateDir()).doesNotExist();
@@ -59,7 +59,10 @@ class CleanStopIT {
 
     /** The mark of the {@code instance}-th instance: {@code <its state.dir>/<application id>/}{@value CleanStopMark#MARK}. */
     private static Path mark(IngestCluster cluster, int instance) {
-        return SluiceInfra.workDir("state").resolve(cluster.prefix + instance).resolve(cluster.prefix + "ingest")
-                .resolve(CleanStopMark.MARK);
+        return applicationDir(cluster, instance).resolve(CleanStopMark.MARK);
+    }
+
+    private static Path applicationDir(IngestCluster cluster, int instance) {
+        return cluster.stateDir(instance).resolve(cluster.applicationId());
     }
 }

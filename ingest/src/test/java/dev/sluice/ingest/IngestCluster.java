@@ -58,9 +58,8 @@ final class IngestCluster implements AutoCloseable {
     /** Starts one more admission instance (same application id, own state dir) and waits until it runs. */
     IngestStage startInstance() {
         Map<String, String> s = new HashMap<>(settings);
-        s.put(IngestConfig.APPLICATION_ID, prefix + "ingest");
-        Path state = SluiceInfra.workDir("state").resolve(prefix + stages.size());
-        s.put("state.dir", state.toString());
+        s.put(IngestConfig.APPLICATION_ID, applicationId());
+        s.put("state.dir", stateDir(stages.size()).toString());
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         meters.add(registry);
         IngestStage stage = new IngestStage(IngestConfig.from(SluiceConfig.of(s)), topics, registry,
@@ -68,6 +67,16 @@ final class IngestCluster implements AutoCloseable {
         stages.add(stage);
         stage.start();
         return stage;
+    }
+
+    /** The application id every instance shares. */
+    String applicationId() {
+        return prefix + "ingest";
+    }
+
+    /** The {@code i}-th instance's {@code state.dir}; Kafka Streams keeps its state under {@link #applicationId()} there. */
+    Path stateDir(int i) {
+        return SluiceInfra.workDir("state").resolve(prefix + i);
     }
 
     /** The meters the {@code i}-th instance registered (what its {@code /metrics} would show). */
@@ -78,7 +87,7 @@ final class IngestCluster implements AutoCloseable {
     /** The consumer group members admission's instances hold now (one per stream thread of each instance in it). */
     Collection<MemberDescription> groupMembers() throws Exception {
         try (Admin admin = kafka.admin()) {
-            String group = prefix + "ingest";
+            String group = applicationId();
             return admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get().members();
         }
     }

@@ -33,7 +33,7 @@ record StageVariant(String java, String jar, List<String> jvmFlags, List<String>
     private static final String JAVA = "java=";
 
     static StageVariant parse(String variant) {
-        String java = Drains.JAVA;
+        String java = null; // the benchmark's own JDK unless java= names another
         String jar = shadedJar().toString();
         String cds = null;
         List<String> flags = new ArrayList<>();
@@ -54,12 +54,12 @@ record StageVariant(String java, String jar, List<String> jvmFlags, List<String>
         }
         if (cds == null) {
             // the build's archive is the build JDK's: a stage on another JDK starts without one unless it names its own
-            cds = java.equals(Drains.JAVA) ? besideJar(Paths.get(jar)) : "off";
+            cds = java == null ? besideJar(Paths.get(jar)) : "off";
         }
         if (cds != null && !cds.equals("off")) {
             flags.addAll(0, List.of("-XX:SharedArchiveFile=" + cds, "-Xshare:on"));
         }
-        return new StageVariant(java, jar, List.copyOf(flags), List.copyOf(settings));
+        return new StageVariant(java == null ? Drains.JAVA : java, jar, List.copyOf(flags), List.copyOf(settings));
     }
 
     /** {@code bin/java} of the JDK at {@code home}; a benchmark that cannot start what it names stops at once. */
