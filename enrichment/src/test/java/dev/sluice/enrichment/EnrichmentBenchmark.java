@@ -34,7 +34,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(SluiceInfra.class)
 class EnrichmentBenchmark {
-    private static final int POLL = 500;
+    /** Records per poll, hence per raw MGET and per {@code enrich} call ({@code -Dbench.enrichment.poll}; the stage's default 500). */
+    private static final int POLL = Integer.getInteger("bench.enrichment.poll", 500);
     private static final int DISTINCT = 2_000;
     private static final int WARM_RECORDS = 100_000;
     private static final int COLD_RECORDS = 500;

@@ -81,6 +81,14 @@ class BudgetRestartIT {
             Awaitility.await().atMost(120, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
                     .until(() -> second.usage(USER).map(u -> u.reservedMicros() == 4 * WORST).orElse(false));
             assertThat(second.usage(USER).orElseThrow().spentMicros()).as("books = paid, uncapped, duplicates once").isEqualTo(paid);
+            // The age of the oldest reservation still held (the 7th request's), which the new instance read from its restored store
+            long oldestHeld = decisions.admitted.subList(6, 10).stream().mapToLong(a -> a.getAdmittedAt().toEpochMilli()).min().orElseThrow();
+            Awaitility.await().atMost(60, TimeUnit.SECONDS).until(() -> !Double.isNaN(oldestHeldSeconds(cluster)));
+            long before = System.currentTimeMillis();
+            double age = oldestHeldSeconds(cluster);
+            long after = System.currentTimeMillis();
+            assertThat(age).as("to the minute: up to 60 s older than it is, never younger")
+                    .isBetween((before - oldestHeld) / 1000.0, (after - oldestHeld) / 1000.0 + 60);
 
             cost(cluster, costs, decisions.admitted.get(6), 0, CostKind.RELEASED); // never called: e.g. its dead letter was discarded
             for (int i = 7; i < 10; i++) {
@@ -91,6 +99,7 @@ class BudgetRestartIT {
             Awaitility.await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
                     .until(() -> second.usage(USER).map(u -> u.reservedMicros() == 0 && u.spentMicros() == expected).orElse(false));
             assertThat(paid).as("sum charged within the budget").isLessThanOrEqualTo(BUDGET);
+            assertThat(oldestHeldSeconds(cluster)).as("nothing held").isZero();
 
             List<CostEvent> flags = new ArrayList<>();
             Awaitility.await().atMost(60, TimeUnit.SECONDS).until(() -> {
@@ -106,6 +115,11 @@ class BudgetRestartIT {
                 assertThat(f.getCostMicros() - f.getReservedMicros()).isEqualTo(2_000);
             });
         }
+    }
+
+    /** The second instance's gauge of the oldest reservation it holds, seconds. */
+    private static double oldestHeldSeconds(IngestCluster cluster) {
+        return cluster.meters(1).get("sluice.ingest.reservations.held.oldest.seconds").gauge().value();
     }
 
     /**

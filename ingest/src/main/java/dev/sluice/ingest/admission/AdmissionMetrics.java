@@ -1,5 +1,6 @@
 package dev.sluice.ingest.admission;
 
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
@@ -18,8 +19,9 @@ import io.micrometer.core.instrument.MeterRegistry;
  * (by how much, micro-dollars); {@code sluice.ingest.commits.early} (commits asked for at the fresh interval, see
  * {@link CommitPacer}). Any overspend means a price table or a provider disagrees with the reservation. The money held:
  * {@code sluice.ingest.reservations.held.micros} (reserved for requests with no outcome yet, over this instance's
- * tasks) and {@code sluice.ingest.reservations.held.users} (users holding some); {@code sluice reservations} lists the
- * reservations themselves, with their ages. The state's copies: {@code sluice.ingest.state.restored.records} (changelog
+ * tasks), {@code sluice.ingest.reservations.held.users} (users holding some) and
+ * {@code sluice.ingest.reservations.held.oldest.seconds} (the age of the oldest, to the minute: {@link HeldAges});
+ * {@code sluice reservations} lists the reservations themselves, with their ages. The state's copies: {@code sluice.ingest.state.restored.records} (changelog
  * records read back into this instance's stores before their tasks ran: after a crash, or a task new to it; the policy
  * table's records read from {@code llm.user-policies} at a start count too) and
  * {@code sluice.ingest.state.standby.records} (applied to its standby copies of other instances' tasks).
@@ -59,6 +61,26 @@ public final class AdmissionMetrics {
                 .register(registry);
         Gauge.builder("sluice.ingest.reservations.held.users", held, h -> h.values().stream().mapToLong(HeldMoney::users).sum())
                 .description("users with money reserved for requests with no outcome yet (this instance's tasks)").register(registry);
+        Gauge.builder("sluice.ingest.reservations.held.oldest.seconds", held, h -> oldestAgeSeconds(h.values(), registry.config().clock().wallTime()))
+                .description("age of the oldest reservation held for a request with no outcome yet, to the minute (this instance's"
+                        + " tasks; 0 when none is held, NaN while a task that just started is still reading its reservations)")
+                .register(registry);
+    }
+
+    /**
+     * Seconds from the oldest admission among {@code tasks}' held reservations (broker time, to the minute) to {@code nowMs}:
+     * 0 when none is held, NaN while any task has not finished reading its reservations.
+     */
+    static double oldestAgeSeconds(Collection<HeldMoney> tasks, long nowMs) {
+        long oldest = HeldAges.NONE;
+        for (HeldMoney task : tasks) {
+            long at = task.ages().oldestAdmittedAt();
+            if (at == HeldAges.UNKNOWN) {
+                return Double.NaN;
+            }
+            oldest = Math.min(oldest, at);
+        }
+        return oldest == HeldAges.NONE ? 0 : Math.max(0, nowMs - oldest) / 1000.0;
     }
 
     /** The money held by the task {@code taskId}'s users; its processors share it. */

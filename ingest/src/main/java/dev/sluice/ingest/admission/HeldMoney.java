@@ -9,11 +9,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * One task's money held: the sum of its users' reservations not yet charged or released, and how many users hold
  * some. Counted from the user-state store when the task starts and at every sweep (the sweep reads every user's state
  * anyway), and moved by every reservation, charge and release in between; read by the gauges of
- * {@link AdmissionMetrics} from another thread.
+ * {@link AdmissionMetrics} from another thread. With it, when that money was reserved ({@link HeldAges}).
  */
 final class HeldMoney {
     private final AtomicLong micros = new AtomicLong();
     private final AtomicLong users = new AtomicLong();
+    private final HeldAges ages = new HeldAges();
 
     /** Counts it afresh from every user's state: what the task holds now. */
     void recount(KeyValueStore<String, byte[]> userStates) {
@@ -45,6 +46,11 @@ final class HeldMoney {
         } else if (before != 0 && after == 0) {
             users.setRelease(users.getPlain() - 1);
         }
+    }
+
+    /** When the held reservations were admitted: the age of the oldest. */
+    HeldAges ages() {
+        return ages;
     }
 
     long micros() {

@@ -77,7 +77,9 @@ final class ReservationLedger {
 
     /** Remembers an admitted request and reserves its worst case at broker time {@code at}. */
     void reserve(String userId, String requestId, long amountMicros, long at, UserState state) {
-        requests.put(Reservation.key(userId, requestId), new Reservation(Status.OUTSTANDING, amountMicros, at, at).encode());
+        String key = Reservation.key(userId, requestId);
+        requests.put(key, new Reservation(Status.OUTSTANDING, amountMicros, at, at).encode());
+        held.ages().reserved(key, at);
         held.changed(state.reservedMicros, state.reservedMicros + amountMicros);
         state.reservedMicros += amountMicros;
         state.scheduleCleanup(at + Math.max(horizonMs, cleanupSlackMs));
@@ -97,6 +99,9 @@ final class ReservationLedger {
         }
         long cost = Math.max(0, actualMicros);
         long heldMicros = r != null && r.status() == Status.OUTSTANDING ? r.amountMicros() : 0;
+        if (r != null && r.status() == Status.OUTSTANDING) {
+            held.ages().ended(key, r.admittedAt());
+        }
         held.changed(state.reservedMicros, state.reservedMicros - heldMicros);
         state.reservedMicros -= heldMicros;
         state.spentMicros += cost;
@@ -113,11 +118,25 @@ final class ReservationLedger {
         if (r == null || r.status() != Status.OUTSTANDING) {
             return Settlement.IGNORED;
         }
+        String key = Reservation.key(userId, requestId);
+        held.ages().ended(key, r.admittedAt());
         held.changed(state.reservedMicros, state.reservedMicros - r.amountMicros());
         state.reservedMicros -= r.amountMicros();
-        requests.put(Reservation.key(userId, requestId), r.with(Status.RELEASED, at).encode());
+        requests.put(key, r.with(Status.RELEASED, at).encode());
         state.scheduleCleanup(Math.max(at, r.admittedAt()) + horizonMs);
         return Settlement.RELEASED;
+    }
+
+    /**
+     * One step of reading the store into the task's {@link HeldAges} (when it starts): at most {@code budget} entries,
+     * going on from the last step. Returns whether the whole store has been read.
+     */
+    boolean readHeldAges(int budget) {
+        HeldAges ages = held.ages();
+        String from = ages.resumeAfter();
+        try (KeyValueIterator<String, byte[]> it = from == null ? requests.all() : requests.range(from, null)) {
+            return ages.read(it, budget);
+        }
     }
 
     /**

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,6 +27,8 @@ import dev.sluice.schema.Role;
 import dev.sluice.schema.UserPolicy;
 import dev.sluice.contracts.TopicCatalog;
 import dev.sluice.contracts.registry.SchemaRegistryClient;
+import io.micrometer.core.instrument.MockClock;
+import io.micrometer.core.instrument.simple.SimpleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -44,7 +47,9 @@ public final class AdmissionDriver implements AutoCloseable {
     final TopologyTestDriver driver;
     final TopicCatalog topics;
     final IngestConfig config;
-    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    /** The meters' wall clock, which the age gauges measure against: {@link #T0} until a test moves it. */
+    final MockClock wall = new MockClock();
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry(SimpleConfig.DEFAULT, wall);
     final TestInputTopic<String, LlmRequest> requests;
     final TestInputTopic<byte[], byte[]> rawRequests;
     final TestInputTopic<String, CostEvent> costs;
@@ -70,6 +75,7 @@ public final class AdmissionDriver implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        wall.add(Duration.ofMillis(T0.toEpochMilli() - wall.wallTime()));
         Map<String, String> settings = new HashMap<>(overrides);
         settings.put("state.dir", stateDir.toString());
         config = IngestConfig.from(SluiceConfig.of(settings));

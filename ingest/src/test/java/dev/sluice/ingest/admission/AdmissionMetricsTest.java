@@ -44,7 +44,11 @@ class AdmissionMetricsTest {
 
         assertThat(registry.scrape()).contains("sluice_ingest_reservations_held_micros 3500.0")
                 .contains("sluice_ingest_reservations_held_users 3.0").contains("sluice_ingest_overspent_micros_total 0.0");
+        assertThat(registry.scrape()).as("the tasks have not read their reservations yet")
+                .contains("sluice_ingest_reservations_held_oldest_seconds NaN");
         metrics.closed("0_2");
         assertThat(registry.scrape()).contains("sluice_ingest_reservations_held_micros 1500.0");
+        metrics.closed("0_1");
+        assertThat(registry.scrape()).as("no task: nothing held").contains("sluice_ingest_reservations_held_oldest_seconds 0.0");
     }
 }

@@ -132,6 +132,30 @@ class BudgetTopologyTest {
         admission = null; // closed
     }
 
+    @Test
+    void shouldShowTheAgeOfTheOldestReservationStillHeldUntilItsOutcomeArrives() {
+        assertThat(oldestHeldSeconds()).as("nothing held").isZero();
+        AdmittedRequest first = admit("lena", T0.plusSeconds(30)); // minute 0
+        AdmittedRequest second = admit("max", T0.plusSeconds(5 * 60 + 59)); // minute 5
+        admit("lena", T0.plusSeconds(10 * 60)); // minute 10
+        admission.wall.add(Duration.ofMinutes(30));
+        assertThat(oldestHeldSeconds()).as("lena's first, to the minute").isEqualTo(30 * 60.0);
+
+        admission.cost("lena", first.getRequest().getRequestId(), 4_000, T0.plusSeconds(11 * 60));
+        assertThat(oldestHeldSeconds()).as("max's").isEqualTo(25 * 60.0);
+        admission.cost("lena", first.getRequest().getRequestId(), 4_000, T0.plusSeconds(11 * 60 + 1)); // a duplicate
+        admission.cost("max", "never-admitted", 5_000, T0.plusSeconds(11 * 60 + 2));
+        assertThat(oldestHeldSeconds()).as("nothing held ended").isEqualTo(25 * 60.0);
+        admission.release("max", second.getRequest().getRequestId(), T0.plusSeconds(11 * 60 + 3));
+        assertThat(oldestHeldSeconds()).as("lena's second").isEqualTo(20 * 60.0);
+        admission.wall.add(Duration.ofMinutes(40));
+        assertThat(oldestHeldSeconds()).as("an outcome that does not come: the age grows").isEqualTo(60 * 60.0);
+    }
+
+    private double oldestHeldSeconds() {
+        return admission.meters.get("sluice.ingest.reservations.held.oldest.seconds").gauge().value();
+    }
+
     private List<Long> held() {
         return List.of((long) admission.meters.get("sluice.ingest.reservations.held.micros").gauge().value(),
                 (long) admission.meters.get("sluice.ingest.reservations.held.users").gauge().value());
