@@ -119,6 +119,12 @@ class ReservationsCommandIT {
                     .contains("2h00m").doesNotContain(alice1.getRequest().getRequestId()).doesNotContain(bob1.getRequest().getRequestId());
 
             assertThat(held(meters)).as("the stage's own gauges agree with its changelog").containsExactly(heldMicros, 3L);
+            long oldest = Instant.parse(all.get("oldestAdmittedAt").asText()).toEpochMilli();
+            long before = System.currentTimeMillis();
+            double oldestAge = meters.get("sluice.ingest.reservations.held.oldest.seconds").gauge().value();
+            long after = System.currentTimeMillis();
+            assertThat(oldestAge).as("and on the oldest's age, to the minute")
+                    .isBetween((before - oldest) / 1000.0, (after - oldest) / 1000.0 + 60);
 
             // carol's request was lost: release it, once the operator says it was not billed
             AdmittedRequest carol = stillHeld.stream().filter(a -> a.getRequest().getUserId().equals("carol")).findFirst().orElseThrow();
