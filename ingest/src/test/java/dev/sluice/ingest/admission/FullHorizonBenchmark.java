@@ -26,7 +26,8 @@ import org.rocksdb.Options;
  * {@code bench.horizon.entries} admitted requests (default 2,000,000, of 100,000 users over 20 hours), then times
  * {@code bench.horizon.requests} new requests (default 200,000) and as many lookups of absent keys straight on the
  * store, once with Kafka Streams' RocksDB settings and once with {@link AdmissionRocksDb}, in the same run
- * ({@code bench.horizon.rounds} rounds, order alternated). {@code -Pbench}.
+ * ({@code bench.horizon.rounds} rounds, order alternated); and then how long a task starting on that store takes to read
+ * its held reservations' ages ({@link HeldAges}). {@code -Pbench}.
  */
 class FullHorizonBenchmark {
     private static final int ENTRIES = Integer.getInteger("bench.horizon.entries", 2_000_000);
@@ -35,7 +36,8 @@ class FullHorizonBenchmark {
     private static final int ROUNDS = Integer.getInteger("bench.horizon.rounds", 1);
     private static final Duration FILL_SPAN = Duration.ofHours(20);
 
-    record Result(double fillMicros, double requestMicros, double missMicros, long admitted, double sstBytes, double readerBytes) {}
+    record Result(double fillMicros, double requestMicros, double missMicros, long admitted, double sstBytes, double readerBytes,
+                  double heldAgesMicros, int heldAgesSteps) {}
 
     private static Result run(boolean filtersOnEveryRun) throws InterruptedException {
         Map<String, Object> streams = Map.of(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG,
@@ -84,9 +86,18 @@ class FullHorizonBenchmark {
             if (found != 0) {
                 throw new AssertionError(found + " random keys found");
             }
+            // What a task starting on this store reads before its oldest reservation's age is known (every entry here is held)
+            ReservationLedger ledger = new ReservationLedger(requests, admission.driver.getKeyValueStore(AdmissionTopology.USER_STATE_STORE),
+                    admission.driver.getKeyValueStore(AdmissionTopology.USER_WINDOW_STORE), admission.config, new HeldMoney());
+            int steps = 1;
+            long r0 = System.nanoTime();
+            while (!ledger.readHeldAges(AdmissionProcessor.HELD_AGES_STEP_ENTRIES)) {
+                steps++;
+            }
+            double heldAges = (System.nanoTime() - r0) / 1e3 / admitted;
             return new Result(fill, requestNanos / 1e3 / MEASURED, miss, admitted,
                     admission.rocksDbMetric(AdmissionTopology.REQUESTS_STORE, "total-sst-files-size"),
-                    admission.rocksDbMetric(AdmissionTopology.REQUESTS_STORE, "estimate-table-readers-mem"));
+                    admission.rocksDbMetric(AdmissionTopology.REQUESTS_STORE, "estimate-table-readers-mem"), heldAges, steps);
         }
     }
 
@@ -141,6 +152,8 @@ class FullHorizonBenchmark {
                 System.out.printf("HORIZON   %-26s fill %.1f µs/request, then %.1f µs/request, absent-key lookup %.2f µs (%,d admitted); "
                                 + "the store's sorted runs %.1f MB, their readers' memory (index and filters) %.1f MB%n",
                         e.getKey(), r.fillMicros(), r.requestMicros(), r.missMicros(), r.admitted(), r.sstBytes() / 1e6, r.readerBytes() / 1e6);
+                System.out.printf("HORIZON   %-26s the held reservations' ages read as a starting task reads them: %.2f µs an entry, %d steps of %,d%n",
+                        "", r.heldAgesMicros(), r.heldAgesSteps(), AdmissionProcessor.HELD_AGES_STEP_ENTRIES);
             }
             System.out.printf("HORIZON   ratio (Streams' ÷ AdmissionRocksDb): request ×%.2f, absent-key lookup ×%.2f%n",
                     streams.requestMicros() / ours.requestMicros(), streams.missMicros() / ours.missMicros());
