@@ -145,8 +145,11 @@ public final class DashboardJson {
         doc.put("breakerTransitions", state.transitions());
         doc.put("latency", state.latency());
         doc.put("redisDegraded", state.redisDegraded());
+        Double oldest = state.heldOldestSeconds();
         doc.put("moneyHeld", state.heldMicros() == null ? null : row("micros", state.heldMicros(),
-                "users", state.heldUsers() == null ? 0L : state.heldUsers()));
+                "users", state.heldUsers() == null ? 0L : state.heldUsers(),
+                // null when no instance reports it, or one has not read its reservations since it started
+                "oldestSeconds", oldest == null || oldest.isNaN() ? null : Math.round(oldest)));
         doc.put("deadLetters", letters);
         doc.put("scrapeUrls", state.scrapeUrls());
         doc.put("errors", state.errors());
@@ -155,7 +158,8 @@ public final class DashboardJson {
                 "breakers", "dashboard.scrape.urls (*_breaker_state gauges)",
                 "latency", "dashboard.scrape.urls (quantile series of *_seconds timers)",
                 "redisDegraded", "dashboard.scrape.urls (sluice_enrichment_degraded)",
-                "moneyHeld", "dashboard.scrape.urls (sluice_ingest_reservations_held_micros / _users, summed over the admission instances)",
+                "moneyHeld", "dashboard.scrape.urls (sluice_ingest_reservations_held_micros / _users, summed over the admission instances;"
+                        + " _oldest_seconds, the largest)",
                 "deadLetters", "llm.dlq headers (sluice.dlq.stage / sluice.dlq.error.class, Streams __streams.errors.*)"));
         return doc;
     }

@@ -30,9 +30,10 @@ final class PipelineSampler implements AutoCloseable {
     /** The latest sample; lists of plain maps ready for JSON. */
     record State(Instant sampledAt, List<PipelineProbe.GroupLag> groups, List<PipelineProbe.Throughput> throughput,
                  List<Map<String, Object>> breakers, List<Map<String, Object>> transitions, List<Map<String, Object>> latency,
-                 Boolean redisDegraded, Long heldMicros, Long heldUsers, List<String> scrapeUrls, List<String> errors) {
+                 Boolean redisDegraded, Long heldMicros, Long heldUsers, Double heldOldestSeconds, List<String> scrapeUrls,
+                 List<String> errors) {
         static State empty(List<String> urls) {
-            return new State(null, List.of(), List.of(), List.of(), List.of(), List.of(), null, null, null, urls, List.of());
+            return new State(null, List.of(), List.of(), List.of(), List.of(), List.of(), null, null, null, null, urls, List.of());
         }
     }
 
@@ -78,6 +79,7 @@ final class PipelineSampler implements AutoCloseable {
         Boolean degraded = null;
         Long heldMicros = null; // summed over the admission instances scraped; null when none is
         Long heldUsers = null;
+        Double heldOldest = null; // the oldest over the admission instances; NaN while any of them does not know its own yet
         Instant now = clock.instant();
         for (PrometheusScrape.Series s : scraped.series()) {
             Map<String, String> labels = new TreeMap<>(s.labels());
@@ -98,6 +100,9 @@ final class PipelineSampler implements AutoCloseable {
                 heldMicros = (heldMicros == null ? 0 : heldMicros) + Math.round(s.value());
             } else if (s.name().equals(PrometheusScrape.HELD_PREFIX + "users")) {
                 heldUsers = (heldUsers == null ? 0 : heldUsers) + Math.round(s.value());
+            } else if (s.name().equals(PrometheusScrape.HELD_PREFIX + "oldest_seconds")) {
+                heldOldest = heldOldest == null ? s.value() : Double.isNaN(heldOldest) || Double.isNaN(s.value())
+                        ? Double.NaN : Math.max(heldOldest, s.value());
             } else if (!s.name().startsWith(PrometheusScrape.HELD_PREFIX)) {
                 String q = labels.remove("quantile");
                 String key = s.name().replaceAll("_seconds$", "") + labelSuffix(labels, "");
@@ -112,7 +117,7 @@ final class PipelineSampler implements AutoCloseable {
         List<Map<String, Object>> latency = new ArrayList<>();
         quantiles.forEach((k, v) -> latency.add(DashboardJson.row("metric", k, "p50Ms", ms(v[0]), "p99Ms", ms(v[1]))));
         state = new State(now, kafka.groups(), kafka.throughput(), breakers, List.copyOf(transitions), latency, degraded,
-                heldMicros, heldUsers, displayUrls, errors);
+                heldMicros, heldUsers, heldOldest, displayUrls, errors);
     }
 
     /** {@code {provider="sim",model="m"}} → {@code " sim/m"}; the process tag is left out. */

@@ -9,6 +9,7 @@
   let refreshMs = 2000;
 
   const usd = micros => '$' + (micros / 1e6).toFixed(Math.abs(micros) < 1e6 ? 6 : 2); // under a dollar: to the micro-dollar
+  const age = s => s < 120 ? Math.round(s) + ' s' : s < 7200 ? Math.round(s / 60) + ' min' : (s / 3600).toFixed(1) + ' h';
   const el = id => document.getElementById(id);
 
   function rows(tableId, items, cells, rowClass) {
@@ -131,8 +132,10 @@
     redis.textContent = p.redisDegraded == null ? 'n/a' : p.redisDegraded ? 'DEGRADED' : 'OK';
     redis.className = 'value ' + (p.redisDegraded ? 'over' : p.redisDegraded === false ? 'state-CLOSED' : '');
     const held = el('kpi-held');
-    held.textContent = p.moneyHeld == null ? 'n/a' : usd(p.moneyHeld.micros) + ' (' + p.moneyHeld.users + ' users)';
-    held.title = 'reserved for admitted requests with no outcome yet; sluice reservations lists them with their ages';
+    held.textContent = p.moneyHeld == null ? 'n/a' : usd(p.moneyHeld.micros) + ' (' + p.moneyHeld.users + ' users'
+      + (p.moneyHeld.users > 0 && p.moneyHeld.oldestSeconds != null ? ', oldest ' + age(p.moneyHeld.oldestSeconds) : '') + ')';
+    held.title = 'reserved for admitted requests with no outcome yet, and how long ago the oldest was admitted (to the minute);'
+      + ' sluice reservations lists them with their ages';
     el('sources').textContent = p.scrapeUrls.length ? 'breakers, latency, Redis and money held from ' + p.scrapeUrls.join(', ')
       : 'no dashboard.scrape.urls configured: breakers, latency, Redis and money held unknown';
 

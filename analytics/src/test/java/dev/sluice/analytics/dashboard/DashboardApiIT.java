@@ -74,6 +74,8 @@ class DashboardApiIT {
                     "sluice_ingest_reservations_held_micros{process=\"ingest\",instance=\"b\"} 2000.0",
                     "sluice_ingest_reservations_held_users{process=\"ingest\",instance=\"a\"} 1.0",
                     "sluice_ingest_reservations_held_users{process=\"ingest\",instance=\"b\"} 2.0",
+                    "sluice_ingest_reservations_held_oldest_seconds{process=\"ingest\",instance=\"a\"} 5400.0",
+                    "sluice_ingest_reservations_held_oldest_seconds{process=\"ingest\",instance=\"b\"} 120.0",
                     "sluice_generation_overhead_seconds{process=\"generation\",quantile=\"0.5\"} 0.002",
                     "sluice_generation_overhead_seconds{process=\"generation\",quantile=\"0.99\"} 0.0125", "").getBytes(StandardCharsets.UTF_8);
             ex.sendResponseHeaders(200, body.length);
@@ -128,6 +130,7 @@ class DashboardApiIT {
                 assertThat(pipeline.path("redisDegraded").asBoolean(true)).isFalse();
                 assertThat(pipeline.path("moneyHeld").path("micros").asLong()).isEqualTo(3_500);
                 assertThat(pipeline.path("moneyHeld").path("users").asLong()).isEqualTo(3);
+                assertThat(pipeline.path("moneyHeld").path("oldestSeconds").asLong()).as("the older of the two").isEqualTo(5_400);
                 assertThat(pipeline.path("latency").path(0).path("p99Ms").asDouble()).isEqualTo(12.5);
                 assertThat(pipeline.path("deadLetters").path(0).path("errorClass").asText()).isEqualTo("SCHEMA_MISMATCH");
                 assertThat(pipeline.path("groups").findValuesAsText("group")).contains(prefix + AnalyticsConfig.DEFAULT_APPLICATION_ID);
