@@ -173,10 +173,16 @@ class DeployedIngestBenchmark {
 
     /**
      * {@code sluice run ingest} at {@code v}'s settings, every other setting at its default but the addresses, the topic
-     * prefix, the application id ({@code prefix + "ingest-" + tag}) and the state directory ({@code tmp/ingest-<tag>}).
+     * prefix, the application id ({@link #applicationId}) and the state directory ({@code tmp/ingest-<tag>}).
      */
     static List<String> ingestCommand(String tag, StageVariant v, String bootstrap, String registryUrl, String prefix,
                                       Path tmp, Path work, boolean jfr) {
+        return ingestCommand(tag, applicationId(prefix, tag), v, bootstrap, registryUrl, prefix, tmp, work, jfr);
+    }
+
+    /** The same, as an instance of the application {@code applicationId} (which other instances may share). */
+    static List<String> ingestCommand(String tag, String applicationId, StageVariant v, String bootstrap, String registryUrl,
+                                      String prefix, Path tmp, Path work, boolean jfr) {
         List<String> ingest = v.command("ingest");
         if (jfr) {
             ingest.add(1, "-XX:StartFlightRecording=filename=" + work.resolve("ingest-" + tag + ".jfr") + ",settings=profile");
@@ -186,7 +192,7 @@ class DeployedIngestBenchmark {
                 "--set", CommonKeys.SCHEMA_REGISTRY_URL + "=" + registryUrl,
                 "--set", CommonKeys.TOPIC_PREFIX + "=" + prefix,
                 "--set", CommonKeys.STATE_DIR + "=" + tmp.resolve("ingest-" + tag),
-                "--set", "ingest.application.id=" + applicationId(prefix, tag),
+                "--set", "ingest.application.id=" + applicationId,
                 "--set", CommonKeys.HTTP_PORT + "=0"));
         ingest.addAll(v.setArguments());
         return ingest;

@@ -78,14 +78,14 @@ class DeployedTakeoverBenchmark {
         String applicationId = DeployedIngestBenchmark.applicationId(prefix, tag);
         StageVariant stage = StageVariant.parse(variant);
         for (String instance : List.of("a", "b")) {
-            Files.deleteIfExists(work.resolve("ingest-" + tag + "-" + instance + ".log")); // a child process appends
+            Files.deleteIfExists(log(work, tag, instance)); // a child process appends
         }
         try (KafkaConsumer<byte[], byte[]> observer = Drains.observer(bootstrap, DeployedIngestBenchmark.outcomes(catalog));
              Admin admin = Drains.admin(bootstrap);
              ChildProcess a = ChildProcess.start("ingest A", instance(stage, tag + "-a", applicationId, bootstrap, registry, prefix, tmp, work),
-                     work, work.resolve("ingest-" + tag + "-a.log"));
+                     work, log(work, tag, "a"));
              ChildProcess b = ChildProcess.start("ingest B", instance(stage, tag + "-b", applicationId, bootstrap, registry, prefix, tmp, work),
-                     work, work.resolve("ingest-" + tag + "-b.log"))) {
+                     work, log(work, tag, "b"))) {
             awaitBothRunningTasks(admin, applicationId, a, b);
             long cpuA = ProcessCpu.micros(a.pid());
             long cpuB = ProcessCpu.micros(b.pid());
@@ -105,15 +105,20 @@ class DeployedTakeoverBenchmark {
             return String.format("round %d %-32s drain %6.1f s = %,8.0f requests/s (written while draining), CPU per request µs: A %.1f + B %.1f"
                             + " + broker %.1f = %.1f%n    %-32s after A's kill: first outcome %.1f s, last %.1f s; B logged: %s", round, variant,
                     drain, REQUESTS / drain, perA, perB, perBroker, perA + perB + perBroker, "",
-                    (firstLast[0] - killed) / 1e9, (firstLast[1] - killed) / 1e9, Drains.restoresLogged(work.resolve("ingest-" + tag + "-b.log")));
+                    (firstLast[0] - killed) / 1e9, (firstLast[1] - killed) / 1e9, Drains.restoresLogged(log(work, tag, "b")));
         }
+    }
+
+    /** Where instance {@code instance} ("a" or "b") of the run {@code tag} logs. */
+    private static Path log(Path work, String tag, String instance) {
+        return work.resolve("ingest-" + tag + "-" + instance + ".log");
     }
 
     /** {@code sluice run ingest} as instance {@code tag} of the application {@code applicationId}. */
     private static List<String> instance(StageVariant stage, String tag, String applicationId, String bootstrap,
                                          SchemaRegistryServer registry, String prefix, Path tmp, Path work) {
-        List<String> command = DeployedIngestBenchmark.ingestCommand(tag, stage, bootstrap, registry.url(), prefix, tmp, work, false);
-        command.addAll(List.of("--set", "ingest.application.id=" + applicationId));
+        List<String> command = DeployedIngestBenchmark.ingestCommand(tag, applicationId, stage, bootstrap, registry.url(), prefix, tmp,
+                work, false);
         if (stage.settings().stream().noneMatch(s -> s.startsWith("kafka.session.timeout.ms="))) {
             // unless the variant names its own (e.g. the default 45 s): a short session, so the kill is noticed in seconds
             command.addAll(List.of("--set", "kafka.session.timeout.ms=6000", "--set", "kafka.heartbeat.interval.ms=1500"));
