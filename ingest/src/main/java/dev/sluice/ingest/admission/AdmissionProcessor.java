@@ -82,6 +82,7 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
         held.recount(users); // the task's users as restored: the same read the sweep makes every interval
         ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.REQUESTS_STORE), users, windows, config, held);
         // When the held reservations were admitted: read from the store in steps between records, the first one now.
+        held.ages().restart();
         if (!ledger.readHeldAges(HELD_AGES_STEP_ENTRIES)) {
             Cancellable[] reading = new Cancellable[1];
             reading[0] = context.schedule(HELD_AGES_STEP_INTERVAL, PunctuationType.WALL_CLOCK_TIME, tick -> {

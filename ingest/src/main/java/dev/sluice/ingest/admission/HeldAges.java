@@ -49,6 +49,19 @@ final class HeldAges {
         }
     }
 
+    /**
+     * Forgets everything counted, to read the store again from its first key: when the task starts, its store is what was
+     * committed (restored, or kept from a clean close), whatever was counted here before.
+     */
+    void restart() {
+        byMinute.clear();
+        lastMinute = Long.MIN_VALUE;
+        lastCount = null;
+        readTo = null;
+        complete = false;
+        publish();
+    }
+
     /** Where the next {@link #read} goes on: after this key (null: from the store's first key). */
     String resumeAfter() {
         return readTo;

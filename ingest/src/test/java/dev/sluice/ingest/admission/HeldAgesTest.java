@@ -75,6 +75,19 @@ class HeldAgesTest {
     }
 
     @Test
+    void shouldForgetWhatItCountedWhenTheTaskStartsAgainAndReadTheStoreAfresh() {
+        readStep(10);
+        reserve("alice", "r1", T0);
+        ages.reserved(Reservation.key("bob", "aborted"), T0 - MINUTE); // counted, then its transaction aborted: not in the store
+        assertThat(ages.oldestAdmittedAt()).isEqualTo(T0 - MINUTE);
+
+        ages.restart();
+        assertThat(ages.oldestAdmittedAt()).isEqualTo(HeldAges.UNKNOWN);
+        assertThat(readStep(10)).isTrue();
+        assertThat(ages.oldestAdmittedAt()).as("what the store holds").isEqualTo(T0);
+    }
+
+    @Test
     void shouldAgreeWithTheStoreWhateverTheOrderOfChangesAndReadSteps() {
         Random random = new Random(15);
         for (int round = 0; round < 200; round++) {
