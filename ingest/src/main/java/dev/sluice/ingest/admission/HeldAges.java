@@ -30,6 +30,8 @@ final class HeldAges {
     /** The newest minute's count, where almost every reservation lands: no tree lookup for it. */
     private long lastMinute = Long.MIN_VALUE;
     private long[] lastCount;
+    /** The tree's first minute ({@link Long#MAX_VALUE} when empty): the gauge's value changes only when it does. */
+    private long firstMinute = Long.MAX_VALUE;
     /** The last key read; null before the first step. */
     private String readTo;
     private boolean complete;
@@ -57,6 +59,7 @@ final class HeldAges {
         byMinute.clear();
         lastMinute = Long.MIN_VALUE;
         lastCount = null;
+        firstMinute = Long.MAX_VALUE;
         readTo = null;
         complete = false;
         publish();
@@ -109,14 +112,21 @@ final class HeldAges {
             byMinute.remove(minute);
             lastMinute = Long.MIN_VALUE;
             lastCount = null;
+            if (minute == firstMinute) {
+                firstMinute = byMinute.isEmpty() ? Long.MAX_VALUE : byMinute.firstKey();
+                publish();
+            }
         } else {
             lastMinute = minute;
             lastCount = count;
+            if (minute < firstMinute) {
+                firstMinute = minute;
+                publish();
+            }
         }
-        publish();
     }
 
     private void publish() {
-        oldest = !complete ? UNKNOWN : byMinute.isEmpty() ? NONE : byMinute.firstKey() * MINUTE_MS;
+        oldest = !complete ? UNKNOWN : firstMinute == Long.MAX_VALUE ? NONE : firstMinute * MINUTE_MS;
     }
 }
