@@ -165,6 +165,8 @@ class SerdeRoundTripIT {
         assertThat(deserializer.deserialize(topic, other)).as("the other version decodes alike").isEqualTo(request);
         assertThat(deserializer.writtenWithOwnSchema(WireFormat.schemaIdOf(own))).isTrue();
         assertThat(deserializer.writtenWithOwnSchema(reorderedId)).isFalse();
+        assertThat(deserializer.writtenWithOwnSchema(WireFormat.schemaIdOf(own))).as("again, after another id").isTrue();
+        assertThat(deserializer.writtenWithOwnSchema(reorderedId)).as("again").isFalse();
         assertThat(Arrays.copyOfRange(other, WireFormat.HEADER_LENGTH, other.length))
                 .as("its bytes differ from the class's own encoding").isNotEqualTo(Arrays.copyOfRange(own, WireFormat.HEADER_LENGTH, own.length));
     }

@@ -36,6 +36,8 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     private final Schema readerSchema;
     private final String readerParsingForm;
     private final Map<Integer, Reader<T>> readersByWriterId = new ConcurrentHashMap<>();
+    /** The last id {@link #writtenWithOwnSchema} found own; a long, so that no int id can equal its "none" value. */
+    private volatile long lastOwnId = Long.MIN_VALUE;
 
     /** Avro's reader for one writer schema id, and whether that writer schema is this class's own. */
     private record Reader<T>(SpecificDatumReader<T> datum, boolean own) {}
@@ -82,8 +84,15 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
      * copied as such. False for an id this deserializer has not read a record of yet (no registry call is made).
      */
     public boolean writtenWithOwnSchema(int id) {
+        if (id == lastOwnId) {
+            return true; // a topic's records mostly share one id: no map lookup (a cache miss in admission's profile, 1.7 %)
+        }
         Reader<T> reader = readersByWriterId.get(id);
-        return reader != null && reader.own();
+        boolean own = reader != null && reader.own();
+        if (own) {
+            lastOwnId = id; // readers are never dropped, so an id once own stays own
+        }
+        return own;
     }
 
     /**
