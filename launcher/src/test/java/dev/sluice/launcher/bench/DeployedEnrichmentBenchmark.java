@@ -26,7 +26,6 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -161,8 +160,7 @@ class DeployedEnrichmentBenchmark {
 
     /** Admitted requests as admission publishes them: user {@code n % 10,000}, prompt {@code n % 2,000}. */
     private static void fill(String bootstrap, TopicCatalog catalog) {
-        Map<String, Object> p = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 5,
-                ProducerConfig.BATCH_SIZE_CONFIG, 65_536);
+        Map<String, Object> p = Drains.backlogProducer(bootstrap);
         long t0 = System.nanoTime();
         try (KafkaProducer<String, AdmittedRequest> producer = new KafkaProducer<>(p, catalog.admitted().keySerde().serializer(),
                 catalog.admitted().valueSerde().serializer())) {

@@ -40,7 +40,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -223,8 +222,7 @@ class DeployedGenerationBenchmark {
 
     /** Admitted, enriched requests of 1,000 users, one user message each, as enrichment would publish them. */
     private static void fill(String bootstrap, TopicCatalog catalog, int requests) {
-        Map<String, Object> p = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 5,
-                ProducerConfig.BATCH_SIZE_CONFIG, 65_536);
+        Map<String, Object> p = Drains.backlogProducer(bootstrap);
         try (KafkaProducer<String, EnrichedRequest> producer = new KafkaProducer<>(p, catalog.enriched().keySerde().serializer(),
                 catalog.enriched().valueSerde().serializer())) {
             for (int n = 0; n < requests; n++) {

@@ -1,8 +1,6 @@
 package dev.sluice.launcher.bench;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,7 +22,6 @@ import dev.sluice.testkit.SluiceInfra;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -84,8 +81,7 @@ class DeployedIngestBenchmark {
 
     @Test
     void benchmark(SchemaRegistryServer registry, RedisServer redis, @TempDir Path tmp) throws Exception {
-        Path work = Paths.get("target", "bench-deployed").toAbsolutePath();
-        Files.createDirectories(work);
+        Path work = Drains.workDir();
         String classPath = System.getProperty("java.class.path");
         List<String> loads = new ArrayList<>();
         loads.add("start " + Drains.load());
@@ -225,8 +221,7 @@ class DeployedIngestBenchmark {
      * so the benchmarks measure admitting, not refusing.
      */
     static void fill(String bootstrap, TopicCatalog catalog, int requests, int users, boolean policies) {
-        Map<String, Object> p = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 5,
-                ProducerConfig.BATCH_SIZE_CONFIG, 65_536);
+        Map<String, Object> p = Drains.backlogProducer(bootstrap);
         Instant now = Instant.now();
         if (policies) {
             try (KafkaProducer<String, UserPolicy> producer = new KafkaProducer<>(p, catalog.userPolicies().keySerde().serializer(),

@@ -1,9 +1,7 @@
 package dev.sluice.launcher.bench;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -64,8 +62,7 @@ class DeployedRestartBenchmark {
 
     @Test
     void benchmark(SchemaRegistryServer registry, @TempDir Path tmp) throws Exception {
-        Path work = Paths.get("target", "bench-deployed").toAbsolutePath();
-        Files.createDirectories(work);
+        Path work = Drains.workDir();
         List<String> loads = new ArrayList<>(List.of("start " + Drains.load()));
         try (ChildProcess broker = BrokerProcess.start(work, tmp, List.of())) {
             String bootstrap = BrokerProcess.awaitBootstrap(broker, work);
@@ -110,7 +107,7 @@ class DeployedRestartBenchmark {
      * The records a restore of {@code applicationId}'s changelog topics reads: what is left in them after compaction, read
      * from their start to their end ({@code read_committed}).
      */
-    private static long changelogRecords(String bootstrap, String applicationId) throws Exception {
+    static long changelogRecords(String bootstrap, String applicationId) throws Exception {
         List<TopicPartition> partitions;
         try (Admin admin = Drains.admin(bootstrap)) {
             List<String> topics = admin.listTopics().names().get().stream()

@@ -2,7 +2,6 @@ package dev.sluice.launcher.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,8 +47,7 @@ class DeployedTakeoverBenchmark {
 
     @Test
     void benchmark(SchemaRegistryServer registry, @TempDir Path tmp) throws Exception {
-        Path work = Paths.get("target", "bench-deployed").toAbsolutePath();
-        Files.createDirectories(work);
+        Path work = Drains.workDir();
         List<String> results = new ArrayList<>();
         try (ChildProcess broker = BrokerProcess.start(work, tmp, List.of())) {
             String bootstrap = BrokerProcess.awaitBootstrap(broker, work);

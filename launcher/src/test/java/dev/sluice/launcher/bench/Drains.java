@@ -26,6 +26,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -207,6 +208,17 @@ final class Drains {
         base.put(CommonKeys.SCHEMA_REGISTRY_URL, registryUrl);
         base.put(CommonKeys.TOPIC_PREFIX, prefix);
         return Topics.catalog(SluiceConfig.of(base), new SchemaRegistryClient(registryUrl));
+    }
+
+    /** Where the as-deployed benchmarks keep their logs and files ({@code target/bench-deployed}), created if missing. */
+    static Path workDir() throws IOException {
+        return Files.createDirectories(Paths.get("target", "bench-deployed").toAbsolutePath());
+    }
+
+    /** The settings of the producers that write a benchmark's backlog, as a partner client would batch it. */
+    static Map<String, Object> backlogProducer(String bootstrap) {
+        return Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 5,
+                ProducerConfig.BATCH_SIZE_CONFIG, 65_536);
     }
 
     static Admin admin(String bootstrap) {
