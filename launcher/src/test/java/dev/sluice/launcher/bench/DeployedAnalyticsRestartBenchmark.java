@@ -86,10 +86,8 @@ class DeployedAnalyticsRestartBenchmark {
     /** {@code sluice run analytics} at its defaults but the addresses, the topic prefix and the state directory. */
     private static List<String> command(String tag, String bootstrap, String registryUrl, String prefix, Path tmp) {
         List<String> command = StageVariant.parse("default").command("analytics");
+        command.addAll(Drains.addressArgs(bootstrap, registryUrl, prefix));
         command.addAll(List.of(
-                "--set", CommonKeys.KAFKA_BOOTSTRAP_SERVERS + "=" + bootstrap,
-                "--set", CommonKeys.SCHEMA_REGISTRY_URL + "=" + registryUrl,
-                "--set", CommonKeys.TOPIC_PREFIX + "=" + prefix,
                 "--set", CommonKeys.STATE_DIR + "=" + tmp.resolve(tag),
                 "--set", CommonKeys.HTTP_PORT + "=0"));
         return command;

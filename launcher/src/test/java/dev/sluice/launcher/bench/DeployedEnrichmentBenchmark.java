@@ -133,11 +133,9 @@ class DeployedEnrichmentBenchmark {
                                     String prefix, List<String> outputs, long brokerPid, Path work) throws Exception {
         StageVariant v = StageVariant.parse(variant);
         List<String> command = v.command("enrichment");
+        command.addAll(Drains.addressArgs(bootstrap, registry.url(), prefix));
         command.addAll(List.of(
-                "--set", CommonKeys.KAFKA_BOOTSTRAP_SERVERS + "=" + bootstrap,
-                "--set", CommonKeys.SCHEMA_REGISTRY_URL + "=" + registry.url(),
                 "--set", CommonKeys.REDIS_URL + "=" + redis.uri(),
-                "--set", CommonKeys.TOPIC_PREFIX + "=" + prefix,
                 "--set", "enrichment.group.id=" + prefix + "enrichment-" + tag,
                 "--set", CommonKeys.HTTP_PORT + "=0"));
         command.addAll(v.setArguments());

@@ -122,10 +122,8 @@ class DeployedGenerationBenchmark {
         StageVariant v = StageVariant.parse(variant);
         int port = FreePorts.next();
         List<String> command = v.command("generation");
+        command.addAll(Drains.addressArgs(bootstrap, registry.url(), prefix));
         command.addAll(List.of(
-                "--set", CommonKeys.KAFKA_BOOTSTRAP_SERVERS + "=" + bootstrap,
-                "--set", CommonKeys.SCHEMA_REGISTRY_URL + "=" + registry.url(),
-                "--set", CommonKeys.TOPIC_PREFIX + "=" + prefix,
                 "--set", CommonKeys.REDIS_URL + "=" + redis.uri(),
                 "--set", CommonKeys.STATE_DIR + "=" + tmp.resolve("gen-" + prefix),
                 "--set", CommonKeys.HTTP_PORT + "=" + port,

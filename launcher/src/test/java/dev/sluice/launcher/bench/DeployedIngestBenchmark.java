@@ -183,10 +183,8 @@ class DeployedIngestBenchmark {
         if (jfr) {
             ingest.add(1, "-XX:StartFlightRecording=filename=" + work.resolve("ingest-" + tag + ".jfr") + ",settings=profile");
         }
+        ingest.addAll(Drains.addressArgs(bootstrap, registryUrl, prefix));
         ingest.addAll(List.of(
-                "--set", CommonKeys.KAFKA_BOOTSTRAP_SERVERS + "=" + bootstrap,
-                "--set", CommonKeys.SCHEMA_REGISTRY_URL + "=" + registryUrl,
-                "--set", CommonKeys.TOPIC_PREFIX + "=" + prefix,
                 "--set", CommonKeys.STATE_DIR + "=" + tmp.resolve("ingest-" + tag),
                 "--set", "ingest.application.id=" + applicationId,
                 "--set", CommonKeys.HTTP_PORT + "=0"));

@@ -215,6 +215,13 @@ final class Drains {
         return Files.createDirectories(Paths.get("target", "bench-deployed").toAbsolutePath());
     }
 
+    /** {@code --set} arguments for a stage's broker, schema registry and topic prefix: what every benchmark's stage is given. */
+    static List<String> addressArgs(String bootstrap, String registryUrl, String prefix) {
+        return List.of("--set", CommonKeys.KAFKA_BOOTSTRAP_SERVERS + "=" + bootstrap,
+                "--set", CommonKeys.SCHEMA_REGISTRY_URL + "=" + registryUrl,
+                "--set", CommonKeys.TOPIC_PREFIX + "=" + prefix);
+    }
+
     /** The settings of the producers that write a benchmark's backlog, as a partner client would batch it. */
     static Map<String, Object> backlogProducer(String bootstrap) {
         return Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 5,
