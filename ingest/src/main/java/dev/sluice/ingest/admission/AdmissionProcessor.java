@@ -39,10 +39,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class AdmissionProcessor implements Processor<String, ReceivedRequest, String, Object> {
     /**
-     * Entries of the admitted-requests store read per step into the task's {@link HeldAges} when it starts, one step per
-     * {@link #HELD_AGES_STEP_INTERVAL}: ~10-11 ms of the stream thread a step (0.50-0.57 µs an entry, every entry held,
-     * {@code FullHorizonBenchmark}), so a task holding a day's entries at 1,000 requests/s over 6 partitions (~14,000,000)
-     * knows its oldest reservation after ~75 s.
+     * Entries of the admitted-requests store read per step into the task's {@link HeldAges} when it starts (only those of
+     * the users whose money is held), one step per {@link #HELD_AGES_STEP_INTERVAL}: ~16-19 ms of the stream thread a step
+     * when every user and entry is held (0.79-0.94 µs an entry, one range a user of 22 entries, {@code FullHorizonBenchmark}).
      */
     static final int HELD_AGES_STEP_ENTRIES = 20_000;
     static final Duration HELD_AGES_STEP_INTERVAL = Duration.ofMillis(100);
@@ -79,10 +78,9 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
         KeyValueStore<String, UserPolicy> policyStore = context.getStateStore(AdmissionTopology.POLICIES_STORE);
         policyCache = new PolicyCache(policyStore::get, policies, policyChanges, config.policyCacheUsers());
         HeldMoney held = metrics.held(context.taskId().toString());
-        held.recount(users); // the task's users as restored: the same read the sweep makes every interval
+        held.recount(users); // the task's users as restored (the same read the sweep makes every interval), and whose money is held
         ledger = new ReservationLedger(context.getStateStore(AdmissionTopology.REQUESTS_STORE), users, windows, config, held);
-        // When the held reservations were admitted: read from the store in steps between records, the first one now.
-        held.ages().restart();
+        // When the held reservations were admitted: their users' entries read in steps between records, the first one now.
         if (!ledger.readHeldAges(HELD_AGES_STEP_ENTRIES)) {
             Cancellable[] reading = new Cancellable[1];
             reading[0] = context.schedule(HELD_AGES_STEP_INTERVAL, PunctuationType.WALL_CLOCK_TIME, tick -> {

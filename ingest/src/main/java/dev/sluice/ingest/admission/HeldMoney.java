@@ -1,7 +1,10 @@
 package dev.sluice.ingest.admission;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -16,18 +19,25 @@ final class HeldMoney {
     private final AtomicLong users = new AtomicLong();
     private final HeldAges ages = new HeldAges();
 
-    /** Counts it afresh from every user's state: what the task holds now. */
+    /**
+     * Counts it afresh from every user's state (what the task holds now), and has {@link #ages()} read the entries of
+     * the users holding some when the task starts.
+     */
     void recount(KeyValueStore<String, byte[]> userStates) {
         long m = 0;
-        long u = 0;
+        List<String> holding = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = userStates.all()) {
             while (it.hasNext()) {
-                long reserved = UserState.decode(it.next().value).reservedMicros;
+                KeyValue<String, byte[]> user = it.next();
+                long reserved = UserState.decode(user.value).reservedMicros;
                 m += reserved;
-                u += reserved != 0 ? 1 : 0;
+                if (reserved != 0) {
+                    holding.add(user.key);
+                }
             }
         }
-        set(m, u);
+        set(m, holding.size());
+        ages.restart(holding);
     }
 
     void set(long heldMicros, long heldUsers) {

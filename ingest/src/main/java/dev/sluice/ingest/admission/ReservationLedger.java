@@ -79,7 +79,7 @@ final class ReservationLedger {
     void reserve(String userId, String requestId, long amountMicros, long at, UserState state) {
         String key = Reservation.key(userId, requestId);
         requests.put(key, new Reservation(Status.OUTSTANDING, amountMicros, at, at).encode());
-        held.ages().reserved(key, at);
+        held.ages().reserved(userId, key, at, amountMicros);
         held.changed(state.reservedMicros, state.reservedMicros + amountMicros);
         state.reservedMicros += amountMicros;
         state.scheduleCleanup(at + Math.max(horizonMs, cleanupSlackMs));
@@ -100,7 +100,7 @@ final class ReservationLedger {
         long cost = Math.max(0, actualMicros);
         long heldMicros = r != null && r.status() == Status.OUTSTANDING ? r.amountMicros() : 0;
         if (r != null && r.status() == Status.OUTSTANDING) {
-            held.ages().ended(key, r.admittedAt());
+            held.ages().ended(userId, key, r.admittedAt(), r.amountMicros());
         }
         held.changed(state.reservedMicros, state.reservedMicros - heldMicros);
         state.reservedMicros -= heldMicros;
@@ -119,7 +119,7 @@ final class ReservationLedger {
             return Settlement.IGNORED;
         }
         String key = Reservation.key(userId, requestId);
-        held.ages().ended(key, r.admittedAt());
+        held.ages().ended(userId, key, r.admittedAt(), r.amountMicros());
         held.changed(state.reservedMicros, state.reservedMicros - r.amountMicros());
         state.reservedMicros -= r.amountMicros();
         requests.put(key, r.with(Status.RELEASED, at).encode());
@@ -128,15 +128,18 @@ final class ReservationLedger {
     }
 
     /**
-     * One step of reading the store into the task's {@link HeldAges} (when it starts): at most {@code budget} entries,
-     * going on from the last step. Returns whether the whole store has been read.
+     * One step of reading the entries of the users who held money at the task's start into its {@link HeldAges}: at most
+     * {@code budget} entries, going on from the last step. Returns whether they have all been read.
      */
     boolean readHeldAges(int budget) {
         HeldAges ages = held.ages();
-        String from = ages.resumeAfter();
-        try (KeyValueIterator<String, byte[]> it = from == null ? requests.all() : requests.range(from, null)) {
-            return ages.read(it, budget);
+        int left = budget;
+        for (String from = ages.nextFrom(); from != null && left > 0; from = ages.nextFrom()) {
+            try (KeyValueIterator<String, byte[]> it = requests.range(from, null)) {
+                left -= ages.read(it, left);
+            }
         }
+        return ages.nextFrom() == null;
     }
 
     /**

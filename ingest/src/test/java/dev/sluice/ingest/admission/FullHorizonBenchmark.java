@@ -86,9 +86,13 @@ class FullHorizonBenchmark {
             if (found != 0) {
                 throw new AssertionError(found + " random keys found");
             }
-            // What a task starting on this store reads before its oldest reservation's age is known (every entry here is held)
-            ReservationLedger ledger = new ReservationLedger(requests, admission.driver.getKeyValueStore(AdmissionTopology.USER_STATE_STORE),
-                    admission.driver.getKeyValueStore(AdmissionTopology.USER_WINDOW_STORE), admission.config, new HeldMoney());
+            // What a task starting on this store reads before its oldest reservation's age is known: the entries of the users
+            // holding money, here every user and every entry
+            KeyValueStore<String, byte[]> users = admission.driver.getKeyValueStore(AdmissionTopology.USER_STATE_STORE);
+            HeldMoney held = new HeldMoney();
+            held.recount(users);
+            ReservationLedger ledger = new ReservationLedger(requests, users,
+                    admission.driver.getKeyValueStore(AdmissionTopology.USER_WINDOW_STORE), admission.config, held);
             int steps = 1;
             long r0 = System.nanoTime();
             while (!ledger.readHeldAges(AdmissionProcessor.HELD_AGES_STEP_ENTRIES)) {
