@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 import dev.sluice.schema.LlmRequest;
@@ -21,7 +20,6 @@ import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
 import dev.sluice.testkit.llm.MockLlmServer;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.MemberDescription;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -96,27 +94,18 @@ class AdmissionStandbyTakeoverIT {
         }
     }
 
-    /** The requests-topic partitions {@code instance} runs the tasks of (its static member's assignment). */
+    /** The requests-topic partitions {@code instance} runs the tasks of. */
     private static Set<Integer> activePartitions(Admin admin, String group, StageProcess instance) throws Exception {
-        for (MemberDescription m : admin.describeConsumerGroups(List.of(group)).all().get().get(group).members()) {
-            if (m.groupInstanceId().orElse("").contains(instance.instance())) {
-                return m.assignment().topicPartitions().stream().map(tp -> tp.partition()).collect(Collectors.toSet());
-            }
-        }
-        return Set.of();
+        return Takeovers.assignment(admin, group, instance).stream().map(tp -> tp.partition()).collect(Collectors.toSet());
     }
 
     /** The committed records in admission's changelogs of {@code partitions}' tasks: what a take-over without a copy reads. */
     private static long committedChangelogRecords(Pipeline p, String applicationId, Set<Integer> partitions) {
-        AtomicLong records = new AtomicLong();
+        long records = 0;
         for (String store : CHANGELOGS) {
-            TopicScan.read(p.kafka, applicationId + "-" + store + "-changelog", true, r -> {
-                if (partitions.contains(r.partition())) {
-                    records.incrementAndGet();
-                }
-            });
+            records += Takeovers.committedRecords(p, applicationId + "-" + store + "-changelog", partitions::contains);
         }
-        return records.get();
+        return records;
     }
 
     private static void awaitClearOfUtcMidnight() throws InterruptedException {

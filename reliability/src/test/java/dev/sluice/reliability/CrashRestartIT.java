@@ -240,7 +240,7 @@ class CrashRestartIT {
     }
 
     /** Distinct cost events of ten users, now, costing {@code base + i} micros. */
-    private static List<CostEvent> costs(String batch, int n, long base) {
+    static List<CostEvent> costs(String batch, int n, long base) {
         List<CostEvent> events = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             events.add(CostEvent.newBuilder().setRequestId(batch + "-" + i).setUserId("user-" + i % 10).setModel("gpt-4o-mini")
@@ -250,13 +250,13 @@ class CrashRestartIT {
         return events;
     }
 
-    private static void send(KafkaProducer<String, CostEvent> producer, Pipeline p, List<CostEvent> events) {
+    static void send(KafkaProducer<String, CostEvent> producer, Pipeline p, List<CostEvent> events) {
         events.forEach(e -> producer.send(new ProducerRecord<>(p.catalog.costs().name(), e.getUserId(), e)));
         producer.flush();
     }
 
     /** The requests and cost in analytics' committed spend-by-user-day table, summed over users and days. */
-    private static long[] counted(Pipeline p, AnalyticsTopics topics) {
+    static long[] counted(Pipeline p, AnalyticsTopics topics) {
         Tables tables = new Tables(topics, p.catalog);
         TopicScan.read(p.kafka, topics.spendByUserDay().name(), true, tables::accept);
         List<UserDailySpend> rows = tables.snapshot().userDays();
@@ -265,7 +265,7 @@ class CrashRestartIT {
     }
 
     /** Whether the group has committed (under exactly-once: processed and published) every record of {@code topic}. */
-    private static boolean consumedToTheEnd(Admin admin, String group, String topic) throws Exception {
+    static boolean consumedToTheEnd(Admin admin, String group, String topic) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
         Map<TopicPartition, OffsetSpec> ends = new java.util.HashMap<>();
         for (int partition = 0; partition < Pipeline.PARTITIONS; partition++) {
