@@ -2,6 +2,8 @@ package dev.sluice.ingest.admission;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 import dev.sluice.common.ModelPrice;
@@ -23,6 +25,7 @@ import dev.sluice.schema.UserPolicy;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.Punctuator;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -59,6 +62,8 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
     private final int partitions;
     private GlobalCeiling ceiling;
     private CommitPacer pacer;
+    /** What {@link #init} scheduled: cancelled in {@link #close}, see there. */
+    private final List<Cancellable> schedules = new ArrayList<>();
 
     AdmissionProcessor(IngestConfig config, AdmissionMetrics metrics, int partitions, PolicyCache.Changes policyChanges) {
         this.policyChanges = policyChanges;
@@ -83,7 +88,7 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
         // When the held reservations were admitted: their users' entries read in steps between records, the first one now.
         if (!ledger.readHeldAges(HELD_AGES_STEP_ENTRIES)) {
             Cancellable[] reading = new Cancellable[1];
-            reading[0] = context.schedule(HELD_AGES_STEP_INTERVAL, PunctuationType.WALL_CLOCK_TIME, tick -> {
+            reading[0] = schedule(HELD_AGES_STEP_INTERVAL, PunctuationType.WALL_CLOCK_TIME, tick -> {
                 if (ledger.readHeldAges(HELD_AGES_STEP_ENTRIES)) {
                     reading[0].cancel();
                 }
@@ -91,12 +96,12 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
         }
         // Stream time is broker time here (LogAppendTime inputs), so no producer can push it ahead; and the sweep
         // only forgets settled entries past the horizon, never a held reservation.
-        context.schedule(config.sweepInterval(), PunctuationType.STREAM_TIME, ledger::sweep);
+        schedule(config.sweepInterval(), PunctuationType.STREAM_TIME, ledger::sweep);
         if (config.pacesCommits()) {
             // Caught up: commit every fresh interval that saw a fresh record; in a backlog: at the long interval only.
             pacer = new CommitPacer(CommitPacer.BACKLOG_FACTOR * config.commitInterval().toMillis(), config.freshCommitInterval().toMillis(),
                     CommitPacer.PER_THREAD::get);
-            context.schedule(config.freshCommitInterval(), PunctuationType.WALL_CLOCK_TIME, tick -> {
+            schedule(config.freshCommitInterval(), PunctuationType.WALL_CLOCK_TIME, tick -> {
                 if (pacer.commitDue(tick)) {
                     metrics.earlyCommit();
                     context.commit();
@@ -108,8 +113,26 @@ final class AdmissionProcessor implements Processor<String, ReceivedRequest, Str
                     context.getStateStore(CeilingTopology.TASK_LEASE_STORE), m -> context.forward(new Record<String, Object>(
                             Integer.toString(m.partition()), m, context.currentSystemTimeMs()), CeilingTopology.LEASE_REQUEST_SINK),
                     context::currentSystemTimeMs);
-            context.schedule(config.ceiling().returnIdle(), PunctuationType.WALL_CLOCK_TIME, ceiling::returnIdle);
+            schedule(config.ceiling().returnIdle(), PunctuationType.WALL_CLOCK_TIME, ceiling::returnIdle);
         }
+    }
+
+    private Cancellable schedule(Duration interval, PunctuationType type, Punctuator punctuator) {
+        Cancellable c = context.schedule(interval, type, punctuator);
+        schedules.add(c);
+        return c;
+    }
+
+    /**
+     * Cancels what {@link #init} scheduled. Kafka Streams closes a task's processors when it suspends it or closes it
+     * dirty, and runs {@code init} again on the task it resumes (revoked and given back in one rebalance) or revives (its
+     * state found corrupt), but never clears the task's schedules (4.3): without this the closed processor's punctuators
+     * would keep running beside the new one's, on a ledger and counts the task no longer uses.
+     */
+    @Override
+    public void close() {
+        schedules.forEach(Cancellable::cancel);
+        schedules.clear();
     }
 
     @Override

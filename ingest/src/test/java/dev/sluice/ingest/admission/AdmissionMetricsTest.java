@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -50,5 +51,18 @@ class AdmissionMetricsTest {
         assertThat(registry.scrape()).contains("sluice_ingest_reservations_held_micros 1500.0");
         metrics.closed("0_1");
         assertThat(registry.scrape()).as("no task: nothing held").contains("sluice_ingest_reservations_held_oldest_seconds 0.0");
+    }
+
+    @Test
+    void shouldNeverShowANegativeAgeWhenTheStagesClockIsBehindTheBrokers() {
+        long admitted = 1_772_445_600_000L; // broker time (LogAppendTime), a whole minute
+        HeldMoney task = new HeldMoney();
+        task.ages().restart(List.of()); // a task whose start-up read found nothing: complete at once
+        task.ages().reserved("alice", Reservation.key("alice", "r1"), admitted + 30_000, 1_000);
+
+        assertThat(AdmissionMetrics.oldestAgeSeconds(List.of(task), admitted - 5_000))
+                .as("the stage host's clock 35 s behind the broker's at the admission").isEqualTo(0.0);
+        assertThat(AdmissionMetrics.oldestAgeSeconds(List.of(task), admitted + 90_000))
+                .as("from the start of the admission's minute: never younger than it is").isEqualTo(90.0);
     }
 }

@@ -64,7 +64,7 @@ class DeployedAnalyticsRestartBenchmark {
                 }
                 String tag = "analytics-restart-" + ending;
                 String group = prefix + "sluice-analytics"; // the default application id after the topic prefix
-                List<String> command = command(tag, bootstrap, registry.url(), prefix, tmp);
+                List<String> command = command(StageVariant.parse("default"), tmp.resolve(tag), bootstrap, registry.url(), prefix);
                 fill(bootstrap, catalog, COSTS);
                 double first = run(command, work.resolve(tag + "-before.log"), work, bootstrap, group, catalog, ending.equals("crash"));
                 long endedAt = System.nanoTime();
@@ -83,12 +83,12 @@ class DeployedAnalyticsRestartBenchmark {
         lines.forEach(System.out::println);
     }
 
-    /** {@code sluice run analytics} at its defaults but the addresses, the topic prefix and the state directory. */
-    private static List<String> command(String tag, String bootstrap, String registryUrl, String prefix, Path tmp) {
-        List<String> command = StageVariant.parse("default").command("analytics");
+    /** {@code sluice run analytics} as {@code variant} says, with the addresses, the topic prefix and the state directory. */
+    static List<String> command(StageVariant variant, Path stateDir, String bootstrap, String registryUrl, String prefix) {
+        List<String> command = variant.command("analytics");
         command.addAll(Drains.addressArgs(bootstrap, registryUrl, prefix));
         command.addAll(List.of(
-                "--set", CommonKeys.STATE_DIR + "=" + tmp.resolve(tag),
+                "--set", CommonKeys.STATE_DIR + "=" + stateDir,
                 "--set", CommonKeys.HTTP_PORT + "=0"));
         return command;
     }
@@ -123,7 +123,7 @@ class DeployedAnalyticsRestartBenchmark {
         }
     }
 
-    private static Map<TopicPartition, Long> endOffsets(Admin admin, String topic) throws Exception {
+    static Map<TopicPartition, Long> endOffsets(Admin admin, String topic) throws Exception {
         Set<TopicPartition> partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
                 .map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toSet());
         return admin.listOffsets(partitions.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()))).all().get()
@@ -131,13 +131,13 @@ class DeployedAnalyticsRestartBenchmark {
     }
 
     /** Whether {@code group} has committed at least {@code end} on every partition (a transaction's marker may add one). */
-    private static boolean committed(Admin admin, String group, Map<TopicPartition, Long> end) throws Exception {
+    static boolean committed(Admin admin, String group, Map<TopicPartition, Long> end) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
         return end.entrySet().stream().allMatch(e -> offsets.get(e.getKey()) != null && offsets.get(e.getKey()).offset() >= e.getValue());
     }
 
     /** Writes {@code costs} CHARGED cost events, each for a new request id, over {@link #USERS} users, as generation would. */
-    private static void fill(String bootstrap, TopicCatalog catalog, int costs) {
+    static void fill(String bootstrap, TopicCatalog catalog, int costs) {
         Map<String, Object> p = Drains.backlogProducer(bootstrap);
         try (KafkaProducer<String, CostEvent> producer = new KafkaProducer<>(p, catalog.costs().keySerde().serializer(),
                 catalog.costs().valueSerde().serializer())) {

@@ -124,7 +124,7 @@ class DeployedTakeoverBenchmark {
         return command;
     }
 
-    private static void awaitBothRunningTasks(Admin admin, String group, ChildProcess a, ChildProcess b) throws Exception {
+    static void awaitBothRunningTasks(Admin admin, String group, ChildProcess a, ChildProcess b) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (System.nanoTime() < deadline) {
             if (!a.isAlive() || !b.isAlive()) {
