@@ -57,9 +57,17 @@ final class IngestCluster implements AutoCloseable {
 
     /** Starts one more admission instance (same application id, own state dir) and waits until it runs. */
     IngestStage startInstance() {
+        return startInstance(stages.size());
+    }
+
+    /**
+     * Starts one more admission instance on the {@code dir}-th instance's state dir: with the index of an instance
+     * closed before, that instance restarted where it ran. Its meters are {@link #meters(int)} of the next index.
+     */
+    IngestStage startInstance(int dir) {
         Map<String, String> s = new HashMap<>(settings);
         s.put(IngestConfig.APPLICATION_ID, applicationId());
-        s.put("state.dir", stateDir(stages.size()).toString());
+        s.put("state.dir", stateDir(dir).toString());
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         meters.add(registry);
         IngestStage stage = new IngestStage(IngestConfig.from(SluiceConfig.of(s)), topics, registry,

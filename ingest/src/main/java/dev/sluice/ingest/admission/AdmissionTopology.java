@@ -98,10 +98,11 @@ public final class AdmissionTopology {
         topology.addSink(OVERSPENT_SINK, topics.costs().name(), topics.costs().keySerde().serializer(),
                 topics.costs().valueSerde().serializer(), RECONCILE_PROCESSOR);
 
+        // The two stores every request reads and writes: their RocksDB copies written in key order, in batches.
         topology.addStateStore(Stores.keyValueStoreBuilder(config.userStateInMemory() ? Stores.inMemoryKeyValueStore(USER_STATE_STORE)
-                : Stores.persistentKeyValueStore(USER_STATE_STORE),
+                : SortedBatchStore.around(Stores.persistentKeyValueStore(USER_STATE_STORE)),
                 Serdes.String(), Serdes.ByteArray()), ADMISSION_PROCESSOR, RECONCILE_PROCESSOR);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REQUESTS_STORE),
+        topology.addStateStore(Stores.keyValueStoreBuilder(SortedBatchStore.around(Stores.persistentKeyValueStore(REQUESTS_STORE)),
                 Serdes.String(), Serdes.ByteArray()), ADMISSION_PROCESSOR, RECONCILE_PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USER_WINDOW_STORE),
                 Serdes.String(), Serdes.ByteArray()), ADMISSION_PROCESSOR, RECONCILE_PROCESSOR);

@@ -1,0 +1,89 @@
+package dev.sluice.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import dev.sluice.common.CommonKeys;
+import dev.sluice.ingest.admission.AdmissionDriver;
+import dev.sluice.schema.LlmRequest;
+import dev.sluice.schema.RejectReason;
+import dev.sluice.schema.RejectedRequest;
+import dev.sluice.testkit.KafkaBroker;
+import dev.sluice.testkit.SchemaRegistryServer;
+import dev.sluice.testkit.SluiceInfra;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Admission stopped cleanly and started again where it ran goes on from its local copy of the state, reading next to
+ * nothing back from the changelogs, and that copy holds every request admitted before the stop: the writes held on
+ * the heap to reach RocksDB in key order ({@code SortedBatchStore}) included. Here a task admits far fewer requests
+ * than a batch, so none of its writes had reached RocksDB by the time of the stop. Each request sent again after the
+ * restart is refused {@code DUPLICATE}, and each user's day quota, used before the stop, holds after it.
+ */
+@Tag("integration")
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
+@ExtendWith(SluiceInfra.class)
+class LocalStateRestartIT {
+    private static final int USERS = 300;
+
+    @Test
+    void shouldRefuseEveryRequestAdmittedBeforeACleanStopWhenRestartedOnItsOwnState(KafkaBroker kafka, SchemaRegistryServer registry)
+            throws Exception {
+        Map<String, String> settings = Map.of(CommonKeys.DEFAULT_TIER, "FREE", "ingest.tier.free.requests.per.day", "2");
+        try (IngestCluster cluster = new IngestCluster(kafka, registry, "local-restart", settings);
+             KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
+             IngestCluster.Decisions decisions = cluster.decisions()) {
+            IngestStage first = cluster.startInstance();
+            cluster.awaitAllRunning();
+            List<LlmRequest> admitted = new ArrayList<>();
+            for (int n = 0; n < 2; n++) {
+                for (int u = 0; u < USERS; u++) {
+                    admitted.add(AdmissionDriver.request(cluster.prefix + "user-" + u).build());
+                }
+            }
+            send(cluster, producer, admitted);
+            decisions.await(admitted.size());
+            assertThat(decisions.admitted).as("each user's two requests of the day").hasSize(admitted.size());
+
+            first.close(); // clean: Kafka Streams commits, writes its checkpoint and closes the stores
+            IngestStage second = cluster.startInstance(0);
+            Awaitility.await().atMost(120, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200)).until(() -> second.health().ready());
+            List<LlmRequest> third = new ArrayList<>();
+            for (int u = 0; u < USERS; u++) {
+                third.add(AdmissionDriver.request(cluster.prefix + "user-" + u).build());
+            }
+            send(cluster, producer, admitted); // the same requests again
+            send(cluster, producer, third);
+            decisions.await(2 * admitted.size() + third.size());
+
+            Map<RejectReason, Set<String>> refused = decisions.rejected.stream().collect(Collectors.groupingBy(RejectedRequest::getReason,
+                    Collectors.mapping(r -> r.getRequestId().toString(), Collectors.toSet())));
+            assertThat(decisions.admitted).as("nothing admitted after the restart").hasSize(admitted.size());
+            assertThat(refused.get(RejectReason.DUPLICATE)).as("every request admitted before the stop, sent again")
+                    .containsExactlyInAnyOrderElementsOf(admitted.stream().map(r -> r.getRequestId().toString()).toList());
+            assertThat(refused.get(RejectReason.QUOTA_EXCEEDED)).as("every user's third request of the day")
+                    .containsExactlyInAnyOrderElementsOf(third.stream().map(r -> r.getRequestId().toString()).toList());
+            double restored = cluster.meters(1).get("sluice.ingest.state.restored.records").counter().count();
+            assertThat(restored).as("changelog records read back: the restarted instance went on from its local copy, of the %d"
+                    + " records admission wrote before the stop", 2 * admitted.size()).isLessThan(admitted.size() / 10.0);
+        }
+    }
+
+    private static void send(IngestCluster cluster, KafkaProducer<String, LlmRequest> producer, List<LlmRequest> requests) {
+        requests.forEach(r -> producer.send(new ProducerRecord<>(cluster.topics.requests().name(), r.getUserId().toString(), r)));
+        producer.flush();
+    }
+}
