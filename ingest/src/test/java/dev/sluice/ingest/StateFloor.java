@@ -3,6 +3,7 @@ package dev.sluice.ingest;
 import java.util.List;
 import java.util.Properties;
 
+import dev.sluice.ingest.admission.SortedBatchStore;
 import dev.sluice.testkit.SluiceInfra;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -18,8 +19,8 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The benchmark's floor: an EOS v2 passthrough of the same bytes that also does the store work admission does per
- * admitted request (user state get + put, admitted-request entry get + put, both changelogged), with no decoding
- * and no checks. Admission cannot be faster than this with these stores.
+ * admitted request (user state get + put, admitted-request entry get + put, both changelogged, their RocksDB copies
+ * written in key order as admission's are), with no decoding and no checks. Admission cannot be faster than this with these stores.
  */
 final class StateFloor {
     private static final byte[] USER_STATE = new byte[56];
@@ -37,9 +38,9 @@ final class StateFloor {
         topology.addSource("source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), cluster.topics.requests().name());
         topology.addProcessor("stores", StoreWork::new, "source");
         topology.addSink("sink", out, Serdes.String().serializer(), Serdes.ByteArray().serializer(), "stores");
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore("floor-users"),
+        topology.addStateStore(Stores.keyValueStoreBuilder(SortedBatchStore.around(Stores.persistentKeyValueStore("floor-users")),
                 Serdes.String(), Serdes.ByteArray()), "stores");
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore("floor-requests"),
+        topology.addStateStore(Stores.keyValueStoreBuilder(SortedBatchStore.around(Stores.persistentKeyValueStore("floor-requests")),
                 Serdes.String(), Serdes.ByteArray()), "stores");
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, cluster.prefix + name);

@@ -27,10 +27,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * wipes the local copy and restores it from the changelog, so writes held at a crash are not lost.
  *
  * <p>Why: each admitted request inserts into a skip list of several megabytes at a random place; inserted in key
- * order, consecutive inserts share most of their path, which stays in the CPU's cache.
+ * order, consecutive inserts share most of their path, which stays in the CPU's cache. Larger batches share more of
+ * it: 16,384 drained faster than 4,096, and 4,096 than 1,024 (twenty-eighth pass), for at most 16,384 held writes a
+ * store a task on the heap (~3 MB).
  */
-final class SortedBatchStore implements KeyValueStore<Bytes, byte[]> {
-    static final int BATCH = 4096;
+public final class SortedBatchStore implements KeyValueStore<Bytes, byte[]> {
+    static final int BATCH = 16_384;
     private static final byte[] DELETED = new byte[0];
 
     private final KeyValueStore<Bytes, byte[]> inner;
@@ -41,7 +43,7 @@ final class SortedBatchStore implements KeyValueStore<Bytes, byte[]> {
     }
 
     /** {@code supplier}'s stores, each behind a {@link SortedBatchStore}. */
-    static KeyValueBytesStoreSupplier around(KeyValueBytesStoreSupplier supplier) {
+    public static KeyValueBytesStoreSupplier around(KeyValueBytesStoreSupplier supplier) {
         return new KeyValueBytesStoreSupplier() {
             @Override
             public String name() {

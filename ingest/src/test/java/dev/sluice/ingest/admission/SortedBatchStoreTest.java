@@ -65,8 +65,8 @@ class SortedBatchStoreTest {
     void shouldAgreeWithAPlainMapWhateverTheOrderOfWritesReadsAndBatches() {
         Random random = new Random(11);
         TreeMap<String, String> expected = new TreeMap<>();
-        for (int step = 0; step < 50_000; step++) {
-            String k = "u" + random.nextInt(10_000);
+        for (int step = 0; step < 150_000; step++) {
+            String k = "u" + random.nextInt(40_000);
             switch (random.nextInt(10)) {
                 case 0 -> {
                     expected.remove(k);
@@ -74,7 +74,7 @@ class SortedBatchStoreTest {
                 }
                 case 1 -> assertThat(text(store.get(key(k)))).isEqualTo(expected.get(k));
                 case 2 -> {
-                    if (random.nextInt(100) == 0) {
+                    if (random.nextInt(5_000) == 0) {
                         assertThat(read(store.all())).isEqualTo(expected);
                     }
                 }
@@ -87,6 +87,8 @@ class SortedBatchStoreTest {
         }
         store.commit(Map.of());
         assertThat(read(inner.all())).isEqualTo(expected);
+        assertThat(inner.batches).as("batches handed on because enough writes were held, among those before full reads")
+                .anyMatch(batch -> batch.size() == SortedBatchStore.BATCH);
     }
 
     private static Bytes key(String k) {
