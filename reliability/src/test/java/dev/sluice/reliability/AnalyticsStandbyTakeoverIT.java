@@ -5,10 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import dev.sluice.analytics.AnalyticsConfig;
 import dev.sluice.analytics.AnalyticsMetrics;
@@ -86,7 +88,7 @@ class AnalyticsStandbyTakeoverIT {
 
             assertThat(doomedTasks).as("the killed instance counted some of the costs")
                     .anyMatch(tp -> tp.topic().equals(p.catalog.costs().name()));
-            long expectedCost = java.util.stream.Stream.concat(before.stream(), after.stream()).mapToLong(CostEvent::getCostMicros).sum();
+            long expectedCost = Stream.concat(before.stream(), after.stream()).mapToLong(CostEvent::getCostMicros).sum();
             assertThat(CrashRestartIT.counted(p, topics)).as("requests and cost per user and day, every cost counted once across"
                     + " the take-over, the re-delivered ones too").containsExactly(BEFORE + AFTER, expectedCost);
             assertThat(doomedState).as("the killed instance's tasks held state").isGreaterThan(BEFORE / 10);
@@ -112,7 +114,7 @@ class AnalyticsStandbyTakeoverIT {
         String app = config.applicationId();
         Map<String, Set<String>> sourcesOfChangelog = new HashMap<>();
         for (TopologyDescription.Subtopology sub : description.subtopologies()) {
-            Set<String> sources = new java.util.HashSet<>();
+            Set<String> sources = new HashSet<>();
             for (TopologyDescription.Node node : sub.nodes()) {
                 if (node instanceof TopologyDescription.Source source) {
                     source.topicSet().forEach(t -> sources.add(t.startsWith(p.prefix) ? t : app + "-" + t));

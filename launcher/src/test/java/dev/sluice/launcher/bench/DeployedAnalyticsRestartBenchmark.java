@@ -105,13 +105,7 @@ class DeployedAnalyticsRestartBenchmark {
             long t0 = System.nanoTime();
             ChildProcess stage = ChildProcess.start("analytics", command, work, log);
             try {
-                long deadline = t0 + Duration.ofMinutes(20).toNanos();
-                while (!committed(admin, group, end)) {
-                    if (!stage.isAlive() || System.nanoTime() > deadline) {
-                        throw new IllegalStateException("analytics did not count every cost event; log tail:\n" + stage.logTail());
-                    }
-                    Thread.sleep(50);
-                }
+                awaitCommitted(admin, group, end, Duration.ofMinutes(20), stage);
                 return (System.nanoTime() - t0) / 1e9;
             } finally {
                 if (crash) {
@@ -120,6 +114,26 @@ class DeployedAnalyticsRestartBenchmark {
                     stage.close();
                 }
             }
+        }
+    }
+
+    /**
+     * Waits until {@code group} has committed {@code end} on every partition, while every one of {@code running} lives;
+     * fails with the log tail of one that stopped, or after {@code limit}.
+     */
+    static void awaitCommitted(Admin admin, String group, Map<TopicPartition, Long> end, Duration limit, ChildProcess... running)
+            throws Exception {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!committed(admin, group, end)) {
+            for (ChildProcess p : running) {
+                if (!p.isAlive()) {
+                    throw new IllegalStateException("analytics stopped before its group committed every cost event:\n" + p.logTail());
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the cost events not all committed within " + limit.toMinutes() + " minutes");
+            }
+            Thread.sleep(50);
         }
     }
 

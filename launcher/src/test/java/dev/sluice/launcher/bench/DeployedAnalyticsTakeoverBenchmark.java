@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import dev.sluice.contracts.TopicCatalog;
 import dev.sluice.embedded.ChildProcess;
@@ -14,7 +13,6 @@ import dev.sluice.testkit.ProcessCpu;
 import dev.sluice.testkit.SchemaRegistryServer;
 import dev.sluice.testkit.SluiceInfra;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,18 +121,7 @@ class DeployedAnalyticsTakeoverBenchmark {
 
     /** Waits until {@code group} has committed every cost event written so far, while every one of {@code running} lives. */
     private static void awaitCommitted(Admin admin, String group, TopicCatalog catalog, ChildProcess... running) throws Exception {
-        Map<TopicPartition, Long> end = DeployedAnalyticsRestartBenchmark.endOffsets(admin, catalog.costs().name());
-        long deadline = System.nanoTime() + LIMIT.toNanos();
-        while (!DeployedAnalyticsRestartBenchmark.committed(admin, group, end)) {
-            for (ChildProcess p : running) {
-                if (!p.isAlive()) {
-                    throw new IllegalStateException("an instance stopped before its group committed every cost event:\n" + p.logTail());
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the cost events not all committed within " + LIMIT.toMinutes() + " minutes");
-            }
-            Thread.sleep(50);
-        }
+        DeployedAnalyticsRestartBenchmark.awaitCommitted(admin, group,
+                DeployedAnalyticsRestartBenchmark.endOffsets(admin, catalog.costs().name()), LIMIT, running);
     }
 }
