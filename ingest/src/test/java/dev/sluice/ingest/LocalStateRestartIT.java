@@ -31,7 +31,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * nothing back from the changelogs, and that copy holds every request admitted before the stop: the writes held on
  * the heap to reach RocksDB in key order ({@code SortedBatchStore}) included. Here a task admits far fewer requests
  * than a batch, so none of its writes had reached RocksDB by the time of the stop. Each request sent again after the
- * restart is refused {@code DUPLICATE}, and each user's day quota, used before the stop, holds after it.
+ * restart is refused {@code DUPLICATE}, and each user's day quota, used before the stop, holds after it. The same
+ * holds when tasks move to a second instance and back while the first holds its writes.
  */
 @Tag("integration")
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
@@ -80,6 +81,79 @@ class LocalStateRestartIT {
             assertThat(restored).as("changelog records read back: the restarted instance went on from its local copy, of the %d"
                     + " records admission wrote before the stop", 2 * admitted.size()).isLessThan(admitted.size() / 10.0);
         }
+    }
+
+    /**
+     * Partitions move to a second instance and back while the first holds its writes on the heap: the first instance
+     * admits each user's two requests of the day (fewer than a batch per task: every write held), a second joins and
+     * takes tasks over (the first hands its held writes on as it commits them away), refuses the requests sent again and
+     * each third, and stops; the first takes its tasks back, reading from its own checkpoint what the second wrote.
+     * Whichever instance runs a user's task, nothing is admitted twice and no quota is passed.
+     */
+    @Test
+    void shouldKeepEveryDecisionWhenTasksMoveToAnotherInstanceAndBackWhileWritesAreHeld(KafkaBroker kafka, SchemaRegistryServer registry)
+            throws Exception {
+        Map<String, String> settings = Map.of(CommonKeys.DEFAULT_TIER, "FREE", "ingest.tier.free.requests.per.day", "2");
+        try (IngestCluster cluster = new IngestCluster(kafka, registry, "move-back", settings);
+             KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
+             IngestCluster.Decisions decisions = cluster.decisions()) {
+            IngestStage first = cluster.startInstance();
+            cluster.awaitAllRunning();
+            List<LlmRequest> admitted = new ArrayList<>();
+            for (int n = 0; n < 2; n++) {
+                for (int u = 0; u < USERS; u++) {
+                    admitted.add(AdmissionDriver.request(cluster.prefix + "user-" + u).build());
+                }
+            }
+            send(cluster, producer, admitted);
+            decisions.await(admitted.size());
+
+            IngestStage second = cluster.startInstance();
+            Awaitility.await().atMost(120, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
+                    .until(() -> second.health().ready() && first.health().ready() && !activeTasks(second).isEmpty());
+            Set<String> moved = activeTasks(second);
+            Set<String> kept = activeTasks(first);
+            List<LlmRequest> third = requests(cluster);
+            send(cluster, producer, admitted);
+            send(cluster, producer, third);
+            decisions.await(2 * admitted.size() + third.size());
+
+            second.close();
+            Awaitility.await().atMost(120, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
+                    .until(() -> first.health().ready() && activeTasks(first).containsAll(moved));
+            List<LlmRequest> fourth = requests(cluster);
+            send(cluster, producer, admitted);
+            send(cluster, producer, fourth);
+            decisions.await(3 * admitted.size() + third.size() + fourth.size());
+
+            Map<RejectReason, Set<String>> refused = decisions.rejected.stream().collect(Collectors.groupingBy(RejectedRequest::getReason,
+                    Collectors.mapping(r -> r.getRequestId().toString(), Collectors.toSet())));
+            assertThat(moved).as("tasks the second instance took over").isNotEmpty();
+            assertThat(kept).as("tasks the first kept meanwhile").isNotEmpty().doesNotContainAnyElementsOf(moved);
+            assertThat(decisions.admitted).as("nothing admitted after the first two of each user's day").hasSize(admitted.size());
+            assertThat(refused.get(RejectReason.DUPLICATE)).as("every admitted request sent again, on either instance")
+                    .containsExactlyInAnyOrderElementsOf(admitted.stream().map(r -> r.getRequestId().toString()).toList());
+            List<String> overQuota = new ArrayList<>();
+            third.forEach(r -> overQuota.add(r.getRequestId().toString()));
+            fourth.forEach(r -> overQuota.add(r.getRequestId().toString()));
+            assertThat(refused.get(RejectReason.QUOTA_EXCEEDED)).as("every user's third and fourth request of the day")
+                    .containsExactlyInAnyOrderElementsOf(overQuota);
+        }
+    }
+
+    /** One new request of each user. */
+    private static List<LlmRequest> requests(IngestCluster cluster) {
+        List<LlmRequest> each = new ArrayList<>();
+        for (int u = 0; u < USERS; u++) {
+            each.add(AdmissionDriver.request(cluster.prefix + "user-" + u).build());
+        }
+        return each;
+    }
+
+    /** The active tasks {@code stage} runs now (sub-topology and partition, e.g. {@code 0_3}). */
+    private static Set<String> activeTasks(IngestStage stage) {
+        return stage.streams().metadataForLocalThreads().stream().flatMap(t -> t.activeTasks().stream())
+                .map(t -> t.taskId().toString()).collect(Collectors.toSet());
     }
 
     private static void send(IngestCluster cluster, KafkaProducer<String, LlmRequest> producer, List<LlmRequest> requests) {
