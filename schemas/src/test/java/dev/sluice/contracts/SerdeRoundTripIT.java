@@ -167,6 +167,10 @@ class SerdeRoundTripIT {
         assertThat(deserializer.writtenWithOwnSchema(reorderedId)).isFalse();
         assertThat(deserializer.writtenWithOwnSchema(WireFormat.schemaIdOf(own))).as("again, after another id").isTrue();
         assertThat(deserializer.writtenWithOwnSchema(reorderedId)).as("again").isFalse();
+        for (int i = 0; i < 3; i++) { // records of the two ids in turn: each read with its own id's reader
+            assertThat(deserializer.deserialize(topic, other)).as("the other version, after the own").isEqualTo(request);
+            assertThat(deserializer.deserialize(topic, own)).as("the own version, after the other").isEqualTo(request);
+        }
         assertThat(Arrays.copyOfRange(other, WireFormat.HEADER_LENGTH, other.length))
                 .as("its bytes differ from the class's own encoding").isNotEqualTo(Arrays.copyOfRange(own, WireFormat.HEADER_LENGTH, own.length));
     }
