@@ -39,33 +39,24 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SluiceInfra.class)
 class LocalStateRestartIT {
     private static final int USERS = 300;
+    /** Every user on a tier of two requests a UTC day. */
+    private static final Map<String, String> TWO_A_DAY = Map.of(CommonKeys.DEFAULT_TIER, "FREE", "ingest.tier.free.requests.per.day", "2");
 
     @Test
     void shouldRefuseEveryRequestAdmittedBeforeACleanStopWhenRestartedOnItsOwnState(KafkaBroker kafka, SchemaRegistryServer registry)
             throws Exception {
-        Map<String, String> settings = Map.of(CommonKeys.DEFAULT_TIER, "FREE", "ingest.tier.free.requests.per.day", "2");
-        try (IngestCluster cluster = new IngestCluster(kafka, registry, "local-restart", settings);
+        try (IngestCluster cluster = new IngestCluster(kafka, registry, "local-restart", TWO_A_DAY);
              KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
              IngestCluster.Decisions decisions = cluster.decisions()) {
-            IngestStage first = cluster.startInstance();
-            cluster.awaitAllRunning();
-            List<LlmRequest> admitted = new ArrayList<>();
-            for (int n = 0; n < 2; n++) {
-                for (int u = 0; u < USERS; u++) {
-                    admitted.add(AdmissionDriver.request(cluster.prefix + "user-" + u).build());
-                }
-            }
-            send(cluster, producer, admitted);
-            decisions.await(admitted.size());
+            FirstDay day = firstDay(cluster, producer, decisions);
+            IngestStage first = day.first();
+            List<LlmRequest> admitted = day.admitted();
             assertThat(decisions.admitted).as("each user's two requests of the day").hasSize(admitted.size());
 
             first.close(); // clean: Kafka Streams commits, writes its checkpoint and closes the stores
             IngestStage second = cluster.startInstance(0);
             Awaitility.await().atMost(120, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200)).until(() -> second.health().ready());
-            List<LlmRequest> third = new ArrayList<>();
-            for (int u = 0; u < USERS; u++) {
-                third.add(AdmissionDriver.request(cluster.prefix + "user-" + u).build());
-            }
+            List<LlmRequest> third = requests(cluster);
             send(cluster, producer, admitted); // the same requests again
             send(cluster, producer, third);
             decisions.await(2 * admitted.size() + third.size());
@@ -93,20 +84,12 @@ class LocalStateRestartIT {
     @Test
     void shouldKeepEveryDecisionWhenTasksMoveToAnotherInstanceAndBackWhileWritesAreHeld(KafkaBroker kafka, SchemaRegistryServer registry)
             throws Exception {
-        Map<String, String> settings = Map.of(CommonKeys.DEFAULT_TIER, "FREE", "ingest.tier.free.requests.per.day", "2");
-        try (IngestCluster cluster = new IngestCluster(kafka, registry, "move-back", settings);
+        try (IngestCluster cluster = new IngestCluster(kafka, registry, "move-back", TWO_A_DAY);
              KafkaProducer<String, LlmRequest> producer = cluster.producer(cluster.topics.requests());
              IngestCluster.Decisions decisions = cluster.decisions()) {
-            IngestStage first = cluster.startInstance();
-            cluster.awaitAllRunning();
-            List<LlmRequest> admitted = new ArrayList<>();
-            for (int n = 0; n < 2; n++) {
-                for (int u = 0; u < USERS; u++) {
-                    admitted.add(AdmissionDriver.request(cluster.prefix + "user-" + u).build());
-                }
-            }
-            send(cluster, producer, admitted);
-            decisions.await(admitted.size());
+            FirstDay day = firstDay(cluster, producer, decisions);
+            IngestStage first = day.first();
+            List<LlmRequest> admitted = day.admitted();
 
             IngestStage second = cluster.startInstance();
             Awaitility.await().atMost(120, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
@@ -139,6 +122,20 @@ class LocalStateRestartIT {
             assertThat(refused.get(RejectReason.QUOTA_EXCEEDED)).as("every user's third and fourth request of the day")
                     .containsExactlyInAnyOrderElementsOf(overQuota);
         }
+    }
+
+    /** The first instance, and each user's two requests of the day it admitted. */
+    private record FirstDay(IngestStage first, List<LlmRequest> admitted) {}
+
+    /** Starts the first instance and sends each user's two requests of the day; returns once both are decided. */
+    private static FirstDay firstDay(IngestCluster cluster, KafkaProducer<String, LlmRequest> producer, IngestCluster.Decisions decisions) {
+        IngestStage first = cluster.startInstance();
+        cluster.awaitAllRunning();
+        List<LlmRequest> admitted = new ArrayList<>(requests(cluster));
+        admitted.addAll(requests(cluster));
+        send(cluster, producer, admitted);
+        decisions.await(admitted.size());
+        return new FirstDay(first, admitted);
     }
 
     /** One new request of each user. */
