@@ -61,13 +61,12 @@ class LocalStateRestartIT {
             send(cluster, producer, third);
             decisions.await(2 * admitted.size() + third.size());
 
-            Map<RejectReason, Set<String>> refused = decisions.rejected.stream().collect(Collectors.groupingBy(RejectedRequest::getReason,
-                    Collectors.mapping(r -> r.getRequestId().toString(), Collectors.toSet())));
+            Map<RejectReason, Set<String>> refused = refusedByReason(decisions);
             assertThat(decisions.admitted).as("nothing admitted after the restart").hasSize(admitted.size());
             assertThat(refused.get(RejectReason.DUPLICATE)).as("every request admitted before the stop, sent again")
-                    .containsExactlyInAnyOrderElementsOf(admitted.stream().map(r -> r.getRequestId().toString()).toList());
+                    .containsExactlyInAnyOrderElementsOf(ids(admitted));
             assertThat(refused.get(RejectReason.QUOTA_EXCEEDED)).as("every user's third request of the day")
-                    .containsExactlyInAnyOrderElementsOf(third.stream().map(r -> r.getRequestId().toString()).toList());
+                    .containsExactlyInAnyOrderElementsOf(ids(third));
             double restored = cluster.meters(1).get("sluice.ingest.state.restored.records").counter().count();
             assertThat(restored).as("changelog records read back: the restarted instance went on from its local copy, of the %d"
                     + " records admission wrote before the stop", 2 * admitted.size()).isLessThan(admitted.size() / 10.0);
@@ -109,16 +108,14 @@ class LocalStateRestartIT {
             send(cluster, producer, fourth);
             decisions.await(3 * admitted.size() + third.size() + fourth.size());
 
-            Map<RejectReason, Set<String>> refused = decisions.rejected.stream().collect(Collectors.groupingBy(RejectedRequest::getReason,
-                    Collectors.mapping(r -> r.getRequestId().toString(), Collectors.toSet())));
+            Map<RejectReason, Set<String>> refused = refusedByReason(decisions);
             assertThat(moved).as("tasks the second instance took over").isNotEmpty();
             assertThat(kept).as("tasks the first kept meanwhile").isNotEmpty().doesNotContainAnyElementsOf(moved);
             assertThat(decisions.admitted).as("nothing admitted after the first two of each user's day").hasSize(admitted.size());
             assertThat(refused.get(RejectReason.DUPLICATE)).as("every admitted request sent again, on either instance")
-                    .containsExactlyInAnyOrderElementsOf(admitted.stream().map(r -> r.getRequestId().toString()).toList());
-            List<String> overQuota = new ArrayList<>();
-            third.forEach(r -> overQuota.add(r.getRequestId().toString()));
-            fourth.forEach(r -> overQuota.add(r.getRequestId().toString()));
+                    .containsExactlyInAnyOrderElementsOf(ids(admitted));
+            List<String> overQuota = new ArrayList<>(ids(third));
+            overQuota.addAll(ids(fourth));
             assertThat(refused.get(RejectReason.QUOTA_EXCEEDED)).as("every user's third and fourth request of the day")
                     .containsExactlyInAnyOrderElementsOf(overQuota);
         }
@@ -136,6 +133,16 @@ class LocalStateRestartIT {
         send(cluster, producer, admitted);
         decisions.await(admitted.size());
         return new FirstDay(first, admitted);
+    }
+
+    /** The request ids of every refusal read so far, by reason. */
+    private static Map<RejectReason, Set<String>> refusedByReason(IngestCluster.Decisions decisions) {
+        return decisions.rejected.stream().collect(Collectors.groupingBy(RejectedRequest::getReason,
+                Collectors.mapping(r -> r.getRequestId().toString(), Collectors.toSet())));
+    }
+
+    private static List<String> ids(List<LlmRequest> requests) {
+        return requests.stream().map(r -> r.getRequestId().toString()).toList();
     }
 
     /** One new request of each user. */

@@ -23,7 +23,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Kafka Streams' change-logging layer, so every write still reaches the changelog (inside the task's transaction) when
  * it is made; only the local copy is written late. Reads see the held writes first. A batch is written when {@link
  * #BATCH} writes are held, before any range read, and at {@link #commit}, which Kafka Streams calls before it writes
- * a checkpoint (as {@code commit}), so a checkpoint never names an offset whose writes the local copy lacks. Under exactly-once a crash
+ * a checkpoint (as {@code commit}), so a checkpoint never names an offset whose writes the local copy lacks. Under
+ * exactly-once a running task writes a checkpoint only when it is suspended or closed, so batches are bounded by their
+ * size, not by the commit interval (under at-least-once, by every commit). {@code TopologyTestDriver} commits after
+ * each record, so under it each record's writes are handed on at once. Under exactly-once a crash
  * wipes the local copy and restores it from the changelog, so writes held at a crash are not lost.
  *
  * <p>Why: each admitted request inserts into a skip list of several megabytes at a random place; inserted in key
